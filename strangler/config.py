@@ -1,0 +1,73 @@
+"""Environment configuration shared by every service.
+
+``env`` is django-environ's file-aware reader: ``SECRET_KEY_FILE=/run/secrets/key`` is read
+in place of ``SECRET_KEY``, so secrets never have to sit in the environment itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import environ
+
+env = environ.FileAwareEnv()
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def var_dir(service: str) -> Path:
+    """Where a service keeps its embedded state (SQLite files, broker folders, mail, keys)."""
+    root = Path(env.str("STRANGLER_VAR_DIR", default=str(REPO_ROOT / "var")))
+    path = root / service
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database(service: str) -> dict[str, Any]:
+    """``DATABASE_URL`` or an embedded SQLite file tuned for a few concurrent processes."""
+    if "DATABASE_URL" in env.ENVIRON:
+        config = env.db_url("DATABASE_URL")
+        config.setdefault("CONN_MAX_AGE", 60)
+        config.setdefault("CONN_HEALTH_CHECKS", True)
+        return config
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(var_dir(service) / "db.sqlite3"),
+        "OPTIONS": {
+            # Several processes (web, worker) share the file: wait for locks and take the
+            # write lock at BEGIN so two writers never deadlock on an upgrade.
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    }
+
+
+def broker(service: str) -> tuple[str, dict[str, Any]]:
+    """``CELERY_BROKER_URL`` or kombu's serverless ``filesystem://`` transport.
+
+    All services share one filesystem broker folder (with a shared ``control_folder``) so
+    that topic exchanges fan out across processes exactly as they do on RabbitMQ.
+    """
+    url = env.str("CELERY_BROKER_URL", default="filesystem://")
+    if not url.startswith("filesystem://"):
+        return url, {}
+    root = var_dir("broker")
+    for sub in ("queue", "processed", "control"):
+        (root / sub).mkdir(exist_ok=True)
+    return url, {
+        "data_folder_in": str(root / "queue"),
+        "data_folder_out": str(root / "queue"),
+        "processed_folder": str(root / "processed"),
+        "store_processed": False,
+        "control_folder": str(root / "control"),
+    }
+
+
+def cache() -> dict[str, Any]:
+    """Redis when ``REDIS_URL`` is set, else a per-process memory cache."""
+    url = env.str("REDIS_URL", default="")
+    if url:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}

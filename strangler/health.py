@@ -1,0 +1,70 @@
+"""Liveness and readiness probes, built on django-health-check.
+
+``/health/live`` answers from the process alone and never touches a dependency: a database
+outage must not make an orchestrator restart every healthy process. ``/health/ready`` checks
+what the service needs to serve traffic (database, cache, broker) and answers 503 when one is
+missing, so a balancer stops sending it requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from health_check.base import HealthCheck
+from health_check.exceptions import ServiceUnavailable
+from health_check.views import HealthCheckView
+from kombu import Connection
+
+
+def live(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "alive", "service": settings.SERVICE_NAME})
+
+
+@dataclasses.dataclass
+class Broker(HealthCheck):
+    """The Celery broker accepts a connection (RabbitMQ, or the embedded filesystem broker)."""
+
+    timeout: datetime.timedelta = dataclasses.field(
+        default=datetime.timedelta(seconds=3), repr=False
+    )
+
+    def run(self) -> None:
+        url = settings.CELERY_BROKER_URL
+        options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
+        try:
+            with Connection(
+                url, transport_options=options, connect_timeout=self.timeout.total_seconds()
+            ) as connection:
+                connection.ensure_connection(max_retries=1)
+        except Exception as exc:
+            raise ServiceUnavailable(f"Broker unreachable: {type(exc).__name__}") from exc
+
+
+class ReadinessView(HealthCheckView):
+    """Always JSON; 503 (not 500) when a dependency is down."""
+
+    checks = (
+        "health_check.checks.Database",
+        "health_check.checks.Cache",
+        "strangler.health.Broker",
+    )
+
+    async def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+        with self.get_executor() as executor:
+            self.results = await asyncio.gather(
+                *(check.get_result(executor) for check in self.get_checks())
+            )
+        failed = any(result.error for result in self.results)
+        checks = {
+            type(result.check).__name__: "ok" if not result.error else str(result.error)
+            for result in self.results
+        }
+        return JsonResponse(
+            {"status": "unavailable" if failed else "ready", "checks": checks},
+            status=503 if failed else 200,
+        )
