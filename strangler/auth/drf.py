@@ -37,7 +37,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Authorization header must be 'Bearer <token>'.")
         try:
             claims = decode(token.strip(), "access")
-            principal = Principal(customer_id=int(claims["sub"]), email=str(claims.get("email", "")))
+            principal = Principal(
+                customer_id=int(claims["sub"]), email=str(claims.get("email", ""))
+            )
         except (InvalidToken, ValueError) as exc:
             raise exceptions.AuthenticationFailed(str(exc)) from exc
         return principal, claims

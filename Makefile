@@ -1,0 +1,49 @@
+# Two commands for a fresh machine:  make demo   and   make test
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+STAGE ?=
+
+# `make test` runs on the real engines (override to point elsewhere).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/shop
+TEST_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672//
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) REDIS_URL=$(TEST_REDIS_URL)
+
+.PHONY: install demo test lint format typecheck unit e2e clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install  ## the whole stage on embedded defaults, one customer journey, then keeps running
+	$(PY) -m strangler.stages.demo $(if $(STAGE),--stage $(STAGE)) $(DEMO_ARGS)
+
+test: install lint  ## every suite, on PostgreSQL + RabbitMQ + Redis
+	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+unit: install
+	$(TEST_ENV) $(VENV)/bin/pytest -m "not e2e" $(PYTEST_ARGS)
+
+e2e: install
+	$(TEST_ENV) $(VENV)/bin/pytest -m e2e $(PYTEST_ARGS)
+
+lint: install  ## ruff (lint + format) and the bounded-context import contracts
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+typecheck: install
+	$(VENV)/bin/mypy monolith strangler
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

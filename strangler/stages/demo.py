@@ -1,0 +1,144 @@
+"""``make demo``: bring a stage up on embedded defaults and drive one customer journey.
+
+    python -m strangler.stages.demo [--stage N] [--exit]
+
+Without ``--exit`` the stage keeps running until Ctrl-C, so the admin, the API docs and the
+mail folder can be looked at.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from types import FrameType
+
+from strangler.config import REPO_ROOT, var_dir
+from strangler.console import progress, table
+from strangler.stages.journey import Journey, JourneyFailed
+from strangler.stages.launcher import RunningStage, run_setup, start
+from strangler.stages.manifest import DEFAULT_PORTS, get_stage, latest_stage
+from strangler.stages.processes import ProcessFailed
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stop
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--stage", type=int, default=None, help="stage number (default: latest)")
+    parser.add_argument("--exit", action="store_true", help="stop after the journey")
+    parser.add_argument(
+        "--port",
+        action="append",
+        default=[],
+        metavar="NAME=PORT",
+        help="override a default port, e.g. --port monolith=18001",
+    )
+    args = parser.parse_args(argv)
+    try:
+        stage = get_stage(args.stage) if args.stage is not None else latest_stage()
+    except KeyError as exc:
+        print(f"demo: {exc.args[0]}", file=sys.stderr)
+        return 2
+    try:
+        _ports(stage_port_names=set(), overrides=args.port)
+    except ValueError as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        return 2
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "monolith.shop.settings"}
+    var = var_dir(f"stage-{stage.number}")
+    print(f"\n== {stage.tag}: {stage.title}\n")
+    print(f"database: {env.get('DATABASE_URL', 'embedded SQLite under var/')}")
+    print(f"broker:   {env.get('CELERY_BROKER_URL', 'embedded filesystem:// under var/broker')}\n")
+    signal.signal(signal.SIGTERM, _raise_stop)
+    running: RunningStage | None = None
+    try:
+        run_setup(stage, env, var, progress)
+        ports = _ports(
+            stage_port_names={p.port_name for p in stage.processes if p.port_name},
+            overrides=args.port,
+        )
+        running = start(stage, ports=ports, env=env, var=var, progress=progress)
+        progress("driving one customer journey through the HTTP API")
+        report = Journey(running.base_url).run()
+        _print_summary(running, report.steps, report.facts)
+        if args.exit:
+            return 0
+        print("\nRunning. Press Ctrl-C to stop.", flush=True)
+        while True:
+            running.group.check_alive()
+            time.sleep(1)
+    except (KeyboardInterrupt, _Stop):
+        print("\nstopping ...")
+        return 0
+    except (ProcessFailed, JourneyFailed) as exc:
+        print(f"\ndemo failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if running is not None:
+            running.stop()
+
+
+def _ports(*, stage_port_names: set[str], overrides: list[str]) -> dict[str, int]:
+    ports = {name: DEFAULT_PORTS[name] for name in stage_port_names}
+    for item in overrides:
+        name, _, value = item.partition("=")
+        if not value.isdigit() or not 0 < int(value) < 65536:
+            raise ValueError(f"--port wants NAME=PORT with a port number, got {item!r}")
+        ports[name] = int(value)
+    return ports
+
+
+def _print_summary(running: RunningStage, steps: list, facts: dict) -> None:  # type: ignore[type-arg]
+    print("\nThe customer journey\n")
+    print(
+        table(
+            ["step", "request", "status", "outcome"],
+            [(s.name, s.request, s.status, s.outcome) for s in steps],
+        )
+    )
+    print("\nWhat happened\n")
+    print(
+        table(
+            ["fact", "value"],
+            [
+                ("order", f"{facts['order_id']} ({facts['order_status']}, total {facts['total']})"),
+                (
+                    "checkout repeated with the same Idempotency-Key",
+                    f"order {facts['replayed_order_id']}, {facts['payments']} payment",
+                ),
+                (f"stock of {facts['sku']}", f"{facts['stock_before']} -> {facts['stock_after']}"),
+                ("order e-mail", f"{facts['email_status']} by the Celery worker"),
+            ],
+        )
+    )
+    base = running.base_url
+    mail = os.environ.get("EMAIL_FILE_PATH", str(var_dir("monolith") / "mail"))
+    print("\nLook around\n")
+    print(
+        table(
+            ["what", "where"],
+            [
+                ("API docs (Swagger UI)", f"{base}/api/docs/"),
+                ("OpenAPI document", f"{base}/api/schema/"),
+                ("Django admin (admin / admin)", f"{base}/admin/"),
+                ("liveness / readiness", f"{base}/health/live  {base}/health/ready"),
+                ("sent e-mails (one file each)", os.path.relpath(mail, REPO_ROOT)),
+                ("process logs", os.path.relpath(running.group.log_dir, REPO_ROOT)),
+                ("demo customer", "demo@example.com / demo-password-1"),
+            ],
+        )
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""Start a stage's processes, wait until they are ready, stop every one of them by pid.
+
+Used by ``make demo`` and by the e2e tests alike, so both exercise the same start-up path.
+Readiness is polled with a deadline, never slept for; a process that dies is named with the
+tail of its log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ProcessFailed(RuntimeError):
+    """A process exited or never became ready."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def http_ok(url: str, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return 200 <= response.status < 300
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@dataclass
+class Process:
+    name: str
+    argv: Sequence[str]
+    log_path: Path
+    ready: Callable[[Process], bool]
+    popen: subprocess.Popen[bytes] | None = None
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            return "(no log)"
+
+    @property
+    def pid(self) -> int | None:
+        return self.popen.pid if self.popen else None
+
+
+def ready_when_http_ok(url: str) -> Callable[[Process], bool]:
+    return lambda process: http_ok(url)
+
+
+def ready_when_log_contains(text: str) -> Callable[[Process], bool]:
+    def check(process: Process) -> bool:
+        try:
+            return text in process.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return False
+
+    return check
+
+
+@dataclass
+class ProcessGroup:
+    """Processes started together, each in its own session so a stop reaches its children."""
+
+    log_dir: Path
+    env: Mapping[str, str]
+    cwd: Path
+    processes: list[Process] = field(default_factory=list)
+
+    def start(self, name: str, argv: Sequence[str], ready: Callable[[Process], bool]) -> Process:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        process = Process(name=name, argv=argv, log_path=self.log_dir / f"{name}.log", ready=ready)
+        log = process.log_path.open("wb")
+        process.popen = subprocess.Popen(
+            list(argv),
+            cwd=self.cwd,
+            env=dict(self.env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        self.processes.append(process)
+        return process
+
+    def wait_ready(self, deadline_seconds: float = 60.0, poll: float = 0.2) -> None:
+        deadline = time.monotonic() + deadline_seconds
+        pending = list(self.processes)
+        while pending:
+            for process in list(pending):
+                self.raise_if_dead(process)
+                if process.ready(process):
+                    pending.remove(process)
+            if pending and time.monotonic() > deadline:
+                names = ", ".join(p.name for p in pending)
+                tails = "\n".join(f"--- {p.name} ---\n{p.log_tail()}" for p in pending)
+                raise ProcessFailed(f"not ready after {deadline_seconds:.0f}s: {names}\n{tails}")
+            if pending:
+                time.sleep(poll)
+
+    def raise_if_dead(self, process: Process) -> None:
+        assert process.popen is not None
+        code = process.popen.poll()
+        if code is not None:
+            raise ProcessFailed(
+                f"process {process.name!r} (pid {process.pid}) exited with code {code}\n"
+                f"{process.log_tail()}"
+            )
+
+    def check_alive(self) -> None:
+        for process in self.processes:
+            self.raise_if_dead(process)
+
+    def stop(self, grace_seconds: float = 10.0) -> None:
+        """SIGTERM every process group, then SIGKILL what is left after the grace period."""
+        for process in self.processes:
+            _signal_group(process, signal.SIGTERM)
+        deadline = time.monotonic() + grace_seconds
+        for process in self.processes:
+            assert process.popen is not None
+            remaining = max(0.1, deadline - time.monotonic())
+            try:
+                process.popen.wait(timeout=remaining)
+            except subprocess.TimeoutExpired:
+                _signal_group(process, signal.SIGKILL)
+                process.popen.wait(timeout=5)
+            # children of a killed leader may linger in its group
+            _signal_group(process, signal.SIGKILL)
+        self.processes.clear()
+
+
+def _signal_group(process: Process, sig: signal.Signals) -> None:
+    if process.popen is None:
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.popen.pid, sig)

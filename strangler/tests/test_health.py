@@ -1,0 +1,42 @@
+"""Liveness never touches a dependency; readiness reports each one and answers 503."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client, override_settings
+
+
+@pytest.mark.django_db
+def test_liveness_answers_without_touching_the_database(
+    client: Client, django_assert_num_queries: pytest.FixtureRequest
+) -> None:
+    with django_assert_num_queries(0):  # type: ignore[operator]
+        response = client.get("/health/live")
+    assert response.status_code == 200
+    assert response.json() == {"status": "alive", "service": "monolith"}
+
+
+@pytest.mark.django_db
+def test_readiness_checks_database_cache_and_broker(client: Client) -> None:
+    response = client.get("/health/ready")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "ready"
+    assert set(body["checks"]) == {"Database", "Cache", "Broker"}
+
+
+@pytest.mark.django_db
+def test_readiness_is_503_when_the_broker_is_unreachable(client: Client) -> None:
+    with override_settings(CELERY_BROKER_URL="amqp://guest:guest@127.0.0.1:1//"):
+        response = client.get("/health/ready")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert "Broker unreachable" in body["checks"]["Broker"]
+    assert body["checks"]["Database"] == "ok"
+
+
+def test_unknown_path_is_a_json_404(client: Client) -> None:
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

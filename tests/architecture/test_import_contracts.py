@@ -1,0 +1,76 @@
+"""The bounded-context boundaries are enforced by import-linter, and the check can fail."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from strangler.config import REPO_ROOT
+
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+
+
+def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache", "--config", str(root / "pyproject.toml")],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture
+def copy_of_the_code(tmp_path: Path) -> Path:
+    for package in ("monolith", "strangler"):
+        shutil.copytree(
+            REPO_ROOT / package,
+            tmp_path / package,
+            ignore=shutil.ignore_patterns("__pycache__", "tests"),
+        )
+    shutil.copy(REPO_ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    return tmp_path
+
+
+def test_the_code_keeps_every_contract() -> None:
+    result = _lint_imports(REPO_ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_importing_another_contexts_models_breaks_the_contract(copy_of_the_code: Path) -> None:
+    violation = copy_of_the_code / "monolith" / "orders" / "sneaky_stock.py"
+    violation.write_text("from monolith.inventory.models import StockItem  # noqa: F401\n")
+
+    result = _lint_imports(copy_of_the_code)
+
+    assert result.returncode != 0
+    assert "monolith.orders is not allowed to import monolith.inventory" in result.stdout
+    assert "monolith.orders.sneaky_stock -> monolith.inventory.models" in result.stdout
+
+
+def test_importing_another_contexts_services_breaks_the_contract(copy_of_the_code: Path) -> None:
+    violation = copy_of_the_code / "monolith" / "notifications" / "shortcut.py"
+    violation.write_text("from monolith.customers import services  # noqa: F401\n")
+
+    result = _lint_imports(copy_of_the_code)
+
+    assert result.returncode != 0
+    assert "monolith.notifications is not allowed to import monolith.customers" in result.stdout
+
+
+def test_the_library_may_not_import_a_service(copy_of_the_code: Path) -> None:
+    violation = copy_of_the_code / "strangler" / "leak.py"
+    violation.write_text("import monolith.orders.interface  # noqa: F401\n")
+
+    result = _lint_imports(copy_of_the_code)
+
+    assert result.returncode != 0
+    assert "strangler.leak -> monolith.orders.interface" in result.stdout

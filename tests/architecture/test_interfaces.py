@@ -1,0 +1,49 @@
+"""Each context publishes one interface module that hands out dataclasses, never models."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+import typing
+
+import pytest
+from django.db import models
+
+CONTEXTS = ["catalog", "customers", "orders", "inventory", "payments", "notifications"]
+
+
+def _types_in(annotation: object) -> typing.Iterator[object]:
+    yield annotation
+    for argument in typing.get_args(annotation):
+        yield from _types_in(argument)
+
+
+@pytest.mark.parametrize("context", CONTEXTS)
+def test_interface_exposes_no_model(context: str) -> None:
+    interface = importlib.import_module(f"monolith.{context}.interface")
+    for name, value in vars(interface).items():
+        assert not (inspect.isclass(value) and issubclass(value, models.Model)), (
+            f"monolith.{context}.interface exposes the model {name}"
+        )
+
+
+@pytest.mark.parametrize("context", CONTEXTS)
+def test_interface_functions_return_dataclasses_or_plain_values(context: str) -> None:
+    interface = importlib.import_module(f"monolith.{context}.interface")
+    functions = [
+        value
+        for value in vars(interface).values()
+        if inspect.isfunction(value) and value.__module__ == interface.__name__
+    ]
+    assert functions, f"monolith.{context}.interface publishes no function"
+    for function in functions:
+        hints = typing.get_type_hints(function)
+        assert "return" in hints, f"{function.__qualname__} has no return annotation"
+        for kind in _types_in(hints["return"]):
+            assert not (inspect.isclass(kind) and issubclass(kind, models.Model)), (
+                f"{context}.{function.__name__} returns a model"
+            )
+            if inspect.isclass(kind) and kind.__module__ == interface.__name__:
+                assert dataclasses.is_dataclass(kind), f"{kind.__name__} is not a dataclass"
+                assert kind.__dataclass_params__.frozen, f"{kind.__name__} is not frozen"  # type: ignore[attr-defined]
