@@ -1,3 +1,9 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from monolith.catalog.apis import CategoryListApi, ProductDetailApi, ProductListApi
+
+urlpatterns = [
+    path("categories", CategoryListApi.as_view(), name="catalog-categories"),
+    path("products", ProductListApi.as_view(), name="catalog-products"),
+    path("products/<str:sku>", ProductDetailApi.as_view(), name="catalog-product-detail"),
+]

@@ -1,3 +1,7 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from monolith.inventory.apis import AvailabilityApi
+
+urlpatterns = [
+    path("inventory/<str:sku>", AvailabilityApi.as_view(), name="inventory-availability"),
+]

@@ -1,0 +1,262 @@
+"""Writes of the inventory: stock levels and the reservation lifecycle.
+
+Race safety does not rest on ``select_for_update`` alone: every change of a stock row is a
+single conditional ``UPDATE ... WHERE <the units are there>``, so two transactions can never
+both take the last unit whatever the isolation level. Rows are always touched in SKU order, and
+a reservation's rows are locked before the stock rows it moves, so concurrent calls cannot
+deadlock each other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from monolith.inventory.errors import (
+    InvalidReservation,
+    InvalidStockLevel,
+    OutOfStock,
+    ReservationExists,
+    ReservationNotActive,
+    ReservationNotFound,
+    SkuNotFound,
+)
+from monolith.inventory.models import Reservation, StockItem
+
+Status = Reservation.Status
+
+DEMO_STOCK_MIN = 5
+DEMO_STOCK_MAX = 120
+
+
+class InventoryInconsistent(RuntimeError):
+    """A stock row does not hold the units a reservation says it holds (a bug, never input)."""
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _merge_lines(lines: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Validate the lines and merge duplicate SKUs; the result is sorted by SKU."""
+    merged: dict[str, int] = {}
+    for sku, quantity in lines:
+        if not _is_int(quantity) or quantity < 1:
+            raise InvalidReservation(
+                "Every line needs a quantity of at least 1.",
+                sku=sku,
+                quantity=quantity if _is_int(quantity) else str(quantity),
+            )
+        if not isinstance(sku, str) or not sku:
+            raise InvalidReservation("Every line needs a SKU.", sku=str(sku))
+        merged[sku] = merged.get(sku, 0) + quantity
+    if not merged:
+        raise InvalidReservation("A reservation needs at least one line.")
+    return dict(sorted(merged.items()))
+
+
+def _raise_unavailable(*, sku: str, requested: int) -> None:
+    row = StockItem.objects.filter(sku=sku).values("on_hand", "reserved").first()
+    if row is None:
+        raise SkuNotFound(f"No stock record for SKU {sku!r}.", sku=sku)
+    available = max(row["on_hand"] - row["reserved"], 0)
+    raise OutOfStock(
+        f"Only {available} unit(s) of {sku} available, {requested} requested.",
+        sku=sku,
+        requested=requested,
+        available=available,
+    )
+
+
+@transaction.atomic
+def stock_reserve(*, order_id: int, lines: Iterable[tuple[str, int]]) -> datetime:
+    """Hold stock for every ``(sku, quantity)`` line of the order; all lines or none.
+
+    Returns when the reservation expires. Raises :class:`InvalidReservation` (no lines, a
+    quantity below 1), :class:`SkuNotFound` or :class:`OutOfStock`; then nothing has changed.
+    Calling it again for the same order with the same lines returns the same expiry (a retry);
+    with other lines, or once the reservation is no longer active, raises
+    :class:`ReservationExists`.
+    """
+    wanted = _merge_lines(lines)
+    existing = list(
+        Reservation.objects.select_for_update().filter(order_id=order_id).order_by("sku")
+    )
+    if existing:
+        held = {r.sku: r.quantity for r in existing}
+        if held == wanted and all(r.status == Status.ACTIVE for r in existing):
+            return existing[0].expires_at
+        raise ReservationExists(
+            f"Order {order_id} already has a reservation.",
+            order_id=order_id,
+            status=existing[0].status,
+        )
+
+    now = timezone.now()
+    expires_at = now + settings.INVENTORY_RESERVATION_TTL
+    for sku, quantity in wanted.items():
+        taken = StockItem.objects.filter(sku=sku, on_hand__gte=F("reserved") + quantity).update(
+            reserved=F("reserved") + quantity, updated_at=now
+        )
+        if not taken:
+            # Raising leaves the atomic block: the lines already taken are rolled back.
+            _raise_unavailable(sku=sku, requested=quantity)
+    try:
+        with transaction.atomic():
+            Reservation.objects.bulk_create(
+                Reservation(order_id=order_id, sku=sku, quantity=quantity, expires_at=expires_at)
+                for sku, quantity in wanted.items()
+            )
+    except IntegrityError:  # a concurrent call reserved for the same order first
+        raise ReservationExists(
+            f"Order {order_id} already has a reservation.", order_id=order_id
+        ) from None
+    return expires_at
+
+
+def _move_stock(*, sku: str, on_hand: int, reserved: int, now: datetime) -> None:
+    """Add ``on_hand`` and ``reserved`` (either may be negative) to the row, never below 0."""
+    guard = {}
+    if on_hand < 0:
+        guard["on_hand__gte"] = -on_hand
+    if reserved < 0:
+        guard["reserved__gte"] = -reserved
+    moved = StockItem.objects.filter(sku=sku, **guard).update(
+        on_hand=F("on_hand") + on_hand, reserved=F("reserved") + reserved, updated_at=now
+    )
+    if moved != 1:
+        raise InventoryInconsistent(f"Stock of {sku} cannot move by {on_hand}/{reserved}.")
+
+
+def _set_status(rows: list[Reservation], status: str, now: datetime) -> None:
+    Reservation.objects.filter(pk__in=[r.pk for r in rows]).update(status=status, updated_at=now)
+
+
+@transaction.atomic
+def reservation_commit(*, order_id: int) -> None:
+    """The order was paid: its reserved units leave ``on_hand``. A second call changes nothing.
+
+    A reservation that has not been swept yet is committed even past its expiry (the units are
+    still held). Raises :class:`ReservationNotFound` when the order never reserved anything and
+    :class:`ReservationNotActive` when its reservation was already released.
+    """
+    rows = list(Reservation.objects.select_for_update().filter(order_id=order_id).order_by("sku"))
+    if not rows:
+        raise ReservationNotFound(f"Order {order_id} has no reservation.", order_id=order_id)
+    if any(r.status == Status.RELEASED for r in rows):
+        raise ReservationNotActive(
+            f"The reservation of order {order_id} was released.", order_id=order_id
+        )
+    active = [r for r in rows if r.status == Status.ACTIVE]
+    now = timezone.now()
+    for r in active:
+        _move_stock(sku=r.sku, on_hand=-r.quantity, reserved=-r.quantity, now=now)
+    _set_status(active, Status.COMMITTED, now)
+
+
+def _release(rows: list[Reservation], now: datetime) -> None:
+    for r in rows:
+        _move_stock(sku=r.sku, on_hand=0, reserved=-r.quantity, now=now)
+    _set_status(rows, Status.RELEASED, now)
+
+
+@transaction.atomic
+def reservation_release(*, order_id: int) -> None:
+    """Give the order's held units back (cancelled or expired before payment).
+
+    Only active rows move: calling it twice, for a committed order or for an order without a
+    reservation changes nothing.
+    """
+    rows = list(
+        Reservation.objects.select_for_update()
+        .filter(order_id=order_id, status=Status.ACTIVE)
+        .order_by("sku")
+    )
+    _release(rows, timezone.now())
+
+
+@transaction.atomic
+def reservation_restock(*, order_id: int) -> None:
+    """A paid order was cancelled: its committed units return to ``on_hand``. Idempotent."""
+    rows = list(
+        Reservation.objects.select_for_update()
+        .filter(order_id=order_id, status=Status.COMMITTED)
+        .order_by("sku")
+    )
+    now = timezone.now()
+    for r in rows:
+        _move_stock(sku=r.sku, on_hand=r.quantity, reserved=0, now=now)
+    _set_status(rows, Status.RESTOCKED, now)
+
+
+def reservation_release_expired(*, now: datetime | None = None) -> list[int]:
+    """Release every active reservation whose expiry has passed; return those order ids.
+
+    One transaction per order, so one slow order does not hold the others' locks. The
+    expiry is checked again under the row lock: an order paid meanwhile is left alone.
+    """
+    now = now or timezone.now()
+    order_ids = list(
+        Reservation.objects.filter(status=Status.ACTIVE, expires_at__lte=now)
+        .order_by("order_id")
+        .values_list("order_id", flat=True)
+        .distinct()
+    )
+    released: list[int] = []
+    for order_id in order_ids:
+        with transaction.atomic():
+            rows = list(
+                Reservation.objects.select_for_update()
+                .filter(order_id=order_id, status=Status.ACTIVE, expires_at__lte=now)
+                .order_by("sku")
+            )
+            if rows:
+                _release(rows, timezone.now())
+                released.append(order_id)
+    return released
+
+
+@transaction.atomic
+def stock_set(*, sku: str, on_hand: int) -> StockItem:
+    """Create the stock row of ``sku`` or set its ``on_hand`` (never below what is reserved)."""
+    if not _is_int(on_hand) or on_hand < 0:
+        raise InvalidStockLevel("on_hand must be an integer of at least 0.", sku=sku)
+    item, created = StockItem.objects.select_for_update().get_or_create(
+        sku=sku, defaults={"on_hand": on_hand}
+    )
+    if not created and item.on_hand != on_hand:
+        if on_hand < item.reserved:
+            raise InvalidStockLevel(
+                f"{item.reserved} unit(s) of {sku} are reserved; on_hand cannot go below that.",
+                sku=sku,
+                on_hand=on_hand,
+                reserved=item.reserved,
+            )
+        item.on_hand = on_hand
+        item.save(update_fields=["on_hand", "updated_at"])
+    return item
+
+
+def demo_stock_level(sku: str) -> int:
+    """A deterministic stock level between 5 and 120 derived from the SKU."""
+    digest = int.from_bytes(hashlib.sha256(sku.encode()).digest()[:8], "big")
+    return DEMO_STOCK_MIN + digest % (DEMO_STOCK_MAX - DEMO_STOCK_MIN + 1)
+
+
+@transaction.atomic
+def stock_seed_demo(*, skus: Iterable[str]) -> int:
+    """Create the missing stock rows with their demo level; existing rows are left alone.
+
+    Returns how many rows were created (a second call creates none).
+    """
+    wanted = sorted(set(skus))
+    existing = set(StockItem.objects.filter(sku__in=wanted).values_list("sku", flat=True))
+    missing = [StockItem(sku=s, on_hand=demo_stock_level(s)) for s in wanted if s not in existing]
+    StockItem.objects.bulk_create(missing, ignore_conflicts=True)
+    return len(missing)
