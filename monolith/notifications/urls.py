@@ -1,3 +1,12 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from monolith.notifications import apis
+
+urlpatterns = [
+    path("notifications", apis.NotificationListApi.as_view(), name="notifications"),
+    path(
+        "notifications/<int:notification_id>",
+        apis.NotificationDetailApi.as_view(),
+        name="notification-detail",
+    ),
+]

@@ -1,0 +1,92 @@
+"""HTTP API of notifications: the caller's own notifications, newest first."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from monolith.notifications import selectors
+from monolith.notifications.models import Notification
+from strangler.auth.drf import Principal
+
+
+def _customer_id(request: Request) -> int:
+    """The authenticated caller (BearerTokenAuthentication puts a Principal in request.user)."""
+    return cast(Principal, request.user).customer_id
+
+
+class ErrorSerializer(serializers.Serializer[dict[str, object]]):
+    """Schema only: the body every error has (rendered by strangler.errors)."""
+
+    class Body(serializers.Serializer[dict[str, object]]):
+        code = serializers.CharField()
+        message = serializers.CharField()
+        details = serializers.DictField()
+
+        class Meta:
+            ref_name = "NotificationsErrorBody"
+
+    error = Body()
+
+    class Meta:
+        ref_name = "NotificationsError"
+
+
+class NotificationOutputSerializer(serializers.ModelSerializer[Notification]):
+    class Meta:
+        model = Notification
+        ref_name = "Notification"
+        fields = [
+            "id",
+            "kind",
+            "order_id",
+            "recipient",
+            "subject",
+            "body",
+            "status",
+            "created_at",
+            "sent_at",
+        ]
+
+
+class NotificationListApi(ListAPIView[Notification]):
+    OutputSerializer = NotificationOutputSerializer
+    serializer_class = NotificationOutputSerializer
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        return selectors.notification_list_for_customer(customer_id=_customer_id(self.request))
+
+    @extend_schema(
+        operation_id="notifications_list",
+        summary="The caller's notifications, newest first.",
+    )
+    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class NotificationDetailApi(APIView):
+    OutputSerializer = NotificationOutputSerializer
+
+    @extend_schema(
+        operation_id="notifications_retrieve",
+        summary="One of the caller's notifications.",
+        responses={
+            200: NotificationOutputSerializer,
+            404: OpenApiResponse(
+                response=ErrorSerializer,
+                description="notification_not_found (also another customer's notification)",
+            ),
+        },
+    )
+    def get(self, request: Request, notification_id: int) -> Response:
+        notification = selectors.notification_get_for_customer(
+            customer_id=_customer_id(request), notification_id=notification_id
+        )
+        return Response(self.OutputSerializer(notification).data)

@@ -1,0 +1,9 @@
+"""The refusals of the notifications context."""
+
+from __future__ import annotations
+
+from strangler.errors import NotFound
+
+
+class NotificationNotFound(NotFound):
+    code = "notification_not_found"

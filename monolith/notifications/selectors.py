@@ -1,0 +1,36 @@
+"""Reads of the notifications context."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from monolith.notifications.errors import NotificationNotFound
+from monolith.notifications.models import Notification
+from monolith.notifications.results import NotificationInfo
+
+
+def notification_to_info(notification: Notification) -> NotificationInfo:
+    return NotificationInfo(
+        id=notification.pk,
+        customer_id=notification.customer_id,
+        kind=notification.kind,
+        subject=notification.subject,
+        status=notification.status,
+        order_id=notification.order_id,
+        created_at=notification.created_at,
+        sent_at=notification.sent_at,
+    )
+
+
+def notification_list_for_customer(*, customer_id: int) -> QuerySet[Notification]:
+    return Notification.objects.filter(customer_id=customer_id).order_by("-created_at", "-id")
+
+
+def notification_get_for_customer(*, customer_id: int, notification_id: int) -> Notification:
+    """The customer's notification; raises NotificationNotFound (also for another's)."""
+    notification = (
+        notification_list_for_customer(customer_id=customer_id).filter(pk=notification_id).first()
+    )
+    if notification is None:
+        raise NotificationNotFound("Notification not found.", notification_id=notification_id)
+    return notification

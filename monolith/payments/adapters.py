@@ -1,0 +1,37 @@
+"""In-process adapter of the :class:`~monolith.payments.ports.OrderBook` port.
+
+``monolith.orders.interface`` is imported inside the methods: orders imports payments'
+interface too, and a lazy import keeps the two contexts importable in any order.
+"""
+
+from __future__ import annotations
+
+from monolith.payments.errors import OrderNotFound, OrderNotPayable
+from monolith.payments.ports import PayableOrder
+
+
+class InProcessOrderBook:
+    def get_payable_order(self, *, order_id: int, customer_id: int) -> PayableOrder:
+        from monolith.orders.interface import OrderNotFound as OrdersOrderNotFound
+        from monolith.orders.interface import get_payable_order
+
+        try:
+            order = get_payable_order(order_id=order_id, customer_id=customer_id)
+        except OrdersOrderNotFound as exc:
+            raise OrderNotFound(exc.message, **exc.details) from exc
+        return PayableOrder(
+            order_id=order.order_id,
+            customer_id=order.customer_id,
+            status=order.status,
+            total=order.total,
+            currency=order.currency,
+        )
+
+    def confirm_payment(self, *, order_id: int, payment_id: int) -> None:
+        from monolith.orders.interface import OrderNotPayable as OrdersOrderNotPayable
+        from monolith.orders.interface import confirm_payment
+
+        try:
+            confirm_payment(order_id=order_id, payment_id=payment_id)
+        except OrdersOrderNotPayable as exc:
+            raise OrderNotPayable(exc.message, **exc.details) from exc

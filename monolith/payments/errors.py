@@ -1,0 +1,43 @@
+"""The business refusals of the payments context (rendered by the shared DRF handler)."""
+
+from __future__ import annotations
+
+from strangler.errors import Conflict, DomainError, NotFound, Unprocessable
+
+
+class PaymentDeclined(DomainError):
+    """The attempt was recorded and declined (fraud rules or the bank).
+
+    Details: ``payment_id``, ``order_id``, ``reasons``. Raised by views after the service has
+    committed the declined attempt, never inside the transaction that wrote it.
+    """
+
+    code = "payment_declined"
+    http_status = 402
+
+
+class PaymentNotFound(NotFound):
+    code = "payment_not_found"
+
+
+class InvalidCardToken(DomainError):
+    """The card processor does not know the token: an invalid request, nothing is recorded."""
+
+    code = "validation_error"
+    http_status = 400
+
+
+class InvalidAmount(Unprocessable):
+    code = "invalid_amount"
+
+
+class OrderNotFound(NotFound):
+    """The port's refusal: the order does not exist or belongs to another customer."""
+
+    code = "order_not_found"
+
+
+class OrderNotPayable(Conflict):
+    """The order is not pending (already paid, cancelled or expired)."""
+
+    code = "order_not_payable"

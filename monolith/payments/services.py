@@ -1,0 +1,155 @@
+"""Writes of the payments context: charge (fraud rules, then the card processor) and refund."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from monolith.payments import fraud, selectors
+from monolith.payments.errors import InvalidAmount, InvalidCardToken, OrderNotPayable
+from monolith.payments.models import Payment, Refund
+from monolith.payments.ports import OrderBook, get_order_book
+from monolith.payments.processor import get_card_processor
+from monolith.payments.results import PaymentResult
+
+logger = logging.getLogger(__name__)
+
+PAYABLE_ORDER_STATUS = "pending"
+
+
+def payment_validate_card_token(*, card_token: str) -> None:
+    """Raise InvalidCardToken (400) if the card processor does not know the token."""
+    if get_card_processor().describe(card_token) is None:
+        raise InvalidCardToken("The request is not valid.", card_token=["Unknown card token."])
+
+
+@transaction.atomic
+def payment_charge(
+    *, order_id: int, customer_id: int, amount: Decimal, currency: str, card_token: str
+) -> PaymentResult:
+    """Record one attempt: approved or declined, whatever the outcome; never raises for a decline.
+
+    The fraud rules run first; a fraud decline never reaches the card processor. Raises
+    InvalidCardToken / InvalidAmount for invalid input (nothing recorded) and OrderNotPayable
+    if the order already has a successful payment.
+    """
+    processor = get_card_processor()
+    card = processor.describe(card_token)
+    if card is None:
+        raise InvalidCardToken("The request is not valid.", card_token=["Unknown card token."])
+    if amount <= 0:
+        raise InvalidAmount("The amount to charge must be positive.", amount=str(amount))
+
+    now = timezone.now()
+    limits = fraud.FraudLimits.from_settings()
+    recent, on_order = selectors.payment_fraud_history(
+        customer_id=customer_id, order_id=order_id, since=now - limits.window
+    )
+    reasons = fraud.assess(
+        amount=amount,
+        order_id=order_id,
+        now=now,
+        customer_attempts=recent,
+        order_attempts=on_order,
+        limits=limits,
+    )
+    payment = Payment(
+        order_id=order_id,
+        customer_id=customer_id,
+        amount=amount,
+        currency=currency,
+        card_brand=card.brand,
+        card_last4=card.last4,
+        created_at=now,
+    )
+    if reasons:
+        payment.status = Payment.Status.DECLINED
+        payment.decline_reasons = list(reasons)
+        payment.save()
+        logger.info("payment declined by fraud rules order=%s reasons=%s", order_id, reasons)
+        return selectors.payment_to_result(payment)
+
+    outcome = processor.charge(
+        card_token=card_token,
+        amount=amount,
+        currency=currency,
+        reference=f"order-{order_id}-attempt-{len(on_order) + 1}",
+    )
+    payment.processor_reference = outcome.processor_reference
+    if not outcome.approved:
+        payment.status = Payment.Status.DECLINED
+        payment.decline_reasons = [outcome.decline_reason or "card_declined"]
+        payment.save()
+        return selectors.payment_to_result(payment)
+
+    payment.status = Payment.Status.APPROVED
+    try:
+        with transaction.atomic():
+            payment.save()
+    except IntegrityError as exc:
+        # Another attempt paid this order first (a race): give the money back, refuse.
+        processor.refund(
+            processor_reference=outcome.processor_reference, amount=amount, currency=currency
+        )
+        raise OrderNotPayable("The order is already paid.", order_id=order_id) from exc
+    return selectors.payment_to_result(payment)
+
+
+def payment_create_for_order(
+    *, customer_id: int, order_id: int, card_token: str, order_book: OrderBook | None = None
+) -> PaymentResult:
+    """Pay the customer's pending order for its total; on approval the order is confirmed.
+
+    The payment row and the order's confirmation commit together. A declined attempt is
+    committed and returned (the caller decides how to report it), never raised here.
+    Raises OrderNotFound (404; also another customer's order), OrderNotPayable (409) and
+    InvalidCardToken (400); those write nothing.
+    """
+    payment_validate_card_token(card_token=card_token)
+    book = order_book or get_order_book()
+    with transaction.atomic():
+        order = book.get_payable_order(order_id=order_id, customer_id=customer_id)
+        if order.status != PAYABLE_ORDER_STATUS:
+            raise OrderNotPayable(
+                f"Order {order_id} is {order.status}, it cannot be paid.",
+                order_id=order_id,
+                status=order.status,
+            )
+        result = payment_charge(
+            order_id=order_id,
+            customer_id=customer_id,
+            amount=order.total,
+            currency=order.currency,
+            card_token=card_token,
+        )
+        if result.status == Payment.Status.APPROVED:
+            book.confirm_payment(order_id=order_id, payment_id=result.payment_id)
+    return result
+
+
+@transaction.atomic
+def payment_refund(*, order_id: int, reason: str) -> PaymentResult | None:
+    """Refund the order's approved payment in full. Idempotent; None if none was approved."""
+    payment = (
+        Payment.objects.select_for_update()
+        .filter(order_id=order_id, status__in=[Payment.Status.APPROVED, Payment.Status.REFUNDED])
+        .first()
+    )
+    if payment is None:
+        return None
+    if payment.status == Payment.Status.REFUNDED:
+        return selectors.payment_to_result(payment)
+    reference = get_card_processor().refund(
+        processor_reference=payment.processor_reference,
+        amount=payment.amount,
+        currency=payment.currency,
+    )
+    Refund.objects.create(
+        payment=payment, amount=payment.amount, reason=reason[:255], processor_reference=reference
+    )
+    payment.status = Payment.Status.REFUNDED
+    payment.save(update_fields=["status"])
+    return selectors.payment_to_result(payment)

@@ -1,0 +1,68 @@
+"""Test doubles for the payments ports (selected through settings by dotted path)."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from typing import ClassVar
+
+from monolith.payments.errors import OrderNotFound, OrderNotPayable
+from monolith.payments.ports import PayableOrder
+from monolith.payments.processor import CardDetails, ChargeOutcome, FakeCardProcessor
+
+
+class FakeOrderBook:
+    """An in-memory OrderBook; state is class-level because the port builds a new instance."""
+
+    orders: ClassVar[dict[int, PayableOrder]] = {}
+    confirmed: ClassVar[list[tuple[int, int]]] = []
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.orders.clear()
+        cls.confirmed.clear()
+
+    @classmethod
+    def add(
+        cls,
+        *,
+        order_id: int,
+        customer_id: int,
+        total: Decimal = Decimal("25.00"),
+        status: str = "pending",
+    ) -> PayableOrder:
+        order = PayableOrder(
+            order_id=order_id, customer_id=customer_id, status=status, total=total, currency="EUR"
+        )
+        cls.orders[order_id] = order
+        return order
+
+    def get_payable_order(self, *, order_id: int, customer_id: int) -> PayableOrder:
+        order = self.orders.get(order_id)
+        if order is None or order.customer_id != customer_id:
+            raise OrderNotFound("Order not found.", order_id=order_id)
+        return order
+
+    def confirm_payment(self, *, order_id: int, payment_id: int) -> None:
+        order = self.orders[order_id]
+        if order.status != "pending":
+            raise OrderNotPayable("Order is not pending.", order_id=order_id)
+        self.orders[order_id] = dataclasses.replace(order, status="paid")
+        self.confirmed.append((order_id, payment_id))
+
+
+class SpyCardProcessor(FakeCardProcessor):
+    """The fake processor, recording every charge it receives."""
+
+    charges: ClassVar[list[str]] = []
+
+    def describe(self, card_token: str) -> CardDetails | None:
+        return super().describe(card_token)
+
+    def charge(
+        self, *, card_token: str, amount: Decimal, currency: str, reference: str
+    ) -> ChargeOutcome:
+        self.charges.append(reference)
+        return super().charge(
+            card_token=card_token, amount=amount, currency=currency, reference=reference
+        )

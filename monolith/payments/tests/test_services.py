@@ -1,0 +1,193 @@
+"""charge / refund / get_payment_for_order through the published interface."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from monolith.payments import interface
+from monolith.payments.errors import InvalidAmount, InvalidCardToken, OrderNotPayable
+from monolith.payments.models import Payment, Refund
+from monolith.payments.tests.fakes import SpyCardProcessor
+
+pytestmark = pytest.mark.django_db
+
+
+def _charge(
+    token: str = "tok_visa", *, order_id: int = 1, customer_id: int = 42, amount: str = "25.00"
+) -> interface.PaymentResult:
+    return interface.charge(
+        order_id=order_id,
+        customer_id=customer_id,
+        amount=Decimal(amount),
+        currency="EUR",
+        card_token=token,
+    )
+
+
+def test_an_approved_charge_is_recorded_with_the_processor_reference(
+    processor: type[SpyCardProcessor],
+) -> None:
+    result = _charge()
+
+    assert result.status == "approved"
+    assert result.amount == Decimal("25.00")
+    assert result.decline_reasons == ()
+    payment = Payment.objects.get()
+    assert payment.pk == result.payment_id
+    assert payment.processor_reference.startswith("fake_ch_")
+    assert (payment.card_brand, payment.card_last4) == ("visa", "4242")
+    assert processor.charges == ["order-1-attempt-1"]
+
+
+@pytest.mark.parametrize(
+    ("token", "reason"),
+    [("tok_declined", "card_declined"), ("tok_insufficient_funds", "insufficient_funds")],
+)
+def test_a_bank_decline_is_recorded_and_returned_not_raised(token: str, reason: str) -> None:
+    result = _charge(token)
+
+    assert result.status == "declined"
+    assert result.decline_reasons == (reason,)
+    assert Payment.objects.get().decline_reasons == [reason]
+
+
+def test_an_amount_over_the_limit_is_declined_without_calling_the_processor(
+    processor: type[SpyCardProcessor], settings: pytest.FixtureRequest
+) -> None:
+    settings.FRAUD_MAX_AMOUNT = "100.00"  # type: ignore[attr-defined]
+
+    result = _charge(amount="100.01")
+
+    assert result.status == "declined"
+    assert result.decline_reasons == ("amount_over_limit",)
+    assert processor.charges == []
+    assert Payment.objects.get().processor_reference == ""
+
+
+def test_too_many_attempts_in_the_window_are_declined_without_calling_the_processor(
+    processor: type[SpyCardProcessor], settings: pytest.FixtureRequest
+) -> None:
+    settings.FRAUD_MAX_ATTEMPTS = 2  # type: ignore[attr-defined]
+    _charge(order_id=1)
+    _charge(order_id=2)
+
+    result = _charge(order_id=3)
+
+    assert result.decline_reasons == ("too_many_attempts",)
+    assert len(processor.charges) == 2
+    assert Payment.objects.count() == 3
+
+
+def test_attempts_older_than_the_window_do_not_count(settings: pytest.FixtureRequest) -> None:
+    settings.FRAUD_MAX_ATTEMPTS = 2  # type: ignore[attr-defined]
+    _charge(order_id=1)
+    _charge(order_id=2)
+    Payment.objects.update(created_at=timezone.now() - settings.FRAUD_WINDOW)  # type: ignore[attr-defined]
+
+    assert _charge(order_id=3).status == "approved"
+
+
+def test_other_customers_attempts_do_not_count(settings: pytest.FixtureRequest) -> None:
+    settings.FRAUD_MAX_ATTEMPTS = 1  # type: ignore[attr-defined]
+    _charge(order_id=1, customer_id=7)
+
+    assert _charge(order_id=2, customer_id=8).status == "approved"
+
+
+def test_a_fourth_attempt_after_three_declines_on_the_order_is_declined_by_fraud(
+    processor: type[SpyCardProcessor],
+) -> None:
+    for _ in range(3):
+        assert _charge("tok_declined").decline_reasons == ("card_declined",)
+
+    result = _charge("tok_visa")
+
+    assert result.status == "declined"
+    assert result.decline_reasons == ("order_attempts_exceeded",)
+    assert len(processor.charges) == 3
+
+
+def test_an_unknown_card_token_is_rejected_and_records_nothing() -> None:
+    with pytest.raises(InvalidCardToken) as caught:
+        _charge("tok_mastercard")
+
+    assert caught.value.http_status == 400
+    assert caught.value.code == "validation_error"
+    assert Payment.objects.count() == 0
+
+
+def test_a_non_positive_amount_is_rejected_and_records_nothing() -> None:
+    with pytest.raises(InvalidAmount):
+        _charge(amount="0.00")
+    assert Payment.objects.count() == 0
+
+
+def test_refund_refunds_the_approved_payment_once() -> None:
+    approved = _charge()
+
+    first = interface.refund(order_id=1, reason="customer cancelled")
+    second = interface.refund(order_id=1, reason="customer cancelled again")
+
+    assert first is not None and second is not None
+    assert first.status == second.status == "refunded"
+    assert first.payment_id == second.payment_id == approved.payment_id
+    refund = Refund.objects.get()
+    assert refund.amount == Decimal("25.00")
+    assert refund.reason == "customer cancelled"
+    assert refund.processor_reference.startswith("fake_re_")
+    assert Payment.objects.get().status == "refunded"
+
+
+def test_refund_of_an_order_without_an_approved_payment_returns_none() -> None:
+    _charge("tok_declined")
+
+    assert interface.refund(order_id=1, reason="x") is None
+    assert interface.refund(order_id=999, reason="x") is None
+    assert Refund.objects.count() == 0
+
+
+def test_get_payment_for_order_prefers_the_approved_payment_over_later_declines() -> None:
+    assert interface.get_payment_for_order(1) is None
+    _charge("tok_declined")
+    declined = interface.get_payment_for_order(1)
+    assert declined is not None and declined.status == "declined"
+
+    approved = _charge("tok_visa")
+    Payment.objects.create(
+        order_id=1,
+        customer_id=42,
+        amount=Decimal("25.00"),
+        status="declined",
+        created_at=timezone.now() + timedelta(seconds=1),
+    )
+
+    assert interface.get_payment_for_order(1) == approved
+
+
+def test_a_second_approval_of_the_same_order_is_refused_and_recorded_once() -> None:
+    _charge()
+
+    with pytest.raises(OrderNotPayable):
+        _charge()
+
+    assert Payment.objects.count() == 1
+
+
+def test_pay_for_order_accepts_an_order_book_by_parameter() -> None:
+    from monolith.payments.services import payment_create_for_order
+    from monolith.payments.tests.fakes import FakeOrderBook
+
+    FakeOrderBook.reset()
+    FakeOrderBook.add(order_id=5, customer_id=42, total=Decimal("12.34"))
+    try:
+        result = payment_create_for_order(
+            customer_id=42, order_id=5, card_token="tok_visa", order_book=FakeOrderBook()
+        )
+        assert (result.status, result.amount) == ("approved", Decimal("12.34"))
+        assert FakeOrderBook.confirmed == [(5, result.payment_id)]
+    finally:
+        FakeOrderBook.reset()
