@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from monolith.catalog import selectors, services
 from monolith.catalog.errors import ProductNotFound
-from monolith.catalog.models import Product
+
+if TYPE_CHECKING:
+    from monolith.catalog.models import Product
 
 __all__ = ["ProductInfo", "ProductNotFound", "get_product", "get_products", "seed_demo_catalog"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from monolith.inventory import selectors, services
 from monolith.inventory.errors import (
@@ -16,7 +17,9 @@ from monolith.inventory.errors import (
     ReservationNotFound,
     SkuNotFound,
 )
-from monolith.inventory.models import StockItem
+
+if TYPE_CHECKING:
+    from monolith.inventory.models import StockItem
 
 __all__ = [
     "Availability",

@@ -23,6 +23,8 @@ def _types_in(annotation: object) -> typing.Iterator[object]:
 def test_interface_exposes_no_model(context: str) -> None:
     interface = importlib.import_module(f"monolith.{context}.interface")
     for name, value in vars(interface).items():
+        if name.startswith("_"):
+            continue
         assert not (inspect.isclass(value) and issubclass(value, models.Model)), (
             f"monolith.{context}.interface exposes the model {name}"
         )
@@ -34,7 +36,9 @@ def test_interface_functions_return_dataclasses_or_plain_values(context: str) ->
     functions = [
         value
         for value in vars(interface).values()
-        if inspect.isfunction(value) and value.__module__ == interface.__name__
+        if inspect.isfunction(value)
+        and value.__module__ == interface.__name__
+        and not value.__name__.startswith("_")
     ]
     assert functions, f"monolith.{context}.interface publishes no function"
     for function in functions:
