@@ -24,6 +24,11 @@ class Principal:
     is_authenticated: bool = True
     is_staff: bool = False
 
+    @property
+    def pk(self) -> int:
+        """What DRF's throttles and Django's helpers read as the user's key."""
+        return self.customer_id
+
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
@@ -33,7 +38,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if not header:
             return None
         scheme, _, token = header.partition(" ")
-        if scheme != self.keyword or not token.strip():
+        if scheme.lower() != self.keyword.lower() or not token.strip():
             raise exceptions.AuthenticationFailed("Authorization header must be 'Bearer <token>'.")
         try:
             claims = decode(token.strip(), "access")

@@ -1,0 +1,42 @@
+"""The customers context's business errors. The public ones are re-exported by ``interface``."""
+
+from __future__ import annotations
+
+from strangler.errors import Conflict, DomainError, NotFound, Unprocessable
+
+
+class CustomerNotFound(NotFound):
+    code = "customer_not_found"
+
+
+class AddressNotFound(NotFound):
+    """Also raised for another customer's address, so its existence is never revealed."""
+
+    code = "address_not_found"
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+
+
+class InvalidInput(DomainError):
+    """A value the service refuses; rendered like a serializer error (``details`` per field)."""
+
+    code = "validation_error"
+    http_status = 400
+
+
+class InvalidCredentials(DomainError):
+    """One message for an unknown e-mail, a wrong password and an inactive customer."""
+
+    code = "invalid_credentials"
+    http_status = 401
+
+
+class InvalidRefreshToken(DomainError):
+    code = "invalid_token"
+    http_status = 401
+
+
+class DefaultAddressRequired(Unprocessable):
+    code = "default_address_required"

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.hashers import check_password
+from django.test import Client
+from django.urls import reverse
+
+from monolith.customers.models import Address, Customer
+from monolith.customers.tests.conftest import MakeAddress, MakeCustomer
+from monolith.customers.tests.helpers import address_payload
+
+pytestmark = pytest.mark.django_db
+
+
+def test_customer_changelist_searches_and_filters(
+    admin_client: Client, make_customer: MakeCustomer
+) -> None:
+    make_customer(email="wayan@example.com", full_name="Wayan Sudirta")
+    make_customer(email="ketut@example.com", full_name="Ketut Arya", is_active=False)
+    url = reverse("admin:customers_customer_changelist")
+
+    found = admin_client.get(url, {"q": "wayan"})
+    inactive = admin_client.get(url, {"is_active__exact": "0"})
+
+    assert found.status_code == inactive.status_code == 200
+    assert b"wayan@example.com" in found.content and b"ketut@example.com" not in found.content
+    assert b"ketut@example.com" in inactive.content and b"wayan@example.com" not in inactive.content
+
+
+def test_customer_page_shows_a_masked_hash_and_the_addresses(
+    admin_client: Client, customer: Customer, make_address: MakeAddress
+) -> None:
+    make_address(customer, is_default=True, line1="Jl. Kenanga 7")
+
+    response = admin_client.get(reverse("admin:customers_customer_change", args=[customer.id]))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    algorithm, salt, digest = customer.password.split("$")
+    assert f"<strong>algorithm</strong>: {algorithm}" in html
+    assert digest not in html and salt not in html
+    assert "Jl. Kenanga 7" in html
+
+
+def test_admin_can_add_a_customer_with_a_hashed_password(admin_client: Client) -> None:
+    response = admin_client.post(
+        reverse("admin:customers_customer_add"),
+        {
+            "email": "Made@Example.com",
+            "full_name": "Made Wirawan",
+            "phone": "",
+            "is_active": "on",
+            "new_password": "a-long-admin-secret-3",
+            "addresses-TOTAL_FORMS": "0",
+            "addresses-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    customer = Customer.objects.get()
+    assert customer.email == "made@example.com"
+    assert check_password("a-long-admin-secret-3", customer.password)
+
+
+def test_admin_refuses_a_weak_password_and_a_case_duplicate_email(
+    admin_client: Client, customer: Customer
+) -> None:
+    response = admin_client.post(
+        reverse("admin:customers_customer_add"),
+        {
+            "email": "ANA@example.com",
+            "full_name": "Another Ana",
+            "is_active": "on",
+            "new_password": "123",
+            "addresses-TOTAL_FORMS": "0",
+            "addresses-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "email" in errors and "new_password" in errors
+    assert Customer.objects.count() == 1
+
+
+def test_deactivate_action(admin_client: Client, make_customer: MakeCustomer) -> None:
+    chosen = make_customer()
+    untouched = make_customer()
+
+    response = admin_client.post(
+        reverse("admin:customers_customer_changelist"),
+        {"action": "deactivate", "_selected_action": [chosen.id]},
+    )
+
+    assert response.status_code == 302
+    chosen.refresh_from_db()
+    untouched.refresh_from_db()
+    assert (chosen.is_active, untouched.is_active) == (False, True)
+
+
+def test_adding_an_address_in_the_admin_keeps_the_default_rule(
+    admin_client: Client, customer: Customer
+) -> None:
+    url = reverse("admin:customers_address_add")
+
+    for line1 in ("First", "Second"):
+        response = admin_client.post(url, {"customer": customer.id, **address_payload(line1=line1)})
+        assert response.status_code == 302
+
+    assert dict(Address.objects.values_list("line1", "is_default")) == {
+        "First": True,
+        "Second": False,
+    }
+
+
+def test_deleting_the_default_in_the_admin_promotes_another(
+    admin_client: Client, customer: Customer, make_address: MakeAddress
+) -> None:
+    default = make_address(customer, is_default=True)
+    other = make_address(customer)
+
+    response = admin_client.post(
+        reverse("admin:customers_address_delete", args=[default.id]), {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert list(Address.objects.values_list("id", "is_default")) == [(other.id, True)]
+
+
+def test_make_default_action(
+    admin_client: Client, customer: Customer, make_address: MakeAddress
+) -> None:
+    make_address(customer, is_default=True)
+    other = make_address(customer)
+
+    admin_client.post(
+        reverse("admin:customers_address_changelist"),
+        {"action": "make_default", "_selected_action": [other.id]},
+    )
+
+    assert Address.objects.get(is_default=True) == other
+
+
+def test_address_changelist_and_change_page_load(
+    admin_client: Client, customer: Customer, make_address: MakeAddress
+) -> None:
+    address = make_address(customer, is_default=True)
+
+    assert (
+        admin_client.get(reverse("admin:customers_address_changelist"), {"q": "ana"}).status_code
+        == 200
+    )
+    assert (
+        admin_client.get(reverse("admin:customers_address_change", args=[address.id])).status_code
+        == 200
+    )
