@@ -143,3 +143,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- orders: Celery beat schedule (block owned by the orders context) ---------------------
+CELERY_BEAT_SCHEDULE = {
+    "orders-expire-stale-orders": {
+        "task": "orders.expire_stale_orders",
+        "schedule": 60.0,  # seconds
+    },
+}
+# --- end of the orders block ---------------------------------------------------------------

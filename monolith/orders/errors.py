@@ -1,0 +1,40 @@
+"""The orders context's business refusals (rendered by ``strangler.errors``)."""
+
+from __future__ import annotations
+
+from strangler.errors import Conflict, DomainError, NotFound
+
+
+class OrderNotFound(NotFound):
+    """Also raised for another customer's order: its existence is not disclosed."""
+
+    code = "order_not_found"
+
+
+class OrderNotPayable(Conflict):
+    code = "order_not_payable"
+
+
+class InvalidOrderTransition(Conflict):
+    code = "invalid_order_transition"
+
+
+class CartEmpty(Conflict):
+    code = "cart_empty"
+
+
+class CartItemNotFound(NotFound):
+    code = "cart_item_not_found"
+
+
+class CartQuantityInvalid(DomainError):
+    """A quantity the serializer could not see (the sum of what is already in the cart)."""
+
+    code = "validation_error"
+    http_status = 400
+
+
+class ProductUnavailable(Conflict):
+    """A product in the cart was withdrawn from the catalog since it was added."""
+
+    code = "product_unavailable"

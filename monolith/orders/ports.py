@@ -1,0 +1,85 @@
+"""What orders needs from inventory and payments (branch by abstraction).
+
+The ports speak plain values only (no Django models, no other context's types), so an
+adapter may call the context in process today and over HTTP once it is extracted. The
+adapter translates the other side's errors into the ones declared here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+from strangler.errors import Conflict
+
+
+@dataclass(frozen=True)
+class StockLine:
+    sku: str
+    quantity: int
+
+
+class OutOfStock(Conflict):
+    """details: sku, requested, available."""
+
+    code = "out_of_stock"
+
+
+class ReservationLost(Conflict):
+    """The order's reservation is no longer held (released or expired): nothing to commit."""
+
+    code = "reservation_not_active"
+
+
+class InventoryPort(Protocol):
+    def available(self, sku: str) -> int:
+        """Units that can still be reserved (0 for a SKU inventory does not stock)."""
+        ...
+
+    def reserve(self, *, order_id: int, lines: Sequence[StockLine]) -> datetime:
+        """All or nothing; returns when the reservation expires. Raises OutOfStock."""
+        ...
+
+    def commit(self, *, order_id: int) -> None:
+        """The order is paid: the reserved units leave the shelf. Idempotent.
+
+        Raises ReservationLost when the reservation was released or never made.
+        """
+        ...
+
+    def release(self, *, order_id: int) -> None:
+        """The unpaid order is cancelled or expired: free the reservation. Idempotent."""
+        ...
+
+    def restock(self, *, order_id: int) -> None:
+        """A paid order was cancelled: its units go back on the shelf. Idempotent."""
+        ...
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    payment_id: int
+    approved: bool
+    decline_reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    payment_id: int
+    amount: Decimal
+    currency: str
+
+
+class PaymentsPort(Protocol):
+    def charge(
+        self, *, order_id: int, customer_id: int, amount: Decimal, currency: str, card_token: str
+    ) -> ChargeResult:
+        """Never raises for a decline; a raise means the outcome is unknown."""
+        ...
+
+    def refund(self, *, order_id: int, reason: str) -> RefundResult | None:
+        """Refund the order's approved payment; idempotent; None if nothing was approved."""
+        ...

@@ -1,0 +1,33 @@
+"""The orders context's writes (``<entity>_<action>``, keyword-only, atomic)."""
+
+from monolith.orders.services.cart import (
+    cart_clear,
+    cart_item_add,
+    cart_item_remove,
+    cart_item_set_quantity,
+)
+from monolith.orders.services.checkout import CheckoutResult, order_checkout, order_place
+from monolith.orders.services.lifecycle import (
+    order_abandon,
+    order_cancel,
+    order_expire,
+    order_expire_stale,
+    order_mark_fulfilled,
+    order_mark_paid,
+)
+
+__all__ = [
+    "CheckoutResult",
+    "cart_clear",
+    "cart_item_add",
+    "cart_item_remove",
+    "cart_item_set_quantity",
+    "order_abandon",
+    "order_cancel",
+    "order_checkout",
+    "order_expire",
+    "order_expire_stale",
+    "order_mark_fulfilled",
+    "order_mark_paid",
+    "order_place",
+]

@@ -1,0 +1,136 @@
+"""Checkout: a small saga in three transactions, so a declined payment still leaves a record.
+
+T1 places the pending order and reserves its stock (all or nothing). T2 charges the card
+through the payments port, outside any transaction of ours. T3 marks the order paid. If the
+charge fails unexpectedly, the order is compensated: reservation released, order cancelled.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+
+from monolith.catalog import interface as catalog
+from monolith.customers import interface as customers
+from monolith.orders import composition
+from monolith.orders.errors import CartEmpty, ProductUnavailable
+from monolith.orders.models import Cart, Order, OrderLine
+from monolith.orders.ports import ChargeResult, StockLine
+from monolith.orders.services.lifecycle import order_abandon, order_mark_paid
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CURRENCY = "EUR"
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    order: Order
+    payment: ChargeResult
+
+    @property
+    def approved(self) -> bool:
+        return self.payment.approved
+
+
+def _shipping_address(*, customer_id: int, address_id: int | None) -> customers.Address:
+    if address_id is not None:
+        return customers.get_address(customer_id=customer_id, address_id=address_id)
+    address = customers.get_recipient(customer_id).default_address
+    if address is None:
+        raise customers.AddressNotFound(
+            "You have no default address; pass shipping_address_id.", address_id=None
+        )
+    return address
+
+
+@transaction.atomic
+def order_place(*, customer_id: int, shipping_address_id: int | None = None) -> Order:
+    """T1: price the cart, snapshot the address, create the pending order, reserve stock."""
+    cart = Cart.objects.select_for_update().filter(customer_id=customer_id).first()
+    items = list(cart.items.all()) if cart is not None else []
+    if not items:
+        raise CartEmpty("The cart is empty.")
+    products = catalog.get_products([item.sku for item in items])
+    gone = sorted(i.sku for i in items if i.sku not in products or not products[i.sku].is_active)
+    if gone:
+        raise ProductUnavailable("Some products are no longer for sale.", skus=gone)
+    address = _shipping_address(customer_id=customer_id, address_id=shipping_address_id)
+
+    lines = [
+        OrderLine(
+            sku=item.sku,
+            name=products[item.sku].name,
+            unit_price=products[item.sku].price,
+            quantity=item.quantity,
+            line_total=OrderLine.total_for(products[item.sku].price, item.quantity),
+        )
+        for item in items
+    ]
+    order = Order.objects.create(
+        customer_id=customer_id,
+        total=sum((line.line_total for line in lines), Decimal("0.00")),
+        currency=products[items[0].sku].currency or DEFAULT_CURRENCY,
+        shipping_name=address.full_name,
+        shipping_line1=address.line1,
+        shipping_line2=address.line2,
+        shipping_city=address.city,
+        shipping_postal_code=address.postal_code,
+        shipping_country=address.country,
+    )
+    for line in lines:
+        line.order = order
+    OrderLine.objects.bulk_create(lines)
+    order.reservation_expires_at = composition.inventory().reserve(
+        order_id=order.pk, lines=[StockLine(sku=li.sku, quantity=li.quantity) for li in lines]
+    )
+    order.save(update_fields=["reservation_expires_at"])
+    return order
+
+
+def order_checkout(
+    *, customer_id: int, card_token: str, shipping_address_id: int | None = None
+) -> CheckoutResult:
+    """Place, charge and (when approved) pay an order for the customer's cart.
+
+    A declined payment is a normal outcome (``result.approved`` is False): the order stays
+    pending with its stock reserved and the cart is kept, so the customer can pay it later.
+    """
+    order = order_place(customer_id=customer_id, shipping_address_id=shipping_address_id)
+    try:
+        payment = composition.payments().charge(
+            order_id=order.pk,
+            customer_id=customer_id,
+            amount=order.total,
+            currency=order.currency,
+            card_token=card_token,
+        )
+    except Exception:
+        logger.exception("Charging order %s failed; compensating.", order.pk)
+        _compensate(order_id=order.pk, refund=False)
+        raise
+    if payment.approved:
+        try:
+            order = order_mark_paid(order_id=order.pk, payment_id=payment.payment_id)
+        except Exception:
+            logger.exception("Order %s was charged but not marked paid; compensating.", order.pk)
+            _compensate(order_id=order.pk, refund=True)
+            raise
+    return CheckoutResult(order=order, payment=payment)
+
+
+def _compensate(*, order_id: int, refund: bool) -> None:
+    """Undo a checkout that cannot finish: give the money back, release stock, cancel.
+
+    Best effort: a failure here is logged, and the original error is what the caller sees.
+    """
+    reason = "The payment could not be processed."
+    try:
+        if refund:
+            composition.payments().refund(order_id=order_id, reason=reason)
+        order_abandon(order_id=order_id, reason=reason)
+    except Exception:
+        logger.exception("Compensating order %s failed.", order_id)

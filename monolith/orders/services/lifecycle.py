@@ -1,0 +1,149 @@
+"""What happens to an order after it is placed: paid, fulfilled, cancelled, expired."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from monolith.notifications import interface as notifications
+from monolith.orders import composition
+from monolith.orders.errors import OrderNotFound, OrderNotPayable
+from monolith.orders.models import Order, OrderStatus
+from monolith.orders.ports import ReservationLost
+from monolith.orders.services.cart import cart_remove_ordered
+from monolith.orders.states import apply_transition, ensure_transition
+
+logger = logging.getLogger(__name__)
+
+EXPIRED_REASON = "The payment was not received before the stock reservation expired."
+
+
+def _order_locked(*, order_id: int, customer_id: int | None = None) -> Order:
+    orders = Order.objects.select_for_update()
+    if customer_id is not None:
+        orders = orders.filter(customer_id=customer_id)
+    order = orders.filter(pk=order_id).first()
+    if order is None:
+        raise OrderNotFound(f"Order {order_id} was not found.", order_id=order_id)
+    return order
+
+
+@transaction.atomic
+def order_mark_paid(*, order_id: int, payment_id: int) -> Order:
+    """pending -> paid: commit the reserved stock, empty the cart, e-mail the customer.
+
+    Idempotent for the same payment (a repeated confirmation changes nothing).
+    """
+    order = _order_locked(order_id=order_id)
+    if order.status == OrderStatus.PAID and order.payment_id == payment_id:
+        return order
+    if order.status != OrderStatus.PENDING:
+        raise OrderNotPayable(
+            f"Order {order_id} is {order.status}; it cannot be paid.",
+            order_id=order_id,
+            status=order.status,
+        )
+    fields = apply_transition(order, OrderStatus.PAID, at=timezone.now())
+    order.payment_id = payment_id
+    order.save(update_fields=[*fields, "payment_id"])
+    try:
+        composition.inventory().commit(order_id=order.pk)
+    except ReservationLost as exc:
+        raise OrderNotPayable(
+            f"The stock reservation of order {order_id} is no longer held.",
+            order_id=order_id,
+            status=OrderStatus.PENDING,
+        ) from exc
+    lines = list(order.lines.all())
+    cart_remove_ordered(customer_id=order.customer_id, skus=[line.sku for line in lines])
+    notifications.notify_order_paid(
+        customer_id=order.customer_id,
+        order_id=order.pk,
+        total=order.total,
+        currency=order.currency,
+        lines=[(line.sku, line.name, line.quantity) for line in lines],
+    )
+    return order
+
+
+@transaction.atomic
+def order_cancel(*, order_id: int, customer_id: int | None = None, reason: str = "") -> Order:
+    """pending -> cancelled (release the reservation) or paid -> cancelled (refund, restock).
+
+    ``customer_id`` scopes the lookup to the customer's own orders (None: staff).
+    """
+    order = _order_locked(order_id=order_id, customer_id=customer_id)
+    ensure_transition(order, OrderStatus.CANCELLED)
+    reason = reason or "Cancelled at the customer's request."
+    if order.status == OrderStatus.PENDING:
+        composition.inventory().release(order_id=order.pk)
+    else:
+        composition.payments().refund(order_id=order.pk, reason=reason)
+        composition.inventory().restock(order_id=order.pk)
+    fields = apply_transition(order, OrderStatus.CANCELLED, at=timezone.now())
+    order.cancel_reason = reason
+    order.save(update_fields=[*fields, "cancel_reason"])
+    notifications.notify_order_cancelled(
+        customer_id=order.customer_id, order_id=order.pk, reason=reason
+    )
+    return order
+
+
+@transaction.atomic
+def order_abandon(*, order_id: int, reason: str) -> Order:
+    """Compensation when checkout could not finish: release the stock, cancel silently."""
+    order = _order_locked(order_id=order_id)
+    if order.status != OrderStatus.PENDING:
+        return order
+    composition.inventory().release(order_id=order.pk)
+    fields = apply_transition(order, OrderStatus.CANCELLED, at=timezone.now())
+    order.cancel_reason = reason
+    order.save(update_fields=[*fields, "cancel_reason"])
+    return order
+
+
+@transaction.atomic
+def order_mark_fulfilled(*, order_id: int) -> Order:
+    """paid -> fulfilled (staff, from the admin)."""
+    order = _order_locked(order_id=order_id)
+    fields = apply_transition(order, OrderStatus.FULFILLED, at=timezone.now())
+    order.save(update_fields=fields)
+    return order
+
+
+@transaction.atomic
+def order_expire(*, order_id: int, now: datetime | None = None) -> bool:
+    """Cancel one pending order whose reservation has expired; False if it no longer applies."""
+    now = now or timezone.now()
+    order = _order_locked(order_id=order_id)
+    expired = order.reservation_expires_at is not None and order.reservation_expires_at <= now
+    if order.status != OrderStatus.PENDING or not expired:
+        return False
+    composition.inventory().release(order_id=order.pk)
+    fields = apply_transition(order, OrderStatus.CANCELLED, at=now)
+    order.cancel_reason = EXPIRED_REASON
+    order.save(update_fields=[*fields, "cancel_reason"])
+    notifications.notify_order_cancelled(
+        customer_id=order.customer_id, order_id=order.pk, reason=EXPIRED_REASON
+    )
+    return True
+
+
+def order_expire_stale(*, now: datetime | None = None) -> int:
+    """Cancel every pending order whose reservation has expired; return how many.
+
+    Each order is expired in its own transaction, so one failure does not hold up the rest.
+    """
+    now = now or timezone.now()
+    stale = Order.objects.filter(status=OrderStatus.PENDING, reservation_expires_at__lte=now)
+    expired = 0
+    for order_id in list(stale.values_list("pk", flat=True)):
+        try:
+            if order_expire(order_id=order_id, now=now):
+                expired += 1
+        except Exception:
+            logger.exception("Expiring order %s failed.", order_id)
+    return expired

@@ -1,0 +1,89 @@
+"""Fixtures of the orders tests: fakes behind the ports and in place of the other contexts."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from monolith.catalog import interface as catalog_interface
+from monolith.customers import interface as customers_interface
+from monolith.notifications import interface as notifications_interface
+from monolith.orders import composition
+from monolith.orders.tests.fakes import (
+    FakeCatalog,
+    FakeCustomers,
+    FakeInventory,
+    FakeNotifications,
+    FakePayments,
+)
+from monolith.orders.tests.helpers import CUSTOMER, OTHER_CUSTOMER, client_for
+
+
+@pytest.fixture
+def inventory(settings: pytest.FixtureRequest) -> FakeInventory:
+    """A FakeInventory chosen through the setting, exactly as a real adapter would be."""
+    settings.ORDERS_INVENTORY_ADAPTER = "monolith.orders.tests.fakes.FakeInventory"  # type: ignore[attr-defined]
+    fake = composition.inventory()
+    assert isinstance(fake, FakeInventory)
+    return fake
+
+
+@pytest.fixture
+def payments(settings: pytest.FixtureRequest) -> FakePayments:
+    settings.ORDERS_PAYMENTS_ADAPTER = "monolith.orders.tests.fakes.FakePayments"  # type: ignore[attr-defined]
+    fake = composition.payments()
+    assert isinstance(fake, FakePayments)
+    return fake
+
+
+@pytest.fixture
+def catalog(monkeypatch: pytest.MonkeyPatch) -> FakeCatalog:
+    fake = FakeCatalog()
+    monkeypatch.setattr(catalog_interface, "get_product", fake.get_product)
+    monkeypatch.setattr(catalog_interface, "get_products", fake.get_products)
+    fake.add("MUG", "12.50", name="Stoneware mug")
+    fake.add("TEE", "20.00", name="Organic tee")
+    return fake
+
+
+@pytest.fixture
+def customers(monkeypatch: pytest.MonkeyPatch) -> FakeCustomers:
+    fake = FakeCustomers()
+    monkeypatch.setattr(customers_interface, "get_address", fake.get_address)
+    monkeypatch.setattr(customers_interface, "get_recipient", fake.get_recipient)
+    fake.add_address(CUSTOMER, city="Amsterdam", is_default=True)
+    fake.add_address(OTHER_CUSTOMER, city="Utrecht", is_default=True)
+    return fake
+
+
+@pytest.fixture
+def notifications(monkeypatch: pytest.MonkeyPatch) -> FakeNotifications:
+    fake = FakeNotifications()
+    monkeypatch.setattr(notifications_interface, "notify_order_paid", fake.notify_order_paid)
+    monkeypatch.setattr(
+        notifications_interface, "notify_order_cancelled", fake.notify_order_cancelled
+    )
+    return fake
+
+
+@pytest.fixture
+def world(
+    inventory: FakeInventory,
+    payments: FakePayments,
+    catalog: FakeCatalog,
+    customers: FakeCustomers,
+    notifications: FakeNotifications,
+) -> FakeInventory:
+    """Every collaborator faked; MUG and TEE in stock (10 and 3)."""
+    inventory.on_hand.update({"MUG": 10, "TEE": 3})
+    return inventory
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return client_for(CUSTOMER)
+
+
+@pytest.fixture
+def other_api() -> APIClient:
+    return client_for(OTHER_CUSTOMER)

@@ -1,0 +1,64 @@
+"""Small builders shared by the orders tests."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rest_framework.test import APIClient
+
+from monolith.orders import services
+from monolith.orders.models import Cart, CartItem, Order, OrderLine
+from strangler.auth.tokens import issue_pair
+
+CUSTOMER = 42
+OTHER_CUSTOMER = 7
+
+
+def client_for(customer_id: int) -> APIClient:
+    """An API client holding an access token for ``customer_id`` (no customers app needed)."""
+    client = APIClient()
+    token = issue_pair(str(customer_id), email=f"c{customer_id}@example.com").access
+    client.credentials(HTTP_AUTHORIZATION="Bearer " + token)
+    return client
+
+
+def counts() -> dict[str, int]:
+    """Rows of every orders table (to assert that a refused request changed nothing)."""
+    return {
+        "carts": Cart.objects.count(),
+        "cart_items": CartItem.objects.count(),
+        "orders": Order.objects.count(),
+        "order_lines": OrderLine.objects.count(),
+    }
+
+
+def make_order(status: str = "pending", *, customer_id: int = CUSTOMER) -> Order:
+    """An order written directly, in any status (for the state table and admin tests)."""
+    order = Order.objects.create(
+        customer_id=customer_id,
+        status=status,
+        total=Decimal("25.00"),
+        shipping_name="Ada",
+        shipping_line1="1 Canal Street",
+        shipping_city="Amsterdam",
+        shipping_postal_code="1011 AB",
+        shipping_country="NL",
+    )
+    OrderLine.objects.create(
+        order=order,
+        sku="MUG",
+        name="Stoneware mug",
+        unit_price=Decimal("12.50"),
+        quantity=2,
+        line_total=Decimal("25.00"),
+    )
+    return order
+
+
+def place_checkout(
+    card_token: str = "tok_visa", *, customer_id: int = CUSTOMER, **cart: int
+) -> services.CheckoutResult:
+    """Fill the customer's cart (``MUG=2``) and check out."""
+    for sku, quantity in (cart or {"MUG": 2}).items():
+        services.cart_item_add(customer_id=customer_id, sku=sku, quantity=quantity)
+    return services.order_checkout(customer_id=customer_id, card_token=card_token)

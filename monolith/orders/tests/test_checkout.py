@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from monolith.customers.interface import AddressNotFound
+from monolith.orders import selectors, services
+from monolith.orders.errors import CartEmpty, OrderNotPayable, ProductUnavailable
+from monolith.orders.models import Order
+from monolith.orders.ports import ChargeResult, OutOfStock
+from monolith.orders.tests.fakes import (
+    FakeCatalog,
+    FakeCustomers,
+    FakeInventory,
+    FakeNotifications,
+    FakePayments,
+)
+from monolith.orders.tests.helpers import CUSTOMER, OTHER_CUSTOMER, counts, place_checkout
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_approved_checkout_pays_the_order_commits_stock_and_empties_the_cart(
+    world: FakeInventory, payments: FakePayments, notifications: FakeNotifications
+) -> None:
+    result = place_checkout(MUG=2, TEE=1)
+
+    order = Order.objects.get()
+    assert result.approved
+    assert order.status == "paid"
+    assert order.total == Decimal("45.00")
+    assert order.payment_id == result.payment.payment_id
+    assert order.paid_at is not None
+    assert [
+        (li.sku, li.name, li.unit_price, li.quantity, li.line_total) for li in order.lines.all()
+    ] == [
+        ("MUG", "Stoneware mug", Decimal("12.50"), 2, Decimal("25.00")),
+        ("TEE", "Organic tee", Decimal("20.00"), 1, Decimal("20.00")),
+    ]
+    assert payments.charges[0]["amount"] == Decimal("45.00")
+    assert world.reservations[order.pk].state == "committed"
+    assert world.on_hand == {"MUG": 8, "TEE": 2}
+    assert selectors.cart_get(customer_id=CUSTOMER).lines == ()
+    assert notifications.kinds(order.pk) == ["order_paid"]
+    assert notifications.sent[0][2]["lines"] == [
+        ("MUG", "Stoneware mug", 2),
+        ("TEE", "Organic tee", 1),
+    ]
+
+
+def test_the_shipping_address_is_a_snapshot_of_the_default_address(world: FakeInventory) -> None:
+    place_checkout()
+
+    order = Order.objects.get()
+    assert (order.shipping_name, order.shipping_city, order.shipping_country) == (
+        f"Customer {CUSTOMER}",
+        "Amsterdam",
+        "NL",
+    )
+
+
+def test_a_chosen_shipping_address_is_used(world: FakeInventory, customers: FakeCustomers) -> None:
+    rotterdam = customers.add_address(CUSTOMER, city="Rotterdam")
+    services.cart_item_add(customer_id=CUSTOMER, sku="MUG", quantity=1)
+
+    services.order_checkout(
+        customer_id=CUSTOMER, card_token="tok_visa", shipping_address_id=rotterdam.id
+    )
+
+    assert Order.objects.get().shipping_city == "Rotterdam"
+
+
+def test_another_customers_address_is_not_found_and_nothing_is_written(
+    world: FakeInventory, customers: FakeCustomers, payments: FakePayments
+) -> None:
+    theirs = customers.add_address(OTHER_CUSTOMER, city="Delft")
+    services.cart_item_add(customer_id=CUSTOMER, sku="MUG", quantity=1)
+    before = counts()
+
+    with pytest.raises(AddressNotFound):
+        services.order_checkout(
+            customer_id=CUSTOMER, card_token="tok_visa", shipping_address_id=theirs.id
+        )
+
+    assert counts() == before
+    assert world.reservations == {}
+    assert payments.charges == []
+
+
+def test_no_default_address_is_address_not_found(
+    world: FakeInventory, customers: FakeCustomers
+) -> None:
+    customers.add_address(99, city="Leiden")  # not the default
+    services.cart_item_add(customer_id=99, sku="MUG", quantity=1)
+
+    with pytest.raises(AddressNotFound):
+        services.order_checkout(customer_id=99, card_token="tok_visa")
+    assert Order.objects.count() == 0
+
+
+def test_an_empty_cart_cannot_be_checked_out(world: FakeInventory, payments: FakePayments) -> None:
+    before = counts()
+
+    with pytest.raises(CartEmpty) as excinfo:
+        services.order_checkout(customer_id=CUSTOMER, card_token="tok_visa")
+
+    assert excinfo.value.code == "cart_empty"
+    assert counts() == before
+    assert payments.charges == []
+
+
+def test_a_product_withdrawn_since_it_was_added_stops_the_checkout(
+    world: FakeInventory, catalog: FakeCatalog
+) -> None:
+    services.cart_item_add(customer_id=CUSTOMER, sku="MUG", quantity=1)
+    catalog.add("MUG", "12.50", is_active=False)
+    before = counts()
+
+    with pytest.raises(ProductUnavailable) as excinfo:
+        services.order_checkout(customer_id=CUSTOMER, card_token="tok_visa")
+
+    assert excinfo.value.details == {"skus": ["MUG"]}
+    assert counts() == before
+
+
+def test_out_of_stock_at_checkout_writes_no_order_and_charges_nothing(
+    world: FakeInventory, payments: FakePayments
+) -> None:
+    services.cart_item_add(customer_id=CUSTOMER, sku="TEE", quantity=3)
+    world.on_hand["TEE"] = 1  # sold elsewhere since it went into the cart
+    before = counts()
+
+    with pytest.raises(OutOfStock) as excinfo:
+        services.order_checkout(customer_id=CUSTOMER, card_token="tok_visa")
+
+    assert excinfo.value.details == {"sku": "TEE", "requested": 3, "available": 1}
+    assert counts() == before
+    assert payments.charges == []
+
+
+def test_a_declined_payment_keeps_the_order_pending_with_stock_reserved_and_the_cart(
+    world: FakeInventory, payments: FakePayments, notifications: FakeNotifications
+) -> None:
+    result = place_checkout("tok_insufficient_funds", MUG=2)
+
+    order = Order.objects.get()
+    assert not result.approved
+    assert result.payment.decline_reasons == ("insufficient_funds",)
+    assert order.status == "pending"
+    assert order.payment_id is None
+    assert order.reservation_expires_at == world.reservations[order.pk].expires_at
+    assert world.reservations[order.pk].state == "reserved"
+    assert world.available("MUG") == 8
+    assert [line.sku for line in selectors.cart_get(customer_id=CUSTOMER).lines] == ["MUG"]
+    assert notifications.sent == []
+
+
+def test_a_payment_error_releases_the_stock_and_cancels_the_order(
+    world: FakeInventory, payments: FakePayments, notifications: FakeNotifications
+) -> None:
+    payments.fail_with = ConnectionError("payments is down")
+
+    with pytest.raises(ConnectionError):
+        place_checkout(MUG=2)
+
+    order = Order.objects.get()
+    assert order.status == "cancelled"
+    assert order.cancel_reason == "The payment could not be processed."
+    assert world.reservations[order.pk].state == "released"
+    assert world.available("MUG") == 10
+    assert [line.sku for line in selectors.cart_get(customer_id=CUSTOMER).lines] == ["MUG"]
+    assert notifications.sent == []
+
+
+def test_a_charged_order_that_cannot_be_marked_paid_is_refunded_and_cancelled(
+    world: FakeInventory, payments: FakePayments, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_charge = payments.charge
+
+    def slow_charge(**kwargs: Any) -> ChargeResult:
+        world.release(order_id=kwargs["order_id"])  # the reservation expired meanwhile
+        return real_charge(**kwargs)
+
+    monkeypatch.setattr(payments, "charge", slow_charge)
+
+    with pytest.raises(OrderNotPayable):
+        place_checkout(MUG=1)
+
+    order = Order.objects.get()
+    assert order.status == "cancelled"
+    assert payments.refunds == [
+        {"order_id": order.pk, "reason": "The payment could not be processed."}
+    ]
