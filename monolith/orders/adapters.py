@@ -63,6 +63,11 @@ class InProcessInventory:
 
 
 class InProcessPayments:
+    def accepts_card_token(self, card_token: str) -> bool:
+        from monolith.payments import interface as payments
+
+        return payments.card_token_is_known(card_token)
+
     def charge(
         self, *, order_id: int, customer_id: int, amount: Decimal, currency: str, card_token: str
     ) -> ChargeResult:

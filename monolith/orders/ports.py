@@ -74,6 +74,10 @@ class RefundResult:
 
 
 class PaymentsPort(Protocol):
+    def accepts_card_token(self, card_token: str) -> bool:
+        """Checked before anything is written, so an unknown card changes nothing."""
+        ...
+
     def charge(
         self, *, order_id: int, customer_id: int, amount: Decimal, currency: str, card_token: str
     ) -> ChargeResult:

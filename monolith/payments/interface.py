@@ -12,6 +12,7 @@ __all__ = [
     "InvalidCardToken",
     "PaymentDeclined",
     "PaymentResult",
+    "card_token_is_known",
     "charge",
     "get_payment_for_order",
     "refund",
@@ -33,6 +34,15 @@ def charge(
         currency=currency,
         card_token=card_token,
     )
+
+
+def card_token_is_known(card_token: str) -> bool:
+    """Whether the card processor knows ``card_token``, so callers can refuse it up front."""
+    try:
+        services.payment_validate_card_token(card_token=card_token)
+    except InvalidCardToken:
+        return False
+    return True
 
 
 def refund(*, order_id: int, reason: str) -> PaymentResult | None:

@@ -144,11 +144,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
-# --- orders: Celery beat schedule (block owned by the orders context) ---------------------
+# --- periodic tasks (run by `celery worker --beat` in the demo) ---------------------------
 CELERY_BEAT_SCHEDULE = {
-    "orders-expire-stale-orders": {
-        "task": "orders.expire_stale_orders",
-        "schedule": 60.0,  # seconds
+    # cancels pending orders whose reservation expired, releasing their stock
+    "orders-expire-stale-orders": {"task": "orders.expire_stale_orders", "schedule": 60.0},
+    # safety net: releases any reservation left active past its expiry (no order to cancel)
+    "inventory-release-expired": {
+        "task": "inventory.release_expired_reservations",
+        "schedule": 300.0,
     },
 }
-# --- end of the orders block ---------------------------------------------------------------

@@ -48,7 +48,8 @@ def _reset_calls() -> None:
 def post(body: dict[str, Any], key: str | None = "k-1", customer_id: int = 1) -> Response:
     headers = {"HTTP_IDEMPOTENCY_KEY": key} if key is not None else {}
     request = APIRequestFactory().post("/charge", body, format="json", **headers)
-    force_authenticate(request, user=Principal(customer_id=customer_id, email="c@example.com"))
+    principal = Principal(customer_id=customer_id, email="c@example.com")
+    force_authenticate(request, user=principal)  # type: ignore[arg-type]
     response: Response = ChargeView.as_view()(request)
     return response
 

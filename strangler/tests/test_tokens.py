@@ -130,6 +130,7 @@ def test_jwks_publishes_the_verifying_key() -> None:
     (key,) = keys.jwks()["keys"]
     assert key["kid"] == keys.key_id()
     public = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(key))
+    assert isinstance(public, rsa.RSAPublicKey)
     assert (
         jwt.decode(issue_pair("7").access, public, algorithms=["RS256"], audience="shop-api")["sub"]
         == "7"

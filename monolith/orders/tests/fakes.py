@@ -95,6 +95,9 @@ class FakePayments:
         self.fail_with: Exception | None = None
         self._ids = itertools.count(9001)
 
+    def accepts_card_token(self, card_token: str) -> bool:
+        return card_token == "tok_visa" or card_token in self.DECLINES
+
     def charge(
         self, *, order_id: int, customer_id: int, amount: Decimal, currency: str, card_token: str
     ) -> ChargeResult:

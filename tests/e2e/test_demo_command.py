@@ -1,0 +1,56 @@
+"""``make demo`` on embedded defaults: SQLite and the filesystem broker, no server at all."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from strangler.config import REPO_ROOT
+from strangler.stages.processes import free_port
+
+ENGINE_VARIABLES = ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "EMAIL_BACKEND")
+
+
+def test_demo_runs_the_journey_on_embedded_defaults(tmp_path: Path) -> None:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ENGINE_VARIABLES and not key.startswith(("PYTEST_", "DJANGO_"))
+    }
+    env["STRANGLER_VAR_DIR"] = str(tmp_path)
+    port = free_port()
+
+    result = subprocess.run(
+        [sys.executable, "-m", "strangler.stages.demo", "--exit", "--port", f"monolith={port}"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    assert "embedded SQLite" in result.stdout
+    assert "The customer journey" in result.stdout
+    assert "repeat check out" in result.stdout
+    assert "sent by the Celery worker" in result.stdout
+    assert f"http://127.0.0.1:{port}/api/docs/" in result.stdout
+    assert (tmp_path / "monolith" / "db.sqlite3").exists()
+    assert list((tmp_path / "monolith" / "mail").glob("*.log")), "no e-mail file was written"
+
+
+def test_demo_rejects_a_bad_port_argument() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "strangler.stages.demo", "--port", "monolith=abc"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "--port wants NAME=PORT" in result.stderr
