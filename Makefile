@@ -11,7 +11,7 @@ TEST_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672//
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) REDIS_URL=$(TEST_REDIS_URL)
 
-.PHONY: install demo test lint format typecheck unit e2e clean openapi
+.PHONY: install demo test lint format unit e2e clean openapi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,17 +33,15 @@ unit: install
 e2e: install
 	$(TEST_ENV) $(VENV)/bin/pytest -m e2e $(PYTEST_ARGS)
 
-lint: install  ## ruff (lint + format) and the bounded-context import contracts
+lint: install  ## ruff (lint + format), mypy, and the bounded-context import contracts
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy monolith strangler tests
 
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
-
-typecheck: install
-	$(VENV)/bin/mypy monolith strangler
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -55,7 +55,9 @@ def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
     broker_url = env.get("CELERY_BROKER_URL", "")
     if broker_url.startswith("amqp"):
         with Connection(broker_url) as conn:
-            conn.default_channel.queue_delete(env["CELERY_TASK_DEFAULT_QUEUE"])
+            conn.default_channel.queue_delete(  # type: ignore[attr-defined]
+                env["CELERY_TASK_DEFAULT_QUEUE"]
+            )
     if database_url.startswith("postgres"):
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

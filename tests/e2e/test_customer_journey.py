@@ -33,7 +33,9 @@ def test_the_processes_answer_their_probes_and_serve_the_docs(stage0: RunningSta
     schema = requests.get(f"{base}/api/schema/", timeout=10)
     assert schema.status_code == 200
     assert "/api/v1/checkout" in schema.text
-    assert requests.get(f"{base}/api/docs/", timeout=5).status_code == 200
+    docs = requests.get(f"{base}/api/docs/", timeout=5)
+    assert docs.status_code == 200
+    assert "cdn" not in docs.text.lower(), "Swagger UI must be served locally, not from a CDN"
     admin = requests.get(f"{base}/admin/login/", timeout=5)
     assert admin.status_code == 200
     css = requests.get(f"{base}/static/admin/css/base.css", timeout=5)
