@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from django.db import models
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.test import Client
 from django.urls import reverse
 
