@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
@@ -14,29 +12,7 @@ from rest_framework.views import APIView
 
 from monolith.notifications import selectors
 from monolith.notifications.models import Notification
-from strangler.auth.drf import Principal
-
-
-def _customer_id(request: Request) -> int:
-    """The authenticated caller (BearerTokenAuthentication puts a Principal in request.user)."""
-    return cast(Principal, request.user).customer_id
-
-
-class ErrorSerializer(serializers.Serializer[dict[str, object]]):
-    """Schema only: the body every error has (rendered by strangler.errors)."""
-
-    class Body(serializers.Serializer[dict[str, object]]):
-        code = serializers.CharField()
-        message = serializers.CharField()
-        details = serializers.DictField()
-
-        class Meta:
-            ref_name = "NotificationsErrorBody"
-
-    error = Body()
-
-    class Meta:
-        ref_name = "NotificationsError"
+from strangler.api import customer_id_of, error_response
 
 
 class NotificationOutputSerializer(serializers.ModelSerializer[Notification]):
@@ -61,7 +37,7 @@ class NotificationListApi(ListAPIView[Notification]):
     serializer_class = NotificationOutputSerializer
 
     def get_queryset(self) -> QuerySet[Notification]:
-        return selectors.notification_list_for_customer(customer_id=_customer_id(self.request))
+        return selectors.notification_list_for_customer(customer_id=customer_id_of(self.request))
 
     @extend_schema(
         operation_id="notifications_list",
@@ -79,14 +55,11 @@ class NotificationDetailApi(APIView):
         summary="One of the caller's notifications.",
         responses={
             200: NotificationOutputSerializer,
-            404: OpenApiResponse(
-                response=ErrorSerializer,
-                description="notification_not_found (also another customer's notification)",
-            ),
+            404: error_response("notification_not_found (also another customer's notification)"),
         },
     )
     def get(self, request: Request, notification_id: int) -> Response:
         notification = selectors.notification_get_for_customer(
-            customer_id=_customer_id(request), notification_id=notification_id
+            customer_id=customer_id_of(request), notification_id=notification_id
         )
         return Response(self.OutputSerializer(notification).data)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
@@ -15,35 +13,8 @@ from rest_framework.views import APIView
 from monolith.payments import selectors, services
 from monolith.payments.errors import PaymentDeclined
 from monolith.payments.models import Payment, Refund
-from strangler.auth.drf import Principal
+from strangler.api import customer_id_of, error_response
 from strangler.idempotency.decorators import idempotent
-
-
-def _customer_id(request: Request) -> int:
-    """The authenticated caller (BearerTokenAuthentication puts a Principal in request.user)."""
-    return cast(Principal, request.user).customer_id
-
-
-class ErrorSerializer(serializers.Serializer[dict[str, object]]):
-    """Schema only: the body every error has (rendered by strangler.errors)."""
-
-    class Body(serializers.Serializer[dict[str, object]]):
-        code = serializers.CharField()
-        message = serializers.CharField()
-        details = serializers.DictField()
-
-        class Meta:
-            ref_name = "PaymentsErrorBody"
-
-    error = Body()
-
-    class Meta:
-        ref_name = "PaymentsError"
-
-
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(response=ErrorSerializer, description=description)
-
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -97,7 +68,7 @@ class PaymentListCreateApi(ListAPIView[Payment]):
     serializer_class = PaymentOutputSerializer
 
     def get_queryset(self) -> QuerySet[Payment]:
-        return selectors.payment_list_for_customer(customer_id=_customer_id(self.request))
+        return selectors.payment_list_for_customer(customer_id=customer_id_of(self.request))
 
     @extend_schema(
         operation_id="payments_list",
@@ -113,13 +84,15 @@ class PaymentListCreateApi(ListAPIView[Payment]):
         parameters=[IDEMPOTENCY_KEY],
         responses={
             201: PaymentOutputSerializer,
-            400: _error("validation_error (e.g. an unknown card token); nothing recorded"),
-            402: _error(
+            400: error_response("validation_error (e.g. an unknown card token); nothing recorded"),
+            402: error_response(
                 "payment_declined: the attempt is recorded; details payment_id, order_id, reasons"
             ),
-            404: _error("order_not_found (also another customer's order)"),
-            409: _error("order_not_payable (not pending), or the key's request in progress"),
-            422: _error("unprocessable: the Idempotency-Key was used with another body"),
+            404: error_response("order_not_found (also another customer's order)"),
+            409: error_response(
+                "order_not_payable (not pending), or the key's request in progress"
+            ),
+            422: error_response("unprocessable: the Idempotency-Key was used with another body"),
         },
     )
     @idempotent(scope="payments.create")
@@ -127,7 +100,7 @@ class PaymentListCreateApi(ListAPIView[Payment]):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = services.payment_create_for_order(
-            customer_id=_customer_id(request),
+            customer_id=customer_id_of(request),
             order_id=serializer.validated_data["order_id"],
             card_token=serializer.validated_data["card_token"],
         )
@@ -140,7 +113,7 @@ class PaymentListCreateApi(ListAPIView[Payment]):
                 reasons=list(result.decline_reasons),
             )
         payment = selectors.payment_get_for_customer(
-            customer_id=_customer_id(request), payment_id=result.payment_id
+            customer_id=customer_id_of(request), payment_id=result.payment_id
         )
         return Response(self.OutputSerializer(payment).data, status=status.HTTP_201_CREATED)
 
@@ -153,11 +126,11 @@ class PaymentDetailApi(APIView):
         summary="One of the caller's payments.",
         responses={
             200: PaymentOutputSerializer,
-            404: _error("payment_not_found (also another customer's payment)"),
+            404: error_response("payment_not_found (also another customer's payment)"),
         },
     )
     def get(self, request: Request, payment_id: int) -> Response:
         payment = selectors.payment_get_for_customer(
-            customer_id=_customer_id(request), payment_id=payment_id
+            customer_id=customer_id_of(request), payment_id=payment_id
         )
         return Response(self.OutputSerializer(payment).data)

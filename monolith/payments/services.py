@@ -14,6 +14,7 @@ from monolith.payments.models import Payment, Refund
 from monolith.payments.ports import OrderBook, get_order_book
 from monolith.payments.processor import get_card_processor
 from monolith.payments.results import PaymentResult
+from strangler.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -103,30 +104,34 @@ def payment_create_for_order(
 ) -> PaymentResult:
     """Pay the customer's pending order for its total; on approval the order is confirmed.
 
-    The payment row and the order's confirmation commit together. A declined attempt is
-    committed and returned (the caller decides how to report it), never raised here.
-    Raises OrderNotFound (404; also another customer's order), OrderNotPayable (409) and
-    InvalidCardToken (400); those write nothing.
+    The attempt is committed first, whatever its outcome (a declined attempt is returned, never
+    raised here). If the order can no longer take an approved payment (its reservation ran out
+    in between), the payment is refunded at once and the order's refusal is raised: money never
+    stays charged with no paid order behind it. Raises OrderNotFound (404; also another
+    customer's order), OrderNotPayable (409) and InvalidCardToken (400); those write nothing.
     """
     payment_validate_card_token(card_token=card_token)
     book = order_book or get_order_book()
-    with transaction.atomic():
-        order = book.get_payable_order(order_id=order_id, customer_id=customer_id)
-        if order.status != PAYABLE_ORDER_STATUS:
-            raise OrderNotPayable(
-                f"Order {order_id} is {order.status}, it cannot be paid.",
-                order_id=order_id,
-                status=order.status,
-            )
-        result = payment_charge(
+    order = book.get_payable_order(order_id=order_id, customer_id=customer_id)
+    if order.status != PAYABLE_ORDER_STATUS:
+        raise OrderNotPayable(
+            f"Order {order_id} is {order.status}, it cannot be paid.",
             order_id=order_id,
-            customer_id=customer_id,
-            amount=order.total,
-            currency=order.currency,
-            card_token=card_token,
+            status=order.status,
         )
-        if result.status == Payment.Status.APPROVED:
+    result = payment_charge(
+        order_id=order_id,
+        customer_id=customer_id,
+        amount=order.total,
+        currency=order.currency,
+        card_token=card_token,
+    )
+    if result.status == Payment.Status.APPROVED:
+        try:
             book.confirm_payment(order_id=order_id, payment_id=result.payment_id)
+        except DomainError:
+            payment_refund(order_id=order_id, reason="The order could no longer be confirmed.")
+            raise
     return result
 
 

@@ -13,14 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from monolith.customers import selectors, services
-from monolith.customers.apis.common import (
-    CountryField,
-    StrictBooleanField,
-    StrictCharField,
-    active_customer,
-    error_response,
-)
-from strangler.api import Pagination
+from monolith.customers.apis.common import CountryField, active_customer
+from strangler.api import Pagination, StrictBooleanField, StrictCharField, error_response
 from strangler.idempotency.decorators import idempotent
 
 

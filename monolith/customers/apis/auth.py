@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from monolith.customers import services
-from monolith.customers.apis.common import StrictCharField, StrictEmailField, error_response
+from strangler.api import StrictCharField, StrictEmailField, error_response
 from strangler.auth import keys
 from strangler.auth.tokens import TokenPair
 

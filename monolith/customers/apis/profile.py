@@ -11,8 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from monolith.customers import services
-from monolith.customers.apis.common import StrictCharField, active_customer, error_response
+from monolith.customers.apis.common import active_customer
 from monolith.customers.models import phone_validator
+from strangler.api import StrictCharField, error_response
 
 
 class ProfileOutputSerializer(serializers.Serializer):

@@ -9,13 +9,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from monolith.orders import selectors, services
-from monolith.orders.apis.common import (
+from monolith.orders.models import CartItem
+from strangler.api import (
     StrictCharField,
     StrictIntegerField,
     customer_id_of,
     error_responses,
 )
-from monolith.orders.models import CartItem
 
 
 class CartLineOutputSerializer(serializers.Serializer):

@@ -12,14 +12,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from monolith.orders import composition, selectors, services
-from monolith.orders.apis.common import (
+from monolith.orders.models import Order
+from monolith.payments.interface import PaymentDeclined
+from strangler.api import (
     StrictCharField,
     StrictIntegerField,
     customer_id_of,
     error_responses,
 )
-from monolith.orders.models import Order
-from monolith.payments.interface import PaymentDeclined
 from strangler.idempotency.decorators import idempotent
 
 # The fake card processor's tokens (payments context); anything else is a 400 before any write.

@@ -172,7 +172,7 @@ def test_paying_a_paid_order_is_409_and_writes_nothing(
     assert processor.charges == []
 
 
-def test_an_order_confirmed_by_someone_else_meanwhile_rolls_the_approval_back(
+def test_an_order_cancelled_meanwhile_gets_its_approved_payment_refunded(
     api: APIClient, order_book: type[FakeOrderBook], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     order_book.add(order_id=1, customer_id=CUSTOMER_ID)
@@ -187,7 +187,10 @@ def test_an_order_confirmed_by_someone_else_meanwhile_rolls_the_approval_back(
     response = _pay(api)
 
     assert response.status_code == 409
-    assert Payment.objects.count() == 0
+    assert response.json()["error"]["code"] == "order_not_payable"
+    payment = Payment.objects.get()  # the charge stays on record, and is given back
+    assert payment.status == Payment.Status.REFUNDED
+    assert payment.refunds.count() == 1
 
 
 @pytest.mark.parametrize(

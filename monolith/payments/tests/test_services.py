@@ -191,3 +191,34 @@ def test_pay_for_order_accepts_an_order_book_by_parameter() -> None:
         assert FakeOrderBook.confirmed == [(5, result.payment_id)]
     finally:
         FakeOrderBook.reset()
+
+
+class _OrderThatExpiresMidway:
+    """Payable when asked, gone when confirmed: the reservation ran out in between."""
+
+    def get_payable_order(self, *, order_id: int, customer_id: int):  # type: ignore[no-untyped-def]
+        from monolith.payments.ports import PayableOrder
+
+        return PayableOrder(
+            order_id=order_id,
+            customer_id=customer_id,
+            status="pending",
+            total=Decimal("30.00"),
+            currency="EUR",
+        )
+
+    def confirm_payment(self, *, order_id: int, payment_id: int) -> None:
+        raise OrderNotPayable("The stock reservation has expired.", order_id=order_id)
+
+
+def test_an_approved_payment_the_order_can_no_longer_take_is_refunded_at_once() -> None:
+    from monolith.payments.services import payment_create_for_order
+
+    with pytest.raises(OrderNotPayable):
+        payment_create_for_order(
+            customer_id=42, order_id=8, card_token="tok_visa", order_book=_OrderThatExpiresMidway()
+        )
+
+    payment = Payment.objects.get(order_id=8)
+    assert payment.status == Payment.Status.REFUNDED
+    assert Refund.objects.filter(payment=payment).count() == 1
