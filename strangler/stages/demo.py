@@ -59,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n== {stage.tag}: {stage.title}\n")
     print(f"database: {env.get('DATABASE_URL', 'embedded SQLite under var/')}")
     print(f"broker:   {env.get('CELERY_BROKER_URL', 'embedded filesystem:// under var/broker')}\n")
+    # Explicit handlers: a shell may start the demo with SIGINT ignored (a background job).
     signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGINT, _raise_stop)
     running: RunningStage | None = None
     try:
         run_setup(stage, env, var, progress)
