@@ -135,20 +135,23 @@ class ProcessGroup:
             self.raise_if_dead(process)
 
     def stop(self, grace_seconds: float = 10.0) -> None:
-        """SIGTERM every process group, then SIGKILL what is left after the grace period."""
+        """SIGTERM each leader, then SIGKILL whatever is left of its group after the grace.
+
+        Only the leader gets SIGTERM: gunicorn's arbiter and Celery's main process shut their
+        own children down in order (a pool child killed under a Celery worker makes it hang).
+        """
         for process in self.processes:
-            _signal_group(process, signal.SIGTERM)
+            if process.popen is not None and process.popen.poll() is None:
+                process.popen.terminate()
         deadline = time.monotonic() + grace_seconds
         for process in self.processes:
             assert process.popen is not None
-            remaining = max(0.1, deadline - time.monotonic())
             try:
-                process.popen.wait(timeout=remaining)
+                process.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 _signal_group(process, signal.SIGKILL)
                 process.popen.wait(timeout=5)
-            # children of a killed leader may linger in its group
-            _signal_group(process, signal.SIGKILL)
+            _signal_group(process, signal.SIGKILL)  # children a dead leader left behind
         self.processes.clear()
 
 
