@@ -9,11 +9,22 @@ from __future__ import annotations
 from typing import Any, cast
 
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import serializers
+from rest_framework import parsers, serializers
+from rest_framework.exceptions import ParseError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 
 from strangler.auth.drf import Principal
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, with hostile nesting (``[[[[...]]]]``) a 400 instead of a crash."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise ParseError("JSON parse error - the document is nested too deeply.") from exc
 
 
 class Pagination(PageNumberPagination):
