@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from monolith.inventory import services
 from monolith.inventory.models import Reservation, StockItem
+from strangler.admin import ReadOnlyAdminMixin
 
 LOW_STOCK_THRESHOLD = 10
 
@@ -83,7 +84,7 @@ class StockItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(admin.ModelAdmin):
+class ReservationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("order_id", "sku", "quantity", "status", "expires_at", "created_at")
     list_filter = ("status", "expires_at", "created_at")
     search_fields = ("=order_id", "sku")
@@ -93,12 +94,3 @@ class ReservationAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Reservation | None = None) -> Any:
         return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Reservation | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Reservation | None = None) -> bool:
-        return False

@@ -10,20 +10,8 @@ from django.http import HttpRequest
 
 from monolith.orders import services
 from monolith.orders.models import Cart, CartItem, Order, OrderLine
+from strangler.admin import ReadOnlyAdminMixin
 from strangler.errors import DomainError
-
-
-class ReadOnlyAdminMixin:
-    """History rows: visible, never added, edited or deleted from the admin."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class OrderLineInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from monolith.customers.interface import CustomerNotFound
 from monolith.notifications import services
 from monolith.notifications.tests.doubles import FakeRecipient, FlakyBackend
-from strangler.auth.tokens import issue_pair
+from strangler.testing import client_for
 
 CUSTOMER_ID = 42
 OTHER_CUSTOMER_ID = 43
@@ -43,18 +43,11 @@ def flaky_smtp(settings: pytest.FixtureRequest) -> Iterator[Callable[[int], None
     FlakyBackend.failures = FlakyBackend.calls = 0
 
 
-def _client(customer_id: int) -> APIClient:
-    client = APIClient()
-    token = issue_pair(str(customer_id), email=f"c{customer_id}@example.com").access
-    client.credentials(HTTP_AUTHORIZATION="Bearer " + token)
-    return client
-
-
 @pytest.fixture
 def api() -> APIClient:
-    return _client(CUSTOMER_ID)
+    return client_for(CUSTOMER_ID)
 
 
 @pytest.fixture
 def other_api() -> APIClient:
-    return _client(OTHER_CUSTOMER_ID)
+    return client_for(OTHER_CUSTOMER_ID)

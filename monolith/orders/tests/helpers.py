@@ -4,22 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from rest_framework.test import APIClient
-
 from monolith.orders import services
 from monolith.orders.models import Cart, CartItem, Order, OrderLine
-from strangler.auth.tokens import issue_pair
+from strangler.testing import client_for  # noqa: F401  (re-exported for the tests)
 
 CUSTOMER = 42
 OTHER_CUSTOMER = 7
-
-
-def client_for(customer_id: int) -> APIClient:
-    """An API client holding an access token for ``customer_id`` (no customers app needed)."""
-    client = APIClient()
-    token = issue_pair(str(customer_id), email=f"c{customer_id}@example.com").access
-    client.credentials(HTTP_AUTHORIZATION="Bearer " + token)
-    return client
 
 
 def counts() -> dict[str, int]:

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from monolith.payments.tests.fakes import FakeOrderBook, SpyCardProcessor
-from strangler.auth.tokens import issue_pair
+from strangler.testing import client_for
 
 CUSTOMER_ID = 42
 OTHER_CUSTOMER_ID = 43
@@ -28,18 +28,11 @@ def processor(settings: pytest.FixtureRequest) -> Iterator[type[SpyCardProcessor
     SpyCardProcessor.charges.clear()
 
 
-def _client(customer_id: int) -> APIClient:
-    client = APIClient()
-    token = issue_pair(str(customer_id), email=f"c{customer_id}@example.com").access
-    client.credentials(HTTP_AUTHORIZATION="Bearer " + token)
-    return client
-
-
 @pytest.fixture
 def api() -> APIClient:
-    return _client(CUSTOMER_ID)
+    return client_for(CUSTOMER_ID)
 
 
 @pytest.fixture
 def other_api() -> APIClient:
-    return _client(OTHER_CUSTOMER_ID)
+    return client_for(OTHER_CUSTOMER_ID)
