@@ -14,11 +14,12 @@ import signal
 import sys
 import time
 from types import FrameType
+from urllib.parse import urlsplit, urlunsplit
 
 from strangler.config import REPO_ROOT, var_dir
 from strangler.console import progress, table
 from strangler.stages.journey import Journey, JourneyFailed
-from strangler.stages.launcher import RunningStage, run_setup, start
+from strangler.stages.launcher import RunningStage, require_free_ports, run_setup, start
 from strangler.stages.manifest import DEFAULT_PORTS, get_stage, latest_stage
 from strangler.stages.processes import ProcessFailed
 
@@ -57,18 +58,21 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "monolith.shop.settings"}
     var = var_dir(f"stage-{stage.number}")
     print(f"\n== {stage.tag}: {stage.title}\n")
-    print(f"database: {env.get('DATABASE_URL', 'embedded SQLite under var/')}")
-    print(f"broker:   {env.get('CELERY_BROKER_URL', 'embedded filesystem:// under var/broker')}\n")
+    database = env.get("DATABASE_URL")
+    broker = env.get("CELERY_BROKER_URL")
+    print(f"database: {_masked(database) if database else 'embedded SQLite under var/'}")
+    print(f"broker:   {_masked(broker) if broker else 'embedded filesystem:// under var/broker'}\n")
     # Explicit handlers: a shell may start the demo with SIGINT ignored (a background job).
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     running: RunningStage | None = None
     try:
-        run_setup(stage, env, var, progress)
         ports = _ports(
             stage_port_names={p.port_name for p in stage.processes if p.port_name},
             overrides=args.port,
         )
+        require_free_ports(ports)  # before the set-up, so a clash fails at once
+        run_setup(stage, env, var, progress)
         running = start(stage, ports=ports, env=env, var=var, progress=progress)
         progress("driving one customer journey through the HTTP API")
         report = Journey(running.base_url).run()
@@ -84,10 +88,21 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except (ProcessFailed, JourneyFailed) as exc:
         print(f"\ndemo failed: {exc}", file=sys.stderr)
+        if "ports already in use" in str(exc):
+            print('pick other ports: make demo DEMO_ARGS="--port monolith=18001"', file=sys.stderr)
         return 1
     finally:
         if running is not None:
             running.stop()
+
+
+def _masked(url: str) -> str:
+    """The URL without its password, fit to print."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _ports(*, stage_port_names: set[str], overrides: list[str]) -> dict[str, int]:

@@ -40,6 +40,12 @@ def _fill(argv: tuple[str, ...], values: Mapping[str, str]) -> list[str]:
     return [part.format(**values) for part in argv]
 
 
+def require_free_ports(ports: Mapping[str, int]) -> None:
+    busy = [f"{name}={port}" for name, port in ports.items() if not port_is_free(port)]
+    if busy:
+        raise ProcessFailed(f"ports already in use: {', '.join(busy)}")
+
+
 def run_setup(stage: Stage, env: Mapping[str, str], var: Path, progress: Progress) -> None:
     values = {"python": sys.executable, "var": str(var), "port": ""}
     for step in stage.setup:
@@ -65,9 +71,7 @@ def start(
     ready_deadline: float = 90.0,
 ) -> RunningStage:
     """Start every process of ``stage``; on any failure stop what was started and raise."""
-    busy = [f"{name}={port}" for name, port in ports.items() if not port_is_free(port)]
-    if busy:
-        raise ProcessFailed(f"ports already in use: {', '.join(busy)} (stop what holds them)")
+    require_free_ports(ports)
     group = ProcessGroup(log_dir=var / "logs", env=env, cwd=REPO_ROOT)
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -54,3 +55,21 @@ def test_demo_rejects_a_bad_port_argument() -> None:
     )
     assert result.returncode == 2
     assert "--port wants NAME=PORT" in result.stderr
+
+
+def test_demo_names_a_busy_port_and_how_to_pick_another() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "strangler.stages.demo", "--exit", "--port", f"monolith={port}"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert f"ports already in use: monolith={port}" in result.stderr
+    assert 'DEMO_ARGS="--port monolith=' in result.stderr
