@@ -69,6 +69,7 @@ def public_key_pem() -> bytes:
     return Path(settings.JWT_PUBLIC_KEY_FILE).read_bytes()
 
 
+@lru_cache(maxsize=1)
 def key_id() -> str:
     """A stable ``kid``: the SHA-256 of the public key, shortened."""
     return hashlib.sha256(public_key_pem()).hexdigest()[:16]
