@@ -67,7 +67,10 @@ _DRF_CODES: dict[type[exceptions.APIException], str] = {
 
 
 def domain_error_response(exc: DomainError) -> Response:
-    return Response(error_body(exc.code, exc.message, exc.details), status=exc.http_status)
+    response = Response(error_body(exc.code, exc.message, exc.details), status=exc.http_status)
+    if exc.http_status == 401:  # RFC 7235: a 401 names the scheme to authenticate with
+        response["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
