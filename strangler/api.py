@@ -118,3 +118,21 @@ class StrictChoiceField(serializers.ChoiceField):
 def customer_id_of(request: Request) -> int:
     """The authenticated caller (BearerTokenAuthentication puts a Principal in request.user)."""
     return cast(Principal, request.user).customer_id
+
+
+class OrderFilterSerializer(serializers.Serializer[dict[str, object]]):
+    """The optional ``?order_id=`` filter of a list endpoint (a positive integer)."""
+
+    # Query parameters are strings, so the strict JSON field does not fit; the bound keeps a
+    # 30-digit id from overflowing the database's bigint.
+    order_id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+
+    class Meta:
+        ref_name = "OrderFilter"
+
+
+def order_id_filter(request: Request) -> int | None:
+    """The validated ``order_id`` query parameter, or None; a bad value is a 400."""
+    serializer = OrderFilterSerializer(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return cast("int | None", serializer.validated_data.get("order_id"))

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from monolith.notifications import selectors
 from monolith.notifications.models import Notification
-from strangler.api import customer_id_of, error_response
+from strangler.api import OrderFilterSerializer, customer_id_of, error_response, order_id_filter
 
 
 class NotificationOutputSerializer(serializers.ModelSerializer[Notification]):
@@ -37,10 +37,13 @@ class NotificationListApi(ListAPIView[Notification]):
     serializer_class = NotificationOutputSerializer
 
     def get_queryset(self) -> QuerySet[Notification]:
-        return selectors.notification_list_for_customer(customer_id=customer_id_of(self.request))
+        return selectors.notification_list_for_customer(
+            customer_id=customer_id_of(self.request), order_id=order_id_filter(self.request)
+        )
 
     @extend_schema(
         operation_id="notifications_list",
+        parameters=[OrderFilterSerializer],
         summary="The caller's notifications, newest first.",
     )
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:

@@ -22,8 +22,13 @@ def notification_to_info(notification: Notification) -> NotificationInfo:
     )
 
 
-def notification_list_for_customer(*, customer_id: int) -> QuerySet[Notification]:
-    return Notification.objects.filter(customer_id=customer_id).order_by("-created_at", "-id")
+def notification_list_for_customer(
+    *, customer_id: int, order_id: int | None = None
+) -> QuerySet[Notification]:
+    notifications = Notification.objects.filter(customer_id=customer_id)
+    if order_id is not None:
+        notifications = notifications.filter(order_id=order_id)
+    return notifications.order_by("-created_at", "-id")
 
 
 def notification_get_for_customer(*, customer_id: int, notification_id: int) -> Notification:

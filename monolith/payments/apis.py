@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from monolith.payments import selectors, services
 from monolith.payments.errors import PaymentDeclined
 from monolith.payments.models import Payment, Refund
-from strangler.api import customer_id_of, error_response
+from strangler.api import OrderFilterSerializer, customer_id_of, error_response, order_id_filter
 from strangler.idempotency.decorators import idempotent
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -68,10 +68,13 @@ class PaymentListCreateApi(ListAPIView[Payment]):
     serializer_class = PaymentOutputSerializer
 
     def get_queryset(self) -> QuerySet[Payment]:
-        return selectors.payment_list_for_customer(customer_id=customer_id_of(self.request))
+        return selectors.payment_list_for_customer(
+            customer_id=customer_id_of(self.request), order_id=order_id_filter(self.request)
+        )
 
     @extend_schema(
         operation_id="payments_list",
+        parameters=[OrderFilterSerializer],
         summary="The caller's payment attempts, newest first.",
     )
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:

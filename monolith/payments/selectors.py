@@ -23,12 +23,13 @@ def payment_to_result(payment: Payment) -> PaymentResult:
     )
 
 
-def payment_list_for_customer(*, customer_id: int) -> QuerySet[Payment]:
-    return (
-        Payment.objects.filter(customer_id=customer_id)
-        .prefetch_related("refunds")
-        .order_by("-created_at", "-id")
-    )
+def payment_list_for_customer(
+    *, customer_id: int, order_id: int | None = None
+) -> QuerySet[Payment]:
+    payments = Payment.objects.filter(customer_id=customer_id)
+    if order_id is not None:
+        payments = payments.filter(order_id=order_id)
+    return payments.prefetch_related("refunds").order_by("-created_at", "-id")
 
 
 def payment_get_for_customer(*, customer_id: int, payment_id: int) -> Payment:

@@ -53,6 +53,27 @@ def test_listing_shows_only_my_notifications_newest_first_paginated(api: APIClie
     ]
 
 
+def test_listing_filtered_by_order_shows_only_that_orders_notifications(
+    api: APIClient,
+) -> None:
+    _notification(CUSTOMER_ID, 1, minutes_ago=30)
+    _notification(CUSTOMER_ID, 2, minutes_ago=20)
+    _notification(OTHER_CUSTOMER_ID, 3)
+
+    body = api.get(URL, {"order_id": 1}).json()
+
+    assert body["count"] == 1
+    assert body["results"][0]["order_id"] == 1
+
+
+@pytest.mark.parametrize("bad", ["0", "abc", "9" * 30])
+def test_a_bad_order_filter_is_400(api: APIClient, bad: str) -> None:
+    response = api.get(URL, {"order_id": bad})
+
+    assert response.status_code == 400
+    assert "order_id" in response.json()["error"]["details"]
+
+
 def test_reading_my_notification(api: APIClient) -> None:
     notification = _notification(CUSTOMER_ID, 1)
 

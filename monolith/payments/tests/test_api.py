@@ -297,6 +297,29 @@ def test_listing_shows_only_my_payments_newest_first_paginated(
     assert api.get(URL, {"page_size": 2, "page": 2}).json()["results"][0]["order_id"] == 1
 
 
+def test_listing_filtered_by_order_shows_only_that_orders_attempts(
+    api: APIClient, order_book: type[FakeOrderBook]
+) -> None:
+    order_book.add(order_id=1, customer_id=CUSTOMER_ID)
+    order_book.add(order_id=2, customer_id=CUSTOMER_ID)
+    _pay(api, order_id=1, token="tok_declined")
+    _pay(api, order_id=1)
+    _pay(api, order_id=2)
+
+    body = api.get(URL, {"order_id": 1}).json()
+
+    assert body["count"] == 2
+    assert {p["order_id"] for p in body["results"]} == {1}
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "abc", "1.5", "9" * 30])
+def test_a_bad_order_filter_is_400(api: APIClient, bad: str) -> None:
+    response = api.get(URL, {"order_id": bad})
+
+    assert response.status_code == 400
+    assert "order_id" in response.json()["error"]["details"]
+
+
 def test_reading_one_payment_shows_its_refunds(
     api: APIClient, order_book: type[FakeOrderBook]
 ) -> None:
