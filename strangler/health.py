@@ -3,7 +3,10 @@
 ``/health/live`` answers from the process alone and never touches a dependency: a database
 outage must not make an orchestrator restart every healthy process. ``/health/ready`` checks
 what the service needs to serve traffic (database, cache, broker) and answers 503 when one is
-missing, so a balancer stops sending it requests.
+missing, so a balancer stops sending it requests. It also answers 503 while the process is
+*draining*: a runner that wants to stop one instance without failing a request first creates
+the instance's drain file (``STRANGLER_DRAIN_FILE``), waits until the gateway's health checks
+have taken it out of the pool, and only then sends SIGTERM.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime
+import os
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -45,6 +50,16 @@ class Broker(HealthCheck):
             raise ServiceUnavailable(f"Broker unreachable: {type(exc).__name__}") from exc
 
 
+@dataclasses.dataclass
+class NotDraining(HealthCheck):
+    """Fails while this instance's drain file exists (set per process by the stage runner)."""
+
+    def run(self) -> None:
+        drain_file = os.environ.get("STRANGLER_DRAIN_FILE", "")
+        if drain_file and Path(drain_file).exists():
+            raise ServiceUnavailable("Draining: this instance is about to stop")
+
+
 class ReadinessView(HealthCheckView):
     """Always JSON; 503 (not 500) when a dependency is down."""
 
@@ -52,6 +67,7 @@ class ReadinessView(HealthCheckView):
         "health_check.checks.Database",
         "health_check.checks.Cache",
         "strangler.health.Broker",
+        "strangler.health.NotDraining",
     )
 
     async def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.test import Client, override_settings
 
@@ -22,7 +24,7 @@ def test_readiness_checks_database_cache_and_broker(client: Client) -> None:
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["status"] == "ready"
-    assert set(body["checks"]) == {"Database", "Cache", "Broker"}
+    assert set(body["checks"]) == {"Database", "Cache", "Broker", "NotDraining"}
 
 
 @pytest.mark.django_db
@@ -34,6 +36,24 @@ def test_readiness_is_503_when_the_broker_is_unreachable(client: Client) -> None
     assert body["status"] == "unavailable"
     assert "Broker unreachable" in body["checks"]["Broker"]
     assert body["checks"]["Database"] == "ok"
+
+
+@pytest.mark.django_db
+def test_readiness_is_503_while_the_drain_file_exists_and_liveness_stays_up(
+    client: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drain_file = tmp_path / "monolith-1.draining"
+    monkeypatch.setenv("STRANGLER_DRAIN_FILE", str(drain_file))
+    assert client.get("/health/ready").status_code == 200
+
+    drain_file.touch()
+    response = client.get("/health/ready")
+
+    assert response.status_code == 503
+    assert "Draining" in response.json()["checks"]["NotDraining"]
+    assert client.get("/health/live").status_code == 200
+    drain_file.unlink()
+    assert client.get("/health/ready").status_code == 200
 
 
 def test_unknown_path_is_a_json_404(client: Client) -> None:
