@@ -33,8 +33,16 @@ class JourneyReport:
 
 
 class Journey:
-    def __init__(self, base_url: str, *, timeout: float = 10.0, email_deadline: float = 60.0):
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 10.0,
+        email_deadline: float = 60.0,
+        max_rate_limit_wait: float = 60.0,
+    ):
         self.base_url = base_url.rstrip("/")
+        self.max_rate_limit_wait = max_rate_limit_wait
         self.http = requests.Session()
         self.timeout = timeout
         self.email_deadline = email_deadline
@@ -44,6 +52,15 @@ class Journey:
         self, name: str, method: str, path: str, expect: int, **kwargs: Any
     ) -> requests.Response:
         response = self.http.request(method, self.base_url + path, timeout=self.timeout, **kwargs)
+        waited = 0.0
+        while response.status_code == 429 and waited < self.max_rate_limit_wait:
+            # A well-behaved client honours the gateway's Retry-After instead of failing.
+            pause = min(float(response.headers.get("Retry-After", "1")), 10.0)
+            time.sleep(pause)
+            waited += pause
+            response = self.http.request(
+                method, self.base_url + path, timeout=self.timeout, **kwargs
+            )
         if response.status_code != expect:
             raise JourneyFailed(
                 f"step {name!r}: {method} {path} answered {response.status_code}, "
