@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     running: RunningStage | None = None
     try:
         ports = _ports(
-            stage_port_names={p.port_name for p in stage.processes if p.port_name},
+            stage_port_names={p.port_name for p in stage.required_processes() if p.port_name},
             overrides=args.port,
         )
         require_free_ports(ports)  # before the set-up, so a clash fails at once

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from strangler.config import REPO_ROOT
-from strangler.stages.manifest import ProcessSpec, Stage
+from strangler.stages.manifest import PLACEHOLDER, ProcessSpec, Stage
 from strangler.stages.processes import (
     Process,
     ProcessFailed,
@@ -17,6 +18,7 @@ from strangler.stages.processes import (
     port_is_free,
     ready_when_http_ok,
     ready_when_log_contains,
+    ready_when_tcp_open,
 )
 
 Progress = Callable[[str], None]
@@ -36,8 +38,28 @@ class RunningStage:
         self.group.stop()
 
 
-def _fill(argv: tuple[str, ...], values: Mapping[str, str]) -> list[str]:
-    return [part.format(**values) for part in argv]
+def fill(
+    argv: Sequence[str],
+    *,
+    var: Path | str,
+    ports: Mapping[str, int],
+    own_port: str = "",
+    python: str = sys.executable,
+) -> list[str]:
+    """Replace ``{python}``, ``{var}``, ``{port}`` and ``{port:NAME}`` in every argument."""
+
+    def value(match: re.Match[str]) -> str:
+        kind, name = match.group(1), match.group(2)
+        if kind == "python":
+            return python
+        if kind == "var":
+            return str(var)
+        port_name = name or own_port
+        if port_name not in ports:
+            raise ProcessFailed(f"no port given for {port_name or 'this process'!r} in {argv}")
+        return str(ports[port_name])
+
+    return [PLACEHOLDER.sub(value, part) for part in argv]
 
 
 def require_free_ports(ports: Mapping[str, int]) -> None:
@@ -46,19 +68,32 @@ def require_free_ports(ports: Mapping[str, int]) -> None:
         raise ProcessFailed(f"ports already in use: {', '.join(busy)}")
 
 
+def stage_env(stage: Stage, env: Mapping[str, str]) -> dict[str, str]:
+    """The environment of every process of ``stage``: the caller's plus the stage's settings."""
+    return {**env, **stage.settings_env}
+
+
 def run_setup(stage: Stage, env: Mapping[str, str], var: Path, progress: Progress) -> None:
-    values = {"python": sys.executable, "var": str(var), "port": ""}
     for step in stage.setup:
-        argv = _fill(step, values)
+        argv = fill(step, var=var, ports={})
         progress(f"setup: {' '.join(argv[1:])}")
         result = subprocess.run(
-            argv, cwd=REPO_ROOT, env=dict(env), capture_output=True, text=True, check=False
+            argv,
+            cwd=REPO_ROOT,
+            env=stage_env(stage, env),
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode != 0:
             raise ProcessFailed(
-                f"set-up step failed ({result.returncode}): {' '.join(argv)}\n"
-                f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+                f"stage {stage.number}: set-up step failed ({result.returncode}): "
+                f"{' '.join(argv)}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
             )
+
+
+def processes_to_start(stage: Stage, *, with_optional: bool = False) -> tuple[ProcessSpec, ...]:
+    return stage.processes if with_optional else stage.required_processes()
 
 
 def start(
@@ -69,15 +104,25 @@ def start(
     var: Path,
     progress: Progress = lambda message: None,
     ready_deadline: float = 90.0,
+    with_optional: bool = False,
 ) -> RunningStage:
-    """Start every process of ``stage``; on any failure stop what was started and raise."""
-    require_free_ports(ports)
-    group = ProcessGroup(log_dir=var / "logs", env=env, cwd=REPO_ROOT)
+    """Start every process of ``stage``; on any failure stop what was started and raise.
+
+    ``ports`` must name the port of every process started; optional processes (Flower) are
+    started only ``with_optional``.
+    """
+    specs = processes_to_start(stage, with_optional=with_optional)
+    needed = {p.port_name for p in specs if p.port_name}
+    missing = sorted(needed - set(ports))
+    if missing:
+        raise ProcessFailed(f"stage {stage.number}: no port given for {', '.join(missing)}")
+    require_free_ports({name: ports[name] for name in needed})
+    group = ProcessGroup(log_dir=var / "logs", env=stage_env(stage, env), cwd=REPO_ROOT)
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     try:
-        for spec in stage.processes:
+        for spec in specs:
             progress(f"start: {spec.name}")
-            group.start(spec.name, _argv(spec, ports, var), _readiness(spec, urls))
+            group.start(spec.name, argv_of(spec, ports, var), readiness(spec, ports))
         progress("waiting until every process is ready")
         group.wait_ready(deadline_seconds=ready_deadline)
     except BaseException:
@@ -86,12 +131,13 @@ def start(
     return RunningStage(stage=stage, group=group, urls=urls)
 
 
-def _argv(spec: ProcessSpec, ports: Mapping[str, int], var: Path) -> list[str]:
-    port = str(ports[spec.port_name]) if spec.port_name else ""
-    return _fill(spec.argv, {"python": sys.executable, "port": port, "var": str(var)})
+def argv_of(spec: ProcessSpec, ports: Mapping[str, int], var: Path) -> list[str]:
+    return fill(spec.argv, var=var, ports=ports, own_port=spec.port_name)
 
 
-def _readiness(spec: ProcessSpec, urls: Mapping[str, str]) -> Callable[[Process], bool]:
+def readiness(spec: ProcessSpec, ports: Mapping[str, int]) -> Callable[[Process], bool]:
     if spec.ready == "http":
-        return ready_when_http_ok(f"{urls[spec.port_name]}/health/ready")
+        return ready_when_http_ok(f"http://127.0.0.1:{ports[spec.port_name]}{spec.ready_path}")
+    if spec.ready == "tcp":
+        return ready_when_tcp_open("127.0.0.1", ports[spec.port_name])
     return ready_when_log_contains(spec.ready_text)

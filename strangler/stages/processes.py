@@ -71,6 +71,18 @@ def ready_when_http_ok(url: str) -> Callable[[Process], bool]:
     return lambda process: http_ok(url)
 
 
+def tcp_open(host: str, port: int, timeout: float = 1.0) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def ready_when_tcp_open(host: str, port: int) -> Callable[[Process], bool]:
+    return lambda process: tcp_open(host, port)
+
+
 def ready_when_log_contains(text: str) -> Callable[[Process], bool]:
     def check(process: Process) -> bool:
         try:

@@ -1,0 +1,127 @@
+"""The stage manifest: what runs at each stage and how to start it.
+
+One module per stage, ``stage_N.py``, each with ``build(previous) -> Stage`` that returns the
+stage before it plus its own change (``previous.extend(...)``). The stages are the modules that
+exist: adding ``stage_3.py`` slots stage 3 in, and the tag of stage N is cut by leaving out the
+modules after N (see ``strangler.stages.tags``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from dataclasses import replace
+from pathlib import Path
+
+from strangler.config import REPO_ROOT
+from strangler.stages.manifest.model import PLACEHOLDER, ProcessSpec, Stage, Subscription
+from strangler.stages.manifest.stage_0 import FLOWER, MANAGE, MONOLITH_WEB, MONOLITH_WORKER
+
+__all__ = [
+    "DEFAULT_PORTS",
+    "FLOWER",
+    "MANAGE",
+    "MONOLITH_WEB",
+    "MONOLITH_WORKER",
+    "PLACEHOLDER",
+    "STAGES",
+    "ProcessSpec",
+    "Stage",
+    "Subscription",
+    "get_stage",
+    "latest_stage",
+    "missing_paths",
+    "runnable_stages",
+]
+
+# DESIGN §4. Every stage's processes take their port from here unless told otherwise.
+DEFAULT_PORTS: dict[str, int] = {
+    "gateway": 8000,
+    "monolith": 8001,
+    "inventory": 8002,
+    "payments": 8003,
+    "notifications": 8004,
+    "identity": 8005,
+    "analytics": 8006,
+    "flower": 5555,
+    "monolith-grpc": 9001,
+}
+
+_MODULE = re.compile(r"stage_(\d+)$")
+
+
+def _load() -> tuple[Stage, ...]:
+    numbered = sorted(
+        (int(match.group(1)), info.name)
+        for info in pkgutil.iter_modules(__path__)
+        if (match := _MODULE.match(info.name))
+    )
+    stages: list[Stage] = []
+    for expected, (number, name) in enumerate(numbered):
+        if number != expected:
+            raise ImportError(f"stage modules must be numbered 0..N without gaps: {name}")
+        module = importlib.import_module(f"{__name__}.{name}")
+        stage: Stage = module.build(stages[-1] if stages else None)
+        if stage.number != number:
+            raise ImportError(f"{name}.build() returned stage {stage.number}")
+        own = Path(module.__file__ or "").resolve().relative_to(REPO_ROOT).as_posix()
+        if number > 0 and own not in stage.introduces:
+            stage = replace(stage, introduces=(*stage.introduces, own))
+        stages.append(stage)
+    return tuple(stages)
+
+
+STAGES: tuple[Stage, ...] = _load()
+
+
+def get_stage(number: int) -> Stage:
+    for stage in STAGES:
+        if stage.number == number:
+            return stage
+    known = ", ".join(str(s.number) for s in STAGES)
+    raise KeyError(f"no stage {number}; known stages: {known}")
+
+
+def missing_paths(stage: Stage, root: Path = REPO_ROOT) -> list[str]:
+    """What this stage runs that is not in the checkout yet: program files and route table.
+
+    On ``main`` a stage may be declared before its code has landed (the manifest of stage 1
+    before the gateway runs); on a stage tag nothing is missing.
+    """
+    missing: list[str] = []
+    for process in stage.processes:
+        for path in _program_files(process.argv):
+            if not any((root / candidate).is_file() for candidate in path):
+                missing.append(" or ".join(path))
+    if stage.routes and not (root / stage.routes).is_file():
+        missing.append(stage.routes)
+    return missing
+
+
+def _program_files(argv: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """For ``-m pkg.mod`` of this repository: the files that could hold it; scripts as is."""
+    found: list[tuple[str, ...]] = []
+    for i, part in enumerate(argv):
+        if part == "-m" and i + 1 < len(argv):
+            module = argv[i + 1]
+            if module.split(".")[0] in _FIRST_PARTY:
+                base = module.replace(".", "/")
+                found.append((f"{base}.py", f"{base}/__main__.py"))
+        elif part.endswith(".py") and "{" not in part:
+            found.append((part,))
+    return found
+
+
+_FIRST_PARTY = ("gateway", "monolith", "extracted", "strangler")
+
+
+def runnable_stages() -> tuple[Stage, ...]:
+    """The stages whose code is all in the checkout."""
+    return tuple(stage for stage in STAGES if not missing_paths(stage))
+
+
+def latest_stage() -> Stage:
+    """The last stage that can run here: the default of ``make demo`` and ``stage up``."""
+    runnable = runnable_stages()
+    return runnable[-1] if runnable else STAGES[0]

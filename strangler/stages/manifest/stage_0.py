@@ -1,0 +1,97 @@
+"""Stage 0: the monolith alone, one Django project and one database."""
+
+from __future__ import annotations
+
+from strangler.stages.manifest.model import ProcessSpec, Stage
+
+MANAGE = ("{python}", "manage.py")
+
+MONOLITH_WEB = ProcessSpec(
+    name="monolith",
+    argv=(
+        "{python}",
+        "-m",
+        "gunicorn",
+        "monolith.shop.wsgi:application",
+        "--bind",
+        "127.0.0.1:{port}",
+        "--workers",
+        "2",
+        "--threads",
+        "4",
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
+    ),
+    ready="http",
+    port_name="monolith",
+)
+MONOLITH_WORKER = ProcessSpec(
+    name="monolith-worker",
+    argv=(
+        "{python}",
+        "-m",
+        "celery",
+        "-A",
+        "monolith.shop",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        "2",
+        "--hostname",
+        "monolith@%h",
+        "--beat",
+        "--schedule",
+        "{var}/celerybeat-schedule",
+    ),
+    ready="log",
+    ready_text=" ready.",
+    service="monolith",
+)
+FLOWER = ProcessSpec(
+    name="flower",
+    argv=(
+        "{python}",
+        "-m",
+        "celery",
+        "-A",
+        "monolith.shop",
+        "flower",
+        "--address=127.0.0.1",
+        "--port={port}",
+        "--db={var}/flower.db",
+        "--persistent=False",
+    ),
+    ready="http",
+    port_name="flower",
+    ready_path="/healthcheck",
+    live_path="/healthcheck",
+    optional=True,
+)
+
+
+def build(previous: Stage | None) -> Stage:
+    assert previous is None, "stage 0 is the first stage"
+    return Stage(
+        number=0,
+        tag="stage-0-monolith",
+        title="The monolith: one Django project, one database, six bounded contexts",
+        setup=(
+            (*MANAGE, "migrate", "--noinput"),
+            (*MANAGE, "collectstatic", "--noinput", "--verbosity", "0"),
+            (*MANAGE, "seed_demo"),
+        ),
+        processes=(MONOLITH_WEB, MONOLITH_WORKER, FLOWER),
+        entrypoint="monolith",
+        settings=(
+            ("ORDERS_INVENTORY_ADAPTER", "monolith.orders.adapters.InProcessInventory"),
+            ("ORDERS_PAYMENTS_ADAPTER", "monolith.orders.adapters.InProcessPayments"),
+        ),
+        doc="docs/stages/0-monolith.md",
+        changes=(
+            "the shop: catalog, customers, cart and orders, inventory, payments with a fraud "
+            "check, notifications; one database; Celery for e-mail",
+        ),
+    )

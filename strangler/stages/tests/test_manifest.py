@@ -1,0 +1,171 @@
+"""The manifest: each stage is the one before it plus its own change, and says what it runs."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from strangler.stages.launcher import argv_of, fill
+from strangler.stages.manifest import (
+    DEFAULT_PORTS,
+    STAGES,
+    ProcessSpec,
+    Stage,
+    get_stage,
+    latest_stage,
+    missing_paths,
+    runnable_stages,
+)
+from strangler.stages.processes import ProcessFailed
+
+
+def test_stages_are_numbered_from_zero_without_gaps() -> None:
+    assert [s.number for s in STAGES] == list(range(len(STAGES)))
+    assert STAGES[0].tag == "stage-0-monolith"
+    assert all(s.tag.startswith(f"stage-{s.number}-") for s in STAGES)
+
+
+def test_every_later_stage_keeps_the_processes_of_the_one_before() -> None:
+    for before, after in itertools.pairwise(STAGES):
+        kept = {p.name for p in before.processes} & {p.name for p in after.processes}
+        assert kept, f"stage {after.number} dropped every process of stage {before.number}"
+        assert set(before.setup) <= set(after.setup)
+        assert set(before.subscriptions) <= set(after.subscriptions)
+
+
+def test_every_port_name_has_a_default_port() -> None:
+    for stage in STAGES:
+        unknown = set(stage.port_names) - set(DEFAULT_PORTS)
+        assert not unknown, f"stage {stage.number}: no default port for {unknown}"
+
+
+def test_default_ports_follow_the_design() -> None:
+    assert DEFAULT_PORTS["gateway"] == 8000
+    assert DEFAULT_PORTS["monolith"] == 8001
+    assert DEFAULT_PORTS["monolith-grpc"] == 9001
+    assert DEFAULT_PORTS["flower"] == 5555
+    assert [DEFAULT_PORTS[s] for s in ("inventory", "payments", "notifications")] == [
+        8002,
+        8003,
+        8004,
+    ]
+    assert len(set(DEFAULT_PORTS.values())) == len(DEFAULT_PORTS)
+
+
+def test_stage_0_is_the_monolith_alone() -> None:
+    stage = get_stage(0)
+    assert stage.entrypoint == "monolith"
+    assert stage.routes is None
+    assert stage.subscriptions == ()
+    assert [p.name for p in stage.required_processes()] == ["monolith", "monolith-worker"]
+    assert stage.process("flower").optional
+    assert stage.settings_env["ORDERS_INVENTORY_ADAPTER"].endswith("InProcessInventory")
+
+
+def test_stage_1_puts_the_gateway_in_front_of_the_monolith() -> None:
+    stage = get_stage(1)
+    assert stage.tag == "stage-1-gateway"
+    assert stage.entrypoint == "gateway"
+    assert stage.routes == "gateway/routes/stage-1.yaml"
+    assert stage.subscriptions == ()
+    gateway = stage.process("gateway")
+    assert gateway.ready == "http" and gateway.port_name == "gateway"
+    assert gateway.ready_path == "/health/ready" and gateway.live_path == "/health/live"
+    grpc = stage.process("monolith-grpc")
+    assert grpc.ready == "tcp" and grpc.port_name == "monolith-grpc"
+    assert {"monolith", "monolith-worker"} <= {p.name for p in stage.processes}
+    assert "gateway/" in stage.introduces
+    assert "strangler/stages/manifest/stage_1.py" in stage.introduces
+    # The adapters do not change when only a gateway is put in front.
+    assert stage.settings == get_stage(0).settings
+
+
+def test_gateway_argv_names_every_upstream_port() -> None:
+    stage = get_stage(1)
+    ports = {"gateway": 18000, "monolith": 18001, "monolith-grpc": 19001}
+    argv = argv_of(stage.process("gateway"), ports, Path("/tmp/var"))
+    assert argv[1:] == [
+        "-m",
+        "gateway",
+        "serve",
+        "--routes",
+        "gateway/routes/stage-1.yaml",
+        "--port",
+        "18000",
+        "--upstream-port",
+        "monolith=18001",
+        "--upstream-port",
+        "monolith-grpc=19001",
+    ]
+
+
+def test_fill_replaces_every_placeholder() -> None:
+    argv = ("{python}", "{var}/x", "127.0.0.1:{port}", "a={port:other}")
+    assert fill(argv, var="/v", ports={"me": 1, "other": 2}, own_port="me", python="py") == [
+        "py",
+        "/v/x",
+        "127.0.0.1:1",
+        "a=2",
+    ]
+
+
+def test_fill_names_a_port_nobody_gave() -> None:
+    with pytest.raises(ProcessFailed, match="'other'"):
+        fill(("{port:other}",), var="/v", ports={})
+
+
+def _base() -> Stage:
+    web = ProcessSpec(name="web", argv=("x", "{port}"), ready="http", port_name="web")
+    return Stage(number=0, tag="stage-0-t", title="t", setup=(), processes=(web,), entrypoint="web")
+
+
+def test_extend_adds_replaces_removes_and_merges_settings() -> None:
+    base = _base()
+    worker = ProcessSpec(name="worker", argv=("w",), ready="log", ready_text="ready")
+    one = base.extend(
+        number=1, tag="stage-1-t", title="one", add=(worker,), settings={"A": "1", "B": "1"}
+    )
+    two = one.extend(
+        number=2,
+        tag="stage-2-t",
+        title="two",
+        remove=("worker",),
+        settings={"B": "2"},
+        introduces=("svc/",),
+    )
+    assert [p.name for p in one.processes] == ["web", "worker"]
+    assert [p.name for p in two.processes] == ["web"]
+    assert two.settings_env == {"A": "1", "B": "2"}
+    assert one.introduces == () and two.introduces == ("svc/",)
+
+
+def test_extend_refuses_to_remove_a_process_that_is_not_there() -> None:
+    with pytest.raises(ValueError, match="ghost"):
+        _base().extend(number=1, tag="stage-1-t", title="t", remove=("ghost",))
+
+
+def test_a_process_that_refers_to_an_unknown_port_is_rejected() -> None:
+    bad = ProcessSpec(name="gw", argv=("{port:nowhere}",), ready="http", port_name="gw")
+    with pytest.raises(ValueError, match="nowhere"):
+        _base().extend(number=1, tag="stage-1-t", title="t", add=(bad,))
+
+
+def test_http_and_tcp_readiness_need_a_port() -> None:
+    with pytest.raises(ValueError, match="port_name"):
+        ProcessSpec(name="x", argv=("x",), ready="tcp")
+
+
+def test_missing_paths_names_programs_not_in_the_checkout(tmp_path: Path) -> None:
+    stage = get_stage(1)
+    missing = missing_paths(stage, root=tmp_path)
+    assert "gateway.py or gateway/__main__.py" in missing
+    assert "gateway/routes/stage-1.yaml" in missing
+    assert missing_paths(get_stage(0), root=Path(__file__).resolve().parents[3]) == []
+
+
+def test_the_latest_stage_is_the_last_one_that_can_run() -> None:
+    runnable = runnable_stages()
+    assert runnable and runnable[0].number == 0
+    assert latest_stage() == runnable[-1]
