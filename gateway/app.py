@@ -82,6 +82,7 @@ class Gateway:
         )
         self.verifier: TokenVerifier | None = None
         self._auth_config: object = None
+        self._warm_up: asyncio.Task[None] | None = None
         self.loaded: Loaded | None = None
         self._sweeper: asyncio.TimerHandle | None = None
         self.in_flight = 0
@@ -141,9 +142,21 @@ class Gateway:
         else:
             self.verifier = None
             return
-        self.verifier = TokenVerifier(
-            JwksKeySource(fetch), issuer=auth.issuer, audience=auth.audience
-        )
+        keys = JwksKeySource(fetch)
+        self.verifier = TokenVerifier(keys, issuer=auth.issuer, audience=auth.audience)
+        if self._warm_up is not None:
+            self._warm_up.cancel()
+        self._warm_up = self.loop.create_task(self._warm_keys(keys))
+
+    async def _warm_keys(self, keys: JwksKeySource) -> None:
+        """Fetch the keys before the first token needs them; retry until the issuer is up."""
+        while True:
+            try:
+                await keys.refresh()
+                return
+            except Exception as exc:  # the monolith may still be starting
+                logger.info("JWKS not loaded yet (%s); retrying", exc)
+                await asyncio.sleep(1.0)
 
     def _jwks_fetcher(self, upstream: str, path: str) -> Any:
         async def fetch() -> bytes:
@@ -168,6 +181,8 @@ class Gateway:
         self._sweeper = self.loop.call_later(interval, sweep)
 
     def close(self) -> None:
+        if self._warm_up is not None:
+            self._warm_up.cancel()
         if self._sweeper is not None:
             self._sweeper.cancel()
         self.registry.close()

@@ -290,12 +290,12 @@ class ClientConnection(asyncio.Protocol):
         path, _, query = url.partition("?")
         problem = path_problem(path)
         if problem is not None:
-            raise Reject(400, "bad_path", problem)
+            raise Reject(400, "path_traversal", problem)
         request.path, request.query = path, query
         if request.content_length > self.gw.max_body:
             raise Reject(
                 413,
-                "body_too_large",
+                "payload_too_large",
                 f"The request body is larger than {self.gw.max_body} bytes.",
             )
         if request.connection_tokens:  # headers the client marked hop-by-hop go no further
@@ -321,7 +321,7 @@ class ClientConnection(asyncio.Protocol):
         if request.received > self.gw.max_body:
             raise Reject(
                 413,
-                "body_too_large",
+                "payload_too_large",
                 f"The request body is larger than {self.gw.max_body} bytes.",
             )
         sink = request.sink
