@@ -14,10 +14,9 @@ shop down.
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import redis.asyncio as redis_asyncio
@@ -31,20 +30,21 @@ class Policy:
     name: str
     rate_per_second: float
     burst: int
+    # Derived once: the hot path reads them on every request.
+    interval: float = field(init=False, repr=False, compare=False)
+    """Seconds one request occupies in the bucket (the emission interval ``1 / R``)."""
+    tolerance: float = field(init=False, repr=False, compare=False)
+    """How far ahead of now the TAT may be for a request to pass (``B / R``)."""
+    limit: int = field(init=False, repr=False, compare=False)
+    """Requests a rested client may send at once (what ``RateLimit-Limit`` shows)."""
 
     def __post_init__(self) -> None:
         if not self.rate_per_second > 0 or self.burst < 0:
             raise ValueError(f"rate limit {self.name!r}: rate must be > 0 and burst >= 0")
-
-    @property
-    def limit(self) -> int:
-        """Requests a rested client may send at once (what ``RateLimit-Limit`` shows)."""
-        return self.burst + 1
-
-    @property
-    def interval(self) -> float:
-        """Seconds one request occupies in the bucket (the emission interval ``1 / R``)."""
-        return 1.0 / self.rate_per_second
+        interval = 1.0 / self.rate_per_second
+        object.__setattr__(self, "interval", interval)
+        object.__setattr__(self, "tolerance", self.burst * interval)
+        object.__setattr__(self, "limit", self.burst + 1)
 
 
 @dataclass(frozen=True)
@@ -65,14 +65,10 @@ class RateLimiter(Protocol):
 
 def allowed_decision(policy: Policy, ahead: float) -> Decision:
     """An allowed request; ``ahead`` = new TAT - now, in seconds."""
-    remaining = math.floor(policy.limit - ahead / policy.interval + 1e-9)
-    return Decision(
-        allowed=True,
-        limit=policy.limit,
-        remaining=max(0, min(policy.burst, remaining)),
-        reset_after=max(0.0, ahead),
-        retry_after=0.0,
-    )
+    remaining = int(policy.limit - ahead / policy.interval + 1e-9)  # ahead >= 0: int is floor
+    if remaining > policy.burst:
+        remaining = policy.burst
+    return Decision(True, policy.limit, remaining if remaining > 0 else 0, ahead, 0.0)
 
 
 def refused_decision(policy: Policy, ahead: float) -> Decision:
@@ -82,7 +78,7 @@ def refused_decision(policy: Policy, ahead: float) -> Decision:
         limit=policy.limit,
         remaining=0,
         reset_after=max(0.0, ahead),
-        retry_after=max(0.0, ahead - policy.burst * policy.interval),
+        retry_after=max(0.0, ahead - policy.tolerance),
     )
 
 
@@ -90,8 +86,8 @@ class MemoryRateLimiter:
     """GCRA in a dict, for one gateway process.
 
     Keys at rest (TAT in the past) carry no information and are swept once the table passes
-    ``max_keys``; if it is still full after a sweep the oldest keys are forgotten (they get a
-    fresh budget), which bounds memory under a flood of distinct clients.
+    ``max_keys``; if it is still full after a sweep the keys seen first are forgotten (they get
+    a fresh budget), which bounds memory under a flood of distinct clients.
     """
 
     def __init__(
@@ -110,11 +106,12 @@ class MemoryRateLimiter:
     def hit_now(self, key: str, policy: Policy) -> Decision:
         now = self._clock()
         slot = (policy.name, key)
-        tat = max(self._tat.get(slot, now), now)
-        if tat - now > policy.burst * policy.interval + 1e-9:
+        tat = self._tat.get(slot, now)
+        if tat < now:
+            tat = now
+        if tat - now > policy.tolerance + 1e-9:
             return refused_decision(policy, tat - now)
         new_tat = tat + policy.interval
-        self._tat.pop(slot, None)  # re-insert: dict order is then "least recently used first"
         self._tat[slot] = new_tat
         if len(self._tat) > self._max_keys:
             self._sweep(now)
@@ -122,7 +119,8 @@ class MemoryRateLimiter:
 
     def _sweep(self, now: float) -> None:
         self._tat = {slot: tat for slot, tat in self._tat.items() if tat > now}
-        excess = len(self._tat) - self._max_keys
+        # Down to 90%, so a flood pays for a sweep once per max_keys / 10 new keys, not each.
+        excess = len(self._tat) - self._max_keys * 9 // 10
         if excess > 0:
             for slot in list(self._tat)[:excess]:
                 del self._tat[slot]
@@ -187,7 +185,7 @@ class RedisRateLimiter:
         try:
             allowed, ahead_us = await self._script(
                 keys=[self.key(key, policy)],
-                args=[repr(interval_us), repr(policy.burst * interval_us + 1e-3)],
+                args=[repr(interval_us), repr(policy.tolerance * 1_000_000 + 1e-3)],
             )
         except (RedisError, OSError) as exc:
             self._down_until = self._clock() + self._retry_after
