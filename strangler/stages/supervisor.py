@@ -72,7 +72,10 @@ class Supervisor:
         log: Log = print,
         on_restart: Callable[[Process], None] = lambda process: None,
         clock: Callable[[], float] = time.monotonic,
+        already_ready: bool = True,
     ) -> None:
+        """``already_ready``: the processes passed their readiness check before being handed
+        over (as ``stage up`` does), so liveness failures count from the first probe."""
         self.group = group
         self.policy = policy or Policy()
         self.log = log
@@ -80,7 +83,9 @@ class Supervisor:
         self.clock = clock
         now = clock()
         self.watches = {
-            p.name: Watch(process=p, live_url=live_urls.get(p.name), started_at=now)
+            p.name: Watch(
+                process=p, live_url=live_urls.get(p.name), started_at=now, seen_live=already_ready
+            )
             for p in group.processes
         }
 
