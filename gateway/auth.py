@@ -7,7 +7,9 @@ names the exact case (``expired``, ``alg_not_allowed``, ``unknown_kid``, ...) fo
 and the ``details`` of the error body.
 
 Verified tokens are cached (bounded LRU keyed by the header value, each entry dropped at the
-token's ``exp``), so a client re-using its token costs a dict lookup, not an RSA verify.
+token's ``exp``), so a client re-using its token costs a dict lookup, not an RSA verify. The
+price: a key withdrawn from the JWKS stops new tokens at once, but tokens already verified with
+it pass until they expire (access tokens live 15 minutes).
 The keys come from a :class:`KeySource`: the monolith's JWKS at stage 1, the identity service's
 at stage 5, or a PEM file.
 """
@@ -238,13 +240,16 @@ def url_fetcher(url: str, *, timeout: float = 5.0) -> Callable[[], Awaitable[byt
 
 # --- the verifier --------------------------------------------------------------------------
 
+# PyJWT < 2.10 has no InvalidSubjectError (the subject is checked below in any case).
+_INVALID_SUBJECT: type[jwt_errors.PyJWTError] = getattr(
+    jwt_errors, "InvalidSubjectError", jwt_errors.MissingRequiredClaimError
+)
 _PYJWT_ERRORS: tuple[tuple[type[jwt_errors.PyJWTError], str, str], ...] = (
     (jwt_errors.InvalidIssuerError, "wrong_issuer", "Token was issued by someone else."),
     (jwt_errors.InvalidAudienceError, "wrong_audience", "Token is meant for another audience."),
     (jwt_errors.InvalidSignatureError, "bad_signature", "Token signature does not verify."),
     (jwt_errors.MissingRequiredClaimError, "missing_claim", "Token lacks a required claim."),
-    (jwt_errors.InvalidSubjectError, "bad_subject", "Token subject is not valid."),
-    (jwt_errors.InvalidIssuedAtError, "bad_issued_at", "Token issue time is not valid."),
+    (_INVALID_SUBJECT, "bad_subject", "Token subject is not valid."),
     (jwt_errors.InvalidAlgorithmError, "alg_not_allowed", f"Token algorithm must be {ALGORITHM}."),
     (jwt_errors.DecodeError, "malformed", "Token is not a well-formed JWT."),
 )
