@@ -72,7 +72,7 @@ ERRORS: dict[int, tuple[str, str]] = {
     503: ("service_unavailable", "No upstream instance is available."),
     504: ("gateway_timeout", "The upstream service did not answer in time."),
 }
-PATH_ATTACK = ("path_traversal", "The request path is not allowed.")
+PATH_ATTACK = ("path_traversal", "The path holds a dot segment or an encoded separator.")
 
 
 class NginxExportError(ValueError):

@@ -56,6 +56,7 @@ POOLS: dict[str, tuple[str, ...]] = {
     "retry": ("retry_a", "retry_b"),
     "dead": ("dead",),
     "shadow": ("shadow",),
+    "keys": ("keys",),  # serves the JWKS: token checks never show up in "app"'s log
 }
 NEVER_LISTENING = ("dead", "retry_b")
 
@@ -113,7 +114,7 @@ def route_table(*, with_auth: bool = True) -> dict[str, Any]:
         "version": 1,
         "upstreams": upstreams,
         "auth": {
-            "jwks": {"upstream": "app", "path": "/jwks.json"},
+            "jwks": {"upstream": "keys", "path": "/jwks.json"},
             "issuer": ISSUER,
             "audience": AUDIENCE,
         },
@@ -226,7 +227,7 @@ class World:
             self.install_rules(upstream)
 
     def install_rules(self, upstream: RecordingUpstream) -> None:
-        if upstream.name == "app":
+        if upstream.name == "keys":
             upstream.reply(
                 "/jwks.json",
                 Reply(body=self.signer.jwks(), headers=(("Content-Type", "application/json"),)),
