@@ -11,7 +11,7 @@ TEST_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672//
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) REDIS_URL=$(TEST_REDIS_URL)
 
-.PHONY: install demo test lint format unit e2e clean openapi
+.PHONY: install demo test lint format unit e2e clean openapi bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,3 +48,6 @@ clean:
 
 openapi: install  ## regenerate the committed OpenAPI contract after a deliberate API change
 	$(PY) manage.py spectacular --validate --fail-on-warn --file docs/api/monolith-v1.yaml
+
+bench: install  ## wrk against the upstream, our gateway and the exported nginx (pinned): req/s, p50, p99, ratios
+	$(PY) -m bench.gateway $(BENCH_ARGS)
