@@ -56,6 +56,7 @@ def test_list_names_every_stage_of_the_manifest(env: dict[str, str]) -> None:
         assert stage.tag in result.stdout
 
 
+# >>> stage 1
 def test_show_prints_processes_routes_and_a_mermaid_diagram(env: dict[str, str]) -> None:
     result = stage_cli(env, "show", "1")
     assert result.returncode == 0, result.stderr
@@ -63,6 +64,9 @@ def test_show_prints_processes_routes_and_a_mermaid_diagram(env: dict[str, str])
     assert "gateway/routes/stage-1.yaml" in result.stdout
     assert "```mermaid\nflowchart LR" in result.stdout
     assert "client -->|HTTP| gateway" in result.stdout
+
+
+# <<< stage 1
 
 
 def test_show_names_a_stage_that_does_not_exist(env: dict[str, str]) -> None:
