@@ -114,6 +114,13 @@ def _header(headers: Sequence[tuple[bytes, bytes]], name: bytes) -> str | None:
 
 # --- the gRPC client ---------------------------------------------------------------------------
 
+# gRPC backs off reconnecting up to 120 s by default and fails calls fast meanwhile: an inventory
+# restarted after a few seconds would get 502s for minutes although health checks pass.
+CHANNEL_OPTIONS = (
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.min_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 1000),
+)
 _channels: dict[str, tuple[asyncio.AbstractEventLoop, grpc.aio.Channel]] = {}
 
 
@@ -123,7 +130,7 @@ def _channel(address: str) -> grpc.aio.Channel:
     cached = _channels.get(address)
     if cached is not None and cached[0] is loop:
         return cached[1]
-    channel = grpc.aio.insecure_channel(address)
+    channel = grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS)
     _channels[address] = (loop, channel)
     return channel
 

@@ -219,6 +219,44 @@ def test_it_works_on_uvloop_and_reuses_one_channel(upstreams: FakeUpstreams) -> 
     assert [r.status for r in responses] == [200, 200]
 
 
+def test_a_restarted_inventory_is_used_again_on_the_same_channel() -> None:
+    port = free_port()
+    address = f"127.0.0.1:{port}"
+    upstreams = FakeUpstreams(address)
+
+    def start() -> grpc.Server:
+        server = grpc.server(ThreadPoolExecutor(max_workers=2))
+        inventory_pb2_grpc.add_InventoryServiceServicer_to_server(ScriptedInventory(), server)
+        assert server.add_insecure_port(address) == port
+        server.start()
+        return server
+
+    async def scenario() -> list[int]:
+        statuses = []
+        server = start()
+        statuses.append(
+            (await inventory_availability(request_for("A-1"), upstreams, OPTIONS)).status
+        )
+        server.stop(0).wait()
+        statuses.append(
+            (await inventory_availability(request_for("A-1"), upstreams, OPTIONS)).status
+        )
+        server = start()
+        try:
+            deadline = asyncio.get_running_loop().time() + 10
+            while asyncio.get_running_loop().time() < deadline:
+                response = await inventory_availability(request_for("A-1"), upstreams, OPTIONS)
+                if response.status == 200:
+                    break
+                await asyncio.sleep(0.05)
+            statuses.append(response.status)
+        finally:
+            server.stop(0).wait()
+        return statuses
+
+    assert asyncio.run(scenario()) == [200, 502, 200]
+
+
 @pytest.mark.parametrize(
     ("accept", "indent"),
     [
