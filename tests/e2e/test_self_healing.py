@@ -133,4 +133,3 @@ def test_a_stopped_monolith_is_restarted_on_the_same_port(
     assert any("restarted monolith after 3 failed liveness probes" in m for m in messages)
     group.wait_ready(deadline_seconds=60)
     assert http_ok(live), f"monolith (pid {process.pid}) does not answer {live} after restart"
-

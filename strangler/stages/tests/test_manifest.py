@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from strangler.stages.launcher import argv_of, fill
+from strangler.stages.launcher import fill
 from strangler.stages.manifest import (
     DEFAULT_PORTS,
     STAGES,
@@ -84,6 +84,8 @@ def test_stage_1_puts_the_gateway_in_front_of_the_monolith() -> None:
 
 
 def test_gateway_argv_names_every_upstream_port() -> None:
+    from strangler.stages.launcher import argv_of
+
     stage = get_stage(1)
     ports = {"gateway": 18000, "monolith": 18001, "monolith-grpc": 19001}
     argv = argv_of(stage.process("gateway"), ports, Path("/tmp/var"))

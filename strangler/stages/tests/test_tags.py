@@ -23,15 +23,24 @@ IDENTITY = {
     "GIT_COMMITTER_EMAIL": "test@example.invalid",
 }
 
-MAKEFILE = """all:
+
+def marked(text: str) -> str:
+    """Marker lines written as ``@>>>``/``@<<<``/``@ge1``, so this file itself has none: the
+    tag command would otherwise cut these very examples out of stage 0's copy of it."""
+    return (
+        text.replace("@>>>", "# >>>").replace("@<<<", "# <<<").replace("@ge1", "<!-- stage>=1 -->")
+    )
+
+
+MAKEFILE = marked("""all:
 \techo base
-# >>> stage 1
+@>>> stage 1
 svc:
 \techo svc
-# <<< stage 1
+@<<< stage 1
 | stage-0 | base |
-| stage-1 | svc | <!-- stage>=1 -->
-"""
+| stage-1 | svc | @ge1
+""")
 
 
 def test_a_later_stage_block_is_left_out_and_markers_are_stripped() -> None:
@@ -41,20 +50,20 @@ def test_a_later_stage_block_is_left_out_and_markers_are_stripped() -> None:
     )
 
 
-PYTHON = """import x
+PYTHON = marked("""import x
 
 
-# >>> stage 1
+@>>> stage 1
 def one() -> None:
     pass
 
 
-# <<< stage 1
+@<<< stage 1
 
 
 def zero() -> None:
     pass
-"""
+""")
 
 
 def test_python_keeps_two_blank_lines_between_functions_with_or_without_the_block() -> None:
@@ -65,15 +74,15 @@ def test_python_keeps_two_blank_lines_between_functions_with_or_without_the_bloc
 
 
 def test_line_endings_survive_the_cut() -> None:
-    assert cut_text("a\r\nb # stage>=1\r\nc\r\n", 1) == "a\r\nb\r\nc\r\n"
+    assert cut_text(marked("a\r\nb @ge1\r\nc\r\n"), 1) == "a\r\nb\r\nc\r\n"
 
 
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("# >>> stage 1\n# >>> stage 2\n", "nested"),
-        ("# <<< stage 1\n", "closes nothing"),
-        ("# >>> stage 1\nx\n", "never closed"),
+        (marked("@>>> stage 1\n@>>> stage 2\n"), "nested"),
+        (marked("@<<< stage 1\n"), "closes nothing"),
+        (marked("@>>> stage 1\nx\n"), "never closed"),
     ],
 )
 def test_a_broken_marker_is_named_with_its_file(text: str, problem: str) -> None:
@@ -190,6 +199,12 @@ def test_a_fresh_clone_gets_a_tag_per_stage_whose_tree_runs_that_stage(tmp_path:
         )  # fmt: skip
         assert probe.returncode == 0, f"{tag}: the manifest does not import\n{probe.stderr}"
         assert probe.stdout.strip() == tag
+        for ruff in (["check", "--no-cache", "."], ["format", "--no-cache", "--check", "."]):
+            lint = subprocess.run(
+                [str(Path(sys.executable).parent / "ruff"), *ruff],
+                cwd=tree, capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            assert lint.returncode == 0, f"{tag}: ruff {ruff[0]} fails\n{lint.stdout[-3000:]}"
 
     repo = Repo(clone)
     from strangler.stages.manifest import STAGES
