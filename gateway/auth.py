@@ -105,7 +105,10 @@ def parse_jwks(document: bytes) -> dict[str, RSAPublicKey]:
             continue
         if jwk.get("alg", ALGORITHM) != ALGORITHM or jwk.get("use", "sig") != "sig":
             continue
-        key = RSAAlgorithm.from_jwk(jwk)
+        try:
+            key = RSAAlgorithm.from_jwk(jwk)
+        except (jwt_errors.PyJWTError, ValueError, KeyError, TypeError):
+            continue  # one broken key must not hide the good ones
         if isinstance(key, RSAPublicKey):
             keys[kid] = key
     return keys
@@ -166,11 +169,12 @@ class JwksKeySource:
             if stale and (self._background is None or self._background.done()):
                 self._background = asyncio.create_task(self._refresh_quietly())
             return key
+        # Without any key (the issuer was down at start) every request waits for keys: retry
+        # within a second, not min_refresh.
+        wait = self._min_refresh if self._keys else min(1.0, self._min_refresh)
         async with self._lock:  # one fetch for all the requests waiting on the same new kid
             key = self._keys.get(kid)
-            if key is None and (
-                self._tried_at is None or self._clock() - self._tried_at >= self._min_refresh
-            ):
+            if key is None and (self._tried_at is None or self._clock() - self._tried_at >= wait):
                 await self._refresh_quietly()
                 key = self._keys.get(kid)
         if key is not None:

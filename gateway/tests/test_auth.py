@@ -439,6 +439,19 @@ def test_a_failed_refresh_keeps_the_known_keys(signer: Signer, other_signer: Sig
     assert verify(verifier, "Bearer " + signer.token(jti="b")).user_id == "42"
 
 
+def test_keys_are_retried_within_a_second_while_there_are_none(signer: Signer) -> None:
+    verifier, fetcher, clock = make_verifier(signer)
+    fetcher.fail = True
+    refused(verifier, "Bearer " + signer.token())
+    fetcher.fail = False
+
+    clock.now += 0.5
+    assert refused(verifier, "Bearer " + signer.token()).reason == "keys_unavailable"
+    clock.now += 0.5
+    assert verify(verifier, "Bearer " + signer.token()).user_id == "42"
+    assert fetcher.calls == 2
+
+
 def test_no_keys_at_all_is_a_503_not_a_401(signer: Signer) -> None:
     verifier, fetcher, _ = make_verifier(signer)
     fetcher.fail = True
@@ -461,6 +474,8 @@ def test_the_jwks_keeps_only_rs256_signing_keys(signer: Signer, other_signer: Si
             {**other_signer.jwk(), "kid": "enc", "use": "enc"},
             {"kty": "oct", "kid": "hmac", "k": "c2VjcmV0"},
             {**other_signer.jwk(), "kid": ""},
+            {"kty": "RSA", "kid": "broken", "n": "!!", "e": "AQAB"},
+            {"kty": "RSA", "kid": "half"},
         ]
     }
 
