@@ -178,11 +178,11 @@ def ruff_problems(tree: Path) -> set[str]:
         cwd=tree, capture_output=True, text=True, check=False,
     ).stdout  # fmt: skip
     problems = {f"check:{line.split(':', 1)[0]}" for line in check.splitlines() if ":" in line}
-    problems |= {
-        f"format:{line.removeprefix('Would reformat: ')}"
-        for line in fmt.splitlines()
-        if line.startswith("Would reformat: ")
-    }
+    for line in fmt.splitlines():  # "Would reformat: f" (older ruff) or "  --> f:1:1"
+        if line.startswith("Would reformat: "):
+            problems.add(f"format:{line.removeprefix('Would reformat: ')}")
+        elif line.strip().startswith("--> "):
+            problems.add(f"format:{line.strip().removeprefix('--> ').split(':', 1)[0]}")
     return problems
 
 
