@@ -38,7 +38,8 @@ from strangler.stages.processes import ProcessFailed, ProcessGroup, free_port, r
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC_BODY = (
-    '{"id": 1, "sku": "BENCH-0001", "name": "Benchmark lamp", "price": "19.99", "stock": 42}'
+    '{"id": 1, "sku": "BENCH-0001", "name": "Benchmark desk lamp", "price": "19.99", '
+    '"stock": 42, "active": true}'
 )
 PROXY_CPU, LOAD_CPU = "0", "1"
 TRIVIAL_PATH = "/trivial/item"

@@ -292,7 +292,9 @@ class _Writer:
         body = ",".join(f'"{key}":"{value}"' for key, value in fields.items())
         self.line(f"log_format gateway escape=json '{{{body}}}';")
         log = self.options.access_log
-        self.line("access_log off;" if log == "off" else f"access_log {log} gateway;")
+        self.line(
+            "access_log off;" if log == "off" else f"access_log {log} gateway buffer=64k flush=1s;"
+        )
         self.line()
 
     def maps(self) -> None:

@@ -52,6 +52,8 @@ POOLS: dict[str, tuple[str, ...]] = {
     "app": ("app",),
     "other": ("other",),
     "pair": ("pair_a", "pair_b"),
+    "lc": ("lc_a", "lc_b"),
+    "gone": ("gone",),
     "flaky": ("flaky_a", "flaky_b"),
     "retry": ("retry_a", "retry_b"),
     "dead": ("dead",),
@@ -61,15 +63,17 @@ POOLS: dict[str, tuple[str, ...]] = {
 NEVER_LISTENING = ("dead", "retry_b")
 
 
-AUTH_ROUTES = ("private", "optional")
+AUTH_ROUTES = ("private", "optional", "limited-user")
 
 
 def route_table(*, with_auth: bool = True) -> dict[str, Any]:
     upstreams: dict[str, Any] = {}
     for name, instances in POOLS.items():
         spec: dict[str, Any] = {"instances": [f"127.0.0.1:{{{i}}}" for i in instances]}
-        if name in ("app", "other", "pair", "flaky", "shadow"):
+        if name in ("app", "other", "pair", "lc", "flaky", "gone", "shadow"):
             spec["health"] = dict(HEALTH)
+        if name == "lc":
+            spec["balance"] = "least_conn"
         if name == "flaky":
             spec["eject_after"] = 1
         if name == "retry":  # no active checks and a high bar: the dead twin stays in the pool
@@ -94,12 +98,21 @@ def route_table(*, with_auth: bool = True) -> dict[str, Any]:
         },
         {"name": "limited", "prefix": "/api/limited", "rate_limit": "tight", "upstream": "app"},
         {"name": "pair", "prefix": "/api/pair", "upstream": "pair"},
+        {"name": "lc", "prefix": "/api/lc", "upstream": "lc"},
         {"name": "flaky", "prefix": "/api/flaky", "upstream": "flaky"},
+        {"name": "gone", "prefix": "/api/gone", "upstream": "gone"},
         {"name": "retry", "prefix": "/api/retry", "retries": 1, "upstream": "retry"},
         {"name": "noretry", "prefix": "/api/noretry", "upstream": "retry"},
         {"name": "slow", "prefix": "/api/slow", "timeout": 0.5, "upstream": "app"},
         {"name": "dead", "prefix": "/api/dead", "upstream": "dead"},
         {"name": "private", "prefix": "/api/private", "auth": "required", "upstream": "app"},
+        {
+            "name": "limited-user",
+            "prefix": "/api/limited-user",
+            "auth": "required",
+            "rate_limit": "tight",
+            "upstream": "app",
+        },
         {"name": "optional", "prefix": "/api/optional", "auth": "optional", "upstream": "app"},
         {"name": "mirrored", "prefix": "/api/mirrored", "shadow": "shadow", "upstream": "app"},
         {

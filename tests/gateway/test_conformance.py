@@ -6,6 +6,8 @@ legitimately behaves differently, the test says so and asserts both behaviours.
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from tests.gateway.conftest import MAX_BODY, Gateway, Response
@@ -211,6 +213,19 @@ def test_rate_limit_allows_the_burst_then_429s_without_reaching_the_upstream(
         assert rejected.header("RateLimit-Limit") is None
 
 
+def test_rate_limit_key_is_the_user_on_ours_and_the_token_on_nginx(gateway: Gateway) -> None:
+    """limit_req runs before auth_request: nginx keys on the Authorization header (documented)."""
+    gateway.require_auth()
+    first, second = (gateway.world.signer.token("9") for _ in range(2))
+    for _ in range(3):
+        response = gateway.get("/api/limited-user", headers={"Authorization": f"Bearer {first}"})
+        assert response.status == 200
+
+    response = gateway.get("/api/limited-user", headers={"Authorization": f"Bearer {second}"})
+
+    assert response.status == (429 if gateway.kind == "python" else 200)
+
+
 def test_rate_limit_budget_is_per_route(gateway: Gateway) -> None:
     for _ in range(4):
         gateway.get("/api/limited/y")
@@ -226,6 +241,25 @@ def test_round_robin_spreads_requests_evenly_over_two_instances(gateway: Gateway
 
     assert upstreams.count("pair_a") == 5
     assert upstreams.count("pair_b") == 5
+
+
+def test_least_conn_sends_new_requests_to_the_idle_instance(gateway: Gateway) -> None:
+    world = gateway.world
+    for name in ("lc_a", "lc_b"):
+        world.upstream(name).reply("/api/lc/slow", Reply(delay=2.0))
+    slow = threading.Thread(target=gateway.get, args=("/api/lc/slow",), daemon=True)
+    slow.start()
+    busy = wait_until(
+        lambda: next((n for n in ("lc_a", "lc_b") if world.upstream(n).requests), None),
+        deadline=5,
+        what="the slow request reaches an instance",
+    )
+    idle = "lc_b" if busy == "lc_a" else "lc_a"
+
+    upstreams = [_upstream_of(gateway.get(f"/api/lc/{i}")) for i in range(6)]
+
+    assert upstreams == [idle] * 6
+    slow.join(timeout=10)
 
 
 def test_an_instance_that_goes_down_leaves_the_pool_and_comes_back(gateway: Gateway) -> None:
@@ -257,6 +291,30 @@ def test_an_instance_that_goes_down_leaves_the_pool_and_comes_back(gateway: Gate
         deadline=15,
         poll=0.1,
         what="the restarted instance gets traffic again",
+    )
+
+
+def test_no_live_instance_is_a_503_on_ours_and_a_502_on_nginx(gateway: Gateway) -> None:
+    """Ours knows from its health checks; nginx never marks a lone server down (documented)."""
+    lone = gateway.world.upstream("gone")
+    expected = (503, "service_unavailable") if gateway.kind == "python" else (502, "bad_gateway")
+    lone.stop()
+    try:
+
+        def settled() -> bool:
+            response = gateway.get("/api/gone")
+            return (response.status, response.error_code if response.status >= 400 else "") == (
+                expected
+            )
+
+        wait_until(settled, deadline=15, what=f"/api/gone answers {expected}")
+    finally:
+        lone.start()
+    wait_until(
+        lambda: gateway.get("/api/gone").status == 200,
+        deadline=15,
+        poll=0.1,
+        what="the instance is back in the pool",
     )
 
 
