@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 JSON = b"application/json"
 FORWARDED_METADATA = (b"x-request-id", b"traceparent", b"x-user-id")
+_PRINTABLE = re.compile(rb"[\x20-\x7e]{1,512}")  # what gRPC accepts in an ASCII metadata value
 
 
 # --- rendering as DRF does ---------------------------------------------------------------------
@@ -188,9 +190,9 @@ async def inventory_availability(
     except UpstreamUnavailable:
         return gateway_error(503, "service_unavailable", f"No healthy instance of {upstream}.")
     metadata = tuple(
-        (key.decode(), value.decode("latin-1"))
+        (key.lower().decode(), value.decode())
         for key, value in request.headers
-        if key.lower() in FORWARDED_METADATA
+        if key.lower() in FORWARDED_METADATA and _PRINTABLE.fullmatch(value)
     )
     stub = inventory_pb2_grpc.InventoryServiceStub(_channel(address))
     try:

@@ -207,6 +207,18 @@ def test_trace_request_and_user_ids_travel_as_metadata_but_not_the_token(
     assert "authorization" not in seen
 
 
+def test_a_header_grpc_cannot_carry_is_left_out_not_a_failure(
+    upstreams: FakeUpstreams, scripted: tuple[str, ScriptedInventory]
+) -> None:
+    headers = ((b"x-request-id", "caf\u00e9\n".encode()), (b"x-user-id", b"7"))
+
+    response = call(upstreams, request_for("A-4", headers=headers))
+
+    assert response.status == 200
+    assert "x-request-id" not in scripted[1].metadata[-1]
+    assert scripted[1].metadata[-1]["x-user-id"] == "7"
+
+
 def test_it_works_on_uvloop_and_reuses_one_channel(upstreams: FakeUpstreams) -> None:
     async def twice() -> list[HandlerResponse]:
         return [
