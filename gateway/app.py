@@ -12,7 +12,7 @@ import json
 import logging
 import math
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter
@@ -32,7 +32,7 @@ from gateway.proxy import RelayExchange, error_body, response_bytes
 from gateway.ratelimit import MemoryRateLimiter, Policy, RateLimiter, RedisRateLimiter
 from gateway.router import RESERVED, Router, split_upstream
 from gateway.server import _SANE_REQUEST_ID, _TRACEPARENT_RE, ClientConnection, Reject, Request
-from gateway.upstreams import HOP_BY_HOP, UpstreamRegistry
+from gateway.upstreams import HOP_BY_HOP, UpstreamConnection, UpstreamRegistry
 from strangler.routing.model import IDEMPOTENT_METHODS, Match, Route, RouteTable
 from strangler.routing.table import RouteTableError, load_route_table, resolve_handler
 
@@ -179,6 +179,7 @@ class Gateway:
             self._sweeper = self.loop.call_later(interval, sweep)
 
         self._sweeper = self.loop.call_later(interval, sweep)
+        self.registry.start_timeouts()
 
     def close(self) -> None:
         if self._warm_up is not None:
@@ -191,6 +192,8 @@ class Gateway:
     # --- dispatch ------------------------------------------------------------------------------
 
     def dispatch(self, conn: ClientConnection, request: Request) -> None:
+        if self._try_fast(conn, request):
+            return
         self.in_flight += 1
         self.loop.create_task(self._serve(conn, request))
 
@@ -212,6 +215,9 @@ class Gateway:
                 close = True
         finally:
             self.in_flight -= 1
+        self._record(conn, request, state, close or state.close)
+
+    def _record(self, conn: ClientConnection, request: Request, state: _Trace, close: bool) -> None:
         duration = perf_counter() - request.started
         self.metrics.observe(state.route, state.status, duration)
         self.access_log.log(
@@ -228,7 +234,7 @@ class Gateway:
             user=state.user,
             client=conn.client,
         )
-        conn.finished(request, close or state.close)
+        conn.finished(request, close)
 
     def log_rejection(self, conn: ClientConnection, reject: Reject) -> None:
         self.access_log.log(
@@ -335,29 +341,10 @@ class Gateway:
             policy = loaded.policies[route.rate_limit]
             client_key = identity.user_id if identity is not None else conn.client
             decision = await self.limiter.hit(f"{route.name}:{client_key}", policy)
-            limits = (
-                b"ratelimit-limit: %d\r\nratelimit-remaining: %d\r\nratelimit-reset: %d\r\n"
-                % (decision.limit, decision.remaining, math.ceil(decision.reset_after))
-            )
             if not decision.allowed:
-                self.metrics.rate_limited[route.name] += 1
-                retry_after = max(1, math.ceil(decision.retry_after))
-                self._error(
-                    conn,
-                    request,
-                    state,
-                    429,
-                    "rate_limited",
-                    f"Too many requests. Retry in {retry_after} s.",
-                    headers=(
-                        (b"retry-after", b"%d" % retry_after),
-                        (b"ratelimit-limit", b"%d" % decision.limit),
-                        (b"ratelimit-remaining", b"0"),
-                        (b"ratelimit-reset", b"%d" % math.ceil(decision.reset_after)),
-                    ),
-                )
+                self._refuse(conn, request, state, route, decision)
                 return
-            extra += limits
+            extra += _limit_headers(decision)
         if route.handler is not None:
             await self._handler(conn, request, state, route, identity, loaded, extra)
             return
@@ -367,6 +354,26 @@ class Gateway:
                 route, identity.user_id if identity is not None else conn.client
             )
         await self._proxy(conn, request, state, route, upstream, identity, extra)
+
+    def _refuse(
+        self, conn: ClientConnection, request: Request, state: _Trace, route: Route, decision: Any
+    ) -> None:
+        self.metrics.rate_limited[route.name] += 1
+        retry_after = max(1, math.ceil(decision.retry_after))
+        self._error(
+            conn,
+            request,
+            state,
+            429,
+            "rate_limited",
+            f"Too many requests. Retry in {retry_after} s.",
+            headers=(
+                (b"retry-after", b"%d" % retry_after),
+                (b"ratelimit-limit", b"%d" % decision.limit),
+                (b"ratelimit-remaining", b"0"),
+                (b"ratelimit-reset", b"%d" % math.ceil(decision.reset_after)),
+            ),
+        )
 
     async def _verify(self, authorization: bytes) -> tuple[Identity | None, AuthError | None]:
         if self.verifier is None:
@@ -408,6 +415,152 @@ class Gateway:
             headers.append((b"x-user-id", identity.user_id.encode()))
         return headers
 
+    def _head(
+        self,
+        conn: ClientConnection,
+        request: Request,
+        state: _Trace,
+        route: Route,
+        default_host: str,
+        identity: Identity | None,
+    ) -> tuple[bytes, str, list[tuple[bytes, bytes]]]:
+        """The request head sent upstream, the target, and the headers (for a shadow copy)."""
+        path = route.rewrite.apply(request.path) if route.rewrite is not None else request.path
+        target = path + "?" + request.query if request.query else path
+        headers = self._upstream_headers(conn, request, state, identity)
+        lines = [b"%s %s HTTP/1.1\r\n" % (request.method.encode(), target.encode("latin-1"))]
+        for name, value in headers:
+            lines.append(name + b": " + value + b"\r\n")
+        if request.host is None:
+            lines.append(b"host: " + default_host.encode() + b"\r\n")
+        if request.chunked:  # sent on with a Content-Length: Django reads no chunked body
+            lines.append(b"content-length: %d\r\n" % request.received)
+        elif request.content_length >= 0:
+            lines.append(b"content-length: %d\r\n" % request.content_length)
+        lines.append(b"\r\n")
+        return b"".join(lines), target, headers
+
+    def _start(
+        self,
+        conn: ClientConnection,
+        request: Request,
+        route: Route,
+        upstream_conn: UpstreamConnection,
+        head: bytes,
+        extra: bytes,
+        on_done: Callable[[str], None],
+    ) -> RelayExchange:
+        exchange = RelayExchange(conn, request, extra, on_done)
+        conn.upstream = upstream_conn
+        upstream_conn.start(exchange, head, route.timeout, request.method == "HEAD")
+        if conn.write_paused:
+            upstream_conn.pause_reading()
+        self._attach(conn, request, upstream_conn)
+        return exchange
+
+    def _settle(
+        self,
+        conn: ClientConnection,
+        request: Request,
+        state: _Trace,
+        route: Route,
+        upstream: str,
+        exchange: RelayExchange,
+        outcome: str,
+        stale_retry: bool,
+    ) -> bool:
+        """Account for a finished exchange; True when it should be tried once more."""
+        conn.upstream = None
+        request.sink = None
+        state.status = exchange.status
+        state.sent = exchange.sent
+        state.close = exchange.close_after
+        if outcome == "ok":
+            return False
+        if exchange.head_seen:  # a reply cut short: the client connection is aborted
+            self.metrics.upstream_error(upstream, outcome)
+            state.close = True
+            return False
+        conn_up = exchange.conn
+        if outcome == "reset" and stale_retry and conn_up is not None and conn_up.reused:
+            return True  # a pooled connection the upstream had already closed
+        self.metrics.upstream_error(upstream, outcome)
+        if outcome == "timeout":
+            self._error(
+                conn,
+                request,
+                state,
+                504,
+                "gateway_timeout",
+                f"Upstream {upstream} did not answer within {route.timeout:g} s.",
+                {"upstream": upstream},
+            )
+        else:
+            self._error(
+                conn,
+                request,
+                state,
+                502,
+                "bad_gateway",
+                f"Upstream {upstream} closed the connection without a reply.",
+                {"upstream": upstream},
+            )
+        if request.has_body and not request.complete:
+            state.close = True
+        return False
+
+    def _try_fast(self, conn: ClientConnection, request: Request) -> bool:
+        """Proxy without a task when nothing needs to wait: no token to verify, an idle pooled
+        connection at hand, an in-memory rate limiter. Anything else takes the full path."""
+        loaded = self.loaded
+        if loaded is None or request.chunked or request.path in RESERVED:
+            return False
+        candidates = loaded.router.candidates(request.path)
+        if candidates is None or len(candidates.routes) != 1:
+            return False
+        route = candidates.routes[0]
+        if (
+            route.upstream is None
+            or route.match is not None
+            or route.shadow is not None
+            or (route.methods is not None and request.method not in route.methods)
+            or (route.auth != "none" and request.authorization is not None)
+            or route.auth == "required"
+        ):
+            return False
+        limiter = self.limiter
+        if route.rate_limit is not None and not isinstance(limiter, MemoryRateLimiter):
+            return False
+        group = self.registry.groups[route.upstream]
+        instance = group.pick()
+        if instance is None:
+            return False
+        upstream_conn = instance.take_idle(self.loop)
+        if upstream_conn is None:
+            group.unpick()  # the full path picks again: keep the rotation fair
+            return False
+        self.in_flight += 1
+        state = _Trace(request)
+        state.route = route.name
+        state.upstream = route.upstream
+        state.instance = instance.address
+        extra = b"x-request-id: " + state.request_id.encode() + b"\r\n"
+        if route.rate_limit is not None:
+            assert isinstance(limiter, MemoryRateLimiter)
+            policy = loaded.policies[route.rate_limit]
+            decision = limiter.hit_now(route.name + ":" + conn.client, policy)
+            if not decision.allowed:
+                instance.release(upstream_conn, True)
+                self._refuse(conn, request, state, route, decision)
+                self.in_flight -= 1
+                self._record(conn, request, state, False)
+                return True
+            extra += _limit_headers(decision)
+        head, _, _ = self._head(conn, request, state, route, instance.address, None)
+        fast = _FastExchange(self, conn, request, state, route)
+        fast.exchange = self._start(conn, request, route, upstream_conn, head, extra, fast.done)
+        return True
+
     async def _proxy(
         self,
         conn: ClientConnection,
@@ -417,30 +570,22 @@ class Gateway:
         upstream: str,
         identity: Identity | None,
         extra: bytes,
+        *,
+        stale_retry: bool = True,
     ) -> None:
         state.upstream = upstream
         group = self.registry.groups[upstream]
-        if request.chunked:  # sent on with a Content-Length: Django reads no chunked body
-            await self._whole_body(conn, request)
-        path = route.rewrite.apply(request.path) if route.rewrite is not None else request.path
-        target = path + "?" + request.query if request.query else path
-        headers = self._upstream_headers(conn, request, state, identity)
-        lines = [b"%s %s HTTP/1.1\r\n" % (request.method.encode(), target.encode("latin-1"))]
-        lines.extend(name + b": " + value + b"\r\n" for name, value in headers)
-        if request.host is None:
-            lines.append(b"host: " + group.instances[0].address.encode() + b"\r\n")
         if request.chunked:
-            lines.append(b"content-length: %d\r\n" % request.received)
-        elif request.content_length >= 0:
-            lines.append(b"content-length: %d\r\n" % request.content_length)
-        lines.append(b"\r\n")
-        head = b"".join(lines)
+            await self._whole_body(conn, request)
+        head, target, headers = self._head(
+            conn, request, state, route, group.instances[0].address, identity
+        )
         if route.shadow is not None:
             body = await self._whole_body(conn, request)
             self._shadow(route, request.method, target, headers, body)
         retries = route.retries if request.method in IDEMPOTENT_METHODS else 0
         tried: list[Any] = []
-        stale_retry = not request.has_body
+        stale_retry = stale_retry and not request.has_body
         while True:
             instance = group.pick(tried)
             if instance is None:
@@ -491,50 +636,13 @@ class Gateway:
                 raise ClientGone
             group.connect_ok(instance)
             future: asyncio.Future[str] = self.loop.create_future()
-            exchange = RelayExchange(conn, request, extra, future)
-            conn.upstream = upstream_conn
-            upstream_conn.start(exchange, head, route.timeout, request.method == "HEAD")
-            if conn.write_paused:
-                upstream_conn.pause_reading()
-            self._attach(conn, request, upstream_conn)
+            exchange = self._start(
+                conn, request, route, upstream_conn, head, extra, future.set_result
+            )
             outcome = await future
-            conn.upstream = None
-            request.sink = None
-            state.status = exchange.status
-            state.sent = exchange.sent
-            state.close = exchange.close_after
-            if outcome == "ok":
-                return
-            if exchange.head_seen:  # a reply cut short: the client connection is aborted
-                self.metrics.upstream_error(upstream, outcome)
-                state.close = True
-                return
-            if outcome == "reset" and upstream_conn.reused and stale_retry:
-                stale_retry = False  # a pooled connection the upstream had already closed
+            if self._settle(conn, request, state, route, upstream, exchange, outcome, stale_retry):
+                stale_retry = False
                 continue
-            self.metrics.upstream_error(upstream, outcome)
-            if outcome == "timeout":
-                self._error(
-                    conn,
-                    request,
-                    state,
-                    504,
-                    "gateway_timeout",
-                    f"Upstream {upstream} did not answer within {route.timeout:g} s.",
-                    {"upstream": upstream},
-                )
-            else:
-                self._error(
-                    conn,
-                    request,
-                    state,
-                    502,
-                    "bad_gateway",
-                    f"Upstream {upstream} closed the connection without a reply.",
-                    {"upstream": upstream},
-                )
-            if request.has_body and not request.complete:
-                state.close = True
             return
 
     def _attach(self, conn: ClientConnection, request: Request, upstream: Any) -> None:
@@ -735,6 +843,70 @@ class Gateway:
                 head=request.method == "HEAD",
             )
         )
+
+
+class _FastExchange:
+    """Completion of a proxied request started without a task (see ``Gateway._try_fast``)."""
+
+    __slots__ = ("conn", "exchange", "gateway", "request", "route", "state")
+
+    def __init__(
+        self,
+        gateway: Gateway,
+        conn: ClientConnection,
+        request: Request,
+        state: _Trace,
+        route: Route,
+    ) -> None:
+        self.gateway = gateway
+        self.conn = conn
+        self.request = request
+        self.state = state
+        self.route = route
+        self.exchange: RelayExchange | None = None
+
+    def done(self, outcome: str) -> None:
+        gateway, state, route = self.gateway, self.state, self.route
+        exchange = self.exchange
+        assert exchange is not None and route.upstream is not None
+        stale = not self.request.has_body
+        if gateway._settle(
+            self.conn, self.request, state, route, route.upstream, exchange, outcome, stale
+        ):  # the full path tries once more, on a fresh connection
+            gateway.loop.create_task(self._retry())
+            return
+        gateway.in_flight -= 1
+        gateway._record(self.conn, self.request, state, state.close)
+
+    async def _retry(self) -> None:
+        gateway, state, route = self.gateway, self.state, self.route
+        assert route.upstream is not None
+        close = False
+        try:
+            extra = b"x-request-id: " + state.request_id.encode() + b"\r\n"
+            await gateway._proxy(
+                self.conn,
+                self.request,
+                state,
+                route,
+                route.upstream,
+                None,
+                extra,
+                stale_retry=False,
+            )
+        except ClientGone:
+            close = True
+        finally:
+            gateway.in_flight -= 1
+        gateway._record(self.conn, self.request, state, close or state.close)
+
+
+def _limit_headers(decision: Any) -> bytes:
+    return b"ratelimit-limit: %d\r\nratelimit-remaining: %d\r\nratelimit-reset: %d\r\n" % (
+        decision.limit,
+        decision.remaining,
+        math.ceil(decision.reset_after),
+    )
 
 
 class _Trace:

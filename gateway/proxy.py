@@ -7,9 +7,8 @@ buffer is full.
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from gateway.upstreams import HOP_BY_HOP, Exchange
@@ -96,7 +95,8 @@ class RelayExchange(Exchange):
         "client",
         "close_after",
         "extra",
-        "future",
+        "on_done",
+        "pending",
         "request",
         "sent",
         "status",
@@ -107,13 +107,14 @@ class RelayExchange(Exchange):
         client: ClientConnection,
         request: Request,
         extra: bytes,
-        future: asyncio.Future[str],
+        on_done: Callable[[str], None],
     ) -> None:
         super().__init__()
         self.client = client
         self.request = request
         self.extra = extra  # pre-encoded header lines the gateway adds to the reply
-        self.future = future
+        self.on_done: Callable[[str], None] | None = on_done
+        self.pending = b""  # the reply's head, sent with the first body bytes: one write
         self.chunk_out = False
         self.status = 0
         self.sent = 0
@@ -158,26 +159,36 @@ class RelayExchange(Exchange):
         elif not request.http11:
             parts.append(b"connection: keep-alive\r\n")
         parts.append(b"\r\n")
-        self.client.write(b"".join(parts))
+        self.pending = b"".join(parts)
 
     def response_body(self, data: bytes) -> None:
         self.sent += len(data)
+        pending = self.pending
         if self.chunk_out:
-            self.client.writelines((b"%x\r\n" % len(data), data, b"\r\n"))
+            self.client.writelines((pending, b"%x\r\n" % len(data), data, b"\r\n"))
+        elif pending:
+            self.client.writelines((pending, data))
         else:
             self.client.write(data)
+        self.pending = b""
 
     def response_done(self) -> None:
         if self.chunk_out:
-            self.client.write(b"0\r\n\r\n")
-        if not self.future.done():
-            self.future.set_result("ok")
+            self.client.write(self.pending + b"0\r\n\r\n")
+        elif self.pending:
+            self.client.write(self.pending)
+        self.pending = b""
+        self._done("ok")
 
     def failed(self, kind: str) -> None:
         if self.head_seen:  # the client has a partial reply: only closing can tell it
             self.client.abort()
-        if not self.future.done():
-            self.future.set_result(kind)
+        self._done(kind)
+
+    def _done(self, outcome: str) -> None:
+        on_done, self.on_done = self.on_done, None
+        if on_done is not None:
+            on_done(outcome)
 
     def upstream_paused(self, paused: bool) -> None:
         self.client.flow_from_upstream(paused)

@@ -90,7 +90,6 @@ class UpstreamConnection(asyncio.Protocol):
         "parser",
         "reused",
         "timeout",
-        "timer",
         "transport",
     )
 
@@ -108,7 +107,6 @@ class UpstreamConnection(asyncio.Protocol):
         self.head_request = False
         self.close_delimited = False
         self.last_activity = 0.0
-        self.timer: asyncio.TimerHandle | None = None
         self.timeout = 30.0
 
     # --- asyncio.Protocol -----------------------------------------------------------------
@@ -134,7 +132,7 @@ class UpstreamConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        self._cancel_timer()
+        self._stop_watch()
         self.instance.forget(self)
         if self.exchange is not None:
             self._fail("reset")
@@ -195,7 +193,7 @@ class UpstreamConnection(asyncio.Protocol):
         self.head_request = head_request
         self.timeout = timeout
         self.last_activity = self.loop.time()
-        self.timer = self.loop.call_later(timeout, self._check_timeout)
+        self.instance.inflight.add(self)  # the registry's sweeper enforces the timeout
         assert self.transport is not None
         self.transport.write(head)
 
@@ -216,7 +214,7 @@ class UpstreamConnection(asyncio.Protocol):
 
     def abort(self) -> None:
         self.exchange = None
-        self._cancel_timer()
+        self._stop_watch()
         self.closed = True
         self.instance.forget(self)
         if self.transport is not None:
@@ -230,25 +228,18 @@ class UpstreamConnection(asyncio.Protocol):
         if self.transport is not None and not self.closed:
             self.transport.resume_reading()
 
-    def _check_timeout(self) -> None:
-        self.timer = None
-        if self.exchange is None:
-            return
-        idle = self.loop.time() - self.last_activity
-        if idle < self.timeout:  # activity since: re-arm for the rest (a read timeout)
-            self.timer = self.loop.call_later(self.timeout - idle, self._check_timeout)
-            return
-        self._fail("timeout")
+    def check_timeout(self, now: float) -> None:
+        """A read timeout: no byte from the upstream for ``timeout`` seconds."""
+        if self.exchange is not None and now - self.last_activity > self.timeout:
+            self._fail("timeout")
 
-    def _cancel_timer(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
+    def _stop_watch(self) -> None:
+        self.instance.inflight.discard(self)
 
     def _finish(self, keep_alive: bool) -> None:
         exchange = self.exchange
         self.exchange = None
-        self._cancel_timer()
+        self._stop_watch()
         # A reply that came before the whole request was written leaves the connection in an
         # unknown state: never reuse it.
         self.instance.release(self, keep_alive and exchange is not None and exchange.request_sent)
@@ -258,7 +249,7 @@ class UpstreamConnection(asyncio.Protocol):
     def _fail(self, kind: str) -> None:
         exchange = self.exchange
         self.exchange = None
-        self._cancel_timer()
+        self._stop_watch()
         self.instance.release(self, False)
         if not self.closed:
             self.closed = True
@@ -271,8 +262,15 @@ class UpstreamConnection(asyncio.Protocol):
 class InstanceState:
     """One ``host:port``: its idle connections, in-flight count and health."""
 
-    def __init__(self, upstream: str, instance: Instance, connect_timeout: float) -> None:
+    def __init__(
+        self,
+        upstream: str,
+        instance: Instance,
+        connect_timeout: float,
+        inflight: set[UpstreamConnection],
+    ) -> None:
         self.upstream = upstream
+        self.inflight = inflight
         self.instance = instance
         self.address = instance.address
         self.connect_timeout = connect_timeout
@@ -284,7 +282,7 @@ class InstanceState:
         self.passes = 0
         self.fails = 0
 
-    async def acquire(self, loop: asyncio.AbstractEventLoop) -> UpstreamConnection:
+    def take_idle(self, loop: asyncio.AbstractEventLoop) -> UpstreamConnection | None:
         idle = self.idle
         while idle:
             conn = idle.pop()
@@ -297,6 +295,12 @@ class InstanceState:
             conn.counted = True
             self.active += 1
             return conn
+        return None
+
+    async def acquire(self, loop: asyncio.AbstractEventLoop) -> UpstreamConnection:
+        idle = self.take_idle(loop)
+        if idle is not None:
+            return idle
         self.active += 1
         try:
             _, conn = await asyncio.wait_for(
@@ -363,6 +367,10 @@ class UpstreamGroup:
             rotated = candidates[start:] + candidates[:start]  # ties broken round robin
             return min(rotated, key=lambda i: i.active)
         return candidates[self.cursor % len(candidates)]
+
+    def unpick(self) -> None:
+        """Give back the last round-robin turn (a fast-path attempt that did not use it)."""
+        self.cursor -= 1
 
     def connect_failed(self, instance: InstanceState) -> None:
         instance.connect_errors += 1
@@ -450,6 +458,19 @@ class UpstreamRegistry:
         self.states: dict[tuple[str, str], InstanceState] = {}
         self.health_tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
         self.on_membership: Any = None  # callable(upstream, address, healthy) for metrics
+        self.inflight: set[UpstreamConnection] = set()
+        self._sweeper: asyncio.TimerHandle | None = None
+
+    def start_timeouts(self, interval: float = 0.1) -> None:
+        """Check upstream read timeouts every ``interval`` s: no timer per request."""
+
+        def sweep() -> None:
+            now = self.loop.time()
+            for conn in list(self.inflight):
+                conn.check_timeout(now)
+            self._sweeper = self.loop.call_later(interval, sweep)
+
+        self._sweeper = self.loop.call_later(interval, sweep)
 
     def configure(self, upstreams: Mapping[str, Upstream]) -> None:
         """(Re)build the groups; instances that stay keep their connections and health."""
@@ -460,7 +481,7 @@ class UpstreamRegistry:
             for instance in spec.instances:
                 key = (spec.name, instance.address)
                 state = self.states.get(key) or InstanceState(
-                    spec.name, instance, spec.connect_timeout
+                    spec.name, instance, spec.connect_timeout, self.inflight
                 )
                 state.connect_timeout = spec.connect_timeout
                 states[key] = by_address[instance.address] = state
@@ -542,6 +563,8 @@ class UpstreamRegistry:
         return {name: len(group.available(now)) for name, group in self.groups.items()}
 
     def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         for task in self.health_tasks.values():
             task.cancel()
         for state in self.states.values():
