@@ -5,7 +5,8 @@
 Each request is appended to FILE as one JSON line (method, path, headers, body length)
 *before* it is answered, so a test can tell for sure whether a request arrived.
 
-- ``/health/ready``: 200, or 503 while ``--down-file`` exists
+- ``/health/ready``: 200, or 503 while ``--down-file`` exists (not logged)
+- ``/jwks.json``: the ``--jwks`` file (not logged)
 - ``/slow?seconds=S``: answers after S seconds
 - ``/status/NNN``: answers status NNN
 - ``/bytes?n=N``: a body of N bytes (streamed in 64 KiB writes)
@@ -17,6 +18,7 @@ Each request is appended to FILE as one JSON line (method, path, headers, body l
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import threading
 import time
@@ -58,6 +60,9 @@ class Handler(BaseHTTPRequestHandler):
         body = self._body()
         url = urlsplit(self.path)
         query = parse_qs(url.query)
+        if url.path == "/jwks.json" and self.server.jwks is not None:
+            self._send(200, self.server.jwks.read_bytes())
+            return
         if url.path == "/health/ready":
             down = self.server.down_file is not None and self.server.down_file.exists()
             self._send(503 if down else 200, b'{"status": "down"}' if down else b'{"status": "ok"}')
@@ -77,7 +82,7 @@ class Handler(BaseHTTPRequestHandler):
             "path": self.path,
             "headers": [[k.lower(), v] for k, v in self.headers.items()],
             "body_length": len(body),
-            "body_sha": __import__("hashlib").sha256(body).hexdigest(),
+            "body_sha": hashlib.sha256(body).hexdigest(),
         }
         self._send(200, json.dumps(echo).encode())
 
@@ -107,8 +112,11 @@ class Handler(BaseHTTPRequestHandler):
 class Upstream(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, port: int, log_path: Path, name: str, down_file: Path | None) -> None:
+    def __init__(
+        self, port: int, log_path: Path, name: str, down_file: Path | None, jwks: Path | None
+    ) -> None:
         super().__init__(("127.0.0.1", port), Handler)
+        self.jwks = jwks
         self.log_path = log_path
         self.name = name
         self.down_file = down_file
@@ -121,9 +129,10 @@ def main() -> None:
     parser.add_argument("--log", type=Path, required=True)
     parser.add_argument("--name", default="upstream")
     parser.add_argument("--down-file", type=Path)
+    parser.add_argument("--jwks", type=Path, help="served at /jwks.json (not logged)")
     args = parser.parse_args()
     args.log.touch()
-    server = Upstream(args.port, args.log, args.name, args.down_file)
+    server = Upstream(args.port, args.log, args.name, args.down_file, args.jwks)
     print(f"upstream {args.name} listening on {args.port}", flush=True)
     server.serve_forever()
 
