@@ -37,7 +37,7 @@ lint: install  ## ruff (lint + format), mypy, and the bounded-context import con
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
-	$(VENV)/bin/mypy monolith strangler tests
+	$(VENV)/bin/mypy monolith strangler gateway bench tests
 
 format: install
 	$(VENV)/bin/ruff check --fix .
