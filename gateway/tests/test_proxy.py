@@ -26,7 +26,7 @@ def _one_upstream(harness: Harness, **route: object) -> tuple[Upstream, Gateway]
 def test_a_request_is_proxied_with_forwarding_headers_and_without_hop_by_hop_ones(
     harness: Harness,
 ) -> None:
-    app, gateway = _one_upstream(harness)
+    _app, gateway = _one_upstream(harness)
 
     reply = gateway.get(
         "/api/items?x=1",
@@ -56,7 +56,7 @@ def test_a_request_is_proxied_with_forwarding_headers_and_without_hop_by_hop_one
 
 
 def test_an_insane_request_id_is_replaced_and_every_reply_carries_one(harness: Harness) -> None:
-    app, gateway = _one_upstream(harness)
+    _app, gateway = _one_upstream(harness)
 
     reply = gateway.get("/api/x", headers={"X-Request-ID": "bad id with spaces;" * 20})
 
@@ -240,7 +240,7 @@ def test_a_body_over_the_limit_is_a_413_and_never_reaches_the_upstream(
 def test_a_bad_table_on_reload_keeps_the_good_one_and_a_good_one_replaces_it(
     harness: Harness,
 ) -> None:
-    app, gateway = _one_upstream(harness)
+    _app, gateway = _one_upstream(harness)
     good = gateway.routes.read_text()
 
     gateway.routes.write_text(good.replace("upstream: app", "upstream: nowhere"))
