@@ -477,6 +477,9 @@ class Gateway:
         state.close = exchange.close_after
         if outcome == "ok":
             return False
+        if outcome == "client_gone":
+            state.close = True
+            return False
         if exchange.head_seen:  # a reply cut short: the client connection is aborted
             self.metrics.upstream_error(upstream, outcome)
             state.close = True

@@ -76,8 +76,10 @@ def path_problem(path: str) -> str | None:
         return None  # the common case, decided without decoding
     for text in (path, unquote(path)):
         lowered = text.lower()
-        if "\\" in text or "\x00" in text or any(trick in lowered for trick in _ENCODED_TRICKS):
-            return "The path holds an encoded dot, slash, backslash or NUL."
+        if "\\" in text or any(trick in lowered for trick in _ENCODED_TRICKS):
+            return "The path holds an encoded dot, slash or backslash."
+        if any(ord(char) < 0x20 or ord(char) == 0x7F for char in text):
+            return "The path holds a control character."
         segments = text.split("/")
         if "." in segments or ".." in segments:
             return "The path holds a '.' or '..' segment."
@@ -186,9 +188,7 @@ class ClientConnection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self.gw.connections.discard(self)
-        if self.upstream is not None:  # nobody will read the rest of the reply
-            self.upstream.abort()
-            self.upstream = None
+        self._drop_upstream()  # nobody will read the rest of the reply
         for request in (self.current, self.parsing):
             if request is not None and request.waiter is not None and not request.waiter.done():
                 request.waiter.set_result(None)
@@ -374,8 +374,11 @@ class ClientConnection(asyncio.Protocol):
         self.headers_since = self.body_since = 0.0
         self.pause_reading("rejected")
         self.gw.metrics.observe("-", reject.status, 0.0)
-        if self.current is None:
+        if self.current is None or self.current is self.parsing:
+            # nothing is being answered, or the refused request is the one in flight (its body
+            # broke a limit): it will never be complete, so answer now
             self._write_rejection(reject)
+            self._drop_upstream()
         else:  # a request before it is still being answered: answer this one after it
             self.rejection = reject
 
@@ -390,8 +393,10 @@ class ClientConnection(asyncio.Protocol):
         self.gw.log_rejection(self, reject)
         self.close()
 
-    def send(self, data: bytes) -> None:
-        self.write(data)
+    def _drop_upstream(self) -> None:
+        upstream, self.upstream = self.upstream, None
+        if upstream is not None:
+            upstream.abort()
 
     def write(self, data: bytes) -> None:
         if not self.closed and self.transport is not None:
@@ -476,11 +481,9 @@ class ClientConnection(asyncio.Protocol):
                 self.rejection = reject
         elif self.body_since and now - self.body_since > header_timeout:
             self.body_since = 0.0
-            if self.upstream is not None:  # the upstream has half a body: it never gets the rest
-                self.upstream.abort()
-                self.upstream = None
             self._write_rejection(
                 Reject(408, "request_timeout", "The request body was not received in time.")
             )
+            self._drop_upstream()  # it has half a body: it must never get the rest
         elif self.idle_since and now - self.idle_since > KEEPALIVE_TIMEOUT:
             self.close()

@@ -68,7 +68,7 @@ class Exchange:
         raise NotImplementedError
 
     def failed(self, kind: str) -> None:
-        """``kind``: ``reset`` (connection lost / bad reply) or ``timeout``."""
+        """``kind``: ``reset`` (connection lost / bad reply), ``timeout``, or ``client_gone``."""
         raise NotImplementedError
 
     def upstream_paused(self, paused: bool) -> None:
@@ -213,12 +213,8 @@ class UpstreamConnection(asyncio.Protocol):
                 self.transport.close()
 
     def abort(self) -> None:
-        self.exchange = None
-        self._stop_watch()
-        self.closed = True
-        self.instance.forget(self)
-        if self.transport is not None:
-            self.transport.abort()
+        """The client side gave up: drop the connection, tell the exchange ``client_gone``."""
+        self._fail("client_gone")
 
     def pause_reading(self) -> None:
         if self.transport is not None and not self.closed:

@@ -2,8 +2,8 @@
 
 ``python -m gateway.tests.upstream --port N --log FILE [--name NAME] [--down-file F]``
 
-Each request is appended to FILE as one JSON line (method, path, headers, body length)
-*before* it is answered, so a test can tell for sure whether a request arrived.
+Each complete request is appended to FILE as one JSON line (method, path, headers, body
+length) *before* it is answered, so a test can tell for sure whether a request arrived.
 
 - ``/health/ready``: 200, or 503 while ``--down-file`` exists (not logged)
 - ``/jwks.json``: the ``--jwks`` file (not logged)
@@ -44,9 +44,11 @@ class Handler(BaseHTTPRequestHandler):
         with self.server.lock, self.server.log_path.open("a") as log:
             log.write(json.dumps(entry) + "\n")
 
-    def _body(self) -> bytes:
+    def _body(self) -> bytes | None:
+        """The whole body, or None if the connection ended before it did."""
         length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+        body = self.rfile.read(length) if length else b""
+        return body if len(body) == length else None
 
     def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
         self.send_response(status)
@@ -58,6 +60,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         body = self._body()
+        if body is None:  # an incomplete request is not a request: not logged, not answered
+            self.close_connection = True
+            return
         url = urlsplit(self.path)
         query = parse_qs(url.query)
         if url.path == "/jwks.json" and self.server.jwks is not None:
