@@ -45,6 +45,7 @@ PROXY_CPU, LOAD_CPU = "0", "1"
 TRIVIAL_PATH = "/trivial/item"
 REAL_PATH = "/api/v1/products"
 TARGETS = ("direct", "gateway", "nginx")
+MIN_REQUESTS = 50
 
 
 def say(message: str) -> None:
@@ -313,6 +314,8 @@ def measure(
         bad = row.result.non_2xx + row.result.socket_errors
         if bad > row.result.requests * 0.01:
             row.error = f"{bad} of {row.result.requests} requests failed"
+        elif row.result.requests < MIN_REQUESTS:  # wrk does not count requests still in flight
+            row.error = f"only {row.result.requests} requests completed: the target stalled"
         say(
             f"{route} / {target}: {row.result.requests_per_second:,.0f} req/s, "
             f"p50 {row.result.p50_ms:.2f} ms, p99 {row.result.p99_ms:.2f} ms"

@@ -547,7 +547,7 @@ class _Writer:
             "proxy_set_header Host $http_host;",
             "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
             "proxy_set_header X-Forwarded-Proto $scheme;",
-            "proxy_set_header X-Forwarded-Host $host;",
+            "proxy_set_header X-Forwarded-Host $http_host;",
             "proxy_set_header X-Request-ID $gw_request_id;",
             "proxy_set_header traceparent $gw_traceparent;",
         ]

@@ -128,7 +128,8 @@ def test_forwarding_headers_and_a_created_request_id(gateway: Gateway) -> None:
     forwarded_for = [part.strip() for part in (got.header("x-forwarded-for") or "").split(",")]
     assert forwarded_for[-1] == "127.0.0.1"
     assert got.header("x-forwarded-proto") == "http"
-    assert got.header("x-forwarded-host")
+    assert got.header("x-forwarded-host") == gateway.base.removeprefix("http://")
+    assert got.header("host") == gateway.base.removeprefix("http://")
     request_id = response.header("X-Request-ID")
     assert request_id and got.header("x-request-id") == request_id
     traceparent = got.header("traceparent") or ""
