@@ -6,6 +6,8 @@ nginx too); here: the export's decisions, its CLI, and ``nginx -t`` on every exp
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -19,7 +21,8 @@ import yaml
 from strangler.routing.model import RouteTable
 from strangler.routing.nginx import ExportOptions, NginxExportError, export_nginx
 from strangler.routing.table import RouteTableError, load_route_table, parse_route_table
-from tests.gateway.conftest import nginx_prefix, route_table
+from strangler.stages.processes import ProcessGroup, free_port, ready_when_http_ok
+from tests.gateway.conftest import call, nginx_prefix, route_table
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGE_1 = ROOT / "gateway" / "routes" / "stage-1.yaml"
@@ -396,3 +399,95 @@ def test_cli_export_refusal_exits_1_with_the_reason(tmp_path: Path) -> None:
 
     assert result.returncode == 1
     assert "pass --verifier" in result.stderr
+
+
+# --- the exported stage-1 configuration in front of the real monolith ---------------------------
+
+
+@pytest.fixture(scope="module")
+def stage_1_behind_nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """Monolith (SQLite, seeded), our gateway as verifier and handler host, nginx in front."""
+    stage_1()  # skips while a handler of the table is missing
+    tmp = tmp_path_factory.mktemp("stage-1-nginx")
+    drop = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "PYTEST_", "GATEWAY_", "DJANGO_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    env.update(STRANGLER_VAR_DIR=str(tmp / "var"), DJANGO_SETTINGS_MODULE="monolith.shop.settings")
+    for step in (["migrate", "--noinput"], ["seed_demo"]):
+        done = subprocess.run(
+            [sys.executable, "manage.py", *step],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr.decode()[-2000:]
+    ports = {"monolith": free_port(), "monolith-grpc": free_port()}
+    gateway_port, nginx_port = free_port(), free_port()
+    group = ProcessGroup(log_dir=tmp / "logs", env=env, cwd=ROOT)
+    prefix = nginx_prefix()
+    try:
+        monolith = [sys.executable, "-m", "gunicorn", "monolith.shop.wsgi:application"]
+        monolith += ["--bind", f"127.0.0.1:{ports['monolith']}", "--workers", "1", "--threads", "4"]
+        group.start(
+            "monolith",
+            monolith,
+            ready_when_http_ok(f"http://127.0.0.1:{ports['monolith']}/health/ready"),
+        )
+        argv = [sys.executable, "-m", "gateway", "serve", "--routes", str(STAGE_1)]
+        argv += ["--host", "127.0.0.1", "--port", str(gateway_port)]
+        for name, port in ports.items():
+            argv += ["--upstream-port", f"{name}={port}"]
+        group.start(
+            "gateway", argv, ready_when_http_ok(f"http://127.0.0.1:{gateway_port}/health/live")
+        )
+        options = ExportOptions(
+            listen=f"127.0.0.1:{nginx_port}",
+            verifier=f"127.0.0.1:{gateway_port}",
+            handlers_upstream=f"127.0.0.1:{gateway_port}",
+            workers="1",
+        )
+        (prefix / "nginx.conf").write_text(export_nginx(load_route_table(STAGE_1, ports), options))
+        group.start(
+            "nginx",
+            [NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", "stderr"],
+            ready_when_http_ok(f"http://127.0.0.1:{nginx_port}/health/live"),
+        )
+        group.wait_ready(deadline_seconds=90)
+        yield {
+            "gateway": f"http://127.0.0.1:{gateway_port}",
+            "nginx": f"http://127.0.0.1:{nginx_port}",
+        }
+    finally:
+        group.stop()
+        shutil.rmtree(prefix, ignore_errors=True)
+
+
+@pytest.mark.e2e
+def test_exported_stage_1_answers_like_our_gateway_in_front_of_the_monolith(
+    stage_1_behind_nginx: dict[str, str],
+) -> None:
+    seen: dict[str, list[tuple[int, str]]] = {}
+    for kind, base in stage_1_behind_nginx.items():
+        login = call(
+            base,
+            "POST",
+            "/api/v1/auth/token",
+            headers={"Content-Type": "application/json"},
+            body=json.dumps({"email": "demo@example.com", "password": "demo-password-1"}).encode(),
+        )
+        assert login.status == 200, (kind, login.body[:300])
+        bearer = {"Authorization": f"Bearer {login.json()['access']}"}
+        replies = [
+            call(base, "GET", "/api/v1/products"),
+            call(base, "GET", "/api/v1/products/no-such-sku"),
+            call(base, "GET", "/api/v1/me", headers=bearer),
+            call(base, "GET", "/api/v1/me"),
+            call(base, "GET", "/api/v1/orders/999999/summary", headers=bearer),
+            call(base, "GET", "/api/v1/nothing-here"),
+        ]
+        seen[kind] = [
+            (r.status, r.error_code if r.status >= 400 else r.json().__class__.__name__)
+            for r in replies
+        ]
+    assert seen["nginx"] == seen["gateway"]
+    assert [status for status, _ in seen["nginx"]] == [200, 404, 200, 401, 404, 404]
