@@ -179,7 +179,8 @@ def call(
         pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
         for name, value in pairs:
             conn.putheader(name, value)
-        if body is not None and not any(n.lower() == "content-length" for n, _ in pairs):
+        framed = {n.lower() for n, _ in pairs} & {"content-length", "transfer-encoding"}
+        if body is not None and not framed:
             conn.putheader("Content-Length", str(len(body)))
         conn.endheaders(body)
         reply = conn.getresponse()
