@@ -165,6 +165,11 @@ def _plan(table: RouteTable, options: ExportOptions) -> _Plan:
             if table.upstreams[name].protocol != "http":
                 problems.append(f"route {route.name}: upstream {name} speaks grpc, not http")
             names.append(name)
+    problems += [
+        f"upstream {name}: names starting with 'gw_' are the export's own"
+        for name in table.upstreams
+        if name.startswith("gw_")
+    ]
     if problems:
         raise NginxExportError(problems)
     return _Plan(

@@ -294,6 +294,18 @@ def test_a_route_to_a_grpc_upstream_is_refused() -> None:
         export_nginx(routes, ExportOptions())
 
 
+def test_upstream_names_of_the_export_itself_are_refused() -> None:
+    data: dict[str, Any] = {
+        "version": 1,
+        "upstreams": {"gw_verifier": {"instances": ["127.0.0.1:9000"]}},
+        "routes": [{"name": "p", "prefix": "/p", "auth": "none", "upstream": "gw_verifier"}],
+    }
+    routes = parse_route_table(data, {}, source="test table")
+
+    with pytest.raises(NginxExportError, match="upstream gw_verifier: names starting with 'gw_'"):
+        export_nginx(routes, ExportOptions())
+
+
 def test_every_problem_is_reported_at_once() -> None:
     routes = table(
         [
