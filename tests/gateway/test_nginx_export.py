@@ -22,12 +22,11 @@ from strangler.routing.model import RouteTable
 from strangler.routing.nginx import ExportOptions, NginxExportError, export_nginx
 from strangler.routing.table import RouteTableError, load_route_table, parse_route_table
 from strangler.stages.processes import ProcessGroup, free_port, ready_when_http_ok
-from tests.gateway.conftest import call, nginx_prefix, route_table
+from tests.gateway.conftest import NGINX, call, nginx_prefix, route_table
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGE_1 = ROOT / "gateway" / "routes" / "stage-1.yaml"
 STAGE_1_PORTS = {"monolith": 8001, "monolith-grpc": 8011}
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 pytestmark = pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not installed")
 
