@@ -126,7 +126,7 @@ def test_forwarding_headers_and_a_created_request_id(gateway: Gateway) -> None:
 
     got = gateway.world.upstream("app").last()
     forwarded_for = [part.strip() for part in (got.header("x-forwarded-for") or "").split(",")]
-    assert forwarded_for[-1] == "127.0.0.1"
+    assert forwarded_for == ["203.0.113.9", "127.0.0.1"]  # appended, never replaced
     assert got.header("x-forwarded-proto") == "http"
     assert got.header("x-forwarded-host") == gateway.base.removeprefix("http://")
     assert got.header("host") == gateway.base.removeprefix("http://")
