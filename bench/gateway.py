@@ -369,6 +369,10 @@ def render(rows: Sequence[Row], args: argparse.Namespace, pinning: Pinning) -> s
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s --latency "
         f"after a {args.warmup:g}s warm-up; {pinned}{rounds}"
     )
+    lines.append(
+        f"trivial: GET {TRIVIAL_PATH} -> nginx static JSON; real: GET {REAL_PATH} -> monolith "
+        "(gunicorn, SQLite, seeded); both auth: none, the real one through the rate limiter"
+    )
     lines.append("")
     header = f"{'route':<9}{'target':<9}{'req/s':>11}{'p50':>11}{'p99':>11}{'errors':>9}"
     lines += [header, "-" * len(header)]
