@@ -43,6 +43,7 @@ __all__ = [
     "Instance",
     "Match",
     "PathTemplate",
+    "Ports",
     "RateLimitPolicy",
     "Rewrite",
     "Route",
@@ -51,6 +52,7 @@ __all__ = [
     "SplitTarget",
     "Upstream",
     "load_route_table",
+    "parse_instance_override",
     "parse_route_table",
     "resolve_handler",
 ]
@@ -98,16 +100,68 @@ class RouteTableError(ValueError):
         super().__init__(f"route table {source}: {len(problems)} problem(s):\n{listing}")
 
 
-def load_route_table(path: Path, ports: Mapping[str, int]) -> RouteTable:
+class Ports(dict[str, int]):
+    """The values of the ``{name}`` placeholders, and the instances that replace an upstream's.
+
+    ``instances`` comes from the gateway's ``--upstream NAME=HOST:PORT[,HOST:PORT...]``: the
+    upstream ``NAME`` gets exactly those instances, whatever the file lists. Both travel
+    together so that every (re)load of the table applies both.
+    """
+
+    def __init__(
+        self,
+        ports: Mapping[str, int] | None = None,
+        *,
+        instances: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        super().__init__(ports or {})
+        self.instances: dict[str, tuple[str, ...]] = {
+            name: tuple(addresses) for name, addresses in (instances or {}).items()
+        }
+
+
+def parse_instance_override(text: str) -> tuple[str, tuple[str, ...]]:
+    """``NAME=HOST:PORT[,HOST:PORT...]`` -> (name, addresses); ValueError saying what is wrong."""
+    name, sep, rest = text.partition("=")
+    if not sep or not _NAME.fullmatch(name):
+        raise ValueError(f"expected NAME=HOST:PORT[,HOST:PORT...], got {text!r}")
+    addresses = tuple(part.strip() for part in rest.split(","))
+    for address in addresses:
+        host, colon, port = address.rpartition(":")
+        if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(
+                f"{name}: {address!r} is not HOST:PORT with a port in 1..65535 (in {text!r})"
+            )
+    if len(set(addresses)) != len(addresses):
+        raise ValueError(f"{name}: an instance is listed twice in {text!r}")
+    return name, addresses
+
+
+def load_route_table(
+    path: Path,
+    ports: Mapping[str, int],
+    *,
+    instances: Mapping[str, Sequence[str]] | None = None,
+) -> RouteTable:
     try:
         data = yaml.safe_load(Path(path).read_text())
     except (OSError, yaml.YAMLError) as exc:
         raise RouteTableError(str(path), [f"cannot read: {exc}"]) from exc
-    return parse_route_table(data, ports, source=str(path))
+    return parse_route_table(data, ports, source=str(path), instances=instances)
 
 
-def parse_route_table(data: Any, ports: Mapping[str, int], source: str) -> RouteTable:
-    parser = _Parser(ports)
+def parse_route_table(
+    data: Any,
+    ports: Mapping[str, int],
+    source: str,
+    *,
+    instances: Mapping[str, Sequence[str]] | None = None,
+) -> RouteTable:
+    """``instances`` (or, without it, ``ports.instances`` of a :class:`Ports`) replaces the
+    instances of the upstreams it names; naming an upstream the table lacks is a problem."""
+    if instances is None:
+        instances = getattr(ports, "instances", None)
+    parser = _Parser(ports, instances or {})
     table = parser.table(data, source)
     if parser.problems or table is None:
         raise RouteTableError(source, parser.problems or ["empty table"])
@@ -152,8 +206,11 @@ def path_problem(text: Any, *, template: bool = False) -> str | None:
 
 
 class _Parser:
-    def __init__(self, ports: Mapping[str, int]) -> None:
+    def __init__(
+        self, ports: Mapping[str, int], overrides: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
         self.ports = ports
+        self.overrides = dict(overrides or {})
         self.problems: list[str] = []
 
     def problem(self, where: str, message: str) -> None:
@@ -243,9 +300,14 @@ class _Parser:
                     "round_robin",
                 ),
             )
+            override = self.overrides.get(str(name))
             upstreams[str(name)] = Upstream(
                 name=str(name),
-                instances=self.instances(fields.get("instances"), f"{where}.instances"),
+                instances=(
+                    self.instances(list(override), f"--upstream {name}")
+                    if override is not None
+                    else self.instances(fields.get("instances"), f"{where}.instances")
+                ),
                 protocol=protocol,
                 balance=balance,
                 connect_timeout=self.positive(
@@ -254,6 +316,9 @@ class _Parser:
                 health=self.health(fields.get("health"), f"{where}.health", protocol),
                 eject_after=self.count(fields.get("eject_after"), f"{where}.eject_after", 3, 1),
             )
+        for name in sorted(set(self.overrides) - set(upstreams)):
+            known = ", ".join(sorted(upstreams)) or "none"
+            self.problem(f"--upstream {name}", f"the table has no such upstream (it has: {known})")
         return upstreams
 
     def instances(self, value: Any, where: str) -> tuple[Instance, ...]:
