@@ -1,0 +1,60 @@
+"""Per-request state the access log and metrics need, and the request and trace ids."""
+
+from __future__ import annotations
+
+import random
+
+from gateway.server import _SANE_REQUEST_ID, _TRACEPARENT_RE, Request
+
+_getrandbits = random.getrandbits  # ids need to be unique, not secret: no syscall per request
+
+
+class ClientGone(Exception):
+    """The client closed its connection before its request was complete."""
+
+
+class Trace:
+    """What the access log and metrics need to know about one request."""
+
+    __slots__ = (
+        "close",
+        "instance",
+        "request_id",
+        "route",
+        "sent",
+        "status",
+        "trace_id",
+        "traceparent",
+        "upstream",
+        "user",
+    )
+
+    def __init__(self, request: Request) -> None:
+        self.route = "-"
+        self.upstream = "-"
+        self.instance = "-"
+        self.status = 0
+        self.sent = 0
+        self.close = False
+        self.user = ""
+        given = request.traceparent
+        found = _TRACEPARENT_RE.fullmatch(given) if given is not None else None
+        if given is not None and found is not None and found.group(1) != b"0" * 32:
+            self.traceparent: bytes = given
+            self.trace_id = found.group(1).decode()
+        else:
+            self.trace_id = f"{_getrandbits(128):032x}"
+            self.traceparent = b"00-%s-%016x-01" % (self.trace_id.encode(), _getrandbits(64))
+        rid = request.request_id
+        if rid is not None and _SANE_REQUEST_ID.fullmatch(rid):
+            self.request_id = rid.decode()
+        else:
+            self.request_id = self.trace_id
+
+
+def header(request: Request, name: bytes) -> bytes | None:
+    """The first value of a (lower-case) request header, or None."""
+    for key, value in request.headers:
+        if key == name:
+            return value
+    return None
