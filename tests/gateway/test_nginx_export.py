@@ -400,6 +400,28 @@ def test_cli_export_writes_a_config_nginx_accepts(tmp_path: Path, prefix: Path) 
     nginx_accepts(conf, prefix)
 
 
+def test_cli_export_takes_replicas_like_the_gateway(tmp_path: Path, prefix: Path) -> None:
+    path = write_table(
+        tmp_path / "t.yaml", [{"name": "p", "prefix": "/p", "auth": "none", "upstream": "monolith"}]
+    )
+
+    result = run_cli(
+        "export-nginx",
+        "--routes",
+        str(path),
+        "--upstream",
+        "monolith=127.0.0.1:8001,127.0.0.1:8011",
+        "--out",
+        str(prefix / "nginx.conf"),
+    )
+
+    assert result.returncode == 0, result.stderr
+    conf = (prefix / "nginx.conf").read_text()
+    assert "server 127.0.0.1:8001 " in conf
+    assert "server 127.0.0.1:8011 " in conf
+    nginx_accepts(conf, prefix)
+
+
 def test_cli_export_refusal_exits_1_with_the_reason(tmp_path: Path) -> None:
     path = write_table(
         tmp_path / "t.yaml",
