@@ -198,6 +198,9 @@ def _export(
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text)
         print(f"wrote {args.out} ({len(table.routes)} routes from {args.routes})", file=sys.stderr)
+    for line in text.splitlines():
+        if line.strip().startswith("# route ") and " left out: " in line:
+            print(f"note: {line.strip()[2:]}", file=sys.stderr)
     return 0
 
 
