@@ -99,6 +99,7 @@ def build(previous: Stage | None) -> Stage:
             "monolith/inventory/grpc/",
             "monolith/inventory/tests/test_grpc*.py",
             "tests/gateway/",
+            "tests/e2e/test_rolling_restart.py",
             "bench/",
             "docs/stages/1-gateway.md",
         ),
