@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from time import perf_counter
+from time import perf_counter, time
 from typing import Any
 
 from gateway.accesslog import AccessLog
@@ -203,33 +203,25 @@ class Gateway:
         duration = perf_counter() - request.started
         self.metrics.observe(state.route, state.status, duration)
         self.access_log.log(
-            method=request.method,
-            path=request.path,
-            route=state.route,
-            upstream=state.upstream,
-            instance=state.instance,
-            status=state.status,
-            duration=duration,
-            sent=state.sent,
-            request_id=state.request_id,
-            trace_id=state.trace_id,
-            user=state.user,
-            client=conn.client,
+            (
+                time(),
+                request.method,
+                request.path,
+                state.route,
+                state.upstream,
+                state.instance,
+                state.status,
+                duration,
+                state.sent,
+                state.request_id,
+                state.trace_id,
+                state.user,
+                conn.client,
+            )
         )
         conn.finished(request, close)
 
     def log_rejection(self, conn: ClientConnection, reject: Reject) -> None:
         self.access_log.log(
-            method="-",
-            path="-",
-            route="-",
-            upstream="-",
-            instance="-",
-            status=reject.status,
-            duration=0.0,
-            sent=0,
-            request_id="-",
-            trace_id="-",
-            user="",
-            client=conn.client,
+            (time(), "-", "-", "-", "-", "-", reject.status, 0.0, 0, "-", "-", "", conn.client)
         )
