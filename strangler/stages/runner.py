@@ -238,7 +238,7 @@ def restart(upstream: str, deadline: float) -> int:
             file=sys.stderr,
         )
         return 1
-    print(f"\n{upstream}: every instance restarted, no instance left the pool before it drained")
+    print(f"\n{upstream}: every instance restarted, one at a time, each drained before it stopped")
     return 0
 
 
