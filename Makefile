@@ -77,6 +77,13 @@ stage-up: install  ## set up and start STAGE, wait until ready, print the URLs, 
 stage-check: install  ## health of every process of STAGE as a table (exit 1 if one is not ready)
 	$(PY) -m strangler stage check $(STAGE)
 
+# >>> stage 1
+SERVICE ?= monolith
+.PHONY: stage-restart
+stage-restart: install  ## rolling restart of SERVICE's replicas behind the gateway, no failed request
+	$(PY) -m strangler stage restart $(SERVICE)
+# <<< stage 1
+
 stage-down:  ## stop what `make stage-up` started, from another shell
 	$(PY) -m strangler stage down
 
