@@ -57,7 +57,7 @@ def try_fast(gw: Gateway, conn: ClientConnection, request: Request) -> bool:
     state.route = route.name
     state.upstream = route.upstream
     state.instance = instance.address
-    extra = b"x-request-id: " + state.request_id.encode() + b"\r\n"
+    extra = b"x-request-id: " + state.rid + b"\r\n"
     if route.rate_limit is not None:
         assert isinstance(limiter, MemoryRateLimiter)
         policy = loaded.policies[route.rate_limit]
@@ -69,7 +69,7 @@ def try_fast(gw: Gateway, conn: ClientConnection, request: Request) -> bool:
             gw.record(conn, request, state, False)
             return True
         extra += limit_headers(decision)
-    head, _, _ = request_head(conn, request, state, route, instance.address, None)
+    head, _ = request_head(conn, request, state, route, instance.address, None)
     fast = FastExchange(gw, conn, request, state, route)
     fast.exchange = start(conn, request, route, upstream_conn, head, extra, fast.done)
     return True
@@ -113,7 +113,7 @@ class FastExchange:
         assert route.upstream is not None
         close = False
         try:
-            extra = b"x-request-id: " + state.request_id.encode() + b"\r\n"
+            extra = b"x-request-id: " + state.rid + b"\r\n"
             await proxy(
                 gateway,
                 self.conn,

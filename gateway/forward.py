@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.auth import Identity
 from gateway.handlers import UpstreamTimeout, UpstreamUnavailable
-from gateway.outbound import request_head
+from gateway.outbound import request_head, upstream_headers
 from gateway.proxy import RelayExchange
 from gateway.replies import error
 from gateway.server import ClientConnection, Request
@@ -41,11 +41,10 @@ async def proxy(
     group = gw.registry.groups[upstream]
     if request.chunked:
         await whole_body(conn, request)
-    head, target, headers = request_head(
-        conn, request, state, route, group.instances[0].address, identity
-    )
+    head, target = request_head(conn, request, state, route, group.instances[0].address, identity)
     if route.shadow is not None:
         body = await whole_body(conn, request)
+        headers = upstream_headers(conn, request, state, identity)
         shadow(gw, route, request.method, target, headers, body)
     retries = route.retries if request.method in IDEMPOTENT_METHODS else 0
     tried: list[Any] = []

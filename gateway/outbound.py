@@ -16,13 +16,13 @@ def upstream_headers(
     conn: ClientConnection, request: Request, state: Trace, identity: Identity | None
 ) -> list[tuple[bytes, bytes]]:
     headers = list(request.headers)
-    client = conn.client.encode()
+    client = conn.client_bytes
     forwarded = request.xff + b", " + client if request.xff is not None else client
     headers.append((b"x-forwarded-for", forwarded))
     headers.append((b"x-forwarded-proto", b"http"))
     if request.host is not None:
         headers.append((b"x-forwarded-host", request.host))
-    headers.append((b"x-request-id", state.request_id.encode()))
+    headers.append((b"x-request-id", state.rid))
     headers.append((b"traceparent", state.traceparent))
     if identity is not None:
         headers.append((b"x-user-id", identity.user_id.encode()))
@@ -36,19 +36,28 @@ def request_head(
     route: Route,
     default_host: str,
     identity: Identity | None,
-) -> tuple[bytes, str, list[tuple[bytes, bytes]]]:
-    """The request head sent upstream, the target, and the headers (for a shadow copy)."""
+) -> tuple[bytes, str]:
+    """The request head sent upstream (the headers of :func:`upstream_headers`, in the same
+    order, then ``host`` if the client sent none and the body's length) and its target."""
     path = route.rewrite.apply(request.path) if route.rewrite is not None else request.path
     target = path + "?" + request.query if request.query else path
-    headers = upstream_headers(conn, request, state, identity)
-    lines = [b"%s %s HTTP/1.1\r\n" % (request.method.encode(), target.encode("latin-1"))]
-    for name, value in headers:
-        lines.append(name + b": " + value + b"\r\n")
+    parts = [b"%s %s HTTP/1.1\r\n" % (request.method.encode(), target.encode("latin-1"))]
+    for name, value in request.headers:
+        parts += (name, b": ", value, b"\r\n")
+    client = conn.client_bytes
+    forwarded = request.xff + b", " + client if request.xff is not None else client
+    parts.append(b"x-forwarded-for: %s\r\nx-forwarded-proto: http\r\n" % forwarded)
+    if request.host is not None:
+        parts += (b"x-forwarded-host: ", request.host, b"\r\n")
+    parts.append(b"x-request-id: %s\r\ntraceparent: %s\r\n" % (state.rid, state.traceparent))
+    if identity is not None:
+        parts += (b"x-user-id: ", identity.user_id.encode(), b"\r\n")
     if request.host is None:
-        lines.append(b"host: " + default_host.encode() + b"\r\n")
+        parts += (b"host: ", default_host.encode(), b"\r\n")
     if request.chunked:  # sent on with a Content-Length: Django reads no chunked body
-        lines.append(b"content-length: %d\r\n" % request.received)
+        parts.append(b"content-length: %d\r\n\r\n" % request.received)
     elif request.content_length >= 0:
-        lines.append(b"content-length: %d\r\n" % request.content_length)
-    lines.append(b"\r\n")
-    return b"".join(lines), target, headers
+        parts.append(b"content-length: %d\r\n\r\n" % request.content_length)
+    else:
+        parts.append(b"\r\n")
+    return b"".join(parts), target

@@ -94,7 +94,7 @@ async def route_request(
         identity = None
     if identity is not None:
         state.user = identity.user_id
-    extra = b"x-request-id: " + state.request_id.encode() + b"\r\n"
+    extra = b"x-request-id: " + state.rid + b"\r\n"
     if route.rate_limit is not None:
         policy = loaded.policies[route.rate_limit]
         client_key = identity.user_id if identity is not None else conn.client

@@ -34,7 +34,7 @@ def error(
     state.status = status
     close = not request.keep_alive or not request.complete
     state.close = close
-    all_headers = [(b"x-request-id", state.request_id.encode()), *headers]
+    all_headers = [(b"x-request-id", state.rid), *headers]
     conn.write(
         response_bytes(
             status,
@@ -113,7 +113,7 @@ def json_reply(
         response_bytes(
             status,
             json.dumps(data).encode(),
-            ((b"x-request-id", state.request_id.encode()),),
+            ((b"x-request-id", state.rid),),
             close=not request.keep_alive,
             head=request.method == "HEAD",
         )

@@ -27,7 +27,7 @@ async def reserved(gw: Gateway, conn: ClientConnection, request: Request, state:
             response_bytes(
                 200,
                 body,
-                ((b"x-request-id", state.request_id.encode()),),
+                ((b"x-request-id", state.rid),),
                 content_type=b"text/plain; version=0.0.4; charset=utf-8",
                 close=not request.keep_alive,
                 head=request.method == "HEAD",
@@ -80,7 +80,7 @@ async def verify_endpoint(
             if auth_error is not None:
                 unauthenticated(conn, request, state, auth_error)
                 return
-    headers = [(b"x-request-id", state.request_id.encode())]
+    headers = [(b"x-request-id", state.rid)]
     if identity is not None:
         headers.append((b"x-user-id", identity.user_id.encode()))
         state.user = identity.user_id

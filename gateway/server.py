@@ -164,6 +164,7 @@ class ClientConnection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpRequestParser(self)
         self.client = "-"
+        self.client_bytes = b"-"
         self.parsing: Request | None = None
         self.current: Request | None = None
         self.queue: deque[Request] = deque()
@@ -182,6 +183,7 @@ class ClientConnection(asyncio.Protocol):
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
         peer = transport.get_extra_info("peername")
         self.client = peer[0] if peer else "-"
+        self.client_bytes = self.client.encode()
         self.headers_since = self.loop.time()  # a client that says nothing is a slow client
         self.gw.connections.add(self)
 

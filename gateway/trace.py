@@ -7,6 +7,7 @@ import random
 from gateway.server import _SANE_REQUEST_ID, _TRACEPARENT_RE, Request
 
 _getrandbits = random.getrandbits  # ids need to be unique, not secret: no syscall per request
+_NO_TRACE = b"0" * 32  # an all-zero trace id is invalid: make a new one
 
 
 class ClientGone(Exception):
@@ -20,6 +21,7 @@ class Trace:
         "close",
         "instance",
         "request_id",
+        "rid",
         "route",
         "sent",
         "status",
@@ -39,16 +41,20 @@ class Trace:
         self.user = ""
         given = request.traceparent
         found = _TRACEPARENT_RE.fullmatch(given) if given is not None else None
-        if given is not None and found is not None and found.group(1) != b"0" * 32:
+        if given is not None and found is not None and found.group(1) != _NO_TRACE:
             self.traceparent: bytes = given
-            self.trace_id = found.group(1).decode()
+            trace = found.group(1)
         else:
-            self.trace_id = f"{_getrandbits(128):032x}"
-            self.traceparent = b"00-%s-%016x-01" % (self.trace_id.encode(), _getrandbits(64))
+            ids = b"%048x" % _getrandbits(192)  # trace id and parent span id in one draw
+            trace = ids[:32]
+            self.traceparent = b"00-" + trace + b"-" + ids[32:] + b"-01"
+        self.trace_id = trace.decode()
         rid = request.request_id
         if rid is not None and _SANE_REQUEST_ID.fullmatch(rid):
+            self.rid = rid  # the request id, encoded, as headers carry it
             self.request_id = rid.decode()
         else:
+            self.rid = trace
             self.request_id = self.trace_id
 
 
