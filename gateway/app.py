@@ -18,7 +18,7 @@ from typing import Any
 
 from gateway.accesslog import AccessLog
 from gateway.auth import AuthError, Identity, JwksKeySource, TokenVerifier, url_fetcher
-from gateway.fastpath import try_fast
+from gateway.fastpath import FastPlan, fast_plans, try_fast
 from gateway.handlers import Handler, UpstreamUnavailable
 from gateway.metrics import Metrics
 from gateway.pipeline import serve
@@ -54,6 +54,7 @@ class Loaded:
     router: Router
     policies: dict[str, Policy]
     handlers: dict[str, Handler]
+    fast: dict[str, FastPlan]  # routes the fast path may take
 
 
 class Gateway:
@@ -87,14 +88,16 @@ class Gateway:
             for route in table.routes
             if route.handler is not None
         }
+        policies = {
+            name: Policy(name=name, rate_per_second=p.rate_per_second, burst=p.burst)
+            for name, p in table.rate_limits.items()
+        }
         loaded = Loaded(
             table=table,
             router=Router(table),
-            policies={
-                name: Policy(name=name, rate_per_second=p.rate_per_second, burst=p.burst)
-                for name, p in table.rate_limits.items()
-            },
+            policies=policies,
             handlers=handlers,
+            fast=fast_plans(table, policies, self.limiter),
         )
         self.registry.configure(table.upstreams)
         for group in self.registry.groups.values():

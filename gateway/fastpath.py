@@ -7,20 +7,44 @@ rate limiter, an idle pooled connection at hand. Anything else takes the full pa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, cast
 
 from gateway.forward import proxy, settle, start
 from gateway.outbound import request_head
 from gateway.proxy import RelayExchange
-from gateway.ratelimit import MemoryRateLimiter
-from gateway.replies import limit_headers, refuse
+from gateway.ratelimit import MemoryRateLimiter, Policy, refused_decision
+from gateway.replies import allowed_limit_headers, refuse
 from gateway.router import RESERVED
 from gateway.server import ClientConnection, Request
 from gateway.trace import ClientGone, Trace
-from strangler.routing.model import Route
+from strangler.routing.model import Route, RouteTable
 
 if TYPE_CHECKING:
     from gateway.app import Gateway
+
+
+FastPlan = tuple[str, Policy | None]  # the upstream, the rate limit
+
+
+def fast_plans(
+    table: RouteTable, policies: Mapping[str, Policy], limiter: object
+) -> dict[str, FastPlan]:
+    """By route name, the routes the fast path may take (what a request cannot change)."""
+    plans: dict[str, FastPlan] = {}
+    for route in table.routes:
+        if (
+            route.upstream is None
+            or route.match is not None
+            or route.shadow is not None
+            or route.auth == "required"
+        ):
+            continue
+        if route.rate_limit is None:
+            plans[route.name] = (route.upstream, None)
+        elif isinstance(limiter, MemoryRateLimiter):
+            plans[route.name] = (route.upstream, policies[route.rate_limit])
+    return plans
 
 
 def try_fast(gw: Gateway, conn: ClientConnection, request: Request) -> bool:
@@ -32,19 +56,15 @@ def try_fast(gw: Gateway, conn: ClientConnection, request: Request) -> bool:
     if candidates is None or len(candidates.routes) != 1:
         return False
     route = candidates.routes[0]
+    plan = loaded.fast.get(route.name)
     if (
-        route.upstream is None
-        or route.match is not None
-        or route.shadow is not None
+        plan is None
         or (route.methods is not None and request.method not in route.methods)
         or (route.auth != "none" and request.authorization is not None)
-        or route.auth == "required"
     ):
         return False
-    limiter = gw.limiter
-    if route.rate_limit is not None and not isinstance(limiter, MemoryRateLimiter):
-        return False
-    group = gw.registry.groups[route.upstream]
+    upstream, policy = plan
+    group = gw.registry.groups[upstream]
     instance = group.pick()
     if instance is None:
         return False
@@ -55,20 +75,18 @@ def try_fast(gw: Gateway, conn: ClientConnection, request: Request) -> bool:
     gw.in_flight += 1
     state = Trace(request)
     state.route = route.name
-    state.upstream = route.upstream
+    state.upstream = upstream
     state.instance = instance.address
     extra = b"x-request-id: " + state.rid + b"\r\n"
-    if route.rate_limit is not None:
-        assert isinstance(limiter, MemoryRateLimiter)
-        policy = loaded.policies[route.rate_limit]
-        decision = limiter.hit_now(route.name + ":" + conn.client, policy)
-        if not decision.allowed:
+    if policy is not None:
+        ahead = cast(MemoryRateLimiter, gw.limiter).take(route.name + ":" + conn.client, policy)
+        if ahead < 0:
             instance.release(upstream_conn, True)
-            refuse(gw, conn, request, state, route, decision)
+            refuse(gw, conn, request, state, route, refused_decision(policy, -ahead))
             gw.in_flight -= 1
             gw.record(conn, request, state, False)
             return True
-        extra += limit_headers(decision)
+        extra += allowed_limit_headers(policy, ahead)
     head, _ = request_head(conn, request, state, route, instance.address, None)
     fast = FastExchange(gw, conn, request, state, route)
     fast.exchange = start(conn, request, route, upstream_conn, head, extra, fast.done)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.auth import AuthError
 from gateway.proxy import error_body, response_bytes
+from gateway.ratelimit import Policy, remaining_after
 from gateway.server import ClientConnection, Request
 from gateway.trace import Trace
 from strangler.routing.model import Route
@@ -92,6 +93,15 @@ def limit_headers(decision: Any) -> bytes:
         decision.limit,
         decision.remaining,
         math.ceil(decision.reset_after),
+    )
+
+
+def allowed_limit_headers(policy: Policy, ahead: float) -> bytes:
+    """:func:`limit_headers` of an allowed request from ``MemoryRateLimiter.take``'s result."""
+    return b"ratelimit-limit: %d\r\nratelimit-remaining: %d\r\nratelimit-reset: %d\r\n" % (
+        policy.limit,
+        remaining_after(policy, ahead),
+        math.ceil(ahead),
     )
 
 
