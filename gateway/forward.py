@@ -122,7 +122,10 @@ def start(
     upstream_conn.start(exchange, head, route.timeout, request.method == "HEAD")
     if conn.write_paused:
         upstream_conn.pause_reading()
-    _attach(conn, request, upstream_conn)
+    if request.chunked or request.content_length > 0:
+        _attach(conn, request, upstream_conn)
+    else:  # the head was the whole request
+        exchange.request_sent = True
     return exchange
 
 

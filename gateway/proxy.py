@@ -129,7 +129,9 @@ class RelayExchange(Exchange):
         extra: bytes,
         on_done: Callable[[str], None],
     ) -> None:
-        super().__init__()
+        self.conn = None  # Exchange's fields, set here: one call less per request
+        self.head_seen = False
+        self.request_sent = False
         self.client = client
         self.request = request
         self.extra = extra  # pre-encoded header lines the gateway adds to the reply
