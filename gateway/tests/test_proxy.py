@@ -190,6 +190,27 @@ def test_no_healthy_instance_is_a_503_and_readiness_says_which_upstream(
     assert gateway.get("/health/live").status == 200
 
 
+def test_the_gateway_is_not_ready_until_a_health_check_has_seen_its_upstream(
+    harness: Harness,
+) -> None:
+    app = harness.upstream("app")
+    app.down_file.touch()  # the upstream is still starting when the gateway comes up
+    health = {"path": "/health/ready", "interval": 0.1, "fall": 2, "rise": 2}
+    gateway = harness.gateway(
+        table(
+            [{"name": "api", "prefix": "/api", "upstream": "app", "auth": "none"}],
+            {"app": {"instances": ["127.0.0.1:{app}"], "health": health}},
+        ),
+        {"app": app.port},
+    )
+    for _ in range(5):
+        assert gateway.get("/health/ready").status == 503
+
+    app.down_file.unlink()
+    eventually(lambda: gateway.get("/health/ready").status == 200, "ready once the app is")
+    assert gateway.get("/api/x").status == 200
+
+
 def test_a_large_body_streams_both_ways_intact(harness: Harness) -> None:
     app = harness.upstream("app")
     gateway = harness.gateway(

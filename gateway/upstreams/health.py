@@ -28,6 +28,7 @@ async def health_loop(
     while True:
         ok = await probe(state, health, group.spec.protocol)
         if ok:
+            state.verified = True
             state.fails = 0
             state.passes += 1
             if not state.healthy and state.passes >= health.rise:

@@ -44,6 +44,10 @@ class InstanceState:
         self.idle: deque[UpstreamConnection] = deque()
         self.active = 0
         self.healthy = True
+        # Traffic goes to an instance at once, but the gateway is not *ready* until an active
+        # check has passed: a runner waiting for readiness must not see an upstream that is
+        # still starting (it would be ejected a moment later).
+        self.verified = False
         self.ejected_until = 0.0  # passive ejection without active checks
         self.connect_errors = 0
         self.passes = 0

@@ -86,9 +86,14 @@ class UpstreamRegistry:
             self.on_membership(upstream, state.address, state.healthy)
 
     def is_ready(self) -> dict[str, int]:
-        """Healthy instance count per upstream."""
+        """Per upstream, the instances in the pool that an active check has seen healthy."""
         now = time.monotonic()
-        return {name: len(group.available(now)) for name, group in self.groups.items()}
+        return {
+            name: sum(
+                1 for state in group.available(now) if state.verified or group.spec.health is None
+            )
+            for name, group in self.groups.items()
+        }
 
     def close(self) -> None:
         if self._sweeper is not None:
