@@ -103,7 +103,7 @@ class InProcessPayments:
 
 
 class InProcessNotifications:
-    """Stages 0 and 1: notifications is called in process (the e-mail task is enqueued on commit)."""
+    """Stages 0 and 1: notifications is called in process (its e-mail task enqueued on commit)."""
 
     def order_created(self, order: Order) -> None:
         return None  # nobody in process listens to a placed order

@@ -141,7 +141,10 @@ class EventPublisher:
         producer = self._ready_producer()
         try:
             publish_task(
-                producer, envelope, exchange=producer.exchange, routing_key=str(envelope["type"])
+                producer,
+                envelope,
+                exchange=producer.exchange or topic_exchange(self.exchange),
+                routing_key=str(envelope["type"]),
             )
         except BaseException:
             self.close()

@@ -143,7 +143,9 @@ class EventConsumer:
             ignore_result=True,
         )
         def handle_event(self: Task, envelope: Any) -> str:
-            return consumer.deliver(envelope, retries=self.request.retries or 0, app=self.app).status
+            return consumer.deliver(
+                envelope, retries=self.request.retries or 0, app=self.app
+            ).status
 
         return handle_event
 

@@ -16,7 +16,6 @@ from strangler.events.errors import OutboxMisuse
 from strangler.events.models import OutboxMessage
 from strangler.events.schemas import SchemaRegistry, published
 
-
 M = TypeVar("M", bound=OutboxMessage)
 
 
@@ -41,7 +40,7 @@ def publish(
             "(transaction.atomic), so the event commits or rolls back with the change"
         )
     registry.validate(event)
-    return outbox.objects.using(using).create(
+    return outbox._default_manager.using(using).create(
         event_id=event.id,
         event_type=event.type,
         event_version=event.version,

@@ -94,7 +94,7 @@ class Relay:
         result = RoundResult()
         with transaction.atomic(using=using):
             rows = list(
-                outbox.objects.using(using)
+                outbox._default_manager.using(using)
                 .select_for_update(skip_locked=True)
                 .filter(sent_at__isnull=True)
                 .order_by("id")[: self.batch_size]
@@ -112,13 +112,13 @@ class Relay:
                     self.publisher.publish(row.payload)
                 except Exception as exc:
                     result.error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
-                    outbox.objects.using(using).filter(pk=row.pk).update(
+                    outbox._default_manager.using(using).filter(pk=row.pk).update(
                         attempts=row.attempts + 1, last_error=result.error
                     )
                     break
                 sent.append(row.pk)
             if sent:
-                outbox.objects.using(using).filter(pk__in=sent).update(
+                outbox._default_manager.using(using).filter(pk__in=sent).update(
                     sent_at=timezone.now(), last_error=""
                 )
             result.published = len(sent)
@@ -138,7 +138,7 @@ class Relay:
         for aggregate_type, aggregate_id in keys:
             match |= Q(aggregate_type=aggregate_type, aggregate_id=aggregate_id)
         earlier = (
-            outbox.objects.using(using)
+            outbox._default_manager.using(using)
             .filter(match, sent_at__isnull=True, pk__lt=rows[-1].pk)
             .exclude(pk__in=[row.pk for row in rows])
             .values("aggregate_type", "aggregate_id")

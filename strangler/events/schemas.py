@@ -21,6 +21,7 @@ from jsonschema.exceptions import best_match
 from strangler.events.envelope import Event
 from strangler.events.errors import InvalidEvent
 
+
 def _format_checker() -> FormatChecker:
     """Formats enforced: uuid and email (built in), date-time with an offset (RFC 3339)."""
     checker = FormatChecker(formats=("uuid", "email"))

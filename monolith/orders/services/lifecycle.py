@@ -80,9 +80,7 @@ def order_cancel(*, order_id: int, customer_id: int | None = None, reason: str =
     fields = apply_transition(order, OrderStatus.CANCELLED, at=timezone.now())
     order.cancel_reason = reason
     order.save(update_fields=[*fields, "cancel_reason"])
-    composition.events().order_cancelled(
-        order, reason=reason, cause="requested", was_paid=was_paid
-    )
+    composition.events().order_cancelled(order, reason=reason, cause="requested", was_paid=was_paid)
     return order
 
 
