@@ -26,6 +26,7 @@ demo: install  ## the whole stage on embedded defaults, one customer journey, th
 
 test: install lint  ## every suite, on PostgreSQL + RabbitMQ + Redis
 	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
+	cd extracted/notifications && $(TEST_ENV) ../../$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 unit: install
 	$(TEST_ENV) $(VENV)/bin/pytest -m "not e2e" $(PYTEST_ARGS)
@@ -38,6 +39,7 @@ lint: install  ## ruff (lint + format), mypy, and the bounded-context import con
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy monolith strangler tests
+	$(VENV)/bin/mypy --config-file extracted/notifications/mypy.ini extracted/notifications
 
 format: install
 	$(VENV)/bin/ruff check --fix .
@@ -48,3 +50,5 @@ clean:
 
 openapi: install  ## regenerate the committed OpenAPI contract after a deliberate API change
 	$(PY) manage.py spectacular --validate --fail-on-warn --file docs/api/monolith-v1.yaml
+	$(PY) extracted/notifications/manage.py spectacular --validate --fail-on-warn \
+		--file docs/api/notifications-v1.yaml

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.conf import settings
 from django.utils.module_loading import import_string
 
 from strangler.events.consumer import EventConsumer
 
 
+@cache
 def configured_consumer() -> EventConsumer:
     path = getattr(settings, "EVENTS_CONSUMER", "")
     if not path:
