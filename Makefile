@@ -11,7 +11,7 @@ TEST_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672//
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) REDIS_URL=$(TEST_REDIS_URL)
 
-.PHONY: install demo test lint format unit e2e clean openapi
+.PHONY: install demo test lint format unit e2e clean openapi bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,7 @@ lint: install  ## ruff (lint + format), mypy, and the bounded-context import con
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
-	$(VENV)/bin/mypy monolith strangler tests
+	$(VENV)/bin/mypy monolith strangler gateway bench tests
 	$(VENV)/bin/mypy --config-file extracted/notifications/mypy.ini extracted/notifications
 
 format: install
@@ -52,3 +52,27 @@ openapi: install  ## regenerate the committed OpenAPI contract after a deliberat
 	$(PY) manage.py spectacular --validate --fail-on-warn --file docs/api/monolith-v1.yaml
 	$(PY) extracted/notifications/manage.py spectacular --validate --fail-on-warn \
 		--file docs/api/notifications-v1.yaml
+
+bench: install  ## wrk against the upstream, our gateway and the exported nginx (pinned): req/s, p50, p99, ratios
+	$(PY) -m bench.gateway $(BENCH_ARGS)
+
+# The stage runner (python -m strangler stage ...). STAGE=N picks a stage (default: the latest
+# that can run here); STAGE_ARGS are passed to `stage up` (e.g. --port monolith=18001).
+.PHONY: stage-list stage-show stage-up stage-check stage-down tags
+stage-list: install  ## every stage: tag, title, processes, runnable here
+	$(PY) -m strangler stage list
+
+stage-show: install  ## processes, settings, routes and a mermaid diagram of STAGE
+	$(PY) -m strangler stage show $(STAGE)
+
+stage-up: install  ## set up and start STAGE, wait until ready, print the URLs, self-heal until Ctrl-C
+	$(PY) -m strangler stage up $(STAGE) $(STAGE_ARGS)
+
+stage-check: install  ## health of every process of STAGE as a table (exit 1 if one is not ready)
+	$(PY) -m strangler stage check $(STAGE)
+
+stage-down:  ## stop what `make stage-up` started, from another shell
+	$(PY) -m strangler stage down
+
+tags: install  ## on a fresh clone: the git tag of every stage (TAG_ARGS=--dry-run to look first)
+	$(PY) -m strangler stage tag $(TAG_ARGS)

@@ -122,13 +122,30 @@ def start(
     try:
         for spec in specs:
             progress(f"start: {spec.name}")
-            group.start(spec.name, argv_of(spec, ports, var), readiness(spec, ports))
+            group.start(
+                spec.name,
+                argv_of(spec, ports, var),
+                readiness(spec, ports),
+                env=process_env(spec, var),
+            )
         progress("waiting until every process is ready")
         group.wait_ready(deadline_seconds=ready_deadline)
     except BaseException:
         group.stop()
         raise
     return RunningStage(stage=stage, group=group, urls=urls)
+
+
+def drain_file(var: Path, name: str) -> Path:
+    """The file whose existence makes process ``name`` answer 503 on /health/ready."""
+    return var / "drain" / name
+
+
+def process_env(spec: ProcessSpec, var: Path) -> dict[str, str]:
+    path = drain_file(var, spec.name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)  # left over from a run that was killed
+    return {**dict(spec.env), "STRANGLER_DRAIN_FILE": str(path)}
 
 
 def argv_of(spec: ProcessSpec, ports: Mapping[str, int], var: Path) -> list[str]:

@@ -55,6 +55,8 @@ class Process:
     log_path: Path
     ready: Callable[[Process], bool]
     popen: subprocess.Popen[bytes] | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    restarts: int = 0
 
     def log_tail(self, lines: int = 30) -> str:
         try:
@@ -102,21 +104,51 @@ class ProcessGroup:
     cwd: Path
     processes: list[Process] = field(default_factory=list)
 
-    def start(self, name: str, argv: Sequence[str], ready: Callable[[Process], bool]) -> Process:
+    def start(
+        self,
+        name: str,
+        argv: Sequence[str],
+        ready: Callable[[Process], bool],
+        *,
+        env: Mapping[str, str] | None = None,
+    ) -> Process:
+        """Start ``argv`` in a session of its own; ``env`` adds to the group's environment."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        process = Process(name=name, argv=argv, log_path=self.log_dir / f"{name}.log", ready=ready)
-        log = process.log_path.open("wb")
-        process.popen = subprocess.Popen(
-            list(argv),
-            cwd=self.cwd,
-            env=dict(self.env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        process = Process(
+            name=name,
+            argv=argv,
+            log_path=self.log_dir / f"{name}.log",
+            ready=ready,
+            env=dict(env or {}),
         )
-        log.close()
+        self._spawn(process, mode="wb")
         self.processes.append(process)
         return process
+
+    def _spawn(self, process: Process, *, mode: str) -> None:
+        log = process.log_path.open(mode)
+        try:
+            process.popen = subprocess.Popen(
+                list(process.argv),
+                cwd=self.cwd,
+                env={**self.env, **process.env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        finally:
+            log.close()
+
+    def restart(self, process: Process, grace_seconds: float = 10.0) -> None:
+        """Stop ``process`` (its whole group) and start it again: same argv, same port, new pid.
+
+        The log is appended to, so what led to the restart stays readable.
+        """
+        stop_process(process, grace_seconds=grace_seconds)
+        with process.log_path.open("ab") as log:
+            log.write(f"\n--- restarted {process.name} ---\n".encode())
+        self._spawn(process, mode="ab")
+        process.restarts += 1
 
     def wait_ready(self, deadline_seconds: float = 60.0, poll: float = 0.2) -> None:
         deadline = time.monotonic() + deadline_seconds
@@ -154,6 +186,7 @@ class ProcessGroup:
         """
         for process in self.processes:
             if process.popen is not None and process.popen.poll() is None:
+                _signal_group(process, signal.SIGCONT)  # a stopped process cannot act on TERM
                 process.popen.terminate()
         deadline = time.monotonic() + grace_seconds
         for process in self.processes:
@@ -165,6 +198,22 @@ class ProcessGroup:
                 process.popen.wait(timeout=5)
             _signal_group(process, signal.SIGKILL)  # children a dead leader left behind
         self.processes.clear()
+
+
+def stop_process(process: Process, grace_seconds: float = 10.0) -> None:
+    """SIGTERM the leader (SIGCONT first: a stopped process cannot act on it), then SIGKILL
+    whatever is left of its group after the grace."""
+    if process.popen is None:
+        return
+    if process.popen.poll() is None:
+        _signal_group(process, signal.SIGCONT)
+        process.popen.terminate()
+        try:
+            process.popen.wait(timeout=grace_seconds)
+        except subprocess.TimeoutExpired:
+            _signal_group(process, signal.SIGKILL)
+            process.popen.wait(timeout=5)
+    _signal_group(process, signal.SIGKILL)
 
 
 def _signal_group(process: Process, sig: signal.Signals) -> None:

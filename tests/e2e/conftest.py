@@ -1,7 +1,11 @@
 """Real processes on loopback for the e2e suites.
 
+The black-box suite (the ``stage`` fixture) runs once per stage of the manifest: the parity
+matrix. Its tests talk HTTP to the stage's entrypoint only (the monolith at stage 0, the
+gateway from stage 1 on), so the same test passing at every stage is the strangler's promise.
+
 On the real engines (``DATABASE_URL`` pointing at PostgreSQL, ``CELERY_BROKER_URL`` at
-RabbitMQ, as ``make test`` sets them) each run gets a database of its own and a queue of its
+RabbitMQ, as ``make test`` sets them) each started stage gets a database and a queue of its
 own, dropped afterwards. Without them the same processes run on the embedded defaults in a
 temporary folder.
 """
@@ -10,7 +14,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -18,7 +23,7 @@ import pytest
 from kombu import Connection
 
 from strangler.stages.launcher import RunningStage, run_setup, start
-from strangler.stages.manifest import get_stage
+from strangler.stages.manifest import Stage, get_stage, runnable_stages
 from strangler.stages.processes import free_port
 
 
@@ -28,10 +33,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
-def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    run_id = uuid.uuid4().hex[:10]
-    var = tmp_path_factory.mktemp("e2e-var")
+BLACK_BOX_STAGES = tuple(stage.number for stage in runnable_stages())
+
+
+def _base_env(var: Path, run_id: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -44,33 +49,80 @@ def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
         EMAIL_FILE_PATH=str(var / "mail"),
         CELERY_TASK_DEFAULT_QUEUE=f"e2e-{run_id}",
     )
-    database_url = os.environ.get("DATABASE_URL", "")
-    database = f"e2e_{run_id}"
-    if database_url.startswith("postgres"):
-        admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{database}"')
-        env["DATABASE_URL"] = database_url.rsplit("/", 1)[0] + f"/{database}"
-    yield env
-    broker_url = env.get("CELERY_BROKER_URL", "")
-    if broker_url.startswith("amqp"):
-        with Connection(broker_url) as conn:
-            conn.default_channel.queue_delete(  # type: ignore[attr-defined]
-                env["CELERY_TASK_DEFAULT_QUEUE"]
-            )
-    if database_url.startswith("postgres"):
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    return env
+
+
+class _Engines:
+    """A database and a queue of their own for each stage started in this test run."""
+
+    def __init__(self) -> None:
+        self.database_url = os.environ.get("DATABASE_URL", "")
+        self.admin_url = self.database_url.rsplit("/", 1)[0] + "/postgres"
+        self.databases: list[str] = []
+        self.queues: list[tuple[str, str]] = []
+
+    def provision(self, env: dict[str, str], run_id: str) -> None:
+        if self.database_url.startswith("postgres"):
+            database = f"e2e_{run_id}"
+            with psycopg.connect(self.admin_url, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{database}"')
+            self.databases.append(database)
+            env["DATABASE_URL"] = self.database_url.rsplit("/", 1)[0] + f"/{database}"
+        broker_url = env.get("CELERY_BROKER_URL", "")
+        if broker_url.startswith("amqp"):
+            self.queues.append((broker_url, env["CELERY_TASK_DEFAULT_QUEUE"]))
+
+    def drop_all(self) -> None:
+        for broker_url, queue in self.queues:
+            with Connection(broker_url) as conn:
+                conn.default_channel.queue_delete(queue)  # type: ignore[attr-defined]
+        for database in self.databases:
+            with psycopg.connect(self.admin_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+@dataclass
+class StartedStage:
+    running: RunningStage
+    env: dict[str, str]
+
+    @property
+    def base_url(self) -> str:
+        return self.running.base_url
+
+    @property
+    def stage(self) -> Stage:
+        return self.running.stage
 
 
 @pytest.fixture(scope="session")
-def stage0(e2e_env: dict[str, str]) -> Iterator[RunningStage]:
-    """The monolith and its Celery worker, started exactly as ``make demo`` starts them."""
-    stage = get_stage(0)
-    var = Path(e2e_env["STRANGLER_VAR_DIR"]) / "stage-0"
-    run_setup(stage, e2e_env, var, progress=lambda message: None)
-    running = start(stage, ports={"monolith": free_port()}, env=e2e_env, var=var)
+def stages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[int], StartedStage]]:
+    """Starts a stage on first use, exactly as ``make demo`` starts it; stops all at the end."""
+    engines = _Engines()
+    started: dict[int, StartedStage] = {}
+
+    def get(number: int) -> StartedStage:
+        if number not in started:
+            stage = get_stage(number)
+            run_id = f"{uuid.uuid4().hex[:8]}_s{number}"
+            var = tmp_path_factory.mktemp(f"e2e-stage-{number}")
+            env = _base_env(var, run_id)
+            engines.provision(env, run_id)
+            run_setup(stage, env, var, progress=lambda message: None)
+            ports = {name: free_port() for name in stage.port_names}
+            running = start(stage, ports=ports, env=env, var=var)
+            started[number] = StartedStage(running=running, env=env)
+        return started[number]
+
     try:
-        yield running
+        yield get
     finally:
-        running.stop()
+        for each in started.values():
+            each.running.stop()
+        engines.drop_all()
+
+
+@pytest.fixture(scope="session", params=BLACK_BOX_STAGES, ids=lambda n: f"stage-{n}")
+def stage(request: pytest.FixtureRequest, stages: Callable[[int], StartedStage]) -> StartedStage:
+    """The black-box suite runs once per stage, through the stage's entrypoint only."""
+    return stages(request.param)

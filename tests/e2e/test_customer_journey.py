@@ -1,4 +1,9 @@
-"""The customer journey against real processes: gunicorn + a Celery worker, over HTTP only."""
+"""The black-box suite: the customer journey against every stage, over HTTP only.
+
+The ``stage`` fixture runs each test once per stage (monolith direct at stage 0, through the
+gateway from stage 1), so a failure names the stage in the test id and the request in its
+message.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,11 @@ from pathlib import Path
 import requests
 
 from strangler.stages.journey import Journey
-from strangler.stages.launcher import RunningStage
+from tests.e2e.conftest import StartedStage
 
 
-def test_customer_journey_end_to_end(stage0: RunningStage, e2e_env: dict[str, str]) -> None:
-    report = Journey(stage0.base_url).run()
+def test_customer_journey_end_to_end(stage: StartedStage) -> None:
+    report = Journey(stage.base_url).run()
 
     facts = report.facts
     assert facts["order_status"] == "paid"
@@ -19,14 +24,16 @@ def test_customer_journey_end_to_end(stage0: RunningStage, e2e_env: dict[str, st
     assert facts["payments"] == 1
     assert facts["stock_before"] - facts["stock_after"] == 2
     assert facts["email_status"] == "sent"
-    mails = list(Path(e2e_env["EMAIL_FILE_PATH"]).glob("*.log"))
+    mail_folder = stage.env["EMAIL_FILE_PATH"]
+    mails = list(Path(mail_folder).glob("*.log"))
     assert any(f"order #{facts['order_id']}" in m.read_text() for m in mails), (
-        f"no e-mail file mentions order {facts['order_id']} in {e2e_env['EMAIL_FILE_PATH']}"
+        f"stage {stage.stage.number}: no e-mail file mentions order {facts['order_id']} "
+        f"in {mail_folder}"
     )
 
 
-def test_the_processes_answer_their_probes_and_serve_the_docs(stage0: RunningStage) -> None:
-    base = stage0.base_url
+def test_the_entrypoint_answers_its_probes_and_serves_the_docs(stage: StartedStage) -> None:
+    base = stage.base_url
     assert requests.get(f"{base}/health/live", timeout=5).status_code == 200
     ready = requests.get(f"{base}/health/ready", timeout=10)
     assert ready.status_code == 200, ready.text
@@ -42,5 +49,5 @@ def test_the_processes_answer_their_probes_and_serve_the_docs(stage0: RunningSta
     assert css.status_code == 200, "the admin's static files are not served"
 
 
-def test_the_worker_process_is_still_running(stage0: RunningStage) -> None:
-    stage0.group.check_alive()
+def test_every_process_of_the_stage_is_still_running(stage: StartedStage) -> None:
+    stage.running.group.check_alive()

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from strangler.config import REPO_ROOT
+from strangler.stages.manifest import latest_stage
 from strangler.stages.processes import free_port
 
 ENGINE_VARIABLES = ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "EMAIL_BACKEND")
@@ -21,10 +22,12 @@ def test_demo_runs_the_journey_on_embedded_defaults(tmp_path: Path) -> None:
         if key not in ENGINE_VARIABLES and not key.startswith(("PYTEST_", "DJANGO_"))
     }
     env["STRANGLER_VAR_DIR"] = str(tmp_path)
-    port = free_port()
+    stage = latest_stage()
+    ports = {name: free_port() for name in stage.port_names}
+    port_args = [arg for name, port in ports.items() for arg in ("--port", f"{name}={port}")]
 
     result = subprocess.run(
-        [sys.executable, "-m", "strangler.stages.demo", "--exit", "--port", f"monolith={port}"],
+        [sys.executable, "-m", "strangler.stages.demo", "--exit", *port_args],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
@@ -39,7 +42,7 @@ def test_demo_runs_the_journey_on_embedded_defaults(tmp_path: Path) -> None:
     assert "The customer journey" in result.stdout
     assert "repeat check out" in result.stdout
     assert "sent by the Celery worker" in result.stdout
-    assert f"http://127.0.0.1:{port}/api/docs/" in result.stdout
+    assert f"http://127.0.0.1:{ports[stage.entrypoint]}/api/docs/" in result.stdout
     assert (tmp_path / "monolith" / "db.sqlite3").exists()
     assert list((tmp_path / "monolith" / "mail").glob("*.log")), "no e-mail file was written"
 

@@ -90,10 +90,11 @@ def missing_paths(stage: Stage, root: Path = REPO_ROOT) -> list[str]:
     before the gateway runs); on a stage tag nothing is missing.
     """
     missing: list[str] = []
-    for process in stage.processes:
-        for path in _program_files(process.argv):
-            if not any((root / candidate).is_file() for candidate in path):
-                missing.append(" or ".join(path))
+    for argv in (*stage.setup, *(p.argv for p in stage.processes)):
+        for path in _program_files(argv):
+            label = " or ".join(path)
+            if label not in missing and not any((root / c).is_file() for c in path):
+                missing.append(label)
     if stage.routes and not (root / stage.routes).is_file():
         missing.append(stage.routes)
     return missing

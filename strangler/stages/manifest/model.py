@@ -39,6 +39,8 @@ class ProcessSpec:
     service: str = ""
     optional: bool = False
     env: tuple[tuple[str, str], ...] = ()
+    # What a person opens in a browser: (label, path) printed by ``stage up``.
+    urls: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.ready in ("http", "tcp") and not self.port_name:

@@ -26,6 +26,12 @@ MONOLITH_WEB = ProcessSpec(
     ),
     ready="http",
     port_name="monolith",
+    urls=(
+        ("monolith admin (admin / admin)", "/admin/"),
+        ("monolith API docs", "/api/docs/"),
+        ("monolith OpenAPI", "/api/schema/"),
+        ("monolith readiness", "/health/ready"),
+    ),
 )
 MONOLITH_WORKER = ProcessSpec(
     name="monolith-worker",
@@ -69,6 +75,7 @@ FLOWER = ProcessSpec(
     ready_path="/healthcheck",
     live_path="/healthcheck",
     optional=True,
+    urls=(("Flower (Celery monitoring)", "/"),),
 )
 
 

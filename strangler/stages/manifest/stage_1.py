@@ -20,7 +20,17 @@ def gateway(routes: str, upstreams: tuple[str, ...]) -> ProcessSpec:
     argv = ["{python}", "-m", "gateway", "serve", "--routes", routes, "--port", "{port}"]
     for upstream in upstreams:
         argv += ["--upstream-port", f"{upstream}={{port:{upstream}}}"]
-    return ProcessSpec(name="gateway", argv=tuple(argv), ready="http", port_name="gateway")
+    return ProcessSpec(
+        name="gateway",
+        argv=tuple(argv),
+        ready="http",
+        port_name="gateway",
+        urls=(
+            ("the shop API (clients use this)", "/api/v1/products"),
+            ("gateway metrics", "/metrics"),
+            ("gateway readiness", "/health/ready"),
+        ),
+    )
 
 
 GATEWAY = gateway(ROUTES, ("monolith", "monolith-grpc"))

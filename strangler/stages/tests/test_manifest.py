@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from strangler.stages.launcher import argv_of, fill
+from strangler.stages.launcher import fill
 from strangler.stages.manifest import (
     DEFAULT_PORTS,
     STAGES,
@@ -64,6 +64,7 @@ def test_stage_0_is_the_monolith_alone() -> None:
     assert stage.settings_env["ORDERS_INVENTORY_ADAPTER"].endswith("InProcessInventory")
 
 
+# >>> stage 1
 def test_stage_1_puts_the_gateway_in_front_of_the_monolith() -> None:
     stage = get_stage(1)
     assert stage.tag == "stage-1-gateway"
@@ -83,6 +84,8 @@ def test_stage_1_puts_the_gateway_in_front_of_the_monolith() -> None:
 
 
 def test_gateway_argv_names_every_upstream_port() -> None:
+    from strangler.stages.launcher import argv_of
+
     stage = get_stage(1)
     ports = {"gateway": 18000, "monolith": 18001, "monolith-grpc": 19001}
     argv = argv_of(stage.process("gateway"), ports, Path("/tmp/var"))
@@ -99,6 +102,9 @@ def test_gateway_argv_names_every_upstream_port() -> None:
         "--upstream-port",
         "monolith-grpc=19001",
     ]
+
+
+# <<< stage 1
 
 
 def test_fill_replaces_every_placeholder() -> None:
@@ -158,11 +164,18 @@ def test_http_and_tcp_readiness_need_a_port() -> None:
 
 
 def test_missing_paths_names_programs_not_in_the_checkout(tmp_path: Path) -> None:
-    stage = get_stage(1)
-    missing = missing_paths(stage, root=tmp_path)
+    assert "manage.py" in missing_paths(get_stage(0), root=tmp_path)
+    assert missing_paths(get_stage(0), root=Path(__file__).resolve().parents[3]) == []
+
+
+# >>> stage 1
+def test_missing_paths_names_the_gateway_and_its_route_table(tmp_path: Path) -> None:
+    missing = missing_paths(get_stage(1), root=tmp_path)
     assert "gateway.py or gateway/__main__.py" in missing
     assert "gateway/routes/stage-1.yaml" in missing
-    assert missing_paths(get_stage(0), root=Path(__file__).resolve().parents[3]) == []
+
+
+# <<< stage 1
 
 
 def test_the_latest_stage_is_the_last_one_that_can_run() -> None:

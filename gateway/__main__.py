@@ -1,0 +1,113 @@
+"""``python -m gateway serve --routes FILE --port 8000 --upstream-port monolith=8001``.
+
+Environment: ``REDIS_URL`` (shared rate limits; in-memory without it), ``GATEWAY_JWKS_URL``
+(else the route table's ``auth.jwks``), ``GATEWAY_MAX_BODY`` (bytes, default 10 MiB),
+``GATEWAY_HEADER_TIMEOUT`` (seconds a client may take to send a request head, default 10).
+``SIGHUP`` reloads the route table (a bad one is refused and the current one kept);
+``SIGTERM``/``SIGINT`` stop accepting, let in-flight requests finish (up to 10 s), and exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+import uvloop
+
+from gateway.app import Gateway, Settings
+from gateway.server import ClientConnection
+from strangler.routing.table import RouteTableError
+
+logger = logging.getLogger("gateway")
+
+DRAIN_SECONDS = 10.0
+
+
+def _port_pair(text: str) -> tuple[str, int]:
+    name, sep, port = text.partition("=")
+    if not sep or not name or not port.isdigit():
+        raise argparse.ArgumentTypeError(f"expected NAME=PORT, got {text!r}")
+    return name, int(port)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m gateway", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the gateway")
+    serve.add_argument("--routes", type=Path, required=True, help="route table (YAML)")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument(
+        "--upstream-port",
+        type=_port_pair,
+        action="append",
+        default=[],
+        metavar="NAME=PORT",
+        help="fills the {NAME} placeholders of the route table; repeatable",
+    )
+    serve.add_argument("--access-log", default="-", help="a file, '-' for stdout, 'off' for none")
+    return parser.parse_args(argv)
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    access_log = None if args.access_log == "off" else args.access_log
+    return Settings(
+        routes=args.routes,
+        ports=dict(args.upstream_port),
+        max_body=int(os.environ.get("GATEWAY_MAX_BODY", 10 * 1024 * 1024)),
+        header_timeout=float(os.environ.get("GATEWAY_HEADER_TIMEOUT", 10.0)),
+        access_log=access_log,
+        redis_url=os.environ.get("REDIS_URL") or None,
+        jwks_url=os.environ.get("GATEWAY_JWKS_URL") or None,
+    )
+
+
+async def serve(settings: Settings, host: str, port: int) -> None:
+    loop = asyncio.get_running_loop()
+    gateway = Gateway(settings, loop)
+    gateway.load()
+    server = await loop.create_server(
+        lambda: ClientConnection(gateway), host, port, backlog=2048, reuse_address=True
+    )
+    gateway.start_sweeper()
+    stop = loop.create_future()
+    loop.add_signal_handler(signal.SIGHUP, gateway.reload)
+
+    def request_stop() -> None:
+        if not stop.done():
+            stop.set_result(None)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, request_stop)
+    logger.warning("gateway listening on http://%s:%d (routes %s)", host, port, settings.routes)
+    await stop
+    server.close()
+    deadline = loop.time() + DRAIN_SECONDS
+    while gateway.in_flight and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+    for conn in list(gateway.connections):
+        conn.close()
+    gateway.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = settings_from(args)
+        uvloop.run(serve(settings, args.host, args.port))
+    except RouteTableError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""Relaying: the request head sent upstream and the reply streamed back to the client.
+
+Body bytes are passed straight from one socket's callback to the other socket's transport,
+never through a coroutine; flow control pauses the reading side when the writing side's
+buffer is full.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from gateway.upstreams import HOP_BY_HOP, Exchange
+
+if TYPE_CHECKING:
+    from gateway.server import ClientConnection, Request
+
+REASONS = {
+    200: b"OK",
+    201: b"Created",
+    202: b"Accepted",
+    204: b"No Content",
+    206: b"Partial Content",
+    301: b"Moved Permanently",
+    302: b"Found",
+    303: b"See Other",
+    304: b"Not Modified",
+    307: b"Temporary Redirect",
+    308: b"Permanent Redirect",
+    400: b"Bad Request",
+    401: b"Unauthorized",
+    403: b"Forbidden",
+    404: b"Not Found",
+    405: b"Method Not Allowed",
+    408: b"Request Timeout",
+    409: b"Conflict",
+    413: b"Content Too Large",
+    414: b"URI Too Long",
+    415: b"Unsupported Media Type",
+    422: b"Unprocessable Content",
+    429: b"Too Many Requests",
+    431: b"Request Header Fields Too Large",
+    500: b"Internal Server Error",
+    502: b"Bad Gateway",
+    503: b"Service Unavailable",
+    504: b"Gateway Timeout",
+}
+_STATUS_LINES: dict[int, bytes] = {}
+
+
+def status_line(status: int) -> bytes:
+    line = _STATUS_LINES.get(status)
+    if line is None:
+        line = b"HTTP/1.1 %d %s\r\n" % (status, REASONS.get(status, b"Status"))
+        _STATUS_LINES[status] = line
+    return line
+
+
+def error_body(code: str, message: str, details: Any = None) -> bytes:
+    """The project's error shape (strangler.errors.error_body), without importing Django."""
+    return json.dumps(
+        {"error": {"code": code, "message": message, "details": details or {}}},
+        separators=(",", ":"),
+    ).encode()
+
+
+def response_bytes(
+    status: int,
+    body: bytes,
+    headers: Sequence[tuple[bytes, bytes]] = (),
+    *,
+    content_type: bytes = b"application/json",
+    close: bool = False,
+    head: bool = False,
+) -> bytes:
+    parts = [status_line(status)]
+    parts.extend(name + b": " + value + b"\r\n" for name, value in headers)
+    if content_type:
+        parts.append(b"content-type: " + content_type + b"\r\n")
+    parts.append(b"content-length: %d\r\n" % len(body))
+    if close:
+        parts.append(b"connection: close\r\n")
+    parts.append(b"\r\n")
+    if not head:
+        parts.append(body)
+    return b"".join(parts)
+
+
+class RelayExchange(Exchange):
+    """Streams one upstream reply to the client connection as it arrives."""
+
+    __slots__ = (
+        "chunk_out",
+        "client",
+        "close_after",
+        "extra",
+        "on_done",
+        "pending",
+        "request",
+        "sent",
+        "status",
+    )
+
+    def __init__(
+        self,
+        client: ClientConnection,
+        request: Request,
+        extra: bytes,
+        on_done: Callable[[str], None],
+    ) -> None:
+        super().__init__()
+        self.client = client
+        self.request = request
+        self.extra = extra  # pre-encoded header lines the gateway adds to the reply
+        self.on_done: Callable[[str], None] | None = on_done
+        self.pending = b""  # the reply's head, sent with the first body bytes: one write
+        self.chunk_out = False
+        self.status = 0
+        self.sent = 0
+        self.close_after = False
+
+    def response_head(
+        self, status: int, headers: list[tuple[bytes, bytes]], keep_alive: bool, chunked: bool
+    ) -> None:
+        self.status = status
+        request = self.request
+        parts = [status_line(status)]
+        named: set[bytes] | None = None
+        has_length = False
+        for name, value in headers:
+            lowered = name.lower()
+            if lowered in HOP_BY_HOP:
+                if lowered == b"connection":
+                    tokens = {t.strip().lower() for t in value.split(b",")}
+                    tokens -= {b"close", b"keep-alive"}
+                    if tokens:
+                        named = (named or set()) | tokens
+                continue
+            if lowered == b"x-request-id":
+                continue
+            if lowered == b"content-length":
+                has_length = True
+            parts.append(name + b": " + value + b"\r\n")
+        if named:
+            drop = {b"%s: " % n for n in named}
+            parts = [p for p in parts if not any(p.lower().startswith(d) for d in drop)]
+        no_body = request.method == "HEAD" or status in (204, 304)
+        if not no_body and not has_length:
+            if request.http11:
+                self.chunk_out = True
+                parts.append(b"transfer-encoding: chunked\r\n")
+            else:
+                self.close_after = True  # HTTP/1.0: the body ends when the connection does
+        parts.append(self.extra)
+        if self.close_after or not request.keep_alive:
+            parts.append(b"connection: close\r\n")
+            self.close_after = True
+        elif not request.http11:
+            parts.append(b"connection: keep-alive\r\n")
+        parts.append(b"\r\n")
+        self.pending = b"".join(parts)
+
+    def response_body(self, data: bytes) -> None:
+        self.sent += len(data)
+        pending = self.pending
+        if self.chunk_out:
+            self.client.writelines((pending, b"%x\r\n" % len(data), data, b"\r\n"))
+        elif pending:
+            self.client.writelines((pending, data))
+        else:
+            self.client.write(data)
+        self.pending = b""
+
+    def response_done(self) -> None:
+        if self.chunk_out:
+            self.client.write(self.pending + b"0\r\n\r\n")
+        elif self.pending:
+            self.client.write(self.pending)
+        self.pending = b""
+        self._done("ok")
+
+    def failed(self, kind: str) -> None:
+        if self.head_seen:  # the client has a partial reply: only closing can tell it
+            self.client.abort()
+        self._done(kind)
+
+    def _done(self, outcome: str) -> None:
+        on_done, self.on_done = self.on_done, None
+        if on_done is not None:
+            on_done(outcome)
+
+    def upstream_paused(self, paused: bool) -> None:
+        self.client.flow_from_upstream(paused)

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gateway.tests.harness import Harness
+
+
+@pytest.fixture
+def harness(tmp_path: Path) -> Iterator[Harness]:
+    """Processes started by a test; all stopped by pid when it ends, whatever happened."""
+    running = Harness(tmp_path)
+    try:
+        yield running
+    finally:
+        running.close()

@@ -1,0 +1,26 @@
+"""``python -m strangler <command>``: the kit's command line.
+
+python -m strangler stage list|show|up|check|down|procfile|tag ...
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0 if argv else 2
+    command, rest = argv[0], argv[1:]
+    if command == "stage":
+        from strangler.stages.cli import main as stage_main
+
+        return stage_main(rest)
+    print(f"unknown command {command!r}\n{__doc__}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

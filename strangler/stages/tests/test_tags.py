@@ -1,0 +1,243 @@
+"""The tag command: a commit per stage, cut from main, parented on the stage before."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+import tarfile
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+
+from strangler.config import REPO_ROOT
+from strangler.stages.manifest import ProcessSpec, Stage
+from strangler.stages.tags import Repo, TagError, build, cut_text, introduced_by, plan
+
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.invalid",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.invalid",
+}
+
+
+def marked(text: str) -> str:
+    """Marker lines written as ``@>>>``/``@<<<``/``@ge1``, so this file itself has none: the
+    tag command would otherwise cut these very examples out of stage 0's copy of it."""
+    return (
+        text.replace("@>>>", "# >>>").replace("@<<<", "# <<<").replace("@ge1", "<!-- stage>=1 -->")
+    )
+
+
+MAKEFILE = marked("""all:
+\techo base
+@>>> stage 1
+svc:
+\techo svc
+@<<< stage 1
+| stage-0 | base |
+| stage-1 | svc | @ge1
+""")
+
+
+def test_a_later_stage_block_is_left_out_and_markers_are_stripped() -> None:
+    assert cut_text(MAKEFILE, 0) == "all:\n\techo base\n| stage-0 | base |\n"
+    assert cut_text(MAKEFILE, 1) == (
+        "all:\n\techo base\nsvc:\n\techo svc\n| stage-0 | base |\n| stage-1 | svc |\n"
+    )
+
+
+PYTHON = marked("""import x
+
+
+@>>> stage 1
+def one() -> None:
+    pass
+
+
+@<<< stage 1
+
+
+def zero() -> None:
+    pass
+""")
+
+
+def test_python_keeps_two_blank_lines_between_functions_with_or_without_the_block() -> None:
+    assert cut_text(PYTHON, 0) == "import x\n\n\ndef zero() -> None:\n    pass\n"
+    assert cut_text(PYTHON, 1) == (
+        "import x\n\n\ndef one() -> None:\n    pass\n\n\ndef zero() -> None:\n    pass\n"
+    )
+
+
+def test_line_endings_survive_the_cut() -> None:
+    assert cut_text(marked("a\r\nb @ge1\r\nc\r\n"), 1) == "a\r\nb\r\nc\r\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (marked("@>>> stage 1\n@>>> stage 2\n"), "nested"),
+        (marked("@<<< stage 1\n"), "closes nothing"),
+        (marked("@>>> stage 1\nx\n"), "never closed"),
+    ],
+)
+def test_a_broken_marker_is_named_with_its_file(text: str, problem: str) -> None:
+    with pytest.raises(TagError, match=problem):
+        cut_text(text, 0, source="Makefile")
+
+
+def test_introduced_paths_are_files_folders_or_globs() -> None:
+    patterns = ("gateway/", "docs/stages/1-gateway.md", "monolith/inventory/tests/test_grpc*.py")
+    assert introduced_by("gateway/server.py", patterns)
+    assert introduced_by("docs/stages/1-gateway.md", patterns)
+    assert introduced_by("monolith/inventory/tests/test_grpc_server.py", patterns)
+    assert not introduced_by("gateway.py", patterns)
+    assert not introduced_by("monolith/inventory/tests/test_services.py", patterns)
+
+
+def _stages() -> list[Stage]:
+    web = ProcessSpec(name="web", argv=("x", "{port}"), ready="http", port_name="web")
+    zero = Stage(
+        number=0, tag="stage-0-base", title="base", setup=(), processes=(web,), entrypoint="web"
+    )
+    one = zero.extend(number=1, tag="stage-1-svc", title="svc", introduces=("svc/",))
+    return [zero, one]
+
+
+def _git(repo: Path, *args: str) -> str:
+    env = {**os.environ, **IDENTITY}
+    return subprocess.run(
+        ["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=True
+    ).stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    root = tmp_path / "repo"
+    root.mkdir()
+    _git(root, "init", "-q", "-b", "main")
+    (root / "Makefile").write_text(MAKEFILE)
+    (root / "base.txt").write_text("base\n")
+    (root / "svc").mkdir()
+    (root / "svc" / "app.py").write_text("print('svc')\n")
+    _git(root, "add", ".")
+    _git(root, "commit", "-q", "-m", "main with every stage")
+    return Repo(root, env=IDENTITY)
+
+
+def test_each_stage_gets_a_commit_parented_on_the_stage_before(repo: Repo) -> None:
+    made = build(repo, _stages(), log=lambda message: None)
+
+    assert set(made) == {"stage-0-base", "stage-1-svc"}
+    assert _git(repo.root, "ls-tree", "-r", "--name-only", "stage-0-base").split() == [
+        "Makefile",
+        "base.txt",
+    ]
+    assert _git(repo.root, "show", "stage-0-base:Makefile") == cut_text(MAKEFILE, 0)
+    assert _git(repo.root, "rev-parse", "stage-1-svc^") == made["stage-0-base"] + "\n"
+    assert _git(repo.root, "rev-list", "--count", "stage-0-base").strip() == "1"
+    diff = _git(repo.root, "diff", "--name-only", "stage-0-base", "stage-1-svc").split()
+    assert diff == ["Makefile", "svc/app.py"]
+
+
+def test_tagging_again_changes_nothing_and_a_moved_tag_needs_force(repo: Repo) -> None:
+    first = build(repo, _stages(), log=lambda message: None)
+    messages: list[str] = []
+    assert build(repo, _stages(), log=messages.append) == first
+    assert all(m.startswith("up to date") for m in messages)
+
+    (repo.root / "base.txt").write_text("changed\n")
+    _git(repo.root, "commit", "-q", "-am", "change")
+    with pytest.raises(TagError, match="stage-0-base exists"):
+        build(repo, _stages(), log=lambda message: None)
+    moved = build(repo, _stages(), force=True, log=lambda message: None)
+    assert moved["stage-0-base"] != first["stage-0-base"]
+
+
+def test_dry_run_makes_no_tag(repo: Repo) -> None:
+    messages: list[str] = []
+    assert build(repo, _stages(), dry_run=True, log=messages.append) == {}
+    assert _git(repo.root, "tag", "--list") == ""
+    assert messages[0].startswith("would tag stage-0-base: 1 files of later stages left out")
+    assert plan(repo, _stages())[0].removed == ("svc/app.py",)
+
+
+def ruff_problems(tree: Path) -> set[str]:
+    """``check:<file>`` and ``format:<file>`` for every file ruff finds fault with."""
+    ruff = str(Path(sys.executable).parent / "ruff")
+    check = subprocess.run(
+        [ruff, "check", "--no-cache", "--output-format", "concise", "--quiet", "."],
+        cwd=tree, capture_output=True, text=True, check=False,
+    ).stdout  # fmt: skip
+    fmt = subprocess.run(
+        [ruff, "format", "--no-cache", "--check", "."],
+        cwd=tree, capture_output=True, text=True, check=False,
+    ).stdout  # fmt: skip
+    problems = {f"check:{line.split(':', 1)[0]}" for line in check.splitlines() if ":" in line}
+    for line in fmt.splitlines():  # "Would reformat: f" (older ruff) or "  --> f:1:1"
+        if line.startswith("Would reformat: "):
+            problems.add(f"format:{line.removeprefix('Would reformat: ')}")
+        elif line.strip().startswith("--> "):
+            problems.add(f"format:{line.strip().removeprefix('--> ').split(':', 1)[0]}")
+    return problems
+
+
+@pytest.mark.skipif(
+    not (REPO_ROOT / ".git").exists(), reason="the kit is not a git checkout here (an archive)"
+)
+def test_a_fresh_clone_gets_a_tag_per_stage_whose_tree_runs_that_stage(tmp_path: Path) -> None:
+    """The kit itself, from its last commit: every tag imports, and its last stage is its own."""
+    clone = tmp_path / "clone"
+    _git(tmp_path, "clone", "-q", str(REPO_ROOT), str(clone))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_"))}
+    env["PYTHONPATH"] = str(clone)
+    result = subprocess.run(
+        [sys.executable, "-m", "strangler", "stage", "tag"],
+        cwd=clone, env={**env, **IDENTITY}, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    tags = _git(clone, "tag", "--list", "stage-*").split()
+    assert tags, result.stdout
+
+    tags.sort(key=lambda t: int(t.split("-")[1]))
+    main_problems = ruff_problems(clone)
+    for number, tag in enumerate(tags):
+        assert tag.startswith(f"stage-{number}-")
+        tree = tmp_path / tag
+        archive = subprocess.run(
+            ["git", "archive", tag], cwd=clone, capture_output=True, check=True
+        ).stdout
+        with tarfile.open(fileobj=BytesIO(archive)) as tar:
+            tar.extractall(tree, filter="data")
+        probe = subprocess.run(
+            [
+                sys.executable, "-c",
+                "from strangler.stages.manifest import STAGES; print(STAGES[-1].tag)",
+            ],
+            cwd=tree, env={**env, "PYTHONPATH": str(tree)}, capture_output=True, text=True,
+            check=False,
+        )  # fmt: skip
+        assert probe.returncode == 0, f"{tag}: the manifest does not import\n{probe.stderr}"
+        assert probe.stdout.strip() == tag
+        # A tag adds no lint problem of its own: whatever fails there fails on main too.
+        new_problems = ruff_problems(tree) - main_problems
+        assert not new_problems, f"{tag}: ruff fails only on the tag: {sorted(new_problems)}"
+
+    repo = Repo(clone)
+    from strangler.stages.manifest import STAGES
+
+    cuts = plan(repo, STAGES)
+    for before, after in itertools.pairwise(tags):
+        number = int(after.split("-")[1])
+        allowed = set(cuts[number].rewritten)
+        changed = _git(clone, "diff", "--name-only", before, after).split()
+        stray = [
+            p
+            for p in changed
+            if p not in allowed and not introduced_by(p, STAGES[number].introduces)
+        ]
+        assert not stray, f"{before} -> {after} touches paths of no step: {stray}"

@@ -1,0 +1,168 @@
+"""``python -m strangler stage ...`` as a user runs it: a real stage up in one process, looked
+at and stopped from others through the state file."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from strangler.config import REPO_ROOT
+from strangler.stages.manifest import STAGES
+from strangler.stages.processes import free_port, http_ok
+from strangler.stages.state import StageState, is_running
+
+ENGINE_VARIABLES = ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "EMAIL_BACKEND")
+Up = tuple[subprocess.Popen[str], dict[str, int]]
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """Embedded defaults (SQLite, filesystem broker) in a folder of the test's own."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ENGINE_VARIABLES and not key.startswith(("PYTEST_", "DJANGO_"))
+    }
+    env["STRANGLER_VAR_DIR"] = str(tmp_path / "var")
+    return env
+
+
+def stage_cli(
+    env: dict[str, str], *args: str, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "strangler", "stage", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_list_names_every_stage_of_the_manifest(env: dict[str, str]) -> None:
+    result = stage_cli(env, "list")
+    assert result.returncode == 0, result.stderr
+    for stage in STAGES:
+        assert stage.tag in result.stdout
+
+
+# >>> stage 1
+def test_show_prints_processes_routes_and_a_mermaid_diagram(env: dict[str, str]) -> None:
+    result = stage_cli(env, "show", "1")
+    assert result.returncode == 0, result.stderr
+    assert "gateway" in result.stdout and "monolith-grpc" in result.stdout
+    assert "gateway/routes/stage-1.yaml" in result.stdout
+    assert "```mermaid\nflowchart LR" in result.stdout
+    assert "client -->|HTTP| gateway" in result.stdout
+
+
+# <<< stage 1
+
+
+def test_show_names_a_stage_that_does_not_exist(env: dict[str, str]) -> None:
+    result = stage_cli(env, "show", "99")
+    assert result.returncode == 2
+    assert "no stage 99" in result.stderr
+
+
+def test_procfile_has_one_line_per_process(env: dict[str, str]) -> None:
+    result = stage_cli(env, "procfile", "0")
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if not line.startswith("#")]
+    assert [line.split(":", 1)[0] for line in lines] == ["monolith", "monolith-worker", "flower"]
+    assert "--bind 127.0.0.1:8001" in lines[0]
+
+
+@pytest.fixture
+def up(
+    env: dict[str, str], tmp_path: Path
+) -> Iterator[tuple[subprocess.Popen[str], dict[str, int]]]:
+    ports = {"monolith": free_port(), "flower": free_port()}
+    log = (tmp_path / "up.log").open("w")
+    runner = subprocess.Popen(
+        [
+            sys.executable, "-m", "strangler", "stage", "up", "0",
+            "--port", f"monolith={ports['monolith']}", "--port", f"flower={ports['flower']}",
+        ],
+        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    state_file = Path(env["STRANGLER_VAR_DIR"]) / "stage-up.json"
+    deadline = time.monotonic() + 180
+    while not state_file.exists():
+        if runner.poll() is not None or time.monotonic() > deadline:
+            runner.kill()
+            pytest.fail(f"stage up 0 did not come up:\n{(tmp_path / 'up.log').read_text()}")
+        time.sleep(0.2)
+    try:
+        yield runner, ports
+    finally:
+        if runner.poll() is None:
+            runner.send_signal(signal.SIGINT)
+            runner.wait(timeout=60)
+        state = StageState.read(state_file) if state_file.exists() else None
+        for leftover in state.processes if state else []:
+            if leftover.running():
+                os.killpg(leftover.pid, signal.SIGKILL)
+        log.close()
+
+
+def test_up_check_and_down_from_another_shell(env: dict[str, str], up: Up) -> None:
+    runner, ports = up
+    state = json.loads((Path(env["STRANGLER_VAR_DIR"]) / "stage-up.json").read_text())
+    pids = {p["name"]: (p["pid"], p["started"]) for p in state["processes"]}
+    assert set(pids) == {"monolith", "monolith-worker", "flower"}
+    assert http_ok(f"http://127.0.0.1:{ports['monolith']}/health/ready")
+    assert http_ok(f"http://127.0.0.1:{ports['flower']}/healthcheck")
+
+    check = stage_cli(env, "check", "0")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "monolith-worker" in check.stdout
+
+    again = stage_cli(env, "up", "0")
+    assert again.returncode == 1
+    assert "already up" in again.stderr
+
+    down = stage_cli(env, "down")
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert runner.wait(timeout=60) == 0
+    for name, (pid, started) in pids.items():
+        assert not is_running(pid, started), f"{name} (pid {pid}) still runs after `stage down`"
+    assert not (Path(env["STRANGLER_VAR_DIR"]) / "stage-up.json").exists()
+
+
+def test_down_stops_what_a_killed_runner_left_behind(env: dict[str, str], up: Up) -> None:
+    runner, _ = up
+    state = StageState.read(Path(env["STRANGLER_VAR_DIR"]) / "stage-up.json")
+    assert state is not None
+    runner.kill()  # SIGKILL: the runner cannot stop its processes
+    runner.wait(timeout=10)
+    assert all(p.running() for p in state.processes)
+
+    down = stage_cli(env, "down")
+
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert "left behind" in down.stdout
+    for process in state.processes:
+        assert not process.running(), f"{process.name} (pid {process.pid}) still runs"
+
+
+def test_ctrl_c_stops_every_process(env: dict[str, str], up: Up) -> None:
+    runner, _ = up
+    state = StageState.read(Path(env["STRANGLER_VAR_DIR"]) / "stage-up.json")
+    assert state is not None
+
+    runner.send_signal(signal.SIGINT)
+
+    assert runner.wait(timeout=60) == 0
+    for process in state.processes:
+        assert not process.running(), f"{process.name} (pid {process.pid}) still runs"
