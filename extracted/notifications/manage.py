@@ -7,7 +7,8 @@ from pathlib import Path
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "extracted.notifications.service.settings")
+    # Always this service's settings, even when the environment names the monolith's.
+    os.environ["DJANGO_SETTINGS_MODULE"] = "extracted.notifications.service.settings"
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -10,7 +10,8 @@ from celery import Celery
 
 from strangler.events.tasks import register_event_task
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "extracted.notifications.service.settings")
+# Always this service's settings, even when the environment names the monolith's.
+os.environ["DJANGO_SETTINGS_MODULE"] = "extracted.notifications.service.settings"
 
 app = Celery("notifications")
 app.config_from_object("django.conf:settings", namespace="CELERY")

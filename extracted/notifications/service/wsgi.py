@@ -2,6 +2,7 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "extracted.notifications.service.settings")
+# Always this service's settings, even when the environment names the monolith's.
+os.environ["DJANGO_SETTINGS_MODULE"] = "extracted.notifications.service.settings"
 
 application = get_wsgi_application()
