@@ -82,7 +82,10 @@ EMAIL_BACKEND = env.str(
     "NOTIFICATIONS_EMAIL_BACKEND",
     default=env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend"),
 )
-EMAIL_FILE_PATH = env.str("NOTIFICATIONS_EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+EMAIL_FILE_PATH = env.str(
+    "NOTIFICATIONS_EMAIL_FILE_PATH",
+    default=env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail")),
+)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="shop@example.com")
 
 # --- integration events consumed (strangler.events): queue, bindings, retries, dead letters
