@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,49 +107,109 @@ def publish_task(
 
 
 @dataclass
+class Published:
+    """How many envelopes of a batch, from the first, the broker confirmed; and the error."""
+
+    confirmed: int
+    error: str = ""
+
+
+@dataclass
 class EventPublisher:
     """Publishes envelopes to the topic exchange over one connection, with publisher confirms.
 
-    On AMQP every ``publish`` returns only once the broker confirmed the message; any error
-    (broker down, connection reset, nack) raises, and the next call reconnects.
+    On AMQP the channel is in confirm mode: a batch is published back to back, then the
+    broker's acks are awaited together (one fsync wait per batch, not per message). Only the
+    confirmed *prefix* of the batch counts as published, so an aggregate's events are never
+    marked sent out of order. Any error (broker down, connection reset, nack, no confirm
+    within ``confirm_timeout``) ends the batch; the next call reconnects.
     """
 
     url: str
     transport_options: Mapping[str, Any] = field(default_factory=dict)
     exchange: str = field(default_factory=exchange_name)
     connect_timeout: float = 5.0
+    confirm_timeout: float = 15.0
     _connection: Connection | None = field(default=None, init=False, repr=False)
     _producer: Producer | None = field(default=None, init=False, repr=False)
+    _acked: set[int] = field(default_factory=set, init=False, repr=False)
+    _nacked: set[int] = field(default_factory=set, init=False, repr=False)
+    _next_tag: int = field(default=1, init=False, repr=False)
+
+    @property
+    def confirms(self) -> bool:
+        return self.url.startswith(("amqp", "pyamqp"))
 
     def _ready_producer(self) -> Producer:
         if self._producer is None:
+            options = {k: v for k, v in self.transport_options.items() if k != "confirm_publish"}
             connection = Connection(
-                self.url,
-                transport_options=confirming(self.transport_options, self.url),
-                connect_timeout=self.connect_timeout,
+                self.url, transport_options=options, connect_timeout=self.connect_timeout
             )
             try:
                 connection.ensure_connection(max_retries=1)
-                producer = Producer(connection.channel(), exchange=topic_exchange(self.exchange))
+                channel = connection.channel()
+                if self.confirms:
+                    channel.confirm_select()  # type: ignore[attr-defined]
+                    channel.events["basic_ack"].add(self._on_ack)  # type: ignore[attr-defined]
+                    channel.events["basic_nack"].add(self._on_nack)  # type: ignore[attr-defined]
+                producer = Producer(channel, exchange=topic_exchange(self.exchange))
                 producer.declare()
             except BaseException:
                 connection.release()
                 raise
             self._connection, self._producer = connection, producer
+            self._acked, self._nacked, self._next_tag = set(), set(), 1
         return self._producer
 
+    def _on_ack(self, delivery_tag: int, multiple: bool) -> None:
+        self._acked.update(range(1, delivery_tag + 1) if multiple else (delivery_tag,))
+
+    def _on_nack(self, delivery_tag: int, multiple: bool) -> None:
+        self._nacked.update(range(1, delivery_tag + 1) if multiple else (delivery_tag,))
+
     def publish(self, envelope: Mapping[str, Any]) -> None:
-        producer = self._ready_producer()
+        result = self.publish_many([envelope])
+        if result.error:
+            raise PublishFailed(result.error)
+
+    def publish_many(self, envelopes: Sequence[Mapping[str, Any]]) -> Published:
+        tags: list[int] = []
         try:
-            publish_task(
-                producer,
-                envelope,
-                exchange=producer.exchange or topic_exchange(self.exchange),
-                routing_key=str(envelope["type"]),
-            )
-        except BaseException:
+            producer = self._ready_producer()
+            exchange = producer.exchange or topic_exchange(self.exchange)
+            for envelope in envelopes:
+                publish_task(
+                    producer, envelope, exchange=exchange, routing_key=str(envelope["type"])
+                )
+                tags.append(self._next_tag)
+                self._next_tag += 1
+            if self.confirms:
+                self._await_confirms(tags)
+        except Exception as exc:
             self.close()
-            raise
+            return Published(self._confirmed_prefix(tags), f"{type(exc).__name__}: {exc}")
+        return Published(len(envelopes))
+
+    def _await_confirms(self, tags: list[int]) -> None:
+        assert self._connection is not None
+        deadline = time.monotonic() + self.confirm_timeout
+        pending = set(tags)
+        while pending - self._acked:
+            if pending & self._nacked:
+                raise PublishFailed(f"the broker refused {len(pending & self._nacked)} message(s)")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise PublishFailed(f"no confirm within {self.confirm_timeout:.0f}s")
+            self._connection.drain_events(timeout=remaining)
+
+    def _confirmed_prefix(self, tags: list[int]) -> int:
+        count = 0
+        for tag in tags:
+            if tag not in self._acked or not self.confirms:
+                break
+            count += 1
+        return count
 
     def close(self) -> None:
         if self._connection is not None:
@@ -157,3 +218,7 @@ class EventPublisher:
             except Exception:  # a dead connection may fail to close; it is gone either way
                 logger.debug("closing the broker connection failed", exc_info=True)
         self._connection = self._producer = None
+
+
+class PublishFailed(ConnectionError):
+    """The broker did not confirm a message."""

@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import logging
 import random
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from celery import Celery, Task
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.utils import timezone
 from kombu import Connection, Queue
 
 from strangler.events.broker import (
@@ -68,15 +70,35 @@ class RetryPolicy:
         return random.uniform(delay / 2, delay) if self.jitter else delay
 
 
+def _claim(*, consumer: str, event: Event) -> bool:
+    """Insert the ProcessedMessage row; False when it exists (one round trip, no savepoint).
+
+    ``INSERT ... ON CONFLICT DO NOTHING RETURNING``: on PostgreSQL a concurrent duplicate waits
+    on the unique key until the first transaction ends, then finds the row (or, if that one
+    rolled back, inserts it).
+    """
+    connection = transaction.get_connection()
+    meta = ProcessedMessage._meta
+    event_id = meta.get_field("event_id").get_db_prep_value(
+        uuid.UUID(event.id), connection, prepared=False
+    )
+    processed_at = meta.get_field("processed_at").get_db_prep_value(
+        timezone.now(), connection, prepared=False
+    )
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} (consumer, event_id, event_type, processed_at) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (consumer, event_id) DO NOTHING RETURNING id",
+            [consumer, event_id, event.type, processed_at],
+        )
+        return cursor.fetchone() is not None
+
+
 def consume_once(*, consumer: str, event: Event, apply: Apply) -> bool:
     """Run ``apply`` and record the event in one transaction; False if already processed."""
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                ProcessedMessage.objects.create(
-                    consumer=consumer, event_id=event.id, event_type=event.type
-                )
-        except IntegrityError:
+        if not _claim(consumer=consumer, event=event):
             logger.info("%s: %s %s already processed", consumer, event.type, event.id)
             return False
         apply(event)

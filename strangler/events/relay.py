@@ -7,8 +7,8 @@ One round (``Relay.run_once``), per outbox table, in one database transaction:
    SQLite the lock is the database's single writer: run one relay);
 2. skip every row whose aggregate has an earlier unsent row outside the batch (another relay
    holds it, or it failed before): an aggregate's events are published in the order written;
-3. publish each row, waiting for the broker's confirm; on the first failure stop, record the
-   error on that row and keep the rows already confirmed;
+3. publish the rows back to back and wait for the broker's confirms together; keep the
+   confirmed prefix, record the error on the first row that was not confirmed;
 4. mark the confirmed rows sent and commit.
 
 A crash between 3 and 4 publishes those rows again on the next round: delivery is at least
@@ -36,8 +36,13 @@ logger = logging.getLogger(__name__)
 MAX_ERROR_LENGTH = 2000
 
 
+class Published(Protocol):
+    confirmed: int  # how many envelopes, from the first, the broker confirmed
+    error: str
+
+
 class Publisher(Protocol):
-    def publish(self, envelope: Mapping[str, Any]) -> None: ...
+    def publish_many(self, envelopes: Sequence[Mapping[str, Any]]) -> Published: ...
 
     def close(self) -> None: ...
 
@@ -102,21 +107,27 @@ class Relay:
             if not rows:
                 return result
             first_unsent = self._earlier_elsewhere(outbox, using, rows)
-            sent: list[int] = []
+            ready = []
             for row in rows:
                 key = (row.aggregate_type, row.aggregate_id)
                 if key in first_unsent and first_unsent[key] < row.pk:
                     result.held_back += 1
-                    continue
+                else:
+                    ready.append(row)
+            confirmed, error = 0, ""
+            if ready:
                 try:
-                    self.publisher.publish(row.payload)
+                    outcome = self.publisher.publish_many([row.payload for row in ready])
+                    confirmed, error = outcome.confirmed, outcome.error
                 except Exception as exc:
-                    result.error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
-                    outbox._default_manager.using(using).filter(pk=row.pk).update(
-                        attempts=row.attempts + 1, last_error=result.error
-                    )
-                    break
-                sent.append(row.pk)
+                    error = f"{type(exc).__name__}: {exc}"
+            sent = [row.pk for row in ready[:confirmed]]
+            if error:
+                result.error = error[:MAX_ERROR_LENGTH]
+                failed = ready[confirmed]
+                outbox._default_manager.using(using).filter(pk=failed.pk).update(
+                    attempts=failed.attempts + 1, last_error=result.error
+                )
             if sent:
                 outbox._default_manager.using(using).filter(pk__in=sent).update(
                     sent_at=timezone.now(), last_error=""
@@ -130,8 +141,8 @@ class Relay:
     ) -> dict[tuple[str, str], int]:
         """Per aggregate of the batch: the first unsent row that is not in the batch.
 
-        The batch is in id order, so a row of the batch that fails to publish also holds back
-        the later rows of its aggregate: the loop stops at the first failure.
+        The batch is in id order, and only its confirmed prefix is marked sent, so a row that
+        fails to publish also holds back the later rows of its aggregate.
         """
         keys = {(row.aggregate_type, row.aggregate_id) for row in rows}
         match = Q()

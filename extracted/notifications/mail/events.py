@@ -9,8 +9,8 @@ from strangler.events.consumer import EventConsumer, RetryPolicy, Subscription
 from strangler.events.schemas import SchemaRegistry
 
 SUBSCRIPTIONS = (
-    Subscription("order.paid", apply=handlers.on_order_paid, after_commit=handlers.send),
-    Subscription("order.cancelled", apply=handlers.on_order_cancelled, after_commit=handlers.send),
+    Subscription("order.paid", apply=handlers.on_order_paid),
+    Subscription("order.cancelled", apply=handlers.on_order_cancelled),
 )
 
 

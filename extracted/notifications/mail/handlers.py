@@ -1,7 +1,6 @@
-"""The service's handler table: which order event makes which notification.
+"""The service's handler table: which order event makes which notification (and e-mail).
 
-``apply`` functions run in the consumer's transaction (exactly once per event); ``send``
-runs after the commit on every delivery and is idempotent by the event id.
+Each runs in the consumer's transaction, exactly once per event.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ def on_order_paid(event: Event) -> None:
         currency=data["currency"],
         lines=data["lines"],
     )
-    services.notification_create(
+    services.notification_create_and_send(
         event_id=event.id,
         customer_id=data["customer_id"],
         order_id=data["order_id"],
@@ -35,7 +34,7 @@ def on_order_cancelled(event: Event) -> None:
     if data["cause"] == "checkout_failed":
         return  # the customer saw the checkout fail; the monolith never e-mailed this either
     subject, body = services.order_cancelled_text(order_id=data["order_id"], reason=data["reason"])
-    services.notification_create(
+    services.notification_create_and_send(
         event_id=event.id,
         customer_id=data["customer_id"],
         order_id=data["order_id"],
@@ -44,7 +43,3 @@ def on_order_cancelled(event: Event) -> None:
         subject=subject,
         body=body,
     )
-
-
-def send(event: Event) -> None:
-    services.notification_send_for_event(event_id=event.id)

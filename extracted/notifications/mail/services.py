@@ -1,10 +1,9 @@
 """Writes of the notifications service: a notification per order event, the e-mail once.
 
-``notification_create_*`` run inside the consumer's transaction (with the ProcessedMessage
-row). ``notification_send_for_event`` runs after that commit, on every delivery of the event:
-it sends the e-mail only while the row is not ``sent`` (the row is locked meanwhile, so two
-deliveries racing do not both send), and the message carries the event id as its
-idempotency key (``Message-ID`` and ``X-Idempotency-Key``) for a mail provider that dedupes.
+Everything runs inside the consumer's transaction, next to the ProcessedMessage row: a
+redelivered event finds that row and does nothing, and a concurrent duplicate waits on its
+unique key until the first delivery committed, so the e-mail goes out once. The message
+carries the event id as its idempotency key (``Message-ID`` and ``X-Idempotency-Key``).
 """
 
 from __future__ import annotations
@@ -16,15 +15,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from extracted.notifications.mail.models import Notification
 
 logger = logging.getLogger(__name__)
-
-MAX_ERROR_LENGTH = 2000
 
 
 def _money(amount: str, currency: str) -> str:
@@ -56,7 +51,7 @@ def order_cancelled_text(*, order_id: int, reason: str) -> tuple[str, str]:
     return f"Your order #{order_id} was cancelled", body
 
 
-def notification_create(
+def notification_create_and_send(
     *,
     event_id: str,
     customer_id: int,
@@ -66,12 +61,18 @@ def notification_create(
     subject: str,
     body: str,
 ) -> Notification | None:
-    """One notification per (order, kind); None when the order already has one (e.g. sent by
-    the monolith before the hand-over, and backfilled)."""
+    """The notification of an order event and its e-mail, in the consumer's transaction.
+
+    One per (order, kind): None when the order already has one (e.g. sent by the monolith
+    before the hand-over, and backfilled). The e-mail is handed to the mail server before the
+    row commits as ``sent``; if that fails the whole transaction rolls back and the consumer
+    retries the event. A crash after the hand-off and before the commit sends it again on the
+    redelivery, with the same idempotency key (the event id) for the provider to dedupe.
+    """
     if Notification.objects.filter(order_id=order_id, kind=kind).exists():
         logger.info("order %s already has a %s notification; none added", order_id, kind)
         return None
-    return Notification.objects.create(
+    notification = Notification(
         event_id=event_id,
         customer_id=customer_id,
         order_id=order_id,
@@ -80,50 +81,23 @@ def notification_create(
         subject=subject,
         body=body,
     )
-
-
-def notification_send_for_event(*, event_id: str) -> Notification | None:
-    """Send the e-mail of the event's notification unless it went out already.
-
-    An SMTP or network error is recorded on the row (attempts, last_error) and re-raised, so
-    the consumer retries the event; the row stays pending until a delivery succeeds.
-    """
-    pk: int | None = None
-    try:
-        with transaction.atomic():
-            notification = (
-                Notification.objects.select_for_update().filter(event_id=event_id).first()
-            )
-            if notification is None or notification.status != Notification.Status.PENDING:
-                return notification
-            pk = notification.pk
-            if not notification.recipient:
-                notification.status = Notification.Status.FAILED
-                notification.last_error = "no recipient address in the event"
-                notification.save(update_fields=["status", "last_error"])
-                return notification
-            EmailMultiAlternatives(
-                subject=notification.subject,
-                body=notification.body,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=[notification.recipient],
-                headers={
-                    "Message-ID": f"<{event_id}@notifications.shop>",
-                    "X-Idempotency-Key": str(event_id),
-                    "X-Notification-Id": str(notification.pk),
-                },
-            ).send()
-            notification.status = Notification.Status.SENT
-            notification.attempts += 1
-            notification.last_error = ""
-            notification.sent_at = timezone.now()
-            notification.save(update_fields=["status", "attempts", "last_error", "sent_at"])
-            return notification
-    except Exception as exc:
-        if pk is not None:
-            error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
-            logger.warning("notification %s: sending failed: %s", pk, error)
-            Notification.objects.filter(pk=pk, status=Notification.Status.PENDING).update(
-                attempts=F("attempts") + 1, last_error=error
-            )
-        raise
+    if not recipient:
+        notification.status = Notification.Status.FAILED
+        notification.last_error = "no recipient address in the event"
+        notification.save()
+        return notification
+    EmailMultiAlternatives(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient],
+        headers={
+            "Message-ID": f"<{event_id}@notifications.shop>",
+            "X-Idempotency-Key": str(event_id),
+        },
+    ).send()
+    notification.status = Notification.Status.SENT
+    notification.attempts = 1
+    notification.sent_at = timezone.now()
+    notification.save()
+    return notification

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from monolith.orders.models import Order, OutboxMessage
 from monolith.orders.tests.fakes import FakeInventory, FakeNotifications, FakePayments
 from monolith.orders.tests.helpers import CUSTOMER, place_checkout
 from strangler.events import Event, OutboxMisuse
+from strangler.events.broker import Published
 from strangler.events.outbox import publish
 from strangler.events.relay import Relay
 from strangler.events.schemas import published
@@ -33,11 +34,13 @@ class RecordingPublisher:
         self.fail_on = fail_on
         self.lock = threading.Lock()
 
-    def publish(self, envelope: Mapping[str, Any]) -> None:
-        if self.fail_on is not None and envelope["data"]["order_id"] == self.fail_on:
-            raise ConnectionResetError("broker went away")
-        with self.lock:
-            self.published.append(dict(envelope))
+    def publish_many(self, envelopes: Sequence[Mapping[str, Any]]) -> Published:
+        for index, envelope in enumerate(envelopes):
+            if self.fail_on is not None and envelope["data"]["order_id"] == self.fail_on:
+                return Published(index, "ConnectionResetError: broker went away")
+            with self.lock:
+                self.published.append(dict(envelope))
+        return Published(len(envelopes))
 
     def close(self) -> None:
         pass
