@@ -11,9 +11,10 @@ Celery no-op task on the same broker, in one run.
   transaction) but none of the pattern (no outbox, envelope, schema, ProcessedMessage).
 
 The ratios are events/s over each baseline (issue goal: >= 0.7 of the raw no-op task; the
-plain task shows what the outbox and the idempotency themselves cost). Uses ``CELERY_BROKER_URL`` (default
-the local RabbitMQ) and ``DATABASE_URL`` (PostgreSQL: two databases of its own, dropped at the
-end; otherwise SQLite in a temporary folder). A benchmark, not a test: it prints the table and
+plain task shows what the outbox and the idempotency themselves cost).
+
+Uses ``CELERY_BROKER_URL`` (default the local RabbitMQ) and ``DATABASE_URL`` (PostgreSQL: two
+databases of its own, dropped at the end; otherwise SQLite in a temporary folder). A benchmark, not a test: it prints the table and
 exits non-zero only when something could not run.
 """
 
