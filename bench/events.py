@@ -14,8 +14,9 @@ The ratios are events/s over each baseline (issue goal: >= 0.7 of the raw no-op 
 plain task shows what the outbox and the idempotency themselves cost).
 
 Uses ``CELERY_BROKER_URL`` (default the local RabbitMQ) and ``DATABASE_URL`` (PostgreSQL: two
-databases of its own, dropped at the end; otherwise SQLite in a temporary folder). A benchmark, not a test: it prints the table and
-exits non-zero only when something could not run.
+databases of its own, dropped at the end; otherwise SQLite in a temporary folder). A
+benchmark, not a test: it prints the table and exits non-zero only when something could not
+run.
 """
 
 from __future__ import annotations
