@@ -33,7 +33,7 @@ def plain_effect(order_id: int) -> None:
             from_email="shop@example.com",
             to=["bench@example.com"],
         ).send()
-        Notification.objects.create(
+        Notification._default_manager.create(
             customer_id=1,
             order_id=order_id,
             kind="order_paid",
