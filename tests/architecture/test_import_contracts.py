@@ -86,6 +86,7 @@ def test_the_gateway_may_not_import_a_service(copy_of_the_code: Path) -> None:
     assert "gateway.shortcut -> monolith.orders.selectors" in result.stdout
 
 
+# >>> stage 2
 def test_an_extracted_service_may_not_import_the_monolith(copy_of_the_code: Path) -> None:
     violation = copy_of_the_code / "extracted" / "notifications" / "mail" / "shortcut.py"
     violation.write_text("from monolith.customers import interface  # noqa: F401\n")
@@ -104,3 +105,6 @@ def test_the_monolith_may_not_import_an_extracted_service(copy_of_the_code: Path
 
     assert result.returncode != 0
     assert "monolith.orders.shortcut -> extracted.notifications.mail.services" in result.stdout
+
+
+# <<< stage 2

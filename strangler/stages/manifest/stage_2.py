@@ -96,6 +96,8 @@ def build(previous: Stage | None) -> Stage:
             "docs/stages/2-notifications.md",
             "tests/faults/",
             "bench/events.py",
+            "bench/noop_celery.py",
+            "bench/plain_celery.py",
         ),
         doc="docs/stages/2-notifications.md",
         changes=(
