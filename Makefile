@@ -11,7 +11,11 @@ TEST_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672//
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) REDIS_URL=$(TEST_REDIS_URL)
 
-.PHONY: install demo test lint format unit e2e clean openapi bench
+# What mypy checks; a stage adds its own packages.
+MYPY_PATHS := monolith strangler tests
+MYPY_PATHS += gateway bench  # stage>=1
+
+.PHONY: install demo test quick lint format unit e2e clean openapi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,11 +38,14 @@ unit: install
 e2e: install
 	$(TEST_ENV) $(VENV)/bin/pytest -m e2e $(PYTEST_ARGS)
 
+quick: install lint  ## lint + every test that starts no process (CI runs it on each stage tag)
+	$(TEST_ENV) $(VENV)/bin/pytest -m "not e2e" -q $(PYTEST_ARGS)
+
 lint: install  ## ruff (lint + format), mypy, and the bounded-context import contracts
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
-	$(VENV)/bin/mypy monolith strangler gateway bench tests
+	$(VENV)/bin/mypy $(MYPY_PATHS)
 	$(VENV)/bin/mypy --config-file extracted/notifications/mypy.ini extracted/notifications  # stage>=2
 
 format: install
@@ -52,8 +59,11 @@ openapi: install  ## regenerate the committed OpenAPI contract after a deliberat
 	$(PY) manage.py spectacular --validate --fail-on-warn --file docs/api/monolith-v1.yaml
 	$(PY) extracted/notifications/manage.py spectacular --validate --fail-on-warn --file docs/api/notifications-v1.yaml  # stage>=2
 
+# >>> stage 1
+.PHONY: bench
 bench: install  ## wrk against the upstream, our gateway and the exported nginx (pinned): req/s, p50, p99, ratios
 	$(PY) -m bench.gateway $(BENCH_ARGS)
+# <<< stage 1
 
 # The stage runner (python -m strangler stage ...). STAGE=N picks a stage (default: the latest
 # that can run here); STAGE_ARGS are passed to `stage up` (e.g. --port monolith=18001).
@@ -69,6 +79,13 @@ stage-up: install  ## set up and start STAGE, wait until ready, print the URLs, 
 
 stage-check: install  ## health of every process of STAGE as a table (exit 1 if one is not ready)
 	$(PY) -m strangler stage check $(STAGE)
+
+# >>> stage 1
+SERVICE ?= monolith
+.PHONY: stage-restart
+stage-restart: install  ## rolling restart of SERVICE's replicas behind the gateway, no failed request
+	$(PY) -m strangler stage restart $(SERVICE)
+# <<< stage 1
 
 stage-down:  ## stop what `make stage-up` started, from another shell
 	$(PY) -m strangler stage down

@@ -26,7 +26,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,7 @@ class WrkResult:
     requests: int
     non_2xx: int
     socket_errors: int
+    cpu_us_per_request: float | None = None  # of the process measured (proxy, or upstream)
 
 
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -95,6 +96,26 @@ def parse_wrk(output: str) -> WrkResult:
         non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
         socket_errors=sum(int(n) for n in errors.groups()) if errors else 0,
     )
+
+
+def session_cpu_seconds(session: int) -> float:
+    """User + system CPU of every live process of a session (a ProcessGroup's process tree).
+
+    On a shared machine this is steadier than req/s: other work steals wall time, not the
+    CPU time a request costs.
+    """
+    ticks = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # fields[0] is field 3 of proc(5)
+        if int(fields[3]) == session:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -198,7 +219,7 @@ class Bench:
     pinning: Pinning
     groups: list[ProcessGroup] = field(default_factory=list)
     ports: dict[str, int] = field(default_factory=dict)
-    failures: list[str] = field(default_factory=list)
+    sessions: dict[str, int] = field(default_factory=dict)  # name -> session id (leader pid)
 
     def group(self, name: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> ProcessGroup:
         group = ProcessGroup(log_dir=self.tmp / "logs", env=env or _base_env(), cwd=cwd)
@@ -209,7 +230,8 @@ class Bench:
         self, name: str, argv: Sequence[str], ready_url: str, *, cpu: str, deadline: float = 60
     ) -> None:
         group = self.group(name)
-        group.start(name, self.pinning.argv(cpu, argv), ready_when_http_ok(ready_url))
+        process = group.start(name, self.pinning.argv(cpu, argv), ready_when_http_ok(ready_url))
+        self.sessions[name] = process.pid or 0
         group.wait_ready(deadline_seconds=deadline)
 
     def nginx(self, name: str, conf: str, port: int, ready_path: str, cpu: str) -> None:
@@ -245,11 +267,12 @@ class Bench:
         argv = [sys.executable, "-m", "gunicorn", "monolith.shop.wsgi:application"]
         argv += ["--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4"]
         group = self.group("monolith", env)
-        group.start(
+        process = group.start(
             "monolith",
             self.pinning.argv(LOAD_CPU, argv),
             ready_when_http_ok(f"http://127.0.0.1:{port}/health/ready"),
         )
+        self.sessions["monolith"] = process.pid or 0
         group.wait_ready(deadline_seconds=90)
 
     def start_gateway(self, table_path: Path) -> None:
@@ -301,16 +324,29 @@ def check_answer(url: str, expect: Callable[[bytes], bool]) -> None:
 
 
 def measure(
-    bench: Bench, route: str, target: str, url: str, expect: Callable[[bytes], bool]
+    bench: Bench,
+    route: str,
+    target: str,
+    url: str,
+    expect: Callable[[bytes], bool],
+    *,
+    warm: bool = True,
+    session: int = 0,
 ) -> Row:
     row = Row(route, target)
     args = bench.args
     try:
         check_answer(url, expect)
-        say(f"{route} / {target}: warm-up {args.warmup:g}s")
-        run_wrk(url, seconds=args.warmup, args=args, pinning=bench.pinning)
+        if warm:
+            say(f"{route} / {target}: warm-up {args.warmup:g}s")
+            run_wrk(url, seconds=args.warmup, args=args, pinning=bench.pinning)
         say(f"{route} / {target}: wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s")
-        row.result = run_wrk(url, seconds=args.duration, args=args, pinning=bench.pinning)
+        cpu_before = session_cpu_seconds(session) if session else 0.0
+        result = run_wrk(url, seconds=args.duration, args=args, pinning=bench.pinning)
+        if session and result.requests:
+            spent = session_cpu_seconds(session) - cpu_before
+            result = replace(result, cpu_us_per_request=spent / result.requests * 1e6)
+        row.result = result
         bad = row.result.non_2xx + row.result.socket_errors
         if bad > row.result.requests * 0.01:
             row.error = f"{bad} of {row.result.requests} requests failed"
@@ -324,6 +360,15 @@ def measure(
         row.error = str(exc).splitlines()[0]
         say(f"{route} / {target}: FAILED: {exc}")
     return row
+
+
+def median_row(rounds: Sequence[Row]) -> Row:
+    """The round with the median req/s (repeats interleave targets, spreading the noise)."""
+    failed = [row for row in rounds if row.error]
+    if failed:
+        return failed[0]
+    ordered = sorted(rounds, key=lambda row: row.result.requests_per_second if row.result else 0)
+    return ordered[len(ordered) // 2]
 
 
 # --- the report --------------------------------------------------------------------------------
@@ -341,6 +386,14 @@ def _added(proxy: WrkResult | None, direct: WrkResult | None) -> str:
     return f"{proxy.p50_ms - direct.p50_ms:+.2f} ms"
 
 
+def _cpu_share(gateway: WrkResult | None, nginx: WrkResult | None) -> str:
+    if gateway is None or nginx is None:
+        return "-"
+    if not gateway.cpu_us_per_request or nginx.cpu_us_per_request is None:
+        return "-"
+    return f"{nginx.cpu_us_per_request / gateway.cpu_us_per_request:.2f}"
+
+
 def render(rows: Sequence[Row], args: argparse.Namespace, pinning: Pinning) -> str:
     lines = []
     pinned = (
@@ -348,12 +401,20 @@ def render(rows: Sequence[Row], args: argparse.Namespace, pinning: Pinning) -> s
         if pinning.enabled
         else f"NOT pinned ({pinning.reason})"
     )
+    rounds = f"; median of {args.repeat} interleaved rounds" if args.repeat > 1 else ""
     lines.append(
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s --latency "
-        f"after a {args.warmup:g}s warm-up; {pinned}"
+        f"after a {args.warmup:g}s warm-up; {pinned}{rounds}"
+    )
+    lines.append(f"trivial: GET {TRIVIAL_PATH} -> nginx answering a static JSON")
+    lines.append(
+        f"real: GET {REAL_PATH} -> the monolith (gunicorn, SQLite, seeded), through the "
+        "rate limiter; both auth: none"
     )
     lines.append("")
-    header = f"{'route':<9}{'target':<9}{'req/s':>11}{'p50':>11}{'p99':>11}{'errors':>9}"
+    header = (
+        f"{'route':<9}{'target':<9}{'req/s':>11}{'p50':>11}{'p99':>11}{'errors':>9}{'CPU/req':>11}"
+    )
     lines += [header, "-" * len(header)]
     for row in rows:
         if row.result is None:
@@ -361,14 +422,15 @@ def render(rows: Sequence[Row], args: argparse.Namespace, pinning: Pinning) -> s
             continue
         r = row.result
         errors = r.non_2xx + r.socket_errors
+        cpu = f"{r.cpu_us_per_request:>8.1f} us" if r.cpu_us_per_request is not None else "-"
         lines.append(
             f"{row.route:<9}{row.target:<9}{r.requests_per_second:>11,.0f}"
-            f"{r.p50_ms:>8.2f} ms{r.p99_ms:>8.2f} ms{errors:>9}"
+            f"{r.p50_ms:>8.2f} ms{r.p99_ms:>8.2f} ms{errors:>9}{cpu:>11}"
         )
     lines.append("")
     header = (
         f"{'route':<9}{'gateway/nginx':>15}{'gateway/direct':>16}{'nginx/direct':>14}"
-        f"{'added p50 gateway':>19}{'added p50 nginx':>17}"
+        f"{'added p50 gateway':>19}{'added p50 nginx':>17}{'gateway/nginx by CPU':>22}"
     )
     lines += [header, "-" * len(header)]
     for route in dict.fromkeys(row.route for row in rows):
@@ -379,9 +441,18 @@ def render(rows: Sequence[Row], args: argparse.Namespace, pinning: Pinning) -> s
             f"{_ratio(got.get('nginx'), got.get('direct')):>14}"
             f"{_added(got.get('gateway'), got.get('direct')):>19}"
             f"{_added(got.get('nginx'), got.get('direct')):>17}"
+            f"{_cpu_share(got.get('gateway'), got.get('nginx')):>22}"
         )
     lines.append("")
-    lines.append("Goal (issue 3): gateway/nginx >= 0.5 and added p50 <= 1 ms. Repeats vary ~10%.")
+    lines.append("CPU/req: CPU time the measured process spent per request (the proxy; the")
+    lines.append("upstream for direct). gateway/nginx by CPU: nginx's CPU/req over ours, i.e. the")
+    lines.append("throughput share with a core each; steadier than req/s on a busy machine.")
+    lines.append("Goal (issue 3): gateway/nginx >= 0.5 and added p50 <= 1 ms.")
+    lines.append(
+        "Absolute figures move with whatever else runs on the machine (load average "
+        f"{os.getloadavg()[0]:.1f} at the end);"
+    )
+    lines.append("compare the ratios of one run.")
     return "\n".join(lines)
 
 
@@ -435,13 +506,22 @@ def run(args: argparse.Namespace) -> int:
         for route, path, expect in plan:
             upstream = "static" if route == "trivial" else "monolith"
             bases = {"direct": f"http://127.0.0.1:{bench.ports[upstream]}", **proxies}
-            for target in TARGETS:
-                if target not in bases:
-                    rows.append(Row(route, target, error="not started"))
-                    continue
-                rows.append(measure(bench, route, target, bases[target] + path, expect))
-            for group in bench.groups:
-                group.check_alive()
+            rounds: dict[str, list[Row]] = {target: [] for target in TARGETS}
+            for round_number in range(args.repeat):
+                for target in TARGETS:
+                    if target not in bases:
+                        rounds[target].append(Row(route, target, error="not started"))
+                        continue
+                    url = bases[target] + path
+                    measured = {"direct": upstream, "gateway": "gateway", "nginx": "proxy-nginx"}
+                    session = bench.sessions.get(measured[target], 0)
+                    warm = round_number == 0
+                    rounds[target].append(
+                        measure(bench, route, target, url, expect, warm=warm, session=session)
+                    )
+                for group in bench.groups:
+                    group.check_alive()
+            rows += [median_row(rounds[target]) for target in TARGETS]
     except ProcessFailed as exc:
         failures.append(str(exc))
         say(f"FAILED: {exc}")
@@ -466,6 +546,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--routes", default="trivial,real", help="trivial,real (default both)")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="rounds, interleaved; the median round is shown"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp folder and its logs")
     return run(parser.parse_args(argv))
 

@@ -1,5 +1,10 @@
 """``python -m gateway serve --routes FILE --port 8000 --upstream-port monolith=8001``.
 
+``--upstream NAME=HOST:PORT[,HOST:PORT...]`` replaces the instances the table lists for the
+upstream ``NAME`` (repeatable, one per upstream), and keeps doing so across reloads: the same
+table serves one local process or two replicas, or containers by name
+(``--upstream monolith=monolith:8001``). An unknown upstream or a bad address exits with 2.
+
 Environment: ``REDIS_URL`` (shared rate limits; in-memory without it), ``GATEWAY_JWKS_URL``
 (else the route table's ``auth.jwks``), ``GATEWAY_MAX_BODY`` (bytes, default 10 MiB),
 ``GATEWAY_HEADER_TIMEOUT`` (seconds a client may take to send a request head, default 10).
@@ -21,7 +26,7 @@ import uvloop
 
 from gateway.app import Gateway, Settings
 from gateway.server import ClientConnection
-from strangler.routing.table import RouteTableError
+from strangler.routing.table import Ports, RouteTableError, parse_instance_override
 
 logger = logging.getLogger("gateway")
 
@@ -33,6 +38,13 @@ def _port_pair(text: str) -> tuple[str, int]:
     if not sep or not name or not port.isdigit():
         raise argparse.ArgumentTypeError(f"expected NAME=PORT, got {text!r}")
     return name, int(port)
+
+
+def _instances(text: str) -> tuple[str, tuple[str, ...]]:
+    try:
+        return parse_instance_override(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -50,15 +62,28 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         metavar="NAME=PORT",
         help="fills the {NAME} placeholders of the route table; repeatable",
     )
+    serve.add_argument(
+        "--upstream",
+        type=_instances,
+        action="append",
+        default=[],
+        metavar="NAME=HOST:PORT[,HOST:PORT...]",
+        help="the instances of upstream NAME, instead of the table's; repeatable",
+    )
     serve.add_argument("--access-log", default="-", help="a file, '-' for stdout, 'off' for none")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    names = [name for name, _ in args.upstream]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        parser.error(f"--upstream given more than once for {', '.join(twice)}")
+    return args
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
     access_log = None if args.access_log == "off" else args.access_log
     return Settings(
         routes=args.routes,
-        ports=dict(args.upstream_port),
+        ports=Ports(dict(args.upstream_port), instances=dict(args.upstream)),
         max_body=int(os.environ.get("GATEWAY_MAX_BODY", 10 * 1024 * 1024)),
         header_timeout=float(os.environ.get("GATEWAY_HEADER_TIMEOUT", 10.0)),
         access_log=access_log,
@@ -104,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings_from(args)
         uvloop.run(serve(settings, args.host, args.port))
     except RouteTableError as exc:
-        print(exc, file=sys.stderr)
+        print(f"gateway: {exc}", file=sys.stderr)
         return 2
     return 0
 

@@ -1,8 +1,8 @@
 """JSON access log, one line per request, buffered and written by a timer off the request path.
 
 Writing each line as it happens cost 37% of the throughput (DESIGN section 8); here a request
-appends one preformatted string to a list, and the list is written every ``interval`` seconds
-or when it grows past ``max_buffer`` lines.
+appends one tuple to a list, and the list is formatted and written every ``interval`` seconds
+or when it grows past ``max_buffer`` entries.
 """
 
 from __future__ import annotations
@@ -15,6 +15,17 @@ import time
 from pathlib import Path
 
 _dumps = json.dumps
+
+# ts (time.time()), method, path, route, upstream, instance, status, duration (s), bytes sent,
+# request_id, trace_id, user ("" when anonymous), client
+Entry = tuple[float, str, str, str, str, str, int, float, int, str, str, str, str]
+
+
+def _quoted(text: str) -> str:
+    """``text`` as a JSON string; most paths need no escaping and skip json.dumps."""
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return _dumps(text)
 
 
 class AccessLog:
@@ -29,7 +40,7 @@ class AccessLog:
         self.loop = loop
         self.interval = interval
         self.max_buffer = max_buffer
-        self.buffer: list[str] = []
+        self.buffer: list[Entry] = []
         self.enabled = target is not None
         self._timer: asyncio.TimerHandle | None = None
         if target is None:
@@ -41,40 +52,31 @@ class AccessLog:
         self._second = -1
         self._stamp = ""
 
-    def log(
-        self,
-        *,
-        method: str,
-        path: str,
-        route: str,
-        upstream: str,
-        instance: str,
-        status: int,
-        duration: float,
-        sent: int,
-        request_id: str,
-        trace_id: str,
-        user: str,
-        client: str,
-    ) -> None:
+    def log(self, entry: Entry) -> None:
+        """Queue one request's entry (formatted when the buffer is written)."""
         if not self.enabled:
             return
-        now = time.time()
-        second = int(now)
+        buffer = self.buffer
+        buffer.append(entry)
+        if len(buffer) >= self.max_buffer:
+            self.flush()
+        elif self._timer is None:
+            self._timer = self.loop.call_later(self.interval, self.flush)
+
+    def format(self, entry: Entry) -> str:
+        (ts, method, path, route, upstream, instance, status, duration, sent, request_id,
+         trace_id, user, client) = entry  # fmt: skip
+        second = int(ts)
         if second != self._second:  # the formatted date changes once a second
             self._second = second
             self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        self.buffer.append(
-            f'{{"ts":"{self._stamp}.{int((now - second) * 1000):03d}Z","method":"{method}",'
-            f'"path":{_dumps(path)},"route":"{route}","upstream":"{upstream}",'
+        return (
+            f'{{"ts":"{self._stamp}.{int((ts - second) * 1000):03d}Z","method":"{method}",'
+            f'"path":{_quoted(path)},"route":"{route}","upstream":"{upstream}",'
             f'"instance":"{instance}","status":{status},"duration_ms":{duration * 1000:.3f},'
             f'"bytes":{sent},"request_id":"{request_id}","trace_id":"{trace_id}",'
             f'"user":{_dumps(user) if user else "null"},"client":"{client}"}}\n'
         )
-        if len(self.buffer) >= self.max_buffer:
-            self.flush()
-        elif self._timer is None:
-            self._timer = self.loop.call_later(self.interval, self.flush)
 
     def flush(self) -> None:
         if self._timer is not None:
@@ -82,8 +84,8 @@ class AccessLog:
             self._timer = None
         if not self.buffer:
             return
-        data = "".join(self.buffer).encode()
-        self.buffer = []
+        entries, self.buffer = self.buffer, []
+        data = "".join([self.format(entry) for entry in entries]).encode()
         try:
             while data:
                 written = os.write(self.fd, data)

@@ -87,6 +87,26 @@ def response_bytes(
     return b"".join(parts)
 
 
+_PLAIN_CONNECTION = frozenset({b"keep-alive", b"close"})
+_JOIN_LIMIT = 64 * 1024  # a larger body is written after its head, not copied behind it
+
+
+def _without_named(headers: list[tuple[bytes, bytes]]) -> list[bytes]:
+    """The end-to-end header lines, without those the upstream's ``Connection`` names."""
+    named: set[bytes] = set()
+    for name, value in headers:
+        if name.lower() == b"connection":
+            named |= {t.strip().lower() for t in value.split(b",")}
+    named -= {b"close", b"keep-alive"}
+    return [
+        name + b": " + value + b"\r\n"
+        for name, value in headers
+        if (lowered := name.lower()) not in HOP_BY_HOP
+        and lowered != b"x-request-id"
+        and lowered not in named
+    ]
+
+
 class RelayExchange(Exchange):
     """Streams one upstream reply to the client connection as it arrives."""
 
@@ -109,7 +129,9 @@ class RelayExchange(Exchange):
         extra: bytes,
         on_done: Callable[[str], None],
     ) -> None:
-        super().__init__()
+        self.conn = None  # Exchange's fields, set here: one call less per request
+        self.head_seen = False
+        self.request_sent = False
         self.client = client
         self.request = request
         self.extra = extra  # pre-encoded header lines the gateway adds to the reply
@@ -126,25 +148,21 @@ class RelayExchange(Exchange):
         self.status = status
         request = self.request
         parts = [status_line(status)]
-        named: set[bytes] | None = None
         has_length = False
+        named = False
         for name, value in headers:
             lowered = name.lower()
             if lowered in HOP_BY_HOP:
-                if lowered == b"connection":
-                    tokens = {t.strip().lower() for t in value.split(b",")}
-                    tokens -= {b"close", b"keep-alive"}
-                    if tokens:
-                        named = (named or set()) | tokens
+                if lowered == b"connection" and value.lower() not in _PLAIN_CONNECTION:
+                    named = True
                 continue
             if lowered == b"x-request-id":
                 continue
             if lowered == b"content-length":
                 has_length = True
-            parts.append(name + b": " + value + b"\r\n")
+            parts += (name, b": ", value, b"\r\n")
         if named:
-            drop = {b"%s: " % n for n in named}
-            parts = [p for p in parts if not any(p.lower().startswith(d) for d in drop)]
+            parts = [status_line(status), *_without_named(headers)]
         no_body = request.method == "HEAD" or status in (204, 304)
         if not no_body and not has_length:
             if request.http11:
@@ -154,23 +172,30 @@ class RelayExchange(Exchange):
                 self.close_after = True  # HTTP/1.0: the body ends when the connection does
         parts.append(self.extra)
         if self.close_after or not request.keep_alive:
-            parts.append(b"connection: close\r\n")
+            parts.append(b"connection: close\r\n\r\n")
             self.close_after = True
         elif not request.http11:
-            parts.append(b"connection: keep-alive\r\n")
-        parts.append(b"\r\n")
+            parts.append(b"connection: keep-alive\r\n\r\n")
+        else:
+            parts.append(b"\r\n")
         self.pending = b"".join(parts)
 
     def response_body(self, data: bytes) -> None:
         self.sent += len(data)
-        pending = self.pending
-        if self.chunk_out:
-            self.client.writelines((pending, b"%x\r\n" % len(data), data, b"\r\n"))
-        elif pending:
-            self.client.writelines((pending, data))
-        else:
-            self.client.write(data)
+        pending = self.pending  # the head goes out with the first body bytes, in one write
         self.pending = b""
+        small = len(data) <= _JOIN_LIMIT
+        if self.chunk_out:
+            if small:
+                self.client.write(b"%s%x\r\n%s\r\n" % (pending, len(data), data))
+            else:
+                self.client.writelines((pending, b"%x\r\n" % len(data), data, b"\r\n"))
+        elif not pending:
+            self.client.write(data)
+        elif small:
+            self.client.write(pending + data)
+        else:
+            self.client.writelines((pending, data))
 
     def response_done(self) -> None:
         if self.chunk_out:

@@ -63,12 +63,17 @@ class RateLimiter(Protocol):
     async def hit(self, key: str, policy: Policy) -> Decision: ...
 
 
-def allowed_decision(policy: Policy, ahead: float) -> Decision:
-    """An allowed request; ``ahead`` = new TAT - now, in seconds."""
+def remaining_after(policy: Policy, ahead: float) -> int:
+    """Requests still allowed at once after an allowed one; ``ahead`` = new TAT - now."""
     remaining = int(policy.limit - ahead / policy.interval + 1e-9)  # ahead >= 0: int is floor
     if remaining > policy.burst:
-        remaining = policy.burst
-    return Decision(True, policy.limit, remaining if remaining > 0 else 0, ahead, 0.0)
+        return policy.burst
+    return remaining if remaining > 0 else 0
+
+
+def allowed_decision(policy: Policy, ahead: float) -> Decision:
+    """An allowed request; ``ahead`` = new TAT - now, in seconds."""
+    return Decision(True, policy.limit, remaining_after(policy, ahead), ahead, 0.0)
 
 
 def refused_decision(policy: Policy, ahead: float) -> Decision:
@@ -104,18 +109,28 @@ class MemoryRateLimiter:
         return self.hit_now(key, policy)
 
     def hit_now(self, key: str, policy: Policy) -> Decision:
+        ahead = self.take(key, policy)
+        if ahead < 0:
+            return refused_decision(policy, -ahead)
+        return allowed_decision(policy, ahead)
+
+    def take(self, key: str, policy: Policy) -> float:
+        """:meth:`hit_now` without building a :class:`Decision` (the gateway's hot path).
+
+        Allowed: the new TAT - now (> 0). Refused: -(TAT - now) (< 0), and nothing counted.
+        """
         now = self._clock()
         slot = (policy.name, key)
         tat = self._tat.get(slot, now)
         if tat < now:
             tat = now
         if tat - now > policy.tolerance + 1e-9:
-            return refused_decision(policy, tat - now)
+            return now - tat
         new_tat = tat + policy.interval
         self._tat[slot] = new_tat
         if len(self._tat) > self._max_keys:
             self._sweep(now)
-        return allowed_decision(policy, new_tat - now)
+        return new_tat - now
 
     def _sweep(self, now: float) -> None:
         self._tat = {slot: tat for slot, tat in self._tat.items() if tat > now}

@@ -66,6 +66,7 @@ _SPECIAL = {
 _SANE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 _TRACEPARENT_RE = re.compile(rb"00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}")
 _ENCODED_TRICKS = ("%2e", "%2f", "%5c", "%00")
+_METHODS = {m.encode(): m for m in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")}
 
 
 def path_problem(path: str) -> str | None:
@@ -126,7 +127,7 @@ class Request:
     )
 
     def __init__(self, started: float) -> None:
-        self.url: list[bytes] = []
+        self.url = b""
         self.method = ""
         self.path = ""
         self.query = ""
@@ -164,6 +165,7 @@ class ClientConnection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpRequestParser(self)
         self.client = "-"
+        self.client_bytes = b"-"
         self.parsing: Request | None = None
         self.current: Request | None = None
         self.queue: deque[Request] = deque()
@@ -182,6 +184,7 @@ class ClientConnection(asyncio.Protocol):
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
         peer = transport.get_extra_info("peername")
         self.client = peer[0] if peer else "-"
+        self.client_bytes = self.client.encode()
         self.headers_since = self.loop.time()  # a client that says nothing is a slow client
         self.gw.connections.add(self)
 
@@ -237,7 +240,7 @@ class ClientConnection(asyncio.Protocol):
     def on_url(self, url: bytes) -> None:
         request = self.parsing
         assert request is not None
-        request.url.append(url)
+        request.url += url
         request.header_bytes += len(url)
         if request.header_bytes > MAX_URL:
             raise Reject(414, "uri_too_long", f"The request target is longer than {MAX_URL} bytes.")
@@ -283,10 +286,11 @@ class ClientConnection(asyncio.Protocol):
         parser = self.parser
         if parser.should_upgrade():
             raise Reject(400, "upgrade_not_supported", "Protocol upgrades are not supported.")
-        request.method = parser.get_method().decode("ascii")
+        method = parser.get_method()
+        request.method = _METHODS.get(method) or method.decode("ascii")
         request.keep_alive = parser.should_keep_alive()
         request.http11 = parser.get_http_version() == "1.1"
-        url = b"".join(request.url).decode("latin-1")
+        url = request.url.decode("latin-1")
         path, _, query = url.partition("?")
         problem = path_problem(path)
         if problem is not None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from strangler.routing.model import Route, RouteTable
 from strangler.routing.nginx import DEFAULT_MAX_BODY, ExportOptions, NginxExportError, export_nginx
-from strangler.routing.table import RouteTableError, load_route_table
+from strangler.routing.table import RouteTableError, load_route_table, parse_instance_override
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_-]+)\}")
 # `check` without --upstream-port: placeholders get stand-in ports, printed back as {name}.
@@ -28,6 +28,32 @@ def _port_pair(text: str) -> tuple[str, int]:
     if not sep or not name or not port.isdigit() or not 0 < int(port) < 65536:
         raise argparse.ArgumentTypeError(f"expected NAME=PORT, got {text!r}")
     return name, int(port)
+
+
+def _instances(text: str) -> tuple[str, tuple[str, ...]]:
+    try:
+        return parse_instance_override(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _add_instance_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--upstream-port",
+        type=_port_pair,
+        action="append",
+        default=[],
+        metavar="NAME=PORT",
+        help="fills the {NAME} placeholders of the table; repeatable",
+    )
+    parser.add_argument(
+        "--upstream",
+        type=_instances,
+        action="append",
+        default=[],
+        metavar="NAME=HOST:PORT[,HOST:PORT...]",
+        help="the instances of upstream NAME, instead of the table's (as the gateway's flag)",
+    )
 
 
 def _size(text: str) -> int:
@@ -44,13 +70,11 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate a route table and print its routes")
     check.add_argument("routes", type=Path)
-    check.add_argument("--upstream-port", type=_port_pair, action="append", default=[])
+    _add_instance_options(check)
 
     export = commands.add_parser("export-nginx", help="write an nginx.conf for a route table")
     export.add_argument("--routes", type=Path, required=True)
-    export.add_argument(
-        "--upstream-port", type=_port_pair, action="append", default=[], metavar="NAME=PORT"
-    )
+    _add_instance_options(export)
     export.add_argument("--listen", default="8000", help="PORT or HOST:PORT (default 8000)")
     export.add_argument(
         "--verifier", help="HOST:PORT of the Python gateway, for auth_request token checks"
@@ -66,20 +90,24 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     ports = dict(args.upstream_port)
+    instances = dict(args.upstream)
+    if len(instances) != len(args.upstream):
+        parser.error("--upstream given more than once for one upstream")
     try:
         if args.command == "check":
-            return _check(args.routes, ports)
-        return _export(args, ports)
+            return _check(args.routes, ports, instances)
+        return _export(args, ports, instances)
     except (RouteTableError, NginxExportError) as exc:
         print(exc, file=sys.stderr)
         return 1
 
 
-def _check(path: Path, given: Mapping[str, int]) -> int:
+def _check(path: Path, given: Mapping[str, int], instances: Mapping[str, tuple[str, ...]]) -> int:
     stand_ins = _stand_in_ports(path, given)
-    table = load_route_table(path, {**stand_ins, **given})
+    table = load_route_table(path, {**stand_ins, **given}, instances=instances)
     back = {str(port): "{" + name + "}" for name, port in stand_ins.items()}
     print(_describe(table, back))
     return 0
@@ -150,8 +178,10 @@ def _row(route: Route) -> tuple[str, str, str, str, str, str, str, str]:
     )
 
 
-def _export(args: argparse.Namespace, ports: Mapping[str, int]) -> int:
-    table = load_route_table(args.routes, ports)
+def _export(
+    args: argparse.Namespace, ports: Mapping[str, int], instances: Mapping[str, tuple[str, ...]]
+) -> int:
+    table = load_route_table(args.routes, ports, instances=instances)
     options = ExportOptions(
         listen=args.listen,
         verifier=args.verifier,
@@ -168,6 +198,9 @@ def _export(args: argparse.Namespace, ports: Mapping[str, int]) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text)
         print(f"wrote {args.out} ({len(table.routes)} routes from {args.routes})", file=sys.stderr)
+    for line in text.splitlines():
+        if line.strip().startswith("# route ") and " left out: " in line:
+            print(f"note: {line.strip()[2:]}", file=sys.stderr)
     return 0
 
 

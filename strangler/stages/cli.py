@@ -1,4 +1,4 @@
-"""``python -m strangler stage ...``: list, show, start, check, stop and tag the stages."""
+"""``python -m strangler stage ...``: list, show, start, check, restart, stop and tag the stages."""
 
 from __future__ import annotations
 
@@ -40,6 +40,15 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--probe-failures", type=int, default=3, metavar="N")
     up.add_argument("--exit", action="store_true", help="stop once every process is ready")
     sub.add_parser("down", help="stop what `stage up` started (from its state file, by pid)")
+    restart = sub.add_parser(
+        "restart",
+        help="rolling restart of a service's instances behind the gateway, one at a time "
+        "(drain, stop, start, back in the pool), asked of the running `stage up`",
+    )
+    restart.add_argument("service", help="the gateway upstream, e.g. monolith")
+    restart.add_argument(
+        "--deadline", type=float, default=60.0, metavar="SECONDS", help="for each step"
+    )
     tag = sub.add_parser("tag", help="make the git tag of every stage (on a fresh clone)")
     tag.add_argument("--dry-run", action="store_true", help="say what would be tagged")
     tag.add_argument("--force", action="store_true", help="move tags that exist")
@@ -74,6 +83,8 @@ def _run(args: argparse.Namespace) -> int:
         return runner.check(_stage(args.stage))
     if args.command == "down":
         return runner.down()
+    if args.command == "restart":
+        return runner.restart(args.service, args.deadline)
     if args.command == "up":
         stage = _stage(args.stage)
         missing = missing_paths(stage)

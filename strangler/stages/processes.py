@@ -145,10 +145,17 @@ class ProcessGroup:
         The log is appended to, so what led to the restart stays readable.
         """
         stop_process(process, grace_seconds=grace_seconds)
-        with process.log_path.open("ab") as log:
-            log.write(f"\n--- restarted {process.name} ---\n".encode())
-        self._spawn(process, mode="ab")
+        self.respawn(process)
         process.restarts += 1
+
+    def respawn(self, process: Process, note: str = "restarted") -> None:
+        """Start a stopped ``process`` again with the same argv and environment (new pid).
+
+        Not counted as a restart: a deliberate stop (a rolling restart) is not a failure.
+        """
+        with process.log_path.open("ab") as log:
+            log.write(f"\n--- {note} {process.name} ---\n".encode())
+        self._spawn(process, mode="ab")
 
     def wait_ready(self, deadline_seconds: float = 60.0, poll: float = 0.2) -> None:
         deadline = time.monotonic() + deadline_seconds

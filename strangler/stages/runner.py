@@ -6,16 +6,19 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import psycopg
 
 from strangler.config import REPO_ROOT, var_dir
 from strangler.console import progress, table
+from strangler.stages.control import ControlServer, Emit, send
 from strangler.stages.launcher import (
     RunningStage,
     processes_to_start,
@@ -25,7 +28,15 @@ from strangler.stages.launcher import (
 )
 from strangler.stages.manifest import DEFAULT_PORTS, ProcessSpec, Stage
 from strangler.stages.processes import Process, ProcessFailed, http_ok, tcp_open
-from strangler.stages.state import ProcessState, StageState, start_time, state_path, stop_pid
+from strangler.stages.rolling import RESULT_HEADERS, RollingRestart
+from strangler.stages.state import (
+    ProcessState,
+    StageState,
+    control_path,
+    start_time,
+    state_path,
+    stop_pid,
+)
 from strangler.stages.supervisor import Policy, Supervisor
 
 
@@ -80,6 +91,9 @@ def up(stage: Stage, options: UpOptions) -> int:
     signal.signal(signal.SIGTERM, _raise_stopped)
     signal.signal(signal.SIGINT, _raise_stopped)
     running: RunningStage | None = None
+    control: ControlServer | None = None
+    supervisor: Supervisor | None = None
+    stopping = threading.Event()
     try:
         require_free_ports(options.ports)
         ensure_databases(env)
@@ -94,22 +108,31 @@ def up(stage: Stage, options: UpOptions) -> int:
             with_optional=options.with_optional,
         )
         state = _state(running, var)
-        state.write()
-        print(f"\n== {stage.tag} is up: {stage.title}\n")
-        print(table(["what", "where"], url_rows(stage, running)), flush=True)
         if options.exit_when_ready:
+            state.write()
+            _print_up(stage, running)
             return 0
-        print(
-            "\nSupervising (liveness every "
-            f"{options.policy.interval:g}s). Ctrl-C or `python -m strangler stage down` stops.",
-            flush=True,
-        )
         supervisor = Supervisor(
             running.group,
             live_urls(running),
             policy=options.policy,
             log=lambda message: print(f"[supervisor] {message}", flush=True),
             on_restart=lambda process: _record_restart(state, process),
+        )
+        control = _control(running, state, var, supervisor, stopping)
+        control.start()
+        state.write()
+        _print_up(stage, running)
+        print(
+            "\nSupervising (liveness every "
+            f"{options.policy.interval:g}s). Ctrl-C or `python -m strangler stage down` stops."
+            + (
+                "\nRolling restart from another shell: python -m strangler stage restart "
+                + " | ".join(_upstreams(stage))
+                if _upstreams(stage)
+                else ""
+            ),
+            flush=True,
         )
         supervisor.run(should_stop=lambda: False)
         return 0
@@ -121,11 +144,102 @@ def up(stage: Stage, options: UpOptions) -> int:
         return 1
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the stop
+        if supervisor is not None:
+            with supervisor.lock:  # a rolling restart starts nothing after this
+                stopping.set()
+        if control is not None:
+            control.close()
         if running is not None:
             running.stop()
         current = StageState.read()
         if current is not None and current.runner_pid == os.getpid():
             state_path().unlink(missing_ok=True)
+
+
+def _print_up(stage: Stage, running: RunningStage) -> None:
+    print(f"\n== {stage.tag} is up: {stage.title}\n")
+    print(table(["what", "where"], url_rows(stage, running)), flush=True)
+
+
+def _upstreams(stage: Stage) -> list[str]:
+    """The upstreams with more than one instance: what ``stage restart`` can roll."""
+    names = dict.fromkeys(p.upstream for p in stage.processes if p.upstream)
+    return [name for name in names if len(stage.instances(name)) > 1]
+
+
+def _control(
+    running: RunningStage,
+    state: StageState,
+    var: Path,
+    supervisor: Supervisor,
+    stopping: threading.Event,
+) -> ControlServer:
+    """The runner's control channel; ``restart`` runs a :class:`RollingRestart`."""
+
+    def on_respawn(process: Process) -> None:
+        with supervisor.lock:  # the supervisor writes the state file under it too
+            _record_restart(state, process)
+
+    def handle(request: dict[str, Any], emit: Emit) -> dict[str, Any]:
+        if request.get("command") != "restart":
+            return {"ok": False, "error": f"unknown command {request.get('command')!r}"}
+        upstream = str(request.get("upstream", ""))
+
+        def log(message: str) -> None:
+            print(f"[restart] {message}", flush=True)
+            emit({"log": message})
+
+        restarter = RollingRestart(
+            stage=running.stage,
+            group=running.group,
+            ports=state.ports,
+            var=var,
+            hold=supervisor.hold,
+            lock=supervisor.lock,
+            on_respawn=on_respawn,
+            stopping=stopping,
+            deadline=float(request.get("deadline") or 60.0),
+        )
+        results = restarter.run(upstream, log)
+        return {
+            "ok": all(r.new_pid and not r.error for r in results),
+            "upstream": upstream,
+            "rows": [list(r.row()) for r in results],
+        }
+
+    state.control = str(control_path())
+    return ControlServer(control_path(), handle)
+
+
+def restart(upstream: str, deadline: float) -> int:
+    """``stage restart``: ask the running ``stage up`` for a rolling restart, show its progress."""
+    state = StageState.read()
+    if state is None or not state.runner_running():
+        print("no `stage up` is running here (no live state file)", file=sys.stderr)
+        return 1
+    if not state.control or not Path(state.control).exists():
+        print(f"the runner (pid {state.runner_pid}) has no control channel", file=sys.stderr)
+        return 1
+    print(f"rolling restart of {upstream} (stage {state.stage}, runner pid {state.runner_pid})")
+    result: dict[str, Any] = {"ok": False, "error": "the runner closed the channel"}
+    for message in send(
+        Path(state.control), {"command": "restart", "upstream": upstream, "deadline": deadline}
+    ):
+        if "log" in message:
+            progress(str(message["log"]))
+        elif "result" in message:
+            result = message["result"]
+    if result.get("rows"):
+        print()
+        print(table(RESULT_HEADERS, result["rows"]))
+    if not result.get("ok"):
+        print(
+            f"\nrolling restart of {upstream} failed: {result.get('error', 'see above')}",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"\n{upstream}: every instance restarted, one at a time, each drained before it stopped")
+    return 0
 
 
 def live_urls(running: RunningStage) -> dict[str, str | None]:

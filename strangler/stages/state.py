@@ -26,6 +26,11 @@ def state_path() -> Path:
     return var_root() / "stage-up.json"
 
 
+def control_path() -> Path:
+    """The runner's control socket (``strangler.stages.control``)."""
+    return var_root() / "stage-up.sock"
+
+
 def start_time(pid: int) -> int | None:
     """The kernel's start time of ``pid`` in clock ticks, or None when it is gone."""
     try:
@@ -74,6 +79,7 @@ class StageState:
     ports: dict[str, int]
     processes: list[ProcessState] = field(default_factory=list)
     updated: float = 0.0
+    control: str = ""  # the control socket of the runner, "" when it has none
 
     def runner_running(self) -> bool:
         return is_running(self.runner_pid, self.runner_started)

@@ -14,11 +14,13 @@ sending it traffic through ``/health/ready`` instead.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from strangler.stages.processes import Process, ProcessGroup
@@ -88,6 +90,9 @@ class Supervisor:
             )
             for p in group.processes
         }
+        # Taken by each tick and by whoever stops a process on purpose (``hold``).
+        self.lock = threading.RLock()
+        self._held: set[str] = set()
 
     @property
     def restarts(self) -> dict[str, int]:
@@ -102,9 +107,26 @@ class Supervisor:
             time.sleep(self.policy.interval)
 
     def tick(self) -> None:
-        for watch in self.watches.values():
-            if not watch.given_up:
-                self._check(watch)
+        with self.lock:
+            for watch in self.watches.values():
+                if not watch.given_up and watch.process.name not in self._held:
+                    self._check(watch)
+
+    @contextlib.contextmanager
+    def hold(self, name: str) -> Iterator[None]:
+        """Leave process ``name`` alone while it is stopped and started on purpose (a rolling
+        restart): its exit is not a failure, nothing restarts it, no restart is counted. It
+        is watched afresh afterwards, with a start-up grace like any (re)started process."""
+        with self.lock:
+            self._held.add(name)
+        try:
+            yield
+        finally:
+            with self.lock:
+                self._held.discard(name)
+                watch = self.watches[name]
+                watch.failures, watch.seen_live, watch.restart_at = 0, False, None
+                watch.started_at = self.clock()
 
     def _check(self, watch: Watch) -> None:
         process, now = watch.process, self.clock()

@@ -100,7 +100,8 @@ def mermaid(stage: Stage) -> str:
     if "gateway" in {p.name for p in stage.processes}:
         lines.append("  client -->|HTTP| gateway")
         for name, protocol in route_upstreams(stage).items():
-            lines.append(f"  gateway -->|{protocol}| {_id(name)}")
+            for target in [p.name for p in stage.instances(name)] or [name]:
+                lines.append(f"  gateway -->|{protocol}| {_id(target)}")
     else:
         lines.append(f"  client -->|HTTP| {_id(stage.entrypoint)}")
     for process in stage.processes:

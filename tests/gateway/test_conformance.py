@@ -126,7 +126,7 @@ def test_forwarding_headers_and_a_created_request_id(gateway: Gateway) -> None:
 
     got = gateway.world.upstream("app").last()
     forwarded_for = [part.strip() for part in (got.header("x-forwarded-for") or "").split(",")]
-    assert forwarded_for[-1] == "127.0.0.1"
+    assert forwarded_for == ["203.0.113.9", "127.0.0.1"]  # appended, never replaced
     assert got.header("x-forwarded-proto") == "http"
     assert got.header("x-forwarded-host") == gateway.base.removeprefix("http://")
     assert got.header("host") == gateway.base.removeprefix("http://")
@@ -395,6 +395,33 @@ def test_body_over_the_limit_is_a_413_that_never_reaches_the_upstream(gateway: G
     assert response.status == 413
     assert response.error_code == "payload_too_large"
     assert not gateway.world.upstream("app").requests
+
+
+def test_chunked_body_over_the_limit_is_a_413_that_never_reaches_the_upstream(
+    gateway: Gateway,
+) -> None:
+    chunk = b"x" * 1024
+    chunks = [chunk] * (MAX_BODY // len(chunk) + 1)
+    body = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n\r\n"
+
+    response = gateway.call(
+        "POST", "/api/items", body=body, headers={"Transfer-Encoding": "chunked"}
+    )
+
+    assert response.status == 413
+    assert response.error_code == "payload_too_large"
+    assert not gateway.world.upstream("app").requests
+
+
+def test_chunked_body_within_the_limit_reaches_the_upstream_whole(gateway: Gateway) -> None:
+    body = b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+
+    response = gateway.call(
+        "POST", "/api/items", body=body, headers={"Transfer-Encoding": "chunked"}
+    )
+
+    assert response.status == 200
+    assert gateway.world.upstream("app").last().body == b"hello world"
 
 
 def test_body_at_the_limit_passes(gateway: Gateway) -> None:

@@ -22,12 +22,11 @@ from strangler.routing.model import RouteTable
 from strangler.routing.nginx import ExportOptions, NginxExportError, export_nginx
 from strangler.routing.table import RouteTableError, load_route_table, parse_route_table
 from strangler.stages.processes import ProcessGroup, free_port, ready_when_http_ok
-from tests.gateway.conftest import call, nginx_prefix, route_table
+from tests.gateway.conftest import NGINX, call, nginx_prefix, route_table
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGE_1 = ROOT / "gateway" / "routes" / "stage-1.yaml"
 STAGE_1_PORTS = {"monolith": 8001, "monolith-grpc": 8011}
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 pytestmark = pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not installed")
 
@@ -294,6 +293,18 @@ def test_a_route_to_a_grpc_upstream_is_refused() -> None:
         export_nginx(routes, ExportOptions())
 
 
+def test_upstream_names_of_the_export_itself_are_refused() -> None:
+    data: dict[str, Any] = {
+        "version": 1,
+        "upstreams": {"gw_verifier": {"instances": ["127.0.0.1:9000"]}},
+        "routes": [{"name": "p", "prefix": "/p", "auth": "none", "upstream": "gw_verifier"}],
+    }
+    routes = parse_route_table(data, {}, source="test table")
+
+    with pytest.raises(NginxExportError, match="upstream gw_verifier: names starting with 'gw_'"):
+        export_nginx(routes, ExportOptions())
+
+
 def test_every_problem_is_reported_at_once() -> None:
     routes = table(
         [
@@ -386,6 +397,28 @@ def test_cli_export_writes_a_config_nginx_accepts(tmp_path: Path, prefix: Path) 
     assert result.returncode == 0, result.stderr
     conf = (prefix / "nginx.conf").read_text()
     assert "client_max_body_size 1048576;" in conf
+    nginx_accepts(conf, prefix)
+
+
+def test_cli_export_takes_replicas_like_the_gateway(tmp_path: Path, prefix: Path) -> None:
+    path = write_table(
+        tmp_path / "t.yaml", [{"name": "p", "prefix": "/p", "auth": "none", "upstream": "monolith"}]
+    )
+
+    result = run_cli(
+        "export-nginx",
+        "--routes",
+        str(path),
+        "--upstream",
+        "monolith=127.0.0.1:8001,127.0.0.1:8011",
+        "--out",
+        str(prefix / "nginx.conf"),
+    )
+
+    assert result.returncode == 0, result.stderr
+    conf = (prefix / "nginx.conf").read_text()
+    assert "server 127.0.0.1:8001 " in conf
+    assert "server 127.0.0.1:8011 " in conf
     nginx_accepts(conf, prefix)
 
 

@@ -13,8 +13,10 @@ import pytest
 import yaml
 
 from strangler.routing.table import (
+    Ports,
     RouteTableError,
     load_route_table,
+    parse_instance_override,
     parse_route_table,
     resolve_handler,
 )
@@ -395,3 +397,70 @@ def test_stage_1_table_names_the_composition_and_translation_handlers() -> None:
         "gateway.translation:inventory_availability"
     )
     resolve_handler("gateway.translation:inventory_availability")
+
+
+def test_instance_overrides_replace_an_upstreams_instances_and_skip_its_placeholders() -> None:
+    data = valid()
+    loaded = parse_route_table(
+        data,
+        {"monolith_v2": 8011},  # no {monolith} port: the overridden list is never filled
+        "test",
+        instances={"monolith": ("10.0.0.1:8001", "monolith:8002")},
+    )
+
+    assert [i.address for i in loaded.upstreams["monolith"].instances] == [
+        "10.0.0.1:8001",
+        "monolith:8002",
+    ]
+    assert [i.address for i in loaded.upstreams["monolith_v2"].instances] == ["127.0.0.1:8011"]
+
+
+def test_ports_carry_the_overrides_through_every_load(tmp_path: Path) -> None:
+    path = tmp_path / "routes.yaml"
+    path.write_text(yaml.safe_dump(valid()))
+    ports = Ports(PORTS, instances={"monolith_v2": ["127.0.0.1:9100", "127.0.0.1:9101"]})
+
+    for _ in range(2):  # a reload is just another load with the same settings
+        loaded = load_route_table(path, ports)
+        assert [i.port for i in loaded.upstreams["monolith_v2"].instances] == [9100, 9101]
+        assert [i.port for i in loaded.upstreams["monolith"].instances] == [8001, 8001]
+
+
+def test_an_override_of_an_unknown_upstream_is_a_problem_naming_it() -> None:
+    with pytest.raises(RouteTableError) as error:
+        parse_route_table(valid(), PORTS, "test", instances={"monolit": ("127.0.0.1:1",)})
+
+    assert error.value.problems == (
+        "--upstream monolit: the table has no such upstream (it has: monolith, monolith_v2)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("monolith=127.0.0.1:8001", ("monolith", ("127.0.0.1:8001",))),
+        ("monolith=a:1, b:2", ("monolith", ("a:1", "b:2"))),
+        ("monolith-grpc=monolith:9001", ("monolith-grpc", ("monolith:9001",))),
+    ],
+)
+def test_an_instance_override_parses(text: str, expected: tuple[str, tuple[str, ...]]) -> None:
+    assert parse_instance_override(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("monolith", "expected NAME=HOST:PORT"),
+        ("=127.0.0.1:1", "expected NAME=HOST:PORT"),
+        ("Monolith=127.0.0.1:1", "expected NAME=HOST:PORT"),
+        ("monolith=127.0.0.1", "is not HOST:PORT"),
+        ("monolith=127.0.0.1:0", "is not HOST:PORT"),
+        ("monolith=127.0.0.1:99999", "is not HOST:PORT"),
+        ("monolith=:8001", "is not HOST:PORT"),
+        ("monolith=a:1,", "is not HOST:PORT"),
+        ("monolith=a:1,a:1", "listed twice"),
+    ],
+)
+def test_a_bad_instance_override_says_what_is_wrong(text: str, says: str) -> None:
+    with pytest.raises(ValueError, match=says):
+        parse_instance_override(text)

@@ -39,6 +39,7 @@ __all__ = [
 DEFAULT_PORTS: dict[str, int] = {
     "gateway": 8000,
     "monolith": 8001,
+    "monolith-2": 8011,  # the monolith's second replica behind the gateway (stage 1 on)
     "inventory": 8002,
     "payments": 8003,
     "notifications": 8004,

@@ -27,6 +27,9 @@ class ProcessSpec:
     ``tcp`` when its port accepts a connection (a gRPC server has no HTTP health endpoint).
     ``live_path`` is what the supervisor probes for liveness (empty: only "is it running").
     ``optional`` processes (Flower) are started by ``stage up`` but not by the tests.
+    ``upstream`` names the gateway upstream this process is one instance of (two processes
+    ``monolith`` and ``monolith-2`` with ``upstream="monolith"`` are its two replicas):
+    ``stage restart monolith`` restarts them one at a time behind the gateway.
     """
 
     name: str
@@ -37,6 +40,7 @@ class ProcessSpec:
     ready_path: str = "/health/ready"
     live_path: str = ""
     service: str = ""
+    upstream: str = ""
     optional: bool = False
     env: tuple[tuple[str, str], ...] = ()
     # What a person opens in a browser: (label, path) printed by ``stage up``.
@@ -115,6 +119,10 @@ class Stage:
     @property
     def settings_env(self) -> dict[str, str]:
         return dict(self.settings)
+
+    def instances(self, upstream: str) -> tuple[ProcessSpec, ...]:
+        """The processes behind the gateway's ``upstream``, in start order."""
+        return tuple(p for p in self.processes if p.upstream == upstream)
 
     def process(self, name: str) -> ProcessSpec:
         for spec in self.processes:

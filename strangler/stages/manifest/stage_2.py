@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from strangler.stages.manifest.model import ProcessSpec, Stage, Subscription
 from strangler.stages.manifest.stage_0 import MANAGE
-from strangler.stages.manifest.stage_1 import gateway
+from strangler.stages.manifest.stage_1 import gateway_for
 
 ROUTES = "gateway/routes/stage-2.yaml"
 SERVICE_MANAGE = ("{python}", "extracted/notifications/manage.py")
@@ -29,6 +29,7 @@ NOTIFICATIONS_WEB = ProcessSpec(
     ),
     ready="http",
     port_name="notifications",
+    upstream="notifications",
     urls=(
         ("notifications admin (admin / admin)", "/admin/"),
         ("notifications API docs", "/api/docs/"),
@@ -66,7 +67,7 @@ OUTBOX_RELAY = ProcessSpec(
 
 def build(previous: Stage | None) -> Stage:
     assert previous is not None
-    upstreams = ("monolith", "monolith-grpc", "notifications")
+    served = (*previous.processes, NOTIFICATIONS_WEB)
     return previous.extend(
         number=2,
         tag="stage-2-notifications",
@@ -82,7 +83,7 @@ def build(previous: Stage | None) -> Stage:
             (*SERVICE_MANAGE, "backfill_notifications"),
         ),
         add=(NOTIFICATIONS_WEB, NOTIFICATIONS_WORKER, OUTBOX_RELAY),
-        replace_processes=(gateway(ROUTES, upstreams),),
+        replace_processes=(gateway_for(served, ROUTES),),
         routes=ROUTES,
         settings={"ORDERS_EVENTS_ADAPTER": "monolith.orders.adapters.OutboxEvents"},
         subscriptions=(

@@ -76,18 +76,18 @@ def test_stage_1_puts_the_gateway_in_front_of_the_monolith() -> None:
     assert gateway.ready_path == "/health/ready" and gateway.live_path == "/health/live"
     grpc = stage.process("monolith-grpc")
     assert grpc.ready == "tcp" and grpc.port_name == "monolith-grpc"
-    assert {"monolith", "monolith-worker"} <= {p.name for p in stage.processes}
+    assert {"monolith", "monolith-2", "monolith-worker"} <= {p.name for p in stage.processes}
     assert "gateway/" in stage.introduces
     assert "strangler/stages/manifest/stage_1.py" in stage.introduces
     # The adapters do not change when only a gateway is put in front.
     assert stage.settings == get_stage(0).settings
 
 
-def test_gateway_argv_names_every_upstream_port() -> None:
+def test_gateway_argv_names_every_instance_of_every_upstream() -> None:
     from strangler.stages.launcher import argv_of
 
     stage = get_stage(1)
-    ports = {"gateway": 18000, "monolith": 18001, "monolith-grpc": 19001}
+    ports = {"gateway": 18000, "monolith": 18001, "monolith-2": 18011, "monolith-grpc": 19001}
     argv = argv_of(stage.process("gateway"), ports, Path("/tmp/var"))
     assert argv[1:] == [
         "-m",
@@ -97,11 +97,27 @@ def test_gateway_argv_names_every_upstream_port() -> None:
         "gateway/routes/stage-1.yaml",
         "--port",
         "18000",
-        "--upstream-port",
-        "monolith=18001",
-        "--upstream-port",
-        "monolith-grpc=19001",
+        "--upstream",
+        "monolith=127.0.0.1:18001,127.0.0.1:18011",
+        "--upstream",
+        "monolith-grpc=127.0.0.1:19001",
     ]
+
+
+def test_stage_1_runs_the_monolith_as_two_replicas_of_one_gunicorn_worker_each() -> None:
+    stage = get_stage(1)
+    replicas = stage.instances("monolith")
+    assert [(p.name, p.port_name) for p in replicas] == [
+        ("monolith", "monolith"),
+        ("monolith-2", "monolith-2"),
+    ]
+    for replica in replicas:
+        assert replica.ready == "http" and not replica.optional
+        assert replica.argv[replica.argv.index("--workers") + 1] == "1"
+        assert replica.argv[:4] == get_stage(0).process("monolith").argv[:4]
+    assert replicas[0].urls and not replicas[1].urls
+    assert stage.instances("monolith-grpc") == (stage.process("monolith-grpc"),)
+    assert get_stage(0).instances("monolith") == ()
 
 
 # <<< stage 1
@@ -120,8 +136,7 @@ def test_stage_2_extracts_notifications_and_publishes_order_events() -> None:
         ("order.paid", "notifications"),
         ("order.cancelled", "notifications"),
     }
-    assert "--upstream-port" in stage.process("gateway").argv
-    assert "notifications={port:notifications}" in stage.process("gateway").argv
+    assert "notifications=127.0.0.1:{port:notifications}" in stage.process("gateway").argv
     assert "extracted/notifications/" in stage.introduces
     # the queue is bound and the history handed over before anything runs
     steps = [" ".join(step) for step in stage.setup]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -38,6 +39,11 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=100)
         parser.add_argument("--interval", type=float, default=0.2, help="poll when idle (s)")
         parser.add_argument("--backoff-max", type=float, default=10.0, help="broker down (s)")
+        parser.add_argument(
+            "--heartbeat-file",
+            default="",
+            help="touched after every round: a container health check reads its age",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         models = outbox_models()
@@ -65,7 +71,11 @@ class Command(BaseCommand):
         self.stdout.write(f"outbox relay ready: {names} -> {publisher.exchange}", ending="\n")
         self.stdout.flush()
 
+        heartbeat = Path(options["heartbeat_file"]) if options["heartbeat_file"] else None
+
         def report(result: RoundResult) -> None:
+            if heartbeat is not None:
+                heartbeat.touch()
             if result.published:
                 self.stdout.write(f"published {result.published}")
                 self.stdout.flush()
