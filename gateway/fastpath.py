@@ -117,9 +117,22 @@ class FastExchange:
         gateway, state, route = self.gateway, self.state, self.route
         exchange = self.exchange
         assert exchange is not None and route.upstream is not None
-        stale = not self.request.has_body
-        if settle(
-            gateway, self.conn, self.request, state, route, route.upstream, exchange, outcome, stale
+        if outcome == "ok":  # what settle does for a relayed reply, without its call
+            self.conn.upstream = None
+            self.request.sink = None
+            state.status = exchange.status
+            state.sent = exchange.sent
+            state.close = exchange.close_after
+        elif settle(
+            gateway,
+            self.conn,
+            self.request,
+            state,
+            route,
+            route.upstream,
+            exchange,
+            outcome,
+            not self.request.has_body,
         ):  # the full path tries once more, on a fresh connection
             gateway.loop.create_task(self._retry())
             return

@@ -203,7 +203,9 @@ class RelayExchange(Exchange):
         elif self.pending:
             self.client.write(self.pending)
         self.pending = b""
-        self._done("ok")
+        on_done, self.on_done = self.on_done, None  # _done, inlined: once per request
+        if on_done is not None:
+            on_done("ok")
 
     def failed(self, kind: str) -> None:
         if self.head_seen:  # the client has a partial reply: only closing can tell it

@@ -77,10 +77,12 @@ class Exchange:
 
 class UpstreamConnection(asyncio.Protocol):
     __slots__ = (
+        "chunked",
         "close_delimited",
         "closed",
         "counted",
         "exchange",
+        "has_length",
         "head_request",
         "headers",
         "idle_since",
@@ -106,6 +108,8 @@ class UpstreamConnection(asyncio.Protocol):
         self.counted = False  # in its instance's in-flight count
         self.head_request = False
         self.close_delimited = False
+        self.chunked = False  # the reply being parsed has Transfer-Encoding
+        self.has_length = False  # ... has Content-Length
         self.last_activity = 0.0
         self.timeout = 30.0
 
@@ -149,8 +153,17 @@ class UpstreamConnection(asyncio.Protocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self.headers.append((name, value))
+        size = len(name)
+        if size == 14 or size == 17:  # maybe Content-Length / Transfer-Encoding: the framing
+            lowered = name.lower()
+            if lowered == b"transfer-encoding":
+                self.chunked = True
+            elif lowered == b"content-length":
+                self.has_length = True
 
     def on_headers_complete(self) -> None:
+        chunked, self.chunked = self.chunked, False
+        has_length, self.has_length = self.has_length, False
         exchange = self.exchange
         if exchange is None:
             return
@@ -161,14 +174,6 @@ class UpstreamConnection(asyncio.Protocol):
             return
         exchange.head_seen = True
         headers, self.headers = self.headers, []
-        chunked = False
-        has_length = False
-        for name, _ in headers:
-            lowered = name.lower()
-            if lowered == b"transfer-encoding":
-                chunked = True
-            elif lowered == b"content-length":
-                has_length = True
         self.close_delimited = not (chunked or has_length)
         exchange.response_head(status, headers, parser.should_keep_alive(), chunked)
         if self.head_request or status in (204, 304):
@@ -235,7 +240,7 @@ class UpstreamConnection(asyncio.Protocol):
     def _finish(self, keep_alive: bool) -> None:
         exchange = self.exchange
         self.exchange = None
-        self._stop_watch()
+        self.instance.inflight.discard(self)  # _stop_watch, inlined: once per request
         # A reply that came before the whole request was written leaves the connection in an
         # unknown state: never reuse it.
         self.instance.release(self, keep_alive and exchange is not None and exchange.request_sent)

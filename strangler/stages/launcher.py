@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import subprocess
 import sys
@@ -46,7 +47,7 @@ def fill(
     own_port: str = "",
     python: str = sys.executable,
 ) -> list[str]:
-    """Replace ``{python}``, ``{var}``, ``{port}`` and ``{port:NAME}`` in every argument."""
+    """Replace ``{python}``, ``{var}``, ``{run}``, ``{port}`` and ``{port:NAME}``."""
 
     def value(match: re.Match[str]) -> str:
         kind, name = match.group(1), match.group(2)
@@ -54,12 +55,19 @@ def fill(
             return python
         if kind == "var":
             return str(var)
+        if kind == "run":
+            return run_id(var)
         port_name = name or own_port
         if port_name not in ports:
             raise ProcessFailed(f"no port given for {port_name or 'this process'!r} in {argv}")
         return str(ports[port_name])
 
     return [PLACEHOLDER.sub(value, part) for part in argv]
+
+
+def run_id(var: Path | str) -> str:
+    """Eight hex digits naming one run of a stage: its state folder, hashed."""
+    return hashlib.sha256(str(Path(var).resolve()).encode()).hexdigest()[:8]
 
 
 def require_free_ports(ports: Mapping[str, int]) -> None:

@@ -14,8 +14,10 @@ from typing import Literal
 ReadyKind = Literal["http", "log", "tcp"]
 
 # Placeholders in argv: {python} (this interpreter), {var} (the stage's state folder),
-# {port} (the process's own port), {port:NAME} (the port of another process, by port name).
-PLACEHOLDER = re.compile(r"\{(python|var|port)(?::([A-Za-z0-9_-]+))?\}")
+# {port} (the process's own port), {port:NAME} (the port of another process, by port name),
+# {run} (a short id of this run of the stage: Celery worker names must be unique on a broker
+# that several stages share, e.g. RabbitMQ during the tests).
+PLACEHOLDER = re.compile(r"\{(python|var|port|run)(?::([A-Za-z0-9_-]+))?\}")
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ MONOLITH_WORKER = ProcessSpec(
         "--concurrency",
         "2",
         "--hostname",
-        "monolith@%h",
+        "monolith.{run}@%h",
         "--beat",
         "--schedule",
         "{var}/celerybeat-schedule",

@@ -158,6 +158,13 @@ def test_fill_replaces_every_placeholder() -> None:
     ]
 
 
+def test_run_names_differ_between_runs_and_stay_the_same_within_one() -> None:
+    one = fill(("w.{run}@%h",), var="/tmp/stage-a", ports={})
+    assert one == fill(("w.{run}@%h",), var="/tmp/stage-a", ports={})
+    assert one != fill(("w.{run}@%h",), var="/tmp/stage-b", ports={})
+    assert one[0].startswith("w.") and one[0].endswith("@%h")
+
+
 def test_fill_names_a_port_nobody_gave() -> None:
     with pytest.raises(ProcessFailed, match="'other'"):
         fill(("{port:other}",), var="/v", ports={})

@@ -1,0 +1,38 @@
+"""Where a running stage answers: each process's liveness URL and the table ``stage up`` prints.
+
+:func:`live_urls` gives the supervisor one liveness URL per process (None for a process
+without one); :func:`url_rows` lists what a person can open (each process's named URLs),
+where the process logs are, and the demo customer's credentials.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from strangler.config import REPO_ROOT
+from strangler.stages.launcher import RunningStage
+from strangler.stages.manifest import Stage
+
+
+def live_urls(running: RunningStage) -> dict[str, str | None]:
+    urls: dict[str, str | None] = {}
+    for process in running.group.processes:
+        spec = running.stage.process(process.name)
+        urls[process.name] = (
+            f"{running.urls[spec.port_name]}{spec.live_path}" if spec.live_path else None
+        )
+    return urls
+
+
+def url_rows(stage: Stage, running: RunningStage) -> list[tuple[str, str]]:
+    started = {p.name for p in running.group.processes}
+    rows = []
+    for spec in (s for s in stage.processes if s.name in started):
+        rows += [(label, f"{running.urls[spec.port_name]}{path}") for label, path in spec.urls]
+    rows.append(("process logs", _short(running.group.log_dir)))
+    rows.append(("demo customer", "demo@example.com / demo-password-1"))
+    return rows
+
+
+def _short(path: Path) -> str:
+    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
