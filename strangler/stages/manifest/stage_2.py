@@ -50,7 +50,7 @@ NOTIFICATIONS_WORKER = ProcessSpec(
         "--concurrency",
         "2",
         "--hostname",
-        "notifications@%h",
+        "notifications.{run}@%h",
     ),
     ready="log",
     ready_text=" ready.",
