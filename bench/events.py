@@ -264,7 +264,9 @@ class Bench:
             channel = connection.default_channel
             for key in ("queue", "dlq", "tasks", "noop", "plain"):
                 channel.queue_delete(self.names[key])  # type: ignore[attr-defined]
-            channel.exchange_delete(self.names["exchange"])  # type: ignore[attr-defined]
+            # the topic exchange, and the direct ones Celery declares named after its queues
+            for key in ("exchange", "tasks", "noop", "plain"):
+                channel.exchange_delete(self.names[key])  # type: ignore[attr-defined]
         if self.database_url.startswith("postgres"):
             import psycopg
 

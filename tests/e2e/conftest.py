@@ -87,7 +87,15 @@ class _Engines:
         if broker_url.startswith("amqp"):
             self.queues.append((broker_url, env["CELERY_TASK_DEFAULT_QUEUE"]))
             self.queues += [(broker_url, env[name]) for name in EVENT_QUEUES]
-            self.exchanges.append((broker_url, env["EVENTS_EXCHANGE"]))
+            # the events exchange, and the direct ones Celery declares named after its queues
+            self.exchanges += [
+                (broker_url, env[name])
+                for name in (
+                    "EVENTS_EXCHANGE",
+                    "CELERY_TASK_DEFAULT_QUEUE",
+                    "NOTIFICATIONS_TASK_QUEUE",
+                )
+            ]
 
     def drop_all(self) -> None:
         for broker_url, queue in self.queues:

@@ -252,7 +252,9 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
             channel = connection.default_channel
             for key in ("queue", "dlq", "tasks", "monolith_queue"):
                 channel.queue_delete(names[key])  # type: ignore[attr-defined]
-            channel.exchange_delete(names["exchange"])  # type: ignore[attr-defined]
+            # Celery declares a direct exchange named after each queue it routes to by name
+            for key in ("exchange", "tasks", "monolith_queue"):
+                channel.exchange_delete(names[key])  # type: ignore[attr-defined]
         with psycopg.connect(admin, autocommit=True) as conn:
             for database in (monolith, service):
                 conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
