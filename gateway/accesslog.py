@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 _dumps = json.dumps
+_MILLIS = [f"{ms:03d}" for ms in range(1000)]  # the timestamp's milliseconds, preformatted
 
 # ts (time.time()), method, path, route, upstream, instance, status, duration (s), bytes sent,
 # request_id, trace_id, user ("" when anonymous), client
@@ -71,7 +72,7 @@ class AccessLog:
             self._second = second
             self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
         return (
-            f'{{"ts":"{self._stamp}.{int((ts - second) * 1000):03d}Z","method":"{method}",'
+            f'{{"ts":"{self._stamp}.{_MILLIS[int((ts - second) * 1000)]}Z","method":"{method}",'
             f'"path":{_quoted(path)},"route":"{route}","upstream":"{upstream}",'
             f'"instance":"{instance}","status":{status},"duration_ms":{duration * 1000:.3f},'
             f'"bytes":{sent},"request_id":"{request_id}","trace_id":"{trace_id}",'

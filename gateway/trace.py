@@ -6,7 +6,7 @@ import itertools
 import os
 import random
 
-from gateway.server import _SANE_REQUEST_ID, _TRACEPARENT_RE, Request
+from gateway.server.request import _SANE_REQUEST_ID, _TRACEPARENT_RE, Request
 
 # Ids need to be unique, not secret: a random per-process prefix and a counter (started at a
 # random point), so a request pays neither a syscall nor a 128-bit random draw.
