@@ -1,16 +1,20 @@
 """``make bench``: our gateway against nginx and against the upstream itself, in one run.
 
-The same load (``wrk -t1 -c32 -d8s --latency`` after a 2 s warm-up) on two routes:
+The same load (``wrk -t1 -c32 -d8s --latency`` after a 2 s warm-up) on three routes:
 
 - trivial: the upstream is nginx answering a fixed 105-byte JSON (DESIGN section 8), so what
   is measured is the proxy;
+- features: the same upstream behind ``auth: optional`` (no token sent) and a rate limit wrk
+  cannot exhaust, so what is measured is the proxy with its features on (nginx's
+  ``auth_request`` asks our gateway's ``/_gateway/verify``, whose CPU its row includes);
 - real: ``GET /api/v1/products`` on the monolith under gunicorn (SQLite, seeded by
   ``seed_demo``), so the proxy's cost is seen next to a real Django request.
 
 Each is hit (a) directly, (b) through ``python -m gateway serve``, (c) through nginx running
-the configuration exported from the same route table. Each proxy is pinned with ``taskset``
-to core 0, wrk and the upstreams to core 1. A benchmark, not a test: it prints the figures
-and their ratios and exits non-zero only when something could not run.
+the configuration exported from the same route table (both write their JSON access log on
+every route). Each proxy is pinned with ``taskset`` to core 0, wrk and the upstreams to core
+1. A benchmark, not a test: it prints the figures and their ratios and exits non-zero only
+when something could not run.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from bench.cpu import Pinning
 from bench.measure import Row, measure, median_row
 from bench.progress import say
 from bench.report import render
-from bench.targets import REAL_PATH, STATIC_BODY, TRIVIAL_PATH, Bench, bench_table
+from bench.targets import FEATURES_PATH, REAL_PATH, STATIC_BODY, TRIVIAL_PATH, Bench, bench_table
 from strangler.stages.processes import ProcessFailed, free_port
 
 TARGETS = ("direct", "gateway", "nginx")
@@ -41,6 +45,16 @@ def _is_static(body: bytes) -> bool:
 
 def _is_products(body: bytes) -> bool:
     return (body.startswith(b"{") and b"results" in body) or body.startswith(b"[")
+
+
+def measured(route: str, target: str) -> tuple[str, ...]:
+    """The processes whose CPU a row adds up: the target itself, plus, for nginx on the
+    features route, our gateway answering its ``auth_request`` subrequests."""
+    if target == "direct":
+        return ("monolith",) if route == "real" else ("static",)
+    if target == "gateway":
+        return ("gateway",)
+    return ("proxy-nginx", "gateway") if route == "features" else ("proxy-nginx",)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -80,10 +94,11 @@ def run(args: argparse.Namespace) -> int:
         plan: list[tuple[str, str, Callable[[bytes], bool]]] = []
         if "trivial" in routes:
             plan.append(("trivial", TRIVIAL_PATH, _is_static))
+            plan.append(("features", FEATURES_PATH, _is_static))
         if "real" in routes:
             plan.append(("real", REAL_PATH, _is_products))
         for route, path, expect in plan:
-            upstream = "static" if route == "trivial" else "monolith"
+            upstream = "monolith" if route == "real" else "static"
             bases = {"direct": f"http://127.0.0.1:{bench.ports[upstream]}", **proxies}
             rounds: dict[str, list[Row]] = {target: [] for target in TARGETS}
             for round_number in range(args.repeat):
@@ -92,11 +107,12 @@ def run(args: argparse.Namespace) -> int:
                         rounds[target].append(Row(route, target, error="not started"))
                         continue
                     url = bases[target] + path
-                    measured = {"direct": upstream, "gateway": "gateway", "nginx": "proxy-nginx"}
-                    session = bench.sessions.get(measured[target], 0)
+                    sessions = [
+                        bench.sessions[n] for n in measured(route, target) if n in bench.sessions
+                    ]
                     warm = round_number == 0
                     rounds[target].append(
-                        measure(bench, route, target, url, expect, warm=warm, session=session)
+                        measure(bench, route, target, url, expect, warm=warm, sessions=sessions)
                     )
                 for group in bench.groups:
                     group.check_alive()
@@ -124,7 +140,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up before each")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--routes", default="trivial,real", help="trivial,real (default both)")
+    parser.add_argument(
+        "--routes", default="trivial,real", help="trivial (with features), real; default both"
+    )
     parser.add_argument(
         "--repeat", type=int, default=1, help="rounds, interleaved; the median round is shown"
     )

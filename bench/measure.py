@@ -52,8 +52,9 @@ def measure(
     expect: Callable[[bytes], bool],
     *,
     warm: bool = True,
-    session: int = 0,
+    sessions: Sequence[int] = (),
 ) -> Row:
+    """``sessions``: the process trees whose CPU the row's CPU/req adds up (none: no figure)."""
     row = Row(route, target)
     args = bench.args
     try:
@@ -62,10 +63,10 @@ def measure(
             say(f"{route} / {target}: warm-up {args.warmup:g}s")
             run_wrk(url, seconds=args.warmup, args=args, pinning=bench.pinning)
         say(f"{route} / {target}: wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s")
-        cpu_before = session_cpu_seconds(session) if session else 0.0
+        cpu_before = sum(session_cpu_seconds(session) for session in sessions)
         result = run_wrk(url, seconds=args.duration, args=args, pinning=bench.pinning)
-        if session and result.requests:
-            spent = session_cpu_seconds(session) - cpu_before
+        if sessions and result.requests:
+            spent = sum(session_cpu_seconds(session) for session in sessions) - cpu_before
             result = replace(result, cpu_us_per_request=spent / result.requests * 1e6)
         row.result = result
         bad = row.result.non_2xx + row.result.socket_errors

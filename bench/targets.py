@@ -31,6 +31,7 @@ STATIC_BODY = (
     '"stock": 42, "active": true}'
 )
 TRIVIAL_PATH = "/trivial/item"
+FEATURES_PATH = "/features/item"  # the same upstream, with auth, rate limit (and the log)
 REAL_PATH = "/api/v1/products"
 
 
@@ -71,13 +72,21 @@ def bench_table() -> dict[str, Any]:
             "static": {"instances": ["127.0.0.1:{static}"], "health": health},
             "monolith": {"instances": ["127.0.0.1:{monolith}"], "health": health},
         },
-        # The limiter runs on the real route (as in stage 1) but never says no under load.
+        # The limiter runs on the features and real routes (as in stage 1) but never says no
+        # under load.
         "rate_limits": {"bench": {"rate": "1000000/s", "burst": 1000000}},
-        # auth: none on both routes: with auth, nginx would add an auth_request round trip
-        # to the Python gateway per request, measuring the two together.
+        # auth: none except on the features route: with auth, nginx adds an auth_request round
+        # trip to the Python gateway per request (even without a token), measured with it.
         "defaults": {"auth": "none", "rate_limit": None, "timeout": 30.0, "retries": 0},
         "routes": [
             {"name": "trivial", "prefix": "/trivial", "upstream": "static"},
+            {
+                "name": "features",
+                "prefix": "/features",
+                "auth": "optional",  # no token is sent: anonymous, as most public traffic
+                "rate_limit": "bench",
+                "upstream": "static",
+            },
             {
                 "name": "products",
                 "prefix": "/api/v1/products",
@@ -167,7 +176,13 @@ class Bench:
         port = self.ports["nginx"] = free_port()
         say(f"nginx: the exported configuration on :{port}, pinned to core {PROXY_CPU}")
         table = parse_route_table(bench_table(), self.ports, source="bench table")
-        options = ExportOptions(listen=f"127.0.0.1:{port}", workers="1", access_log="access.log")
+        options = ExportOptions(
+            listen=f"127.0.0.1:{port}",
+            workers="1",
+            access_log="access.log",
+            # the features route's auth_request goes to our gateway's /_gateway/verify
+            verifier=f"127.0.0.1:{self.ports['gateway']}" if "gateway" in self.ports else None,
+        )
         self.nginx("proxy-nginx", export_nginx(table, options), port, "/health/live", PROXY_CPU)
 
     def stop(self) -> None:

@@ -7,7 +7,9 @@ table serves one local process or two replicas, or containers by name
 
 Environment: ``REDIS_URL`` (shared rate limits; in-memory without it), ``GATEWAY_JWKS_URL``
 (else the route table's ``auth.jwks``), ``GATEWAY_MAX_BODY`` (bytes, default 10 MiB),
-``GATEWAY_HEADER_TIMEOUT`` (seconds a client may take to send a request head, default 10).
+``GATEWAY_HEADER_TIMEOUT`` (seconds a client may take to send a request head, default 10),
+``GATEWAY_TRUSTED_PROXIES`` (comma-separated IPs/CIDRs of proxies in front whose
+``X-Forwarded-For`` names the client, default none; a bad entry exits with 2).
 ``SIGHUP`` reloads the route table (a bad one is refused and the current one kept);
 ``SIGTERM``/``SIGINT`` stop accepting, let in-flight requests finish (up to 10 s), and exit.
 """
@@ -25,6 +27,7 @@ from pathlib import Path
 import uvloop
 
 from gateway.app import Gateway, Settings
+from gateway.forwarded import TrustedProxies, TrustedProxiesError
 from gateway.server import ClientConnection
 from strangler.routing.table import Ports, RouteTableError, parse_instance_override
 
@@ -89,6 +92,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         access_log=access_log,
         redis_url=os.environ.get("REDIS_URL") or None,
         jwks_url=os.environ.get("GATEWAY_JWKS_URL") or None,
+        trusted_proxies=TrustedProxies.parse(os.environ.get("GATEWAY_TRUSTED_PROXIES", "")),
     )
 
 
@@ -128,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = settings_from(args)
         uvloop.run(serve(settings, args.host, args.port))
-    except RouteTableError as exc:
+    except (RouteTableError, TrustedProxiesError) as exc:
         print(f"gateway: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from time import perf_counter, time
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 from gateway.accesslog import AccessLog
 from gateway.auth import AuthError, Identity, JwksKeySource, TokenVerifier, url_fetcher
 from gateway.fastpath import FastPlan, fast_plans, try_fast
+from gateway.forwarded import TrustedProxies
 from gateway.handlers import Handler, UpstreamUnavailable
 from gateway.metrics import Metrics
 from gateway.pipeline import serve
@@ -44,6 +45,7 @@ class Settings:
     access_log: str | None = "-"
     redis_url: str | None = None
     jwks_url: str | None = None
+    trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
 
 
 @dataclass
@@ -63,6 +65,7 @@ class Gateway:
         self.loop = loop
         self.max_body = settings.max_body
         self.header_timeout = settings.header_timeout
+        self.trusted_proxies = settings.trusted_proxies
         self.connections: set[ClientConnection] = set()
         self.metrics = Metrics()
         self.access_log = AccessLog(settings.access_log, loop)
@@ -219,12 +222,26 @@ class Gateway:
                 state.request_id,
                 state.trace_id,
                 state.user,
-                conn.client,
+                request.client,
             )
         )
         conn.finished(request, close)
 
     def log_rejection(self, conn: ClientConnection, reject: Reject) -> None:
         self.access_log.log(
-            (time(), "-", "-", "-", "-", "-", reject.status, 0.0, 0, "-", "-", "", conn.client)
+            (
+                time(),
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+                reject.status,
+                0.0,
+                0,
+                "-",
+                "-",
+                "",
+                reject.client or conn.client,
+            )
         )

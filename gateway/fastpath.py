@@ -79,7 +79,7 @@ def try_fast(gw: Gateway, conn: ClientConnection, request: Request) -> bool:
     state.instance = instance.address
     extra = b"x-request-id: " + state.rid + b"\r\n"
     if policy is not None:
-        ahead = cast(MemoryRateLimiter, gw.limiter).take(route.name + ":" + conn.client, policy)
+        ahead = cast(MemoryRateLimiter, gw.limiter).take(route.name + ":" + request.client, policy)
         if ahead < 0:
             instance.release(upstream_conn, True)
             refuse(gw, conn, request, state, route, refused_decision(policy, -ahead))

@@ -97,7 +97,7 @@ async def route_request(
     extra = b"x-request-id: " + state.rid + b"\r\n"
     if route.rate_limit is not None:
         policy = loaded.policies[route.rate_limit]
-        client_key = identity.user_id if identity is not None else conn.client
+        client_key = identity.user_id if identity is not None else request.client
         decision = await gw.limiter.hit(f"{route.name}:{client_key}", policy)
         if not decision.allowed:
             refuse(gw, conn, request, state, route, decision)
@@ -108,7 +108,8 @@ async def route_request(
         return
     upstream = route.upstream
     if upstream is None:
-        upstream = split_upstream(route, identity.user_id if identity is not None else conn.client)
+        client_key = identity.user_id if identity is not None else request.client
+        upstream = split_upstream(route, client_key)
     await proxy(gw, conn, request, state, route, upstream, identity, extra)
 
 

@@ -73,6 +73,8 @@ class Answering:
         self.headers_since = self.body_since = 0.0
         self.pause_reading("rejected")
         self.gw.metrics.observe("-", reject.status, 0.0)
+        if self.parsing is not None:
+            reject.client = self.parsing.client
         if self.current is None or self.current is self.parsing:
             # nothing is being answered, or the refused request is the one in flight (its body
             # broke a limit): it will never be complete, so answer now

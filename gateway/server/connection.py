@@ -58,6 +58,7 @@ class ClientConnection(Answering, asyncio.Protocol):
         self.parser = httptools.HttpRequestParser(self)
         self.client = "-"
         self.client_bytes = b"-"
+        self.trusted = False  # the peer is a trusted proxy: X-Forwarded-For names the client
         self.parsing: Request | None = None
         self.current: Request | None = None
         self.queue: deque[Request] = deque()
@@ -77,6 +78,8 @@ class ClientConnection(Answering, asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         self.client = peer[0] if peer else "-"
         self.client_bytes = self.client.encode()
+        proxies = self.gw.trusted_proxies
+        self.trusted = bool(proxies) and proxies.trusts(self.client)
         self.headers_since = self.loop.time()  # a client that says nothing is a slow client
         self.gw.connections.add(self)
 
@@ -130,7 +133,7 @@ class ClientConnection(Answering, asyncio.Protocol):
 
     def on_message_begin(self) -> None:
         # uvloop's clock ticks in milliseconds: fine for timeouts, too coarse for durations
-        self.parsing = Request(perf_counter())
+        self.parsing = Request(perf_counter(), self.client)
         self.headers_since = self.loop.time()
         self.idle_since = 0.0
 
@@ -180,6 +183,8 @@ class ClientConnection(Answering, asyncio.Protocol):
         request = self.parsing
         assert request is not None
         self.headers_since = 0.0
+        if self.trusted:
+            request.client = self.gw.trusted_proxies.client(self.client, request.xff)
         parser = self.parser
         if parser.should_upgrade():
             raise Reject(400, "upgrade_not_supported", "Protocol upgrades are not supported.")

@@ -81,6 +81,7 @@ class Reject(Exception):
         self.status = status
         self.code = code
         self.message = message
+        self.client: str | None = None  # the refused request's client, once it is known
 
 
 class Request:
@@ -89,6 +90,7 @@ class Request:
         "buffered",
         "chunked",
         "chunks",
+        "client",
         "complete",
         "connection_tokens",
         "content_length",
@@ -112,7 +114,8 @@ class Request:
         "xff",
     )
 
-    def __init__(self, started: float) -> None:
+    def __init__(self, started: float, client: str) -> None:
+        self.client = client  # the peer, or the client a trusted proxy forwarded for
         self.url = b""
         self.method = ""
         self.path = ""

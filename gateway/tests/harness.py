@@ -91,8 +91,15 @@ class Gateway:
         headers: Mapping[str, str] | None = None,
         body: bytes | None = None,
         timeout: float = 10.0,
+        source: str | None = None,
     ) -> Reply:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        """``source``: the local address to connect from (any of 127.0.0.0/8 on loopback)."""
+        conn = http.client.HTTPConnection(
+            "127.0.0.1",
+            self.port,
+            timeout=timeout,
+            source_address=(source, 0) if source is not None else None,
+        )
         try:
             conn.putrequest(method, path, skip_host=False, skip_accept_encoding=True)
             for name, value in (headers or {}).items():
