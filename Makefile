@@ -30,6 +30,7 @@ demo: install  ## the whole stage on embedded defaults, one customer journey, th
 
 test: install lint  ## every suite, on PostgreSQL + RabbitMQ + Redis
 	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
+	cd extracted/notifications && $(TEST_ENV) ../../$(VENV)/bin/pytest $(PYTEST_ARGS)  # stage>=2
 
 unit: install
 	$(TEST_ENV) $(VENV)/bin/pytest -m "not e2e" $(PYTEST_ARGS)
@@ -45,6 +46,7 @@ lint: install  ## ruff (lint + format), mypy, and the bounded-context import con
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy $(MYPY_PATHS)
+	$(VENV)/bin/mypy --config-file extracted/notifications/mypy.ini extracted/notifications  # stage>=2
 
 format: install
 	$(VENV)/bin/ruff check --fix .
@@ -55,6 +57,7 @@ clean:
 
 openapi: install  ## regenerate the committed OpenAPI contract after a deliberate API change
 	$(PY) manage.py spectacular --validate --fail-on-warn --file docs/api/monolith-v1.yaml
+	$(PY) extracted/notifications/manage.py spectacular --validate --fail-on-warn --file docs/api/notifications-v1.yaml  # stage>=2
 
 # >>> stage 1
 .PHONY: bench

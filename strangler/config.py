@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 
@@ -31,6 +32,10 @@ def database(service: str) -> dict[str, Any]:
         config.setdefault("CONN_MAX_AGE", 60)
         config.setdefault("CONN_HEALTH_CHECKS", True)
         return config
+    return _embedded_sqlite(service)
+
+
+def _embedded_sqlite(service: str) -> dict[str, Any]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(var_dir(service) / "db.sqlite3"),
@@ -71,3 +76,50 @@ def cache() -> dict[str, Any]:
     if url:
         return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
     return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+
+
+def service_database(service: str) -> dict[str, Any]:
+    """The database an extracted service owns (never the monolith's).
+
+    ``<SERVICE>_DATABASE_URL`` when set; else, when the monolith's ``DATABASE_URL`` names a
+    PostgreSQL database, a sibling database ``<name>_<service>`` on the same server (create it
+    with ``manage.py ensure_database``); else SQLite under ``var/<service>/``.
+    """
+    own = f"{service.upper()}_DATABASE_URL"
+    if own in env.ENVIRON:
+        config = env.db_url(own)
+    elif env.str("DATABASE_URL", default="").startswith(("postgres://", "postgresql://")):
+        parts = urlsplit(env.str("DATABASE_URL"))
+        sibling = f"{parts.path.lstrip('/') or 'postgres'}_{service}"
+        config = env.db_url_config(urlunsplit(parts._replace(path=f"/{sibling}")))
+    else:
+        return _embedded_sqlite(service)
+    config.setdefault("CONN_MAX_AGE", 60)
+    config.setdefault("CONN_HEALTH_CHECKS", True)
+    return config
+
+
+def ensure_database(config: dict[str, Any]) -> bool:
+    """Create the PostgreSQL database of ``config`` when it is missing; True if created."""
+    if "postgresql" not in config.get("ENGINE", ""):
+        return False
+    import psycopg
+    from psycopg import sql
+    from psycopg.conninfo import make_conninfo
+
+    params = {
+        "host": config.get("HOST") or None,
+        "port": config.get("PORT") or None,
+        "user": config.get("USER") or None,
+        "password": config.get("PASSWORD") or None,
+        "dbname": "postgres",
+    }
+    conninfo = make_conninfo(**{k: str(v) for k, v in params.items() if v})
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
+        ).fetchone()
+        if exists:
+            return False
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
+    return True

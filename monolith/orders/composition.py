@@ -15,10 +15,11 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
-from monolith.orders.ports import InventoryPort, PaymentsPort
+from monolith.orders.ports import InventoryPort, OrderEventsPort, PaymentsPort
 
 INVENTORY_SETTING = "ORDERS_INVENTORY_ADAPTER"
 PAYMENTS_SETTING = "ORDERS_PAYMENTS_ADAPTER"
+EVENTS_SETTING = "ORDERS_EVENTS_ADAPTER"
 
 _built: dict[str, Any] = {}
 
@@ -37,6 +38,10 @@ def payments() -> PaymentsPort:
     return cast(PaymentsPort, _adapter(PAYMENTS_SETTING))
 
 
+def events() -> OrderEventsPort:
+    return cast(OrderEventsPort, _adapter(EVENTS_SETTING))
+
+
 def reset() -> None:
     """Forget the built adapters (the next call builds them again from the settings)."""
     _built.clear()
@@ -44,5 +49,5 @@ def reset() -> None:
 
 @receiver(setting_changed)
 def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting in (INVENTORY_SETTING, PAYMENTS_SETTING):
+    if setting in (INVENTORY_SETTING, PAYMENTS_SETTING, EVENTS_SETTING):
         _built.pop(setting, None)

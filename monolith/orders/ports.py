@@ -11,9 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from strangler.errors import Conflict
+
+if TYPE_CHECKING:
+    from monolith.orders.models import Order
 
 
 @dataclass(frozen=True)
@@ -87,3 +90,23 @@ class PaymentsPort(Protocol):
     def refund(self, *, order_id: int, reason: str) -> RefundResult | None:
         """Refund the order's approved payment; idempotent; None if nothing was approved."""
         ...
+
+
+CancelCause = Literal["requested", "expired", "checkout_failed"]
+
+
+class OrderEventsPort(Protocol):
+    """Who hears about an order's life, called inside the transaction that changed it.
+
+    In process (stages 0 and 1) notifications is called directly; from stage 2 on the events
+    go to the orders outbox and reach the extracted notifications service (and any other
+    subscriber) through the broker. The stage's settings choose (``ORDERS_EVENTS_ADAPTER``).
+    """
+
+    def order_created(self, order: Order) -> None: ...
+
+    def order_paid(self, order: Order) -> None: ...
+
+    def order_cancelled(
+        self, order: Order, *, reason: str, cause: CancelCause, was_paid: bool
+    ) -> None: ...

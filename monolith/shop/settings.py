@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "strangler.idempotency",
+    "strangler.events",
     "monolith.shop",
     "monolith.catalog",
     "monolith.customers",
@@ -139,6 +140,14 @@ ORDERS_INVENTORY_ADAPTER = env.str(
 ORDERS_PAYMENTS_ADAPTER = env.str(
     "ORDERS_PAYMENTS_ADAPTER", default="monolith.orders.adapters.InProcessPayments"
 )
+# Who hears about orders: notifications in process (stages 0-1), or integration events through
+# the orders outbox (stage 2 on: monolith.orders.adapters.OutboxEvents).
+ORDERS_EVENTS_ADAPTER = env.str(
+    "ORDERS_EVENTS_ADAPTER", default="monolith.orders.adapters.InProcessNotifications"
+)
+
+# --- integration events (strangler.events): the outbox tables `manage.py outbox_relay` reads
+EVENTS_OUTBOX_MODELS = ["orders.OutboxMessage"]
 
 LOGGING = {
     "version": 1,

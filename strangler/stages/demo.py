@@ -20,7 +20,7 @@ from strangler.config import REPO_ROOT, var_dir
 from strangler.console import progress, table
 from strangler.stages.journey import Journey, JourneyFailed
 from strangler.stages.launcher import RunningStage, require_free_ports, run_setup, start
-from strangler.stages.manifest import DEFAULT_PORTS, get_stage, latest_stage
+from strangler.stages.manifest import DEFAULT_PORTS, Stage, get_stage, latest_stage
 from strangler.stages.processes import ProcessFailed
 
 
@@ -115,7 +115,14 @@ def _ports(*, stage_port_names: set[str], overrides: list[str]) -> dict[str, int
     return ports
 
 
+def mailer(stage: Stage) -> str:
+    """The service whose Celery worker sends the order e-mail at ``stage``."""
+    services = {process.service for process in stage.processes}
+    return "notifications" if "notifications" in services else "monolith"
+
+
 def _print_summary(running: RunningStage, steps: list, facts: dict) -> None:  # type: ignore[type-arg]
+    sender = mailer(running.stage)
     print("\nThe customer journey\n")
     print(
         table(
@@ -134,12 +141,12 @@ def _print_summary(running: RunningStage, steps: list, facts: dict) -> None:  # 
                     f"order {facts['replayed_order_id']}, {facts['payments']} payment",
                 ),
                 (f"stock of {facts['sku']}", f"{facts['stock_before']} -> {facts['stock_after']}"),
-                ("order e-mail", f"{facts['email_status']} by the Celery worker"),
+                ("order e-mail", f"{facts['email_status']} by the Celery worker of {sender}"),
             ],
         )
     )
     base = running.base_url
-    mail = os.environ.get("EMAIL_FILE_PATH", str(var_dir("monolith") / "mail"))
+    mail = os.environ.get("EMAIL_FILE_PATH", str(var_dir(sender) / "mail"))
     print("\nLook around\n")
     print(
         table(

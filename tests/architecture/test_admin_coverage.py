@@ -10,7 +10,7 @@ from django.db import models
 from django.test import Client
 from django.urls import reverse
 
-SHOP_APPS = ["catalog", "customers", "orders", "inventory", "payments", "notifications"]
+SHOP_APPS = ["catalog", "customers", "orders", "inventory", "payments", "notifications", "events"]
 SHOP_MODELS = [model for label in SHOP_APPS for model in apps.get_app_config(label).get_models()]
 
 

@@ -29,7 +29,7 @@ def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def copy_of_the_code(tmp_path: Path) -> Path:
-    for package in ("monolith", "strangler", "gateway"):
+    for package in ("monolith", "strangler", "gateway", "extracted"):
         if not (REPO_ROOT / package).is_dir():
             continue  # a stage's tag has only the packages of its stages
         shutil.copytree(
@@ -80,6 +80,30 @@ def test_the_gateway_may_not_import_a_service(copy_of_the_code: Path) -> None:
 
 
 # <<< stage 1
+
+
+# >>> stage 2
+def test_an_extracted_service_may_not_import_the_monolith(copy_of_the_code: Path) -> None:
+    violation = copy_of_the_code / "extracted" / "notifications" / "mail" / "shortcut.py"
+    violation.write_text("from monolith.customers import interface  # noqa: F401\n")
+
+    result = _lint_imports(copy_of_the_code)
+
+    assert result.returncode != 0
+    assert "extracted.notifications.mail.shortcut -> monolith.customers.interface" in result.stdout
+
+
+def test_the_monolith_may_not_import_an_extracted_service(copy_of_the_code: Path) -> None:
+    violation = copy_of_the_code / "monolith" / "orders" / "shortcut.py"
+    violation.write_text("import extracted.notifications.mail.services  # noqa: F401\n")
+
+    result = _lint_imports(copy_of_the_code)
+
+    assert result.returncode != 0
+    assert "monolith.orders.shortcut -> extracted.notifications.mail.services" in result.stdout
+
+
+# <<< stage 2
 
 
 def test_the_library_may_not_import_a_service(copy_of_the_code: Path) -> None:

@@ -48,8 +48,22 @@ def _base_env(var: Path, run_id: str) -> dict[str, str]:
         EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         EMAIL_FILE_PATH=str(var / "mail"),
         CELERY_TASK_DEFAULT_QUEUE=f"e2e-{run_id}",
+        # stage 2 on: the events exchange and the notifications service's queues, per run
+        EVENTS_EXCHANGE=f"e2e-{run_id}.events",
+        NOTIFICATIONS_EVENTS_QUEUE=f"e2e-{run_id}.notifications.events",
+        NOTIFICATIONS_EVENTS_DLQ=f"e2e-{run_id}.notifications.dlq",
+        NOTIFICATIONS_TASK_QUEUE=f"e2e-{run_id}.notifications.tasks",
     )
     return env
+
+
+EVENT_QUEUES = (
+    "NOTIFICATIONS_EVENTS_QUEUE",
+    "NOTIFICATIONS_EVENTS_DLQ",
+    "NOTIFICATIONS_TASK_QUEUE",
+)
+# An extracted service's database is a sibling of the monolith's: <name>_<service>.
+SERVICES_WITH_A_DATABASE = ("notifications",)
 
 
 class _Engines:
@@ -60,6 +74,7 @@ class _Engines:
         self.admin_url = self.database_url.rsplit("/", 1)[0] + "/postgres"
         self.databases: list[str] = []
         self.queues: list[tuple[str, str]] = []
+        self.exchanges: list[tuple[str, str]] = []
 
     def provision(self, env: dict[str, str], run_id: str) -> None:
         if self.database_url.startswith("postgres"):
@@ -71,14 +86,28 @@ class _Engines:
         broker_url = env.get("CELERY_BROKER_URL", "")
         if broker_url.startswith("amqp"):
             self.queues.append((broker_url, env["CELERY_TASK_DEFAULT_QUEUE"]))
+            self.queues += [(broker_url, env[name]) for name in EVENT_QUEUES]
+            # the events exchange, and the direct ones Celery declares named after its queues
+            self.exchanges += [
+                (broker_url, env[name])
+                for name in (
+                    "EVENTS_EXCHANGE",
+                    "CELERY_TASK_DEFAULT_QUEUE",
+                    "NOTIFICATIONS_TASK_QUEUE",
+                )
+            ]
 
     def drop_all(self) -> None:
         for broker_url, queue in self.queues:
             with Connection(broker_url) as conn:
                 conn.default_channel.queue_delete(queue)  # type: ignore[attr-defined]
+        for broker_url, exchange in self.exchanges:
+            with Connection(broker_url) as conn:
+                conn.default_channel.exchange_delete(exchange)  # type: ignore[attr-defined]
         for database in self.databases:
             with psycopg.connect(self.admin_url, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+                for name in (database, *(f"{database}_{s}" for s in SERVICES_WITH_A_DATABASE)):
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from strangler.config import REPO_ROOT
+from strangler.stages.demo import mailer
 from strangler.stages.manifest import latest_stage
 from strangler.stages.processes import free_port
 
@@ -41,10 +42,11 @@ def test_demo_runs_the_journey_on_embedded_defaults(tmp_path: Path) -> None:
     assert "embedded SQLite" in result.stdout
     assert "The customer journey" in result.stdout
     assert "repeat check out" in result.stdout
-    assert "sent by the Celery worker" in result.stdout
+    assert f"sent by the Celery worker of {mailer(stage)}" in result.stdout
     assert f"http://127.0.0.1:{ports[stage.entrypoint]}/api/docs/" in result.stdout
     assert (tmp_path / "monolith" / "db.sqlite3").exists()
-    assert list((tmp_path / "monolith" / "mail").glob("*.log")), "no e-mail file was written"
+    mail = tmp_path / mailer(stage) / "mail"
+    assert list(mail.glob("*.log")), f"no e-mail file was written in {mail}"
 
 
 def test_demo_rejects_a_bad_port_argument() -> None:

@@ -88,6 +88,7 @@ def order_place(*, customer_id: int, shipping_address_id: int | None = None) -> 
         order_id=order.pk, lines=[StockLine(sku=li.sku, quantity=li.quantity) for li in lines]
     )
     order.save(update_fields=["reservation_expires_at"])
+    composition.events().order_created(order)
     return order
 
 

@@ -8,7 +8,6 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from monolith.notifications import interface as notifications
 from monolith.orders import composition
 from monolith.orders.errors import OrderNotFound, OrderNotPayable
 from monolith.orders.models import Order, OrderStatus
@@ -59,13 +58,7 @@ def order_mark_paid(*, order_id: int, payment_id: int) -> Order:
         ) from exc
     lines = list(order.lines.all())
     cart_remove_ordered(customer_id=order.customer_id, skus=[line.sku for line in lines])
-    notifications.notify_order_paid(
-        customer_id=order.customer_id,
-        order_id=order.pk,
-        total=order.total,
-        currency=order.currency,
-        lines=[(line.sku, line.name, line.quantity) for line in lines],
-    )
+    composition.events().order_paid(order)
     return order
 
 
@@ -78,7 +71,8 @@ def order_cancel(*, order_id: int, customer_id: int | None = None, reason: str =
     order = _order_locked(order_id=order_id, customer_id=customer_id)
     ensure_transition(order, OrderStatus.CANCELLED)
     reason = reason or "Cancelled at the customer's request."
-    if order.status == OrderStatus.PENDING:
+    was_paid = order.status != OrderStatus.PENDING
+    if not was_paid:
         composition.inventory().release(order_id=order.pk)
     else:
         composition.payments().refund(order_id=order.pk, reason=reason)
@@ -86,9 +80,7 @@ def order_cancel(*, order_id: int, customer_id: int | None = None, reason: str =
     fields = apply_transition(order, OrderStatus.CANCELLED, at=timezone.now())
     order.cancel_reason = reason
     order.save(update_fields=[*fields, "cancel_reason"])
-    notifications.notify_order_cancelled(
-        customer_id=order.customer_id, order_id=order.pk, reason=reason
-    )
+    composition.events().order_cancelled(order, reason=reason, cause="requested", was_paid=was_paid)
     return order
 
 
@@ -102,6 +94,9 @@ def order_abandon(*, order_id: int, reason: str) -> Order:
     fields = apply_transition(order, OrderStatus.CANCELLED, at=timezone.now())
     order.cancel_reason = reason
     order.save(update_fields=[*fields, "cancel_reason"])
+    composition.events().order_cancelled(
+        order, reason=reason, cause="checkout_failed", was_paid=False
+    )
     return order
 
 
@@ -126,8 +121,8 @@ def order_expire(*, order_id: int, now: datetime | None = None) -> bool:
     fields = apply_transition(order, OrderStatus.CANCELLED, at=now)
     order.cancel_reason = EXPIRED_REASON
     order.save(update_fields=[*fields, "cancel_reason"])
-    notifications.notify_order_cancelled(
-        customer_id=order.customer_id, order_id=order.pk, reason=EXPIRED_REASON
+    composition.events().order_cancelled(
+        order, reason=EXPIRED_REASON, cause="expired", was_paid=False
     )
     return True
 

@@ -123,6 +123,31 @@ def test_stage_1_runs_the_monolith_as_two_replicas_of_one_gunicorn_worker_each()
 # <<< stage 1
 
 
+# >>> stage 2
+def test_stage_2_extracts_notifications_and_publishes_order_events() -> None:
+    stage = get_stage(2)
+    assert stage.tag == "stage-2-notifications"
+    assert stage.routes == "gateway/routes/stage-2.yaml"
+    assert stage.settings_env["ORDERS_EVENTS_ADAPTER"].endswith("OutboxEvents")
+    assert {"notifications", "notifications-worker", "outbox-relay"} <= {
+        p.name for p in stage.required_processes()
+    }
+    assert {(s.event_type, s.consumer) for s in stage.subscriptions} == {
+        ("order.paid", "notifications"),
+        ("order.cancelled", "notifications"),
+    }
+    assert "notifications=127.0.0.1:{port:notifications}" in stage.process("gateway").argv
+    assert "extracted/notifications/" in stage.introduces
+    # the queue is bound and the history handed over before anything runs
+    steps = [" ".join(step) for step in stage.setup]
+    assert steps.index(next(s for s in steps if "events_declare" in s)) < steps.index(
+        next(s for s in steps if "backfill_notifications" in s)
+    )
+
+
+# <<< stage 2
+
+
 def test_fill_replaces_every_placeholder() -> None:
     argv = ("{python}", "{var}/x", "127.0.0.1:{port}", "a={port:other}")
     assert fill(argv, var="/v", ports={"me": 1, "other": 2}, own_port="me", python="py") == [

@@ -1,0 +1,147 @@
+"""``manage.py backfill_notifications``: hand the monolith's notification history over.
+
+Copies every row of the monolith's ``notifications_notification`` table into this service's
+database, keeping the ids (links clients hold keep working). Idempotent: a row already here
+is counted and skipped; a row whose id or (order, kind) is taken by a different notification
+is reported as a conflict and not copied. Run it before the service's worker starts
+consuming (the stage's set-up does), then route ``/api/v1/notifications`` to the service.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.color import no_style
+from django.db import connection, transaction
+
+from extracted.notifications.mail.models import Notification
+from strangler.config import database, env
+
+COLUMNS = (
+    "id",
+    "customer_id",
+    "order_id",
+    "kind",
+    "recipient",
+    "subject",
+    "body",
+    "status",
+    "attempts",
+    "last_error",
+    "created_at",
+    "sent_at",
+)
+
+
+def _aware(value: Any) -> Any:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def _source_rows(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """The monolith's rows, read over a plain DB-API connection (not one of this service's)."""
+    query = f"SELECT {', '.join(COLUMNS)} FROM notifications_notification ORDER BY id"
+    engine = config.get("ENGINE", "")
+    if "sqlite3" in engine:
+        path = Path(config["NAME"])
+        if not path.is_file():
+            raise FileNotFoundError(f"no SQLite database at {path}")
+        with closing(sqlite3.connect(path)) as db:
+            return [dict(zip(COLUMNS, row, strict=True)) for row in db.execute(query)]
+    if "postgresql" in engine:
+        import psycopg
+        from psycopg.conninfo import make_conninfo
+
+        params = {
+            "host": config.get("HOST"),
+            "port": config.get("PORT"),
+            "user": config.get("USER"),
+            "password": config.get("PASSWORD"),
+            "dbname": config.get("NAME"),
+        }
+        conninfo = make_conninfo(**{k: str(v) for k, v in params.items() if v})
+        with psycopg.connect(conninfo) as db:
+            return [dict(zip(COLUMNS, row, strict=True)) for row in db.execute(query)]
+    raise CommandError(f"unsupported source database engine {engine!r}")
+
+
+class Command(BaseCommand):
+    help = "Copy the monolith's notifications into this service (idempotent; prints counts)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--source-url",
+            default=env.str("MONOLITH_DATABASE_URL", default=""),
+            help="the monolith's database URL (default: MONOLITH_DATABASE_URL, else the "
+            "monolith's own DATABASE_URL / embedded SQLite)",
+        )
+        parser.add_argument("--batch-size", type=int, default=500)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        source = env.db_url_config(options["source_url"]) if options["source_url"] else None
+        config = source or database("monolith")
+        if config.get("NAME") == connection.settings_dict.get("NAME") and config.get(
+            "ENGINE"
+        ) == connection.settings_dict.get("ENGINE"):
+            raise CommandError("the source is this service's own database")
+        counts: Counter[str] = Counter()
+        try:
+            rows = _source_rows(config)
+        except Exception as exc:
+            raise CommandError(f"cannot read the monolith's notifications: {exc}") from exc
+        for start in range(0, len(rows), options["batch_size"]):
+            self._copy(rows[start : start + options["batch_size"]], counts)
+        with connection.cursor() as cursor:
+            for statement in connection.ops.sequence_reset_sql(no_style(), [Notification]):
+                cursor.execute(statement)
+        by_status = Counter(row["status"] for row in rows)
+        self.stdout.write(
+            f"monolith notifications: {len(rows)} "
+            f"({', '.join(f'{k} {v}' for k, v in sorted(by_status.items())) or 'none'})\n"
+            f"copied: {counts['copied']}, already here: {counts['present']}, "
+            f"conflicts: {counts['conflict']}\n"
+            f"service notifications now: {Notification.objects.count()}"
+        )
+        if counts["conflict"]:
+            raise CommandError(f"{counts['conflict']} conflicting row(s) were not copied")
+
+    @transaction.atomic
+    def _copy(self, rows: list[dict[str, Any]], counts: Counter[str]) -> None:
+        ids = [row["id"] for row in rows]
+        here = {n.pk: n for n in Notification.objects.filter(pk__in=ids)}
+        taken = {
+            (n.order_id, n.kind): n.pk
+            for n in Notification.objects.filter(order_id__in=[r["order_id"] for r in rows])
+        }
+        new = []
+        for row in rows:
+            existing = here.get(row["id"])
+            if existing is not None:
+                same = (existing.order_id, existing.kind, existing.customer_id) == (
+                    row["order_id"],
+                    row["kind"],
+                    row["customer_id"],
+                )
+                counts["present" if same else "conflict"] += 1
+                continue
+            if row["order_id"] is not None and (row["order_id"], row["kind"]) in taken:
+                counts["conflict"] += 1
+                continue
+            new.append(
+                Notification(
+                    **{**row, "created_at": _aware(row["created_at"])},
+                    origin=Notification.Origin.BACKFILL,
+                )
+            )
+            new[-1].sent_at = _aware(row["sent_at"])
+        Notification.objects.bulk_create(new)
+        counts["copied"] += len(new)

@@ -1,0 +1,96 @@
+"""The monolith's history is handed over: ids kept, idempotent, counted, conflicts refused."""
+
+from __future__ import annotations
+
+import sqlite3
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from extracted.notifications.mail.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+# The monolith's table as its migration creates it (the columns the backfill reads).
+MONOLITH_TABLE = """
+CREATE TABLE notifications_notification (
+    id integer PRIMARY KEY AUTOINCREMENT, customer_id bigint NOT NULL, order_id bigint NULL,
+    kind varchar(30) NOT NULL, recipient varchar(254) NOT NULL, subject varchar(200) NOT NULL,
+    body text NOT NULL, status varchar(20) NOT NULL, attempts integer NOT NULL,
+    last_error text NOT NULL, created_at datetime NOT NULL, sent_at datetime NULL)
+"""
+
+
+@pytest.fixture
+def monolith_db(tmp_path: Path) -> str:
+    path = tmp_path / "monolith.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(MONOLITH_TABLE)
+        db.executemany(
+            "INSERT INTO notifications_notification VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (3, 42, 100, "order_paid", "ada@example.com", "Your order #100 is confirmed",
+                 "Thanks", "sent", 1, "", "2025-01-01 10:00:00", "2025-01-01 10:00:05"),
+                (5, 42, 100, "order_cancelled", "ada@example.com", "Your order #100 was cancelled",
+                 "Sorry", "sent", 1, "", "2025-01-02 10:00:00", "2025-01-02 10:00:01"),
+                (9, 43, 101, "order_paid", "", "Your order #101 is confirmed",
+                 "Thanks", "failed", 6, "SMTPServerDisconnected: gone", "2025-01-03 10:00:00",
+                 None),
+            ],
+        )  # fmt: skip
+    return f"sqlite:///{path}"
+
+
+def _backfill(source: str) -> str:
+    out = StringIO()
+    call_command("backfill_notifications", source_url=source, stdout=out)
+    return out.getvalue()
+
+
+def test_the_history_is_copied_with_its_ids_and_counted(monolith_db: str) -> None:
+    report = _backfill(monolith_db)
+
+    assert "monolith notifications: 3 (failed 1, sent 2)" in report
+    assert "copied: 3, already here: 0, conflicts: 0" in report
+    rows = {n.pk: n for n in Notification.objects.all()}
+    assert set(rows) == {3, 5, 9}
+    assert rows[3].subject == "Your order #100 is confirmed"
+    assert rows[3].sent_at is not None and rows[3].sent_at.tzinfo is not None
+    assert (rows[9].status, rows[9].attempts) == ("failed", 6)
+    assert {n.origin for n in rows.values()} == {"backfill"}
+
+
+def test_running_it_again_changes_nothing(monolith_db: str) -> None:
+    _backfill(monolith_db)
+
+    report = _backfill(monolith_db)
+
+    assert "copied: 0, already here: 3, conflicts: 0" in report
+    assert Notification.objects.count() == 3
+
+
+def test_new_notifications_get_ids_after_the_handed_over_ones(monolith_db: str) -> None:
+    _backfill(monolith_db)
+
+    new = Notification.objects.create(customer_id=1, order_id=500, kind="order_paid", subject="s")
+
+    assert new.pk > 9
+
+
+def test_a_conflicting_row_is_reported_and_not_copied(monolith_db: str) -> None:
+    Notification.objects.create(
+        id=5, customer_id=77, order_id=900, kind="order_paid", subject="another"
+    )
+
+    with pytest.raises(CommandError, match="1 conflicting row"):
+        _backfill(monolith_db)
+
+    assert Notification.objects.get(pk=5).customer_id == 77
+    assert Notification.objects.count() == 3
+
+
+def test_an_unreadable_source_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="cannot read the monolith's notifications"):
+        _backfill(f"sqlite:///{tmp_path / 'empty.sqlite3'}")

@@ -1,0 +1,105 @@
+"""The integration events orders publishes: ``order.created``, ``order.paid``,
+``order.cancelled`` (schemas in ``strangler/events/schemas``).
+
+Each is built from the order inside the transaction that changed it and written to the
+orders outbox there; the relay publishes it after the commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from monolith.customers import interface as customers
+from monolith.orders.models import Order, OrderLine, OutboxMessage
+from strangler.events import Event, current_traceparent
+from strangler.events.outbox import publish
+
+SOURCE = "monolith.orders"
+AGGREGATE = "order"
+
+
+def _money(amount: Decimal) -> str:
+    return str(amount.quantize(Decimal("0.01")))
+
+
+def _when(moment: datetime | None) -> str:
+    return (moment or timezone.now()).isoformat().replace("+00:00", "Z")
+
+
+def _lines(order: Order) -> list[dict[str, Any]]:
+    lines: list[OrderLine] = list(order.lines.all())
+    return [
+        {
+            "sku": line.sku,
+            "name": line.name,
+            "quantity": line.quantity,
+            "unit_price": _money(line.unit_price),
+        }
+        for line in lines
+    ]
+
+
+def _publish(order: Order, event_type: str, data: dict[str, Any]) -> OutboxMessage:
+    event = Event(type=event_type, data=data, source=SOURCE, traceparent=current_traceparent())
+    return publish(OutboxMessage, event, aggregate_type=AGGREGATE, aggregate_id=order.pk)
+
+
+def publish_order_created(order: Order) -> OutboxMessage:
+    return _publish(
+        order,
+        "order.created",
+        {
+            "order_id": order.pk,
+            "customer_id": order.customer_id,
+            "total": _money(order.total),
+            "currency": order.currency,
+            "lines": _lines(order),
+            "created_at": _when(order.created_at),
+        },
+    )
+
+
+def publish_order_paid(order: Order) -> OutboxMessage:
+    """Carries the recipient (event-carried state): consumers need not call customers back."""
+    recipient = customers.get_recipient(order.customer_id)
+    return _publish(
+        order,
+        "order.paid",
+        {
+            "order_id": order.pk,
+            "customer_id": order.customer_id,
+            "customer_email": recipient.email,
+            "customer_name": recipient.full_name,
+            "payment_id": order.payment_id,
+            "total": _money(order.total),
+            "currency": order.currency,
+            "lines": _lines(order),
+            "paid_at": _when(order.paid_at),
+        },
+    )
+
+
+def publish_order_cancelled(
+    order: Order, *, reason: str, cause: str, was_paid: bool
+) -> OutboxMessage:
+    try:
+        email = customers.get_recipient(order.customer_id).email
+    except customers.CustomerNotFound:
+        email = ""
+    return _publish(
+        order,
+        "order.cancelled",
+        {
+            "order_id": order.pk,
+            "customer_id": order.customer_id,
+            "customer_email": email,
+            "reason": reason[:255],
+            "cause": cause,
+            "was_paid": was_paid,
+            "cancelled_at": _when(order.cancelled_at),
+        },
+    )

@@ -1,0 +1,120 @@
+"""JSON Schemas of integration events: one file per type and version.
+
+A registry is a folder of ``<type>.v<version>.json`` files (``order.paid.v1.json``). The
+producer validates every event against its registry before it is written to the outbox; each
+consuming service keeps its own copy of the schemas it consumes (DESIGN §7.6) and validates
+every event it receives against that copy before any handler runs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import best_match
+
+from strangler.events.envelope import Event
+from strangler.events.errors import InvalidEvent
+
+
+def _format_checker() -> FormatChecker:
+    """Formats enforced: uuid and email (built in), date-time with an offset (RFC 3339)."""
+    checker = FormatChecker(formats=("uuid", "email"))
+
+    @checker.checks("date-time", raises=ValueError)
+    def date_time(value: object) -> bool:
+        if not isinstance(value, str):
+            return True
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return "T" in value and parsed.tzinfo is not None
+
+    return checker
+
+
+PUBLISHED = Path(__file__).resolve().parent / "schemas"
+
+_FILE = re.compile(r"^(?P<type>[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+)\.v(?P<version>\d+)\.json$")
+
+ENVELOPE_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "Integration event envelope",
+    "type": "object",
+    "required": ["id", "type", "version", "occurred_at", "source", "traceparent", "data"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "type": {"type": "string", "pattern": r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"},
+        "version": {"type": "integer", "minimum": 1},
+        "occurred_at": {"type": "string", "format": "date-time"},
+        "source": {"type": "string", "minLength": 1, "maxLength": 100},
+        "traceparent": {
+            "type": "string",
+            "pattern": r"^(|[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2})$",
+        },
+        "data": {"type": "object"},
+    },
+}
+
+
+def _error(prefix: str, validator: Draft202012Validator, instance: Any) -> str | None:
+    error = best_match(validator.iter_errors(instance))
+    if error is None:
+        return None
+    where = "/".join(str(part) for part in error.absolute_path) or "(root)"
+    return f"{prefix} {where}: {error.message}"
+
+
+class SchemaRegistry:
+    """The schemas in one folder, checked with JSON Schema 2020-12 (formats enforced)."""
+
+    def __init__(self, folder: Path | str) -> None:
+        self.folder = Path(folder)
+        self._checker = _format_checker()
+        self._envelope = Draft202012Validator(ENVELOPE_SCHEMA, format_checker=self._checker)
+
+    @cached_property
+    def _validators(self) -> dict[tuple[str, int], Draft202012Validator]:
+        validators = {}
+        for path in sorted(self.folder.glob("*.json")):
+            match = _FILE.match(path.name)
+            if match is None:
+                raise ValueError(f"{path}: schema files are named <type>.v<version>.json")
+            schema = json.loads(path.read_text())
+            Draft202012Validator.check_schema(schema)
+            key = (match["type"], int(match["version"]))
+            validators[key] = Draft202012Validator(schema, format_checker=self._checker)
+        return validators
+
+    def known(self) -> list[tuple[str, int]]:
+        return sorted(self._validators)
+
+    def schema(self, event_type: str, version: int) -> dict[str, Any]:
+        return dict(self._validators[(event_type, version)].schema)  # type: ignore[arg-type]
+
+    def validate(self, event: Event | dict[str, Any]) -> Event:
+        """The event, once its envelope and its data match; InvalidEvent says what does not."""
+        raw = event.to_dict() if isinstance(event, Event) else event
+        event_id = raw.get("id") if isinstance(raw, dict) else None
+        problem = _error("envelope", self._envelope, raw)
+        if problem:
+            raise InvalidEvent(problem, event_id=event_id)
+        key = (raw["type"], raw["version"])
+        validator = self._validators.get(key)
+        if validator is None:
+            raise InvalidEvent(
+                f"no schema for {raw['type']} v{raw['version']} in {self.folder}",
+                event_id=event_id,
+            )
+        problem = _error(f"{raw['type']} v{raw['version']} data", validator, raw["data"])
+        if problem:
+            raise InvalidEvent(problem, event_id=event_id)
+        return event if isinstance(event, Event) else Event.from_dict(raw)
+
+
+published = SchemaRegistry(PUBLISHED)
+"""The schemas producers in this repository publish against."""

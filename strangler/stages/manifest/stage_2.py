@@ -1,0 +1,112 @@
+"""Stage 2: notifications extracted; the monolith publishes order events through an outbox."""
+
+from __future__ import annotations
+
+from strangler.stages.manifest.model import ProcessSpec, Stage, Subscription
+from strangler.stages.manifest.stage_0 import MANAGE
+from strangler.stages.manifest.stage_1 import gateway_for
+
+ROUTES = "gateway/routes/stage-2.yaml"
+SERVICE_MANAGE = ("{python}", "extracted/notifications/manage.py")
+
+NOTIFICATIONS_WEB = ProcessSpec(
+    name="notifications",
+    argv=(
+        "{python}",
+        "-m",
+        "gunicorn",
+        "extracted.notifications.service.wsgi:application",
+        "--bind",
+        "127.0.0.1:{port}",
+        "--workers",
+        "1",
+        "--threads",
+        "4",
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
+    ),
+    ready="http",
+    port_name="notifications",
+    upstream="notifications",
+    urls=(
+        ("notifications admin (admin / admin)", "/admin/"),
+        ("notifications API docs", "/api/docs/"),
+        ("notifications readiness", "/health/ready"),
+    ),
+)
+NOTIFICATIONS_WORKER = ProcessSpec(
+    name="notifications-worker",
+    argv=(
+        "{python}",
+        "-m",
+        "celery",
+        "-A",
+        "extracted.notifications.service",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        "2",
+        "--hostname",
+        "notifications.{run}@%h",
+    ),
+    ready="log",
+    ready_text=" ready.",
+    service="notifications",
+)
+OUTBOX_RELAY = ProcessSpec(
+    name="outbox-relay",
+    argv=(*MANAGE, "outbox_relay"),
+    ready="log",
+    ready_text="outbox relay ready",
+    service="monolith",
+)
+
+
+def build(previous: Stage | None) -> Stage:
+    assert previous is not None
+    served = (*previous.processes, NOTIFICATIONS_WEB)
+    return previous.extend(
+        number=2,
+        tag="stage-2-notifications",
+        title="Notifications extracted: order events through a transactional outbox",
+        setup=(
+            (*SERVICE_MANAGE, "ensure_database"),
+            (*SERVICE_MANAGE, "migrate", "--noinput"),
+            (*SERVICE_MANAGE, "collectstatic", "--noinput", "--verbosity", "0"),
+            (*SERVICE_MANAGE, "seed_admin"),
+            # the queue and its bindings exist before the relay publishes anything
+            (*SERVICE_MANAGE, "events_declare"),
+            # the monolith's history handed over before the service takes the route
+            (*SERVICE_MANAGE, "backfill_notifications"),
+        ),
+        add=(NOTIFICATIONS_WEB, NOTIFICATIONS_WORKER, OUTBOX_RELAY),
+        replace_processes=(gateway_for(served, ROUTES),),
+        routes=ROUTES,
+        settings={"ORDERS_EVENTS_ADAPTER": "monolith.orders.adapters.OutboxEvents"},
+        subscriptions=(
+            Subscription("order.paid", "notifications", queue="notifications.events"),
+            Subscription("order.cancelled", "notifications", queue="notifications.events"),
+        ),
+        introduces=(
+            "extracted/notifications/",
+            "gateway/routes/stage-2.yaml",
+            "docs/api/notifications-v1.yaml",
+            "docs/stages/2-notifications.md",
+            "tests/faults/",
+            "bench/events.py",
+            "bench/noop_celery.py",
+            "bench/plain_celery.py",
+        ),
+        doc="docs/stages/2-notifications.md",
+        changes=(
+            "notifications extracted into its own Django project and database; the monolith's "
+            "history handed over (backfill); the gateway routes /api/v1/notifications to it",
+            "orders writes order.created / order.paid / order.cancelled to its outbox in the "
+            "same transaction; the outbox relay publishes them to a topic exchange",
+            "the notifications Celery worker consumes them idempotently (ProcessedMessage), "
+            "retries with backoff, dead-letters poison messages",
+        ),
+    )
