@@ -34,12 +34,14 @@ test: install lint  ## every suite, on PostgreSQL + RabbitMQ + Redis
 
 unit: install
 	$(TEST_ENV) $(VENV)/bin/pytest -m "not e2e" $(PYTEST_ARGS)
+	cd extracted/notifications && $(TEST_ENV) ../../$(VENV)/bin/pytest $(PYTEST_ARGS)  # stage>=2
 
 e2e: install
 	$(TEST_ENV) $(VENV)/bin/pytest -m e2e $(PYTEST_ARGS)
 
-quick: install lint  ## lint + every test that starts no process (CI runs it on each stage tag)
+quick: install lint  ## lint + every test but the e2e ones (CI runs it on each stage tag)
 	$(TEST_ENV) $(VENV)/bin/pytest -m "not e2e" -q $(PYTEST_ARGS)
+	cd extracted/notifications && $(TEST_ENV) ../../$(VENV)/bin/pytest -q $(PYTEST_ARGS)  # stage>=2
 
 lint: install  ## ruff (lint + format), mypy, and the bounded-context import contracts
 	$(VENV)/bin/ruff check .
@@ -61,8 +63,9 @@ openapi: install  ## regenerate the committed OpenAPI contract after a deliberat
 
 # >>> stage 1
 .PHONY: bench
-bench: install  ## wrk against the upstream, our gateway and the exported nginx (pinned): req/s, p50, p99, ratios
+bench: install  ## the gateway against nginx (wrk, pinned); from stage 2 the outbox against a raw Celery task
 	$(PY) -m bench.gateway $(BENCH_ARGS)
+	$(TEST_ENV) $(PY) -m bench.events $(EVENTS_BENCH_ARGS)  # stage>=2
 # <<< stage 1
 
 # The stage runner (python -m strangler stage ...). STAGE=N picks a stage (default: the latest
