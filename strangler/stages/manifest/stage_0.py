@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
+from strangler.stages.manifest.commands import celery_worker, gunicorn
 from strangler.stages.manifest.model import ProcessSpec, Stage
 
 MANAGE = ("{python}", "manage.py")
 
 MONOLITH_WEB = ProcessSpec(
     name="monolith",
-    argv=(
-        "{python}",
-        "-m",
-        "gunicorn",
-        "monolith.shop.wsgi:application",
-        "--bind",
-        "127.0.0.1:{port}",
-        "--workers",
-        "2",
-        "--threads",
-        "4",
-        "--access-logfile",
-        "-",
-        "--graceful-timeout",
-        "10",
-    ),
+    argv=gunicorn("monolith.shop.wsgi:application", workers=2),
     ready="http",
     port_name="monolith",
     urls=(
@@ -35,22 +21,8 @@ MONOLITH_WEB = ProcessSpec(
 )
 MONOLITH_WORKER = ProcessSpec(
     name="monolith-worker",
-    argv=(
-        "{python}",
-        "-m",
-        "celery",
-        "-A",
-        "monolith.shop",
-        "worker",
-        "--loglevel",
-        "INFO",
-        "--concurrency",
-        "2",
-        "--hostname",
-        "monolith.{run}@%h",
-        "--beat",
-        "--schedule",
-        "{var}/celerybeat-schedule",
+    argv=celery_worker(
+        "monolith.shop", "monolith", "--beat", "--schedule", "{var}/celerybeat-schedule"
     ),
     ready="log",
     ready_text=" ready.",

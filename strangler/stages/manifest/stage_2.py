@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from strangler.stages.manifest.commands import celery_worker, gunicorn
 from strangler.stages.manifest.model import ProcessSpec, Stage, Subscription
 from strangler.stages.manifest.stage_0 import MANAGE
 from strangler.stages.manifest.stage_1 import gateway_for
@@ -11,22 +12,7 @@ SERVICE_MANAGE = ("{python}", "extracted/notifications/manage.py")
 
 NOTIFICATIONS_WEB = ProcessSpec(
     name="notifications",
-    argv=(
-        "{python}",
-        "-m",
-        "gunicorn",
-        "extracted.notifications.service.wsgi:application",
-        "--bind",
-        "127.0.0.1:{port}",
-        "--workers",
-        "1",
-        "--threads",
-        "4",
-        "--access-logfile",
-        "-",
-        "--graceful-timeout",
-        "10",
-    ),
+    argv=gunicorn("extracted.notifications.service.wsgi:application", workers=1),
     ready="http",
     port_name="notifications",
     upstream="notifications",
@@ -38,20 +24,7 @@ NOTIFICATIONS_WEB = ProcessSpec(
 )
 NOTIFICATIONS_WORKER = ProcessSpec(
     name="notifications-worker",
-    argv=(
-        "{python}",
-        "-m",
-        "celery",
-        "-A",
-        "extracted.notifications.service",
-        "worker",
-        "--loglevel",
-        "INFO",
-        "--concurrency",
-        "2",
-        "--hostname",
-        "notifications.{run}@%h",
-    ),
+    argv=celery_worker("extracted.notifications.service", "notifications"),
     ready="log",
     ready_text=" ready.",
     service="notifications",
