@@ -113,8 +113,11 @@ def stage_1(tmp_path: Path) -> Iterator[Stage1]:
                 conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         broker_url = env.get("CELERY_BROKER_URL", "")
         if broker_url.startswith("amqp"):
+            queue = env["CELERY_TASK_DEFAULT_QUEUE"]
             with Connection(broker_url) as conn:
-                conn.default_channel.queue_delete(env["CELERY_TASK_DEFAULT_QUEUE"])  # type: ignore[attr-defined]
+                channel = conn.default_channel
+                channel.queue_delete(queue)  # type: ignore[attr-defined]
+                channel.exchange_delete(queue)  # type: ignore[attr-defined]  # Celery's own
 
 
 @dataclass
