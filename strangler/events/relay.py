@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -192,13 +191,3 @@ class Relay:
                     stop.wait(idle_interval)
         finally:
             self.publisher.close()
-
-
-def wait_for(predicate: Callable[[], bool], *, deadline: float, interval: float = 0.05) -> bool:
-    """Poll ``predicate`` until true or ``deadline`` seconds passed (for tools and tests)."""
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
