@@ -12,8 +12,7 @@ import os
 import signal
 import socket
 import sys
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -186,15 +185,6 @@ class Harness:
     def close(self) -> None:
         for group in reversed(self.groups):
             group.stop(grace_seconds=5)
-
-
-def eventually(check: Callable[[], bool], what: str, deadline: float = 15.0) -> None:
-    """Poll ``check`` until it holds; fail naming ``what`` after ``deadline`` seconds."""
-    end = time.monotonic() + deadline
-    while not check():
-        if time.monotonic() > end:
-            raise AssertionError(f"not within {deadline:.0f}s: {what}")
-        time.sleep(0.05)
 
 
 def table(

@@ -8,7 +8,8 @@ import http.client
 import json
 from collections import Counter
 
-from gateway.tests.harness import Gateway, Harness, Upstream, eventually, table
+from gateway.tests.harness import Gateway, Harness, Upstream, table
+from strangler.testing import eventually
 
 
 def _one_upstream(harness: Harness, **route: object) -> tuple[Upstream, Gateway]:

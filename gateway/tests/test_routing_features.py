@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from gateway.tests.harness import Harness, eventually, table
+from gateway.tests.harness import Harness, table
+from strangler.testing import eventually
 
 
 def test_match_split_shadow_rewrite_and_rate_limit(harness: Harness) -> None:

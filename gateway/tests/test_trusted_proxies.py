@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gateway.tests.harness import ROOT, Gateway, Harness, eventually, table
+from gateway.tests.harness import ROOT, Gateway, Harness, table
 from strangler.stages.processes import free_port
+from strangler.testing import eventually
 
 PROXY, CLIENT = "127.0.0.2", "127.0.0.1"
 

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gateway.tests.harness import ROOT, Harness, eventually
+from gateway.tests.harness import ROOT, Harness
 from strangler.stages.processes import ProcessGroup, free_port, http_ok, ready_when_http_ok
+from strangler.testing import eventually
 
 # The file lists one instance behind a placeholder nobody fills: only the flag can make it run.
 TABLE = {

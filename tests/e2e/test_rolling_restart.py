@@ -34,6 +34,7 @@ from strangler.config import REPO_ROOT
 from strangler.stages.manifest import get_stage, runnable_stages
 from strangler.stages.processes import free_port, http_ok
 from strangler.stages.state import StageState
+from strangler.testing import eventually
 
 pytestmark = pytest.mark.skipif(
     1 not in {s.number for s in runnable_stages()},
@@ -174,15 +175,6 @@ class Load:
             thread.join(timeout=60)
 
 
-def wait_for(check: object, what: str, deadline: float = 60.0) -> None:
-    assert callable(check)
-    end = time.monotonic() + deadline
-    while not check():
-        if time.monotonic() > end:
-            raise AssertionError(f"not within {deadline:.0f}s: {what}")
-        time.sleep(0.1)
-
-
 def test_a_rolling_restart_under_load_fails_no_request(stage_1: Stage1) -> None:
     before = {p.name: p.pid for p in stage_1.state().processes}
     login = requests.post(f"{stage_1.gateway}/api/v1/auth/token", json=DEMO, timeout=30)
@@ -190,7 +182,7 @@ def test_a_rolling_restart_under_load_fails_no_request(stage_1: Stage1) -> None:
     load = Load(base=stage_1.gateway, token=login.json()["access"])
     load.start(CLIENTS)
     try:
-        wait_for(lambda: load.total() >= 3 * CLIENTS, "every client under way")
+        eventually(lambda: load.total() >= 3 * CLIENTS, "every client under way", deadline=60)
         started = time.monotonic() - load.started
         restart = subprocess.run(
             [sys.executable, "-m", "strangler", "stage", "restart", "monolith"],
@@ -203,7 +195,9 @@ def test_a_rolling_restart_under_load_fails_no_request(stage_1: Stage1) -> None:
         )
         finished = time.monotonic() - load.started
         settled = load.total()
-        wait_for(lambda: load.total() >= settled + 3 * CLIENTS, "clients served after it")
+        eventually(
+            lambda: load.total() >= settled + 3 * CLIENTS, "clients served after it", deadline=60
+        )
     finally:
         load.finish()
 

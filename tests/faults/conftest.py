@@ -14,7 +14,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from kombu import Connection
 from strangler.config import REPO_ROOT
 from strangler.events.broker import EventPublisher
 from strangler.stages.processes import Process, ProcessGroup, ready_when_log_contains
+from strangler.testing import eventually
 
 REAL_ENGINES = os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get(
     "CELERY_BROKER_URL", ""
@@ -43,11 +43,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def wait_until(what: str, predicate: Callable[[], bool], deadline: float = 60.0) -> None:
-    end = time.monotonic() + deadline
-    while not predicate():
-        if time.monotonic() > end:
-            raise AssertionError(f"not within {deadline:.0f}s: {what}")
-        time.sleep(0.1)
+    eventually(predicate, what, deadline=deadline, poll=0.1)
 
 
 def _run(argv: Iterable[str], env: dict[str, str]) -> str:

@@ -10,8 +10,9 @@ import threading
 
 import pytest
 
+from strangler.testing import eventually
 from tests.gateway.conftest import MAX_BODY, Gateway, Response
-from tests.gateway.upstream import Reply, wait_until
+from tests.gateway.upstream import Reply
 
 
 def _upstream_of(response: Response) -> str:
@@ -250,7 +251,7 @@ def test_least_conn_sends_new_requests_to_the_idle_instance(gateway: Gateway) ->
         world.upstream(name).reply("/api/lc/slow", Reply(delay=2.0))
     slow = threading.Thread(target=gateway.get, args=("/api/lc/slow",), daemon=True)
     slow.start()
-    busy = wait_until(
+    busy = eventually(
         lambda: next((n for n in ("lc_a", "lc_b") if world.upstream(n).requests), None),
         deadline=5,
         what="the slow request reaches an instance",
@@ -266,7 +267,7 @@ def test_least_conn_sends_new_requests_to_the_idle_instance(gateway: Gateway) ->
 def test_an_instance_that_goes_down_leaves_the_pool_and_comes_back(gateway: Gateway) -> None:
     world = gateway.world
     survivor, victim = world.upstream("flaky_a"), world.upstream("flaky_b")
-    wait_until(
+    eventually(
         lambda: (
             {_upstream_of(gateway.get("/api/flaky")) for _ in range(4)} == {"flaky_a", "flaky_b"}
         ),
@@ -283,11 +284,11 @@ def test_an_instance_that_goes_down_leaves_the_pool_and_comes_back(gateway: Gate
             streak[0] = streak[0] + 1 if ok else 0
             return streak[0] >= 10
 
-        wait_until(ten_in_a_row_on_the_survivor, deadline=15, what="the dead instance leaves")
+        eventually(ten_in_a_row_on_the_survivor, deadline=15, what="the dead instance leaves")
     finally:
         victim.start()
     survivor.clear()
-    wait_until(
+    eventually(
         lambda: _upstream_of(gateway.get("/api/flaky")) == "flaky_b",
         deadline=15,
         poll=0.1,
@@ -308,10 +309,10 @@ def test_no_live_instance_is_a_503_on_ours_and_a_502_on_nginx(gateway: Gateway) 
                 expected
             )
 
-        wait_until(settled, deadline=15, what=f"/api/gone answers {expected}")
+        eventually(settled, deadline=15, what=f"/api/gone answers {expected}")
     finally:
         lone.start()
-    wait_until(
+    eventually(
         lambda: gateway.get("/api/gone").status == 200,
         deadline=15,
         poll=0.1,

@@ -252,15 +252,3 @@ def start_all(upstreams: Iterable[RecordingUpstream]) -> None:
 def stop_all(upstreams: Sequence[RecordingUpstream]) -> None:
     for upstream in upstreams:
         upstream.stop()
-
-
-def wait_until(condition: Callable[[], T], *, deadline: float, what: str, poll: float = 0.05) -> T:
-    """Poll ``condition`` until it returns something truthy; fail naming ``what``."""
-    end = time.monotonic() + deadline
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > end:
-            raise AssertionError(f"not within {deadline}s: {what}")
-        time.sleep(poll)
