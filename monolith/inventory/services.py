@@ -5,6 +5,10 @@ single conditional ``UPDATE ... WHERE <the units are there>``, so two transactio
 both take the last unit whatever the isolation level. Rows are always touched in SKU order, and
 a reservation's rows are locked before the stock rows it moves, so concurrent calls cannot
 deadlock each other.
+
+Every step of a reservation that moves stock tells the events port inside its transaction
+(from stage 2 the inventory outbox: ``stock.reserved``, ``stock.committed``,
+``stock.released``, ``stock.restocked``); a repeated call that changes nothing tells nobody.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from monolith.inventory.errors import (
     SkuNotFound,
 )
 from monolith.inventory.models import Reservation, StockItem
+from monolith.inventory.ports import ReleaseCause, get_events
 
 Status = Reservation.Status
 
@@ -109,7 +114,7 @@ def stock_reserve(*, order_id: int, lines: Iterable[tuple[str, int]]) -> datetim
             _raise_unavailable(sku=sku, requested=quantity)
     try:
         with transaction.atomic():
-            Reservation.objects.bulk_create(
+            rows = Reservation.objects.bulk_create(
                 Reservation(order_id=order_id, sku=sku, quantity=quantity, expires_at=expires_at)
                 for sku, quantity in wanted.items()
             )
@@ -117,6 +122,7 @@ def stock_reserve(*, order_id: int, lines: Iterable[tuple[str, int]]) -> datetim
         raise ReservationExists(
             f"Order {order_id} already has a reservation.", order_id=order_id
         ) from None
+    get_events().stock_reserved(order_id=order_id, rows=rows, at=now)
     return expires_at
 
 
@@ -158,12 +164,16 @@ def reservation_commit(*, order_id: int) -> None:
     for r in active:
         _move_stock(sku=r.sku, on_hand=-r.quantity, reserved=-r.quantity, now=now)
     _set_status(active, Status.COMMITTED, now)
+    if active:
+        get_events().stock_committed(order_id=order_id, rows=active, at=now)
 
 
-def _release(rows: list[Reservation], now: datetime) -> None:
+def _release(*, order_id: int, rows: list[Reservation], cause: ReleaseCause, now: datetime) -> None:
     for r in rows:
         _move_stock(sku=r.sku, on_hand=0, reserved=-r.quantity, now=now)
     _set_status(rows, Status.RELEASED, now)
+    if rows:
+        get_events().stock_released(order_id=order_id, rows=rows, cause=cause, at=now)
 
 
 @transaction.atomic
@@ -171,14 +181,17 @@ def reservation_release(*, order_id: int) -> None:
     """Give the order's held units back (cancelled or expired before payment).
 
     Only active rows move: calling it twice, for a committed order or for an order without a
-    reservation changes nothing.
+    reservation changes nothing. The cause announced is ``expired`` when the hold had already
+    run out (the order expired), else ``cancelled``.
     """
     rows = list(
         Reservation.objects.select_for_update()
         .filter(order_id=order_id, status=Status.ACTIVE)
         .order_by("sku")
     )
-    _release(rows, timezone.now())
+    now = timezone.now()
+    cause: ReleaseCause = "expired" if all(r.expires_at <= now for r in rows) else "cancelled"
+    _release(order_id=order_id, rows=rows, cause=cause, now=now)
 
 
 @transaction.atomic
@@ -193,6 +206,8 @@ def reservation_restock(*, order_id: int) -> None:
     for r in rows:
         _move_stock(sku=r.sku, on_hand=r.quantity, reserved=0, now=now)
     _set_status(rows, Status.RESTOCKED, now)
+    if rows:
+        get_events().stock_restocked(order_id=order_id, rows=rows, at=now)
 
 
 def reservation_release_expired(*, now: datetime | None = None) -> list[int]:
@@ -217,7 +232,7 @@ def reservation_release_expired(*, now: datetime | None = None) -> list[int]:
                 .order_by("sku")
             )
             if rows:
-                _release(rows, timezone.now())
+                _release(order_id=order_id, rows=rows, cause="expired", now=timezone.now())
                 released.append(order_id)
     return released
 

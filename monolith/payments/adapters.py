@@ -1,4 +1,4 @@
-"""In-process adapter of the :class:`~monolith.payments.ports.OrderBook` port.
+"""Adapters behind the payments ports: the order book in process, and who hears about payments.
 
 ``monolith.orders.interface`` is imported inside the methods: orders imports payments'
 interface too, and a lazy import keeps the two contexts importable in any order.
@@ -6,8 +6,13 @@ interface too, and a lazy import keeps the two contexts importable in any order.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from monolith.payments.errors import OrderNotFound, OrderNotPayable
 from monolith.payments.ports import PayableOrder
+
+if TYPE_CHECKING:
+    from monolith.payments.models import Payment, Refund
 
 
 class InProcessOrderBook:
@@ -35,3 +40,35 @@ class InProcessOrderBook:
             confirm_payment(order_id=order_id, payment_id=payment_id)
         except OrdersOrderNotPayable as exc:
             raise OrderNotPayable(exc.message, **exc.details) from exc
+
+
+class NoEvents:
+    """Stages 0 and 1: nobody outside the monolith hears about payments; nothing is written."""
+
+    def payment_approved(self, payment: Payment) -> None:
+        return None
+
+    def payment_declined(self, payment: Payment) -> None:
+        return None
+
+    def payment_refunded(self, payment: Payment, refund: Refund) -> None:
+        return None
+
+
+class OutboxEvents:
+    """Stage 2 on: integration events written to the payments outbox, in the same transaction."""
+
+    def payment_approved(self, payment: Payment) -> None:
+        from monolith.payments import events
+
+        events.publish_payment_approved(payment)
+
+    def payment_declined(self, payment: Payment) -> None:
+        from monolith.payments import events
+
+        events.publish_payment_declined(payment)
+
+    def payment_refunded(self, payment: Payment, refund: Refund) -> None:
+        from monolith.payments import events
+
+        events.publish_payment_refunded(payment, refund)

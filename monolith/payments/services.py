@@ -1,4 +1,8 @@
-"""Writes of the payments context: charge (fraud rules, then the card processor) and refund."""
+"""Writes of the payments context: charge (fraud rules, then the card processor) and refund.
+
+Each write tells the events port what happened inside its transaction (from stage 2 the
+payments outbox: ``payment.approved``, ``payment.declined``, ``payment.refunded``).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from django.utils import timezone
 from monolith.payments import fraud, selectors
 from monolith.payments.errors import InvalidAmount, InvalidCardToken, OrderNotPayable
 from monolith.payments.models import Payment, Refund
-from monolith.payments.ports import OrderBook, get_order_book
+from monolith.payments.ports import OrderBook, get_events, get_order_book
 from monolith.payments.processor import get_card_processor
 from monolith.payments.results import PaymentResult
 from strangler.errors import DomainError
@@ -70,6 +74,7 @@ def payment_charge(
         payment.status = Payment.Status.DECLINED
         payment.decline_reasons = list(reasons)
         payment.save()
+        get_events().payment_declined(payment)
         logger.info("payment declined by fraud rules order=%s reasons=%s", order_id, reasons)
         return selectors.payment_to_result(payment)
 
@@ -84,12 +89,15 @@ def payment_charge(
         payment.status = Payment.Status.DECLINED
         payment.decline_reasons = [outcome.decline_reason or "card_declined"]
         payment.save()
+        get_events().payment_declined(payment)
         return selectors.payment_to_result(payment)
 
     payment.status = Payment.Status.APPROVED
     try:
         with transaction.atomic():
             payment.save()
+            # In the savepoint: a lost race (IntegrityError) announces nothing.
+            get_events().payment_approved(payment)
     except IntegrityError as exc:
         # Another attempt paid this order first (a race): give the money back, refuse.
         processor.refund(
@@ -152,9 +160,10 @@ def payment_refund(*, order_id: int, reason: str) -> PaymentResult | None:
         amount=payment.amount,
         currency=payment.currency,
     )
-    Refund.objects.create(
+    refund = Refund.objects.create(
         payment=payment, amount=payment.amount, reason=reason[:255], processor_reference=reference
     )
     payment.status = Payment.Status.REFUNDED
     payment.save(update_fields=["status"])
+    get_events().payment_refunded(payment, refund)
     return selectors.payment_to_result(payment)

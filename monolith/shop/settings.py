@@ -145,9 +145,18 @@ ORDERS_PAYMENTS_ADAPTER = env.str(
 ORDERS_EVENTS_ADAPTER = env.str(
     "ORDERS_EVENTS_ADAPTER", default="monolith.orders.adapters.InProcessNotifications"
 )
+# Who hears about payments and stock: nobody (stages 0-1), or integration events through each
+# context's own outbox (stage 2 on: monolith.payments.adapters.OutboxEvents,
+# monolith.inventory.adapters.OutboxEvents).
+PAYMENTS_EVENTS_ADAPTER = env.str(
+    "PAYMENTS_EVENTS_ADAPTER", default="monolith.payments.adapters.NoEvents"
+)
+INVENTORY_EVENTS_ADAPTER = env.str(
+    "INVENTORY_EVENTS_ADAPTER", default="monolith.inventory.adapters.NoEvents"
+)
 
 # --- integration events (strangler.events): the outbox tables `manage.py outbox_relay` reads
-EVENTS_OUTBOX_MODELS = ["orders.OutboxMessage"]
+EVENTS_OUTBOX_MODELS = ["orders.OutboxMessage", "payments.OutboxMessage", "inventory.OutboxMessage"]
 
 LOGGING = {
     "version": 1,

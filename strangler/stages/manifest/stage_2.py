@@ -1,4 +1,4 @@
-"""Stage 2: notifications extracted; the monolith publishes order events through an outbox."""
+"""Stage 2: notifications extracted; the monolith publishes its events through outboxes."""
 
 from __future__ import annotations
 
@@ -58,7 +58,11 @@ def build(previous: Stage | None) -> Stage:
         add=(NOTIFICATIONS_WEB, NOTIFICATIONS_WORKER, OUTBOX_RELAY),
         replace_processes=(gateway_for(served, ROUTES),),
         routes=ROUTES,
-        settings={"ORDERS_EVENTS_ADAPTER": "monolith.orders.adapters.OutboxEvents"},
+        settings={
+            "ORDERS_EVENTS_ADAPTER": "monolith.orders.adapters.OutboxEvents",
+            "PAYMENTS_EVENTS_ADAPTER": "monolith.payments.adapters.OutboxEvents",
+            "INVENTORY_EVENTS_ADAPTER": "monolith.inventory.adapters.OutboxEvents",
+        },
         subscriptions=(
             Subscription("order.paid", "notifications", queue="notifications.events"),
             Subscription("order.cancelled", "notifications", queue="notifications.events"),
@@ -79,6 +83,8 @@ def build(previous: Stage | None) -> Stage:
             "history handed over (backfill); the gateway routes /api/v1/notifications to it",
             "orders writes order.created / order.paid / order.cancelled to its outbox in the "
             "same transaction; the outbox relay publishes them to a topic exchange",
+            "payments (payment.approved / .declined / .refunded) and inventory (stock.reserved / "
+            ".committed / .released / .restocked) publish through outboxes of their own",
             "the notifications Celery worker consumes them idempotently (ProcessedMessage), "
             "retries with backoff, dead-letters poison messages",
         ),

@@ -124,11 +124,12 @@ def test_stage_1_runs_the_monolith_as_two_replicas_of_one_gunicorn_worker_each()
 
 
 # >>> stage 2
-def test_stage_2_extracts_notifications_and_publishes_order_events() -> None:
+def test_stage_2_extracts_notifications_and_publishes_the_monoliths_events() -> None:
     stage = get_stage(2)
     assert stage.tag == "stage-2-notifications"
     assert stage.routes == "gateway/routes/stage-2.yaml"
-    assert stage.settings_env["ORDERS_EVENTS_ADAPTER"].endswith("OutboxEvents")
+    for context in ("ORDERS", "PAYMENTS", "INVENTORY"):
+        assert stage.settings_env[f"{context}_EVENTS_ADAPTER"].endswith("OutboxEvents")
     assert {"notifications", "notifications-worker", "outbox-relay"} <= {
         p.name for p in stage.required_processes()
     }

@@ -1,0 +1,81 @@
+"""The integration events inventory publishes about an order's reservation: ``stock.reserved``,
+``stock.committed``, ``stock.released``, ``stock.restocked`` (schemas in
+``strangler/events/schemas``).
+
+Each is written to the inventory outbox inside the transaction that moved the stock; the relay
+publishes it after the commit. The aggregate is the order's reservation (keyed by order id),
+so an order's ``stock.committed`` never overtakes its ``stock.reserved``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from monolith.inventory.models import OutboxMessage, Reservation
+from monolith.inventory.ports import ReleaseCause
+from strangler.events import Event, current_traceparent
+from strangler.events.outbox import publish
+
+SOURCE = "monolith.inventory"
+AGGREGATE = "reservation"
+
+
+def _when(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _lines(rows: Sequence[Reservation]) -> list[dict[str, Any]]:
+    return [{"sku": r.sku, "quantity": r.quantity} for r in sorted(rows, key=lambda r: r.sku)]
+
+
+def _publish(order_id: int, event_type: str, data: dict[str, Any]) -> OutboxMessage:
+    event = Event(type=event_type, data=data, source=SOURCE, traceparent=current_traceparent())
+    return publish(OutboxMessage, event, aggregate_type=AGGREGATE, aggregate_id=order_id)
+
+
+def publish_stock_reserved(
+    *, order_id: int, rows: Sequence[Reservation], at: datetime
+) -> OutboxMessage:
+    """``expires_at``: until when the units are held (every line of a reservation shares it)."""
+    return _publish(
+        order_id,
+        "stock.reserved",
+        {
+            "order_id": order_id,
+            "lines": _lines(rows),
+            "expires_at": _when(min(r.expires_at for r in rows)),
+            "reserved_at": _when(at),
+        },
+    )
+
+
+def publish_stock_committed(
+    *, order_id: int, rows: Sequence[Reservation], at: datetime
+) -> OutboxMessage:
+    return _publish(
+        order_id,
+        "stock.committed",
+        {"order_id": order_id, "lines": _lines(rows), "committed_at": _when(at)},
+    )
+
+
+def publish_stock_released(
+    *, order_id: int, rows: Sequence[Reservation], cause: ReleaseCause, at: datetime
+) -> OutboxMessage:
+    return _publish(
+        order_id,
+        "stock.released",
+        {"order_id": order_id, "lines": _lines(rows), "cause": cause, "released_at": _when(at)},
+    )
+
+
+def publish_stock_restocked(
+    *, order_id: int, rows: Sequence[Reservation], at: datetime
+) -> OutboxMessage:
+    return _publish(
+        order_id,
+        "stock.restocked",
+        {"order_id": order_id, "lines": _lines(rows), "restocked_at": _when(at)},
+    )

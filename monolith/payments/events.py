@@ -1,0 +1,79 @@
+"""The integration events payments publishes: ``payment.approved``, ``payment.declined``,
+``payment.refunded`` (schemas in ``strangler/events/schemas``).
+
+Each is built from the payment inside the transaction that wrote it and goes to the payments
+outbox there; the relay publishes it after the commit. The aggregate is the payment, so a
+payment's ``payment.refunded`` never overtakes its ``payment.approved``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from monolith.payments.models import OutboxMessage, Payment, Refund
+from strangler.events import Event, current_traceparent
+from strangler.events.outbox import publish
+
+SOURCE = "monolith.payments"
+AGGREGATE = "payment"
+
+
+def _money(amount: Decimal) -> str:
+    return str(amount.quantize(Decimal("0.01")))
+
+
+def _when(moment: datetime | None) -> str:
+    return (moment or timezone.now()).isoformat().replace("+00:00", "Z")
+
+
+def _attempt(payment: Payment) -> dict[str, Any]:
+    return {
+        "payment_id": payment.pk,
+        "order_id": payment.order_id,
+        "customer_id": payment.customer_id,
+        "amount": _money(payment.amount),
+        "currency": payment.currency,
+    }
+
+
+def _publish(payment: Payment, event_type: str, data: dict[str, Any]) -> OutboxMessage:
+    event = Event(type=event_type, data=data, source=SOURCE, traceparent=current_traceparent())
+    return publish(OutboxMessage, event, aggregate_type=AGGREGATE, aggregate_id=payment.pk)
+
+
+def publish_payment_approved(payment: Payment) -> OutboxMessage:
+    return _publish(
+        payment,
+        "payment.approved",
+        {**_attempt(payment), "approved_at": _when(payment.created_at)},
+    )
+
+
+def publish_payment_declined(payment: Payment) -> OutboxMessage:
+    """``decline_reasons``: the fraud rules' codes, or the card processor's reason."""
+    return _publish(
+        payment,
+        "payment.declined",
+        {
+            **_attempt(payment),
+            "decline_reasons": [str(reason) for reason in payment.decline_reasons],
+            "declined_at": _when(payment.created_at),
+        },
+    )
+
+
+def publish_payment_refunded(payment: Payment, refund: Refund) -> OutboxMessage:
+    return _publish(
+        payment,
+        "payment.refunded",
+        {
+            **_attempt(payment),
+            "amount": _money(refund.amount),
+            "reason": refund.reason[:255],
+            "refunded_at": _when(refund.created_at),
+        },
+    )
