@@ -10,11 +10,14 @@ import os
 from celery import Celery
 from kombu import Queue
 
+from strangler.workers import follow_conn_max_age
+
 os.environ["DJANGO_SETTINGS_MODULE"] = "extracted.notifications.service.settings"
 QUEUE = os.environ.get("BENCH_PLAIN_QUEUE", "bench.plain")
 
 app = Celery("bench-plain")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+follow_conn_max_age(app)
 app.conf.update(task_queues=[Queue(QUEUE, durable=True)], task_default_queue=QUEUE)
 
 

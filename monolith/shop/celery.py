@@ -4,8 +4,11 @@ import os
 
 from celery import Celery
 
+from strangler.workers import follow_conn_max_age
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "monolith.shop.settings")
 
 app = Celery("monolith")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+follow_conn_max_age(app)
 app.autodiscover_tasks()

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import socket
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,19 @@ def confirming(transport_options: Mapping[str, Any], url: str) -> dict[str, Any]
     if url.startswith(("amqp", "pyamqp")):
         options["confirm_publish"] = True
     return options
+
+
+@contextmanager
+def confirmed_producer(app: Celery) -> Iterator[Producer]:
+    """A producer on ``app``'s broker whose every publish waits for the broker's confirm.
+
+    For what a consumer must not lose: its retries and dead letters. Not the app's own
+    producers: the worker's task events (for Flower) would each wait for a round trip.
+    """
+    url = str(app.conf.broker_url)
+    options = confirming(app.conf.broker_transport_options or {}, url)
+    with Connection(url, transport_options=options) as connection:
+        yield connection.Producer()
 
 
 def task_message(

@@ -16,6 +16,10 @@ consumer's own queue (never to the topic exchange, which would hand it to every 
 consumer again); after ``max_retries`` the event goes to the dead-letter queue. The task is
 ``acks_late``: a worker killed mid-task leaves the message unacknowledged and the broker
 delivers it again.
+
+A worker takes its events in batches (``deliver_many``, run by ``strangler.events.batching``):
+the effects and ProcessedMessage rows of a whole batch share one transaction, which is what a
+consumer mostly waits for; a batch that fails is delivered again one event at a time.
 """
 
 from __future__ import annotations
@@ -28,20 +32,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from celery import Celery, Task
+from celery import Celery
 from django.db import transaction
 from django.utils import timezone
 from kombu import Connection, Queue
 
 from strangler.events.broker import (
-    TASK_NAME,
+    confirmed_producer,
     consumer_queue,
     direct_queue,
     exchange_name,
     publish_task,
     topic_exchange,
 )
-from strangler.events.envelope import Event
+from strangler.events.envelope import Delivery, Event
 from strangler.events.errors import InvalidEvent
 from strangler.events.models import DeadLetter, ProcessedMessage
 from strangler.events.schemas import SchemaRegistry
@@ -70,39 +74,68 @@ class RetryPolicy:
         return random.uniform(delay / 2, delay) if self.jitter else delay
 
 
-def _claim(*, consumer: str, event: Event) -> bool:
-    """Insert the ProcessedMessage row; False when it exists (one round trip, no savepoint).
+def _claim(*, consumer: str, events: Sequence[Event]) -> set[uuid.UUID]:
+    """Insert the events' ProcessedMessage rows; the ids that were not there yet.
 
-    ``INSERT ... ON CONFLICT DO NOTHING RETURNING``: on PostgreSQL a concurrent duplicate waits
-    on the unique key until the first transaction ends, then finds the row (or, if that one
-    rolled back, inserts it).
+    One ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` for all of them, no savepoint. On
+    PostgreSQL a concurrent duplicate waits on the unique key until the first transaction
+    ends, then finds the row (or, if that one rolled back, inserts it).
     """
+    if not events:
+        return set()
     connection = transaction.get_connection()
     meta = ProcessedMessage._meta
-    event_id = meta.get_field("event_id").get_db_prep_value(
-        uuid.UUID(event.id), connection, prepared=False
-    )
-    processed_at = meta.get_field("processed_at").get_db_prep_value(
-        timezone.now(), connection, prepared=False
-    )
+    id_field, at_field = meta.get_field("event_id"), meta.get_field("processed_at")
+    now = at_field.get_db_prep_value(timezone.now(), connection, prepared=False)
+    rows, params = [], []
+    for event in events:
+        event_id = id_field.get_db_prep_value(uuid.UUID(event.id), connection, prepared=False)
+        rows.append("(%s, %s, %s, %s)")
+        params += [consumer, event_id, event.type, now]
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {quote(meta.db_table)} (consumer, event_id, event_type, processed_at) "
-            "VALUES (%s, %s, %s, %s) ON CONFLICT (consumer, event_id) DO NOTHING RETURNING id",
-            [consumer, event_id, event.type, processed_at],
+            f"VALUES {', '.join(rows)} ON CONFLICT (consumer, event_id) DO NOTHING "
+            "RETURNING event_id",
+            params,
         )
-        return cursor.fetchone() is not None
+        return {_as_uuid(value) for (value,) in cursor.fetchall()}
+
+
+def _as_uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def consume_once(*, consumer: str, event: Event, apply: Apply) -> bool:
     """Run ``apply`` and record the event in one transaction; False if already processed."""
     with transaction.atomic():
-        if not _claim(consumer=consumer, event=event):
+        if not _claim(consumer=consumer, events=[event]):
             logger.info("%s: %s %s already processed", consumer, event.type, event.id)
             return False
         apply(event)
     return True
+
+
+def consume_batch(*, consumer: str, batch: Sequence[tuple[Event, Apply]]) -> list[bool]:
+    """Run each ``apply`` and record every event, all in one transaction; per event, whether
+    it was applied (False: processed before, or earlier in this batch).
+
+    All or nothing: if one ``apply`` raises, the whole batch rolls back and the error
+    propagates.
+    """
+    with transaction.atomic():
+        fresh = _claim(consumer=consumer, events=[event for event, _ in batch])
+        applied = []
+        for event, apply in batch:
+            event_id = uuid.UUID(event.id)
+            if event_id in fresh:
+                fresh.discard(event_id)  # a second copy in the batch is a duplicate
+                apply(event)
+                applied.append(True)
+            else:
+                applied.append(False)
+    return applied
 
 
 @dataclass
@@ -148,32 +181,63 @@ class EventConsumer:
         self.queue()(channel).declare()
         self.dead_letter_queue()(channel).declare()
 
-    def install(self, app: Celery) -> Task:
-        """Register the event task on ``app`` and make its queue the one the worker consumes."""
-        app.conf.task_queues = [self.queue(), *(app.conf.task_queues or [])]
-        app.conf.task_routes = {
-            **(app.conf.task_routes or {}),
-            TASK_NAME: {"queue": self.queue_name},
-        }
-        consumer = self
-
-        @app.task(
-            name=TASK_NAME,
-            bind=True,
-            acks_late=True,
-            reject_on_worker_lost=True,
-            ignore_result=True,
-        )
-        def handle_event(self: Task, envelope: Any) -> str:
-            return consumer.deliver(
-                envelope, retries=self.request.retries or 0, app=self.app
-            ).status
-
-        return handle_event
-
     # --- one delivery ---------------------------------------------------------------------
 
     def deliver(self, envelope: Any, *, retries: int, app: Celery) -> Outcome:
+        ready = self._accept(envelope, retries=retries, app=app)
+        if isinstance(ready, Outcome):
+            return ready
+        event, subscription = ready
+        try:
+            applied = consume_once(consumer=self.name, event=event, apply=subscription.apply)
+        except Exception as exc:
+            return self._failed(app, envelope, event, exc, retries)
+        return self._after_commit(app, envelope, event, subscription, retries, applied)
+
+    def deliver_many(self, deliveries: Sequence[Delivery], *, app: Celery) -> list[Outcome]:
+        """Deliver a batch: every effect and every ProcessedMessage row in one transaction.
+
+        The common case costs one commit and one claim statement for the whole batch. If any
+        effect fails (or the commit does), the batch rolls back and each event is delivered
+        on its own (``deliver``), so only the failing one is retried or dead-lettered. The
+        others' side effects outside the database (their e-mails) were then attempted twice,
+        under the same idempotency key, the event id.
+        """
+        outcomes: list[Outcome] = [Outcome("pending")] * len(deliveries)
+        ready: list[tuple[int, Event, Subscription]] = []
+        for index, delivery in enumerate(deliveries):
+            accepted = self._accept(delivery.envelope, retries=delivery.retries, app=app)
+            if isinstance(accepted, Outcome):
+                outcomes[index] = accepted
+            else:
+                ready.append((index, *accepted))
+        try:
+            applied = consume_batch(
+                consumer=self.name, batch=[(event, sub.apply) for _, event, sub in ready]
+            )
+        except Exception as exc:
+            logger.warning(
+                "%s: a batch of %d rolled back (%s: %s); delivering them one by one",
+                self.name,
+                len(ready),
+                type(exc).__name__,
+                exc,
+            )
+            for index, _, _ in ready:
+                delivery = deliveries[index]
+                outcomes[index] = self.deliver(delivery.envelope, retries=delivery.retries, app=app)
+            return outcomes
+        for (index, event, subscription), was_applied in zip(ready, applied, strict=True):
+            outcomes[index] = self._after_commit(
+                app, deliveries[index].envelope, event, subscription,
+                deliveries[index].retries, was_applied,
+            )  # fmt: skip
+        return outcomes
+
+    def _accept(
+        self, envelope: Any, *, retries: int, app: Celery
+    ) -> tuple[Event, Subscription] | Outcome:
+        """The event and its subscription, or the outcome when no handler is to run."""
         try:
             event = self.registry.validate(Event.from_dict(envelope))
         except InvalidEvent as exc:
@@ -182,33 +246,49 @@ class EventConsumer:
         if subscription is None:
             logger.warning("%s: no handler for %s %s; ignored", self.name, event.type, event.id)
             return Outcome("ignored", event.type)
-        try:
-            applied = consume_once(consumer=self.name, event=event, apply=subscription.apply)
-            if subscription.after_commit is not None:
+        return event, subscription
+
+    def _after_commit(
+        self,
+        app: Celery,
+        envelope: Any,
+        event: Event,
+        subscription: Subscription,
+        retries: int,
+        applied: bool,
+    ) -> Outcome:
+        if subscription.after_commit is not None:
+            try:
                 subscription.after_commit(event)
-        except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
-            if retries >= self.retry.max_retries:
-                logger.exception("%s: %s %s failed for good", self.name, event.type, event.id)
-                return self._dead_letter(app, envelope, error, retries)
-            countdown = self.retry.countdown(retries)
-            logger.warning(
-                "%s: %s %s failed (%s); retry %d/%d in %.2fs",
-                self.name,
-                event.type,
-                event.id,
-                error,
-                retries + 1,
-                self.retry.max_retries,
-                countdown,
-            )
-            self._republish(app, envelope, retries=retries + 1, countdown=countdown)
-            return Outcome("retrying", error)
+            except Exception as exc:
+                return self._failed(app, envelope, event, exc, retries)
         return Outcome("applied" if applied else "duplicate")
+
+    def _failed(
+        self, app: Celery, envelope: Any, event: Event, exc: Exception, retries: int
+    ) -> Outcome:
+        """Retry ``event`` later with backoff, or dead-letter it after the last try."""
+        error = f"{type(exc).__name__}: {exc}"
+        if retries >= self.retry.max_retries:
+            logger.error("%s: %s %s failed for good", self.name, event.type, event.id, exc_info=exc)
+            return self._dead_letter(app, envelope, error, retries)
+        countdown = self.retry.countdown(retries)
+        logger.warning(
+            "%s: %s %s failed (%s); retry %d/%d in %.2fs",
+            self.name,
+            event.type,
+            event.id,
+            error,
+            retries + 1,
+            self.retry.max_retries,
+            countdown,
+        )
+        self._republish(app, envelope, retries=retries + 1, countdown=countdown)
+        return Outcome("retrying", error)
 
     def _republish(self, app: Celery, envelope: Any, *, retries: int, countdown: float) -> None:
         queue = self.queue()
-        with app.producer_or_acquire() as producer:
+        with confirmed_producer(app) as producer:
             publish_task(
                 producer,
                 envelope,
@@ -229,7 +309,7 @@ class EventConsumer:
             "envelope": raw,
         }
         dlq = self.dead_letter_queue()
-        with app.producer_or_acquire() as producer:
+        with confirmed_producer(app) as producer:
             producer.publish(
                 record,
                 exchange="",
@@ -257,7 +337,7 @@ class EventConsumer:
         """Put dead letters back on this consumer's queue (after a fix); returns how many."""
         count = 0
         queue = self.queue()
-        with app.producer_or_acquire() as producer:
+        with confirmed_producer(app) as producer:
             for letter in dead_letters:
                 publish_task(producer, letter.envelope, exchange="", routing_key=queue.name)
                 DeadLetter.objects.filter(pk=letter.pk).update(replayed_at=datetime.now(UTC))

@@ -90,3 +90,11 @@ def current_traceparent() -> str:
     carrier: dict[str, str] = {}
     inject(carrier)
     return carrier.get("traceparent", "")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """An envelope as a consumer received it (not validated yet) and its retry count."""
+
+    envelope: Any
+    retries: int = 0

@@ -26,7 +26,13 @@ from kombu import Connection
 
 from strangler.config import REPO_ROOT
 from strangler.events.broker import EventPublisher
-from strangler.stages.processes import Process, ProcessGroup, ready_when_log_contains
+from strangler.stages.processes import (
+    Process,
+    ProcessGroup,
+    free_port,
+    ready_when_http_ok,
+    ready_when_log_contains,
+)
 from strangler.testing import eventually
 
 REAL_ENGINES = os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get(
@@ -69,15 +75,16 @@ class Rig:
 
     # --- processes ------------------------------------------------------------------------
 
-    def _group(self) -> ProcessGroup:
-        group = ProcessGroup(log_dir=self.var / "logs", env=self.env, cwd=REPO_ROOT)
+    def _group(self, **env: str) -> ProcessGroup:
+        group = ProcessGroup(log_dir=self.var / "logs", env={**self.env, **env}, cwd=REPO_ROOT)
         self.groups.append(group)
         return group
 
-    def start_worker(self, concurrency: int = 2) -> Process:
+    def start_worker(self, concurrency: int = 2, batch_size: int | None = None) -> Process:
+        """The notifications worker; ``batch_size`` overrides ``EVENTS_BATCH_SIZE``."""
         self._workers += 1
         name = f"worker-{self._workers}"
-        group = self._group()
+        group = self._group(**({"EVENTS_BATCH_SIZE": str(batch_size)} if batch_size else {}))
         process = group.start(
             name,
             [
@@ -105,6 +112,21 @@ class Rig:
         )
         group.wait_ready(deadline_seconds=60)
         return process
+
+    def start_flower(self) -> str:
+        """Flower on the rig's broker, watching the workers' task events; its base URL."""
+        port = free_port()
+        group = self._group(FLOWER_UNAUTHENTICATED_API="true")
+        group.start(
+            "flower",
+            [
+                *(sys.executable, "-m", "celery", "-A", "extracted.notifications.service"),
+                *("flower", "--address=127.0.0.1", f"--port={port}", "--persistent=False"),
+            ],
+            ready_when_http_ok(f"http://127.0.0.1:{port}/healthcheck"),
+        )
+        group.wait_ready(deadline_seconds=60)
+        return f"http://127.0.0.1:{port}"
 
     @staticmethod
     def kill(process: Process) -> None:

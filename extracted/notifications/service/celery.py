@@ -9,11 +9,13 @@ import os
 from celery import Celery
 
 from strangler.events.tasks import register_event_task
+from strangler.workers import follow_conn_max_age
 
 # Always this service's settings, even when the environment names the monolith's.
 os.environ["DJANGO_SETTINGS_MODULE"] = "extracted.notifications.service.settings"
 
 app = Celery("notifications")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+follow_conn_max_age(app)
 app.autodiscover_tasks()
 handle_event = register_event_task(app)

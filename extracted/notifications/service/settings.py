@@ -100,9 +100,9 @@ EVENTS_RETRY_BACKOFF = env.float("EVENTS_RETRY_BACKOFF", default=1.0)
 EVENTS_RETRY_BACKOFF_MAX = env.float("EVENTS_RETRY_BACKOFF_MAX", default=300.0)
 
 # --- Celery: the worker consumes the event queue and the service's own task queue
+# Retries and dead letters are published with confirms (strangler.events.broker
+# confirmed_producer); the worker's other messages, its task events, need none.
 CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = broker(SERVICE_NAME)
-if CELERY_BROKER_URL.startswith(("amqp", "pyamqp")):
-    CELERY_BROKER_TRANSPORT_OPTIONS["confirm_publish"] = True  # retries and dead letters
 CELERY_TASK_DEFAULT_QUEUE = env.str("NOTIFICATIONS_TASK_QUEUE", default="notifications.tasks")
 CELERY_TASK_QUEUES = [
     consumer_queue(EVENTS_QUEUE, EVENTS_SUBSCRIBES, topic_exchange()),
@@ -111,7 +111,13 @@ CELERY_TASK_QUEUES = [
 CELERY_TASK_ROUTES = {TASK_NAME: {"queue": EVENTS_QUEUE}}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_WORKER_PREFETCH_MULTIPLIER", default=4)
+# The worker takes events in batches (strangler.events.batching): up to this many, or what
+# arrived within the interval; the prefetch leaves room for a full batch per pool process.
+EVENTS_BATCH_SIZE = env.int("EVENTS_BATCH_SIZE", default=100)
+EVENTS_BATCH_INTERVAL = env.float("EVENTS_BATCH_INTERVAL", default=0.05)  # seconds
+CELERY_WORKER_PREFETCH_MULTIPLIER = env.int(
+    "CELERY_WORKER_PREFETCH_MULTIPLIER", default=EVENTS_BATCH_SIZE
+)
 CELERY_WORKER_SEND_TASK_EVENTS = True  # Flower lists every event task
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -13,6 +13,7 @@ from kombu import Connection
 from strangler.events import Event
 from strangler.events.broker import TASK_NAME
 from strangler.events.consumer import EventConsumer, RetryPolicy, Subscription, consume_once
+from strangler.events.envelope import Delivery
 from strangler.events.models import DeadLetter, ProcessedMessage
 from strangler.events.schemas import published
 from strangler.events.tests.factories import order_paid
@@ -29,9 +30,12 @@ class Effects:
         self.applied: list[str] = []
         self.after: list[str] = []
         self.fail_times = 0
+        self.fail_ids: set[str] = set()
 
     def apply(self, event: Event) -> None:
         ProcessedMessage.objects.create(consumer="effect", event_id=uuid.uuid4(), event_type="x")
+        if event.id in self.fail_ids:
+            raise Boom(f"handler failed on {event.id}")
         if self.fail_times:
             self.fail_times -= 1
             raise Boom("handler failed")
@@ -192,16 +196,49 @@ def test_a_dead_letter_can_be_replayed_after_a_fix(
     assert DeadLetter.objects.get().replayed_at is not None
 
 
-def test_install_binds_the_queue_to_each_subscribed_type(
-    consumer: EventConsumer, app: Celery
+def test_a_batch_applies_each_new_event_once_and_reports_each_outcome(
+    consumer: EventConsumer, effects: Effects, app: Celery
 ) -> None:
-    task = consumer.install(app)
+    seen, new = order_paid(order_id=1).to_dict(), order_paid(order_id=2).to_dict()
+    consumer.deliver(seen, retries=0, app=app)
+    invalid = order_paid(order_id=3, total=12).to_dict()
+    batch = [Delivery(new), Delivery(seen), Delivery(new), Delivery(invalid)]
 
-    assert task.name == TASK_NAME
-    assert task.acks_late is True
-    [queue] = app.conf.task_queues
-    assert queue.name == consumer.queue_name
-    assert [(b.exchange.name, b.routing_key) for b in queue.bindings] == [
-        (consumer.exchange, "order.paid")
-    ]
-    assert queue.bindings and next(iter(queue.bindings)).exchange.type == "topic"
+    outcomes = consumer.deliver_many(batch, app=app)
+
+    assert [o.status for o in outcomes] == ["applied", "duplicate", "duplicate", "dead-lettered"]
+    assert effects.applied == [seen["id"], new["id"]]
+    assert ProcessedMessage.objects.filter(consumer=consumer.name).count() == 2
+    # the step outside the database runs on every delivery, duplicates included
+    assert effects.after == [seen["id"], new["id"], seen["id"], new["id"]]
+
+
+def test_a_failing_event_rolls_the_batch_back_and_only_it_is_retried(
+    consumer: EventConsumer, effects: Effects, app: Celery
+) -> None:
+    good, bad, also_good = (order_paid(order_id=n).to_dict() for n in (1, 2, 3))
+    effects.fail_ids = {bad["id"]}
+
+    outcomes = consumer.deliver_many([Delivery(good), Delivery(bad), Delivery(also_good)], app=app)
+
+    assert [o.status for o in outcomes] == ["applied", "retrying", "applied"]
+    # the first try of the batch rolled back: each good effect is in the database once
+    assert ProcessedMessage.objects.filter(consumer="effect").count() == 2
+    processed = set(
+        ProcessedMessage.objects.filter(consumer=consumer.name).values_list("event_id", flat=True)
+    )
+    assert processed == {uuid.UUID(good["id"]), uuid.UUID(also_good["id"])}
+    [(headers, _)] = _drain(app, consumer.queue_name)
+    assert (headers["id"], headers["retries"]) == (bad["id"], 1)
+
+
+def test_a_batch_whose_messages_carry_their_retry_count_dead_letters_the_last_try(
+    consumer: EventConsumer, effects: Effects, app: Celery
+) -> None:
+    bad = order_paid().to_dict()
+    effects.fail_ids = {bad["id"]}
+
+    [outcome] = consumer.deliver_many([Delivery(bad, retries=2)], app=app)
+
+    assert outcome.status == "dead-lettered"
+    assert DeadLetter.objects.get().retries == 2
