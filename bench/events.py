@@ -2,14 +2,17 @@
 Celery no-op task on the same broker, in one run.
 
 - events: N ``order.paid`` events are written to the monolith's outbox (in transactions, as
-  checkouts do); then the outbox relay (publisher confirms) and the notifications service's
-  Celery worker (schema check, notification row + ProcessedMessage in one transaction, the
-  e-mail on Django's dummy backend) run until every event has its ProcessedMessage row;
+  checkouts do) while the relay is stopped; then the outbox relay (publisher confirms) and
+  the notifications service's Celery worker (schema check, notification row + ProcessedMessage
+  per event, a commit per batch, the e-mail on Django's dummy backend) run until every event
+  has its ProcessedMessage row;
 - raw Celery: N ``bench.noop`` tasks sent with ``send_task`` to a worker with the same
   concurrency, until every one ran;
 - plain Celery: N tasks with the consumer's effect (notification row + e-mail in one
   transaction) but none of the pattern (no outbox, envelope, schema, ProcessedMessage).
 
+Every process starts once; the three paths then run in turn, ``--rounds`` times, so a slow
+spell of a shared machine hits all three alike; the table shows each round and the medians.
 The ratios are events/s over each baseline (issue goal: >= 0.7 of the raw no-op task; the
 plain task shows what the outbox and the idempotency themselves cost).
 
@@ -23,7 +26,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BROKER = "amqp://guest:guest@127.0.0.1:5672//"
 
 
-def _fill(count: int) -> None:
+def _fill(count: int, first: int = 1) -> None:
     """(In a monolith process) write ``count`` order.paid events to the orders outbox."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "monolith.shop.settings")
     import django
@@ -49,9 +54,9 @@ def _fill(count: int) -> None:
     from strangler.events import Event
     from strangler.events.outbox import publish
 
-    for start in range(0, count, 500):
+    for start in range(first, first + count, 500):
         with transaction.atomic():
-            for order_id in range(start + 1, min(count, start + 500) + 1):
+            for order_id in range(start, min(first + count, start + 500)):
                 data = {
                     "order_id": order_id,
                     "customer_id": 1,
@@ -106,6 +111,7 @@ class Bench:
         self.env = env
         self.procs: list[subprocess.Popen[bytes]] = []
         self._counter: Any = None  # the connection _count polls over
+        self.relay: subprocess.Popen[bytes]
 
     # --- plumbing -------------------------------------------------------------------------
 
@@ -143,6 +149,7 @@ class Bench:
     def _stop(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
+                proc.send_signal(signal.SIGCONT)  # the relay may be stopped
                 proc.terminate()
         for proc in self.procs:
             try:
@@ -152,9 +159,12 @@ class Bench:
                 proc.wait(5)
         self.procs.clear()
 
-    def _notifications(self, min_order_id: int) -> int:
-        sql = f"SELECT count(*) FROM notifications_notification WHERE order_id >= {min_order_id}"
-        return self._count(sql)
+    def _notifications(self, first: int) -> int:
+        last = first + self.events
+        return self._count(
+            "SELECT count(*) FROM notifications_notification "
+            f"WHERE order_id >= {first} AND order_id < {last}"
+        )
 
     def _processed(self) -> int:
         return self._count("SELECT count(*) FROM events_processedmessage")
@@ -192,62 +202,44 @@ class Bench:
         self._run(py, "extracted/notifications/manage.py", "ensure_database")
         self._run(py, "extracted/notifications/manage.py", "migrate", "--noinput")
         self._run(py, "extracted/notifications/manage.py", "events_declare")
-        self._run(py, "-m", "bench.events", "--fill", str(self.events))
 
-    def events_per_second(self) -> float:
+    def start(self) -> None:
+        """Every worker, and the relay (stopped with SIGSTOP until an events round)."""
         py = sys.executable
-        self._start(
-            "notifications-worker",
-            *(py, "-m", "celery", "-A", "extracted.notifications.service", "worker"),
-            *("--concurrency", str(self.concurrency), "--loglevel", "INFO"),
-            *("--without-gossip", "--without-mingle", "--without-heartbeat"),
-            *("--hostname", f"bench-notifications-{self.run}@%h"),
-            ready=" ready.",
+        for name, module in (
+            ("noop", "bench.noop_celery"),
+            ("plain", "bench.plain_celery"),
+            ("notifications", "extracted.notifications.service"),
+        ):
+            self._start(
+                f"{name}-worker",
+                *(py, "-m", "celery", "-A", module, "worker"),
+                *("--concurrency", str(self.concurrency), "--loglevel", "INFO"),
+                *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+                *("--hostname", f"bench-{name}-{self.run}@%h"),
+                ready=" ready.",
+            )
+        self.relay = self._start(
+            "relay", py, "manage.py", "outbox_relay", "--interval", "0.01", ready="ready"
         )
-        # The clock starts when the relay is up (its Django start-up is not the pattern's cost):
-        # from the outbox, full, to the last consumer effect.
-        self._start("relay", py, "manage.py", "outbox_relay", "--interval", "0.01", ready="ready")
-        start = time.monotonic()
-        self._wait("every event consumed", lambda: self._processed() >= self.events)
-        elapsed = time.monotonic() - start
-        self._stop()
-        return self.events / elapsed
+        os.kill(self.relay.pid, signal.SIGSTOP)
 
-    def raw_tasks_per_second(self) -> float:
+    def raw_round(self, round_: int) -> float:
         from bench.noop_celery import app  # on CELERY_BROKER_URL, which main() sets
 
-        py = sys.executable
-        self._start(
-            "noop-worker",
-            *(py, "-m", "celery", "-A", "bench.noop_celery", "worker"),
-            *("--concurrency", str(self.concurrency), "--loglevel", "INFO"),
-            *("--without-gossip", "--without-mingle", "--without-heartbeat"),
-            *("--hostname", f"bench-noop-{self.run}@%h"),
-            ready=" ready.",
-        )
         start = time.monotonic()
         with app.producer_or_acquire() as producer:
             for _ in range(self.events):
                 app.send_task("bench.noop", queue=self.names["noop"], producer=producer)
-        self._wait("every no-op task ran", lambda: self._noop_done() >= self.events)
-        elapsed = time.monotonic() - start
-        self._stop()
-        return self.events / elapsed
+        total = self.events * (round_ + 1)
+        self._wait("every no-op task ran", lambda: self._noop_done() >= total)
+        return self.events / (time.monotonic() - start)
 
-    def plain_tasks_per_second(self) -> float:
+    def plain_round(self, round_: int) -> float:
         """The same effect as a plain Celery task (order ids above the events' ones)."""
         from bench.plain_celery import app
 
-        py = sys.executable
-        self._start(
-            "plain-worker",
-            *(py, "-m", "celery", "-A", "bench.plain_celery", "worker"),
-            *("--concurrency", str(self.concurrency), "--loglevel", "INFO"),
-            *("--without-gossip", "--without-mingle", "--without-heartbeat"),
-            *("--hostname", f"bench-plain-{self.run}@%h"),
-            ready=" ready.",
-        )
-        first = 10_000_000
+        first = 10_000_000 + round_ * self.events
         start = time.monotonic()
         with app.producer_or_acquire() as producer:
             for order_id in range(first, first + self.events):
@@ -258,9 +250,24 @@ class Bench:
                     producer=producer,
                 )
         self._wait("every plain task ran", lambda: self._notifications(first) >= self.events)
-        elapsed = time.monotonic() - start
-        self._stop()
-        return self.events / elapsed
+        return self.events / (time.monotonic() - start)
+
+    def events_round(self, round_: int) -> float:
+        """From the outbox, full, to the last consumer effect.
+
+        The events are written while the relay is stopped (SIGSTOP); the clock starts when it
+        continues, so neither the producer's transactions nor a process start are counted.
+        """
+        py = sys.executable
+        first = 1 + round_ * self.events
+        self._run(py, "-m", "bench.events", "--fill", str(self.events), "--first", str(first))
+        total = self.events * (round_ + 1)
+        start = time.monotonic()
+        os.kill(self.relay.pid, signal.SIGCONT)
+        self._wait("every event consumed", lambda: self._processed() >= total, self.relay)
+        rate = self.events / (time.monotonic() - start)
+        os.kill(self.relay.pid, signal.SIGSTOP)
+        return rate
 
     def cleanup(self) -> None:
         self._stop()
@@ -289,30 +296,45 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--rounds", type=int, default=3, help="each path this many times")
     parser.add_argument("--fill", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--first", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.fill:
-        _fill(args.fill)
+        _fill(args.fill, args.first)
         return 0
     os.environ["CELERY_BROKER_URL"] = os.environ.get("CELERY_BROKER_URL", DEFAULT_BROKER)
     bench = Bench(events=args.events, concurrency=args.concurrency, keep=args.keep)
+    names = ("raw", "plain", "events")
+    rates: dict[str, list[float]] = {name: [] for name in names}
     try:
-        print(f"bench.events: {args.events} events, worker concurrency {args.concurrency}")
+        print(
+            f"bench.events: {args.events} events per round, {args.rounds} rounds, "
+            f"worker concurrency {args.concurrency}"
+        )
         engine = "PostgreSQL" if bench.database_url.startswith("postgres") else "SQLite"
         print(f"broker {bench.broker.split('@')[-1]}, database {engine}")
         bench.setup()
-        raw = bench.raw_tasks_per_second()
-        plain = bench.plain_tasks_per_second()
-        events = bench.events_per_second()
+        bench.start()
+        print(f"\n{'round':>5}  {'raw':>7}  {'plain':>7}  {'events':>7}  {'events/raw':>10}")
+        for round_ in range(args.rounds):
+            rates["raw"].append(bench.raw_round(round_))
+            rates["plain"].append(bench.plain_round(round_))
+            rates["events"].append(bench.events_round(round_))
+            raw, plain, events = (rates[name][-1] for name in names)
+            ratio = events / raw
+            print(f"{round_ + 1:>5}  {raw:>7,.0f}  {plain:>7,.0f}  {events:>7,.0f}  {ratio:>10.2f}")
     finally:
         bench.cleanup()
+    raw, plain, events = (statistics.median(rates[name]) for name in names)
     rows = [
         ("raw Celery no-op task (send_task -> worker)", raw),
         ("plain Celery task, same DB effect + e-mail", plain),
         ("outbox -> relay -> idempotent consumer effect", events),
     ]
     width = max(len(r[0]) for r in rows)
-    print(f"\n{'path'.ljust(width)}  {'per second':>10}  {'vs no-op':>8}  {'vs plain':>8}")
+    header = f"{'median of the rounds'.ljust(width)}  {'per second':>10}  {'vs no-op':>8}"
+    print(f"\n{header}  {'vs plain':>8}")
     for name, rate in rows:
         print(f"{name.ljust(width)}  {rate:>10,.0f}  {rate / raw:>8.2f}  {rate / plain:>8.2f}")
     print(

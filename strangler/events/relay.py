@@ -143,10 +143,12 @@ class Relay:
         The batch is in id order, and only its confirmed prefix is marked sent, so a row that
         fails to publish also holds back the later rows of its aggregate.
         """
-        keys = {(row.aggregate_type, row.aggregate_id) for row in rows}
+        ids_by_type: dict[str, set[str]] = {}
+        for row in rows:
+            ids_by_type.setdefault(row.aggregate_type, set()).add(row.aggregate_id)
         match = Q()
-        for aggregate_type, aggregate_id in keys:
-            match |= Q(aggregate_type=aggregate_type, aggregate_id=aggregate_id)
+        for aggregate_type, aggregate_ids in ids_by_type.items():
+            match |= Q(aggregate_type=aggregate_type, aggregate_id__in=sorted(aggregate_ids))
         earlier = (
             outbox._default_manager.using(using)
             .filter(match, sent_at__isnull=True, pk__lt=rows[-1].pk)
