@@ -22,6 +22,7 @@ consumer commits the whole list at once (``EventConsumer.deliver_many``). The id
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -100,21 +101,27 @@ class EventBatches(Task):  # type: ignore[misc]
         pool, timer, qos = consumer.pool, consumer.timer, consumer.qos
         buffer: list[Request] = []
         flush_timer: list[Any] = []  # the pending flush, when one is armed
+        # Without an event loop (the embedded broker) the timer fires on a thread of its own.
+        lock = threading.Lock()
 
         def flush() -> None:
-            for entry in flush_timer:
-                entry.cancel()
-            flush_timer.clear()
-            if buffer:
-                self._dispatch(pool, timer, list(buffer))
+            with lock:
+                for entry in flush_timer:
+                    entry.cancel()
+                flush_timer.clear()
+                batch = list(buffer)
                 buffer.clear()
+            if batch:
+                self._dispatch(pool, timer, batch)
 
         def add(request: Request) -> None:
-            buffer.append(request)
-            if len(buffer) >= size:
+            with lock:
+                buffer.append(request)
+                full = len(buffer) >= size
+                if not full and not flush_timer:
+                    flush_timer.append(timer.call_after(interval, flush))
+            if full:
                 flush()
-            elif not flush_timer:
-                flush_timer.append(timer.call_after(interval, flush))
 
         def due(request: Request) -> None:
             qos.decrement_eventually()
