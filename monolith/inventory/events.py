@@ -16,14 +16,11 @@ from typing import Any
 from monolith.inventory.models import OutboxMessage, Reservation
 from monolith.inventory.ports import ReleaseCause
 from strangler.events import Event, current_traceparent
+from strangler.events.envelope import wire_time
 from strangler.events.outbox import publish
 
 SOURCE = "monolith.inventory"
 AGGREGATE = "reservation"
-
-
-def _when(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def _lines(rows: Sequence[Reservation]) -> list[dict[str, Any]]:
@@ -45,8 +42,8 @@ def publish_stock_reserved(
         {
             "order_id": order_id,
             "lines": _lines(rows),
-            "expires_at": _when(min(r.expires_at for r in rows)),
-            "reserved_at": _when(at),
+            "expires_at": wire_time(min(r.expires_at for r in rows)),
+            "reserved_at": wire_time(at),
         },
     )
 
@@ -57,7 +54,7 @@ def publish_stock_committed(
     return _publish(
         order_id,
         "stock.committed",
-        {"order_id": order_id, "lines": _lines(rows), "committed_at": _when(at)},
+        {"order_id": order_id, "lines": _lines(rows), "committed_at": wire_time(at)},
     )
 
 
@@ -67,7 +64,7 @@ def publish_stock_released(
     return _publish(
         order_id,
         "stock.released",
-        {"order_id": order_id, "lines": _lines(rows), "cause": cause, "released_at": _when(at)},
+        {"order_id": order_id, "lines": _lines(rows), "cause": cause, "released_at": wire_time(at)},
     )
 
 
@@ -77,5 +74,5 @@ def publish_stock_restocked(
     return _publish(
         order_id,
         "stock.restocked",
-        {"order_id": order_id, "lines": _lines(rows), "restocked_at": _when(at)},
+        {"order_id": order_id, "lines": _lines(rows), "restocked_at": wire_time(at)},
     )

@@ -7,27 +7,16 @@ orders outbox there; the relay publishes it after the commit.
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
 from typing import Any
-
-from django.utils import timezone
 
 from monolith.customers import interface as customers
 from monolith.orders.models import Order, OrderLine, OutboxMessage
 from strangler.events import Event, current_traceparent
+from strangler.events.envelope import wire_money, wire_time
 from strangler.events.outbox import publish
 
 SOURCE = "monolith.orders"
 AGGREGATE = "order"
-
-
-def _money(amount: Decimal) -> str:
-    return str(amount.quantize(Decimal("0.01")))
-
-
-def _when(moment: datetime | None) -> str:
-    return (moment or timezone.now()).isoformat().replace("+00:00", "Z")
 
 
 def _lines(order: Order) -> list[dict[str, Any]]:
@@ -37,7 +26,7 @@ def _lines(order: Order) -> list[dict[str, Any]]:
             "sku": line.sku,
             "name": line.name,
             "quantity": line.quantity,
-            "unit_price": _money(line.unit_price),
+            "unit_price": wire_money(line.unit_price),
         }
         for line in lines
     ]
@@ -55,10 +44,10 @@ def publish_order_created(order: Order) -> OutboxMessage:
         {
             "order_id": order.pk,
             "customer_id": order.customer_id,
-            "total": _money(order.total),
+            "total": wire_money(order.total),
             "currency": order.currency,
             "lines": _lines(order),
-            "created_at": _when(order.created_at),
+            "created_at": wire_time(order.created_at),
         },
     )
 
@@ -75,10 +64,10 @@ def publish_order_paid(order: Order) -> OutboxMessage:
             "customer_email": recipient.email,
             "customer_name": recipient.full_name,
             "payment_id": order.payment_id,
-            "total": _money(order.total),
+            "total": wire_money(order.total),
             "currency": order.currency,
             "lines": _lines(order),
-            "paid_at": _when(order.paid_at),
+            "paid_at": wire_time(order.paid_at),
         },
     )
 
@@ -100,6 +89,6 @@ def publish_order_cancelled(
             "reason": reason[:255],
             "cause": cause,
             "was_paid": was_paid,
-            "cancelled_at": _when(order.cancelled_at),
+            "cancelled_at": wire_time(order.cancelled_at),
         },
     )

@@ -8,26 +8,15 @@ payment's ``payment.refunded`` never overtakes its ``payment.approved``.
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
 from typing import Any
-
-from django.utils import timezone
 
 from monolith.payments.models import OutboxMessage, Payment, Refund
 from strangler.events import Event, current_traceparent
+from strangler.events.envelope import wire_money, wire_time
 from strangler.events.outbox import publish
 
 SOURCE = "monolith.payments"
 AGGREGATE = "payment"
-
-
-def _money(amount: Decimal) -> str:
-    return str(amount.quantize(Decimal("0.01")))
-
-
-def _when(moment: datetime | None) -> str:
-    return (moment or timezone.now()).isoformat().replace("+00:00", "Z")
 
 
 def _attempt(payment: Payment) -> dict[str, Any]:
@@ -35,7 +24,7 @@ def _attempt(payment: Payment) -> dict[str, Any]:
         "payment_id": payment.pk,
         "order_id": payment.order_id,
         "customer_id": payment.customer_id,
-        "amount": _money(payment.amount),
+        "amount": wire_money(payment.amount),
         "currency": payment.currency,
     }
 
@@ -49,7 +38,7 @@ def publish_payment_approved(payment: Payment) -> OutboxMessage:
     return _publish(
         payment,
         "payment.approved",
-        {**_attempt(payment), "approved_at": _when(payment.created_at)},
+        {**_attempt(payment), "approved_at": wire_time(payment.created_at)},
     )
 
 
@@ -61,7 +50,7 @@ def publish_payment_declined(payment: Payment) -> OutboxMessage:
         {
             **_attempt(payment),
             "decline_reasons": [str(reason) for reason in payment.decline_reasons],
-            "declined_at": _when(payment.created_at),
+            "declined_at": wire_time(payment.created_at),
         },
     )
 
@@ -72,8 +61,8 @@ def publish_payment_refunded(payment: Payment, refund: Refund) -> OutboxMessage:
         "payment.refunded",
         {
             **_attempt(payment),
-            "amount": _money(refund.amount),
+            "amount": wire_money(refund.amount),
             "reason": refund.reason[:255],
-            "refunded_at": _when(refund.created_at),
+            "refunded_at": wire_time(refund.created_at),
         },
     )

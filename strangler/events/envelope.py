@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from strangler.events.errors import InvalidEvent
@@ -21,6 +22,16 @@ ENVELOPE_FIELDS = ("id", "type", "version", "occurred_at", "source", "traceparen
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def wire_time(moment: datetime | None = None) -> str:
+    """A moment (default: now) as events carry it: ISO 8601, UTC written ``Z``."""
+    return (moment or _now()).isoformat().replace("+00:00", "Z")
+
+
+def wire_money(amount: Decimal) -> str:
+    """An amount as events carry it: a decimal string with two places (never a float)."""
+    return str(amount.quantize(Decimal("0.01")))
 
 
 @dataclass(frozen=True)
@@ -38,7 +49,7 @@ class Event:
             "id": self.id,
             "type": self.type,
             "version": self.version,
-            "occurred_at": self.occurred_at.isoformat().replace("+00:00", "Z"),
+            "occurred_at": wire_time(self.occurred_at),
             "source": self.source,
             "traceparent": self.traceparent,
             "data": dict(self.data),
