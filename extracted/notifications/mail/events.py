@@ -9,8 +9,12 @@ from strangler.events.consumer import EventConsumer, RetryPolicy, Subscription
 from strangler.events.schemas import SchemaRegistry
 
 SUBSCRIPTIONS = (
-    Subscription("order.paid", apply=handlers.on_order_paid),
-    Subscription("order.cancelled", apply=handlers.on_order_cancelled),
+    Subscription("order.paid", apply=handlers.on_order_paid, apply_many=handlers.on_orders_paid),
+    Subscription(
+        "order.cancelled",
+        apply=handlers.on_order_cancelled,
+        apply_many=handlers.on_orders_cancelled,
+    ),
 )
 
 

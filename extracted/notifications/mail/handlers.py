@@ -1,16 +1,20 @@
 """The service's handler table: which order event makes which notification (and e-mail).
 
-Each runs in the consumer's transaction, exactly once per event.
+Each runs in the consumer's transaction, exactly once per event. The ``*_many`` forms take a
+run of a batch at once (``Subscription.apply_many``): one read and one insert for all.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from extracted.notifications.mail import services
 from extracted.notifications.mail.models import Notification
+from extracted.notifications.mail.services import NotificationDraft
 from strangler.events import Event
 
 
-def on_order_paid(event: Event) -> None:
+def _paid(event: Event) -> NotificationDraft:
     data = event.data
     subject, body = services.order_paid_text(
         order_id=data["order_id"],
@@ -18,7 +22,7 @@ def on_order_paid(event: Event) -> None:
         currency=data["currency"],
         lines=data["lines"],
     )
-    services.notification_create_and_send(
+    return NotificationDraft(
         event_id=event.id,
         customer_id=data["customer_id"],
         order_id=data["order_id"],
@@ -29,12 +33,12 @@ def on_order_paid(event: Event) -> None:
     )
 
 
-def on_order_cancelled(event: Event) -> None:
+def _cancelled(event: Event) -> NotificationDraft | None:
     data = event.data
     if data["cause"] == "checkout_failed":
-        return  # the customer saw the checkout fail; the monolith never e-mailed this either
+        return None  # the customer saw the checkout fail; the monolith never e-mailed this
     subject, body = services.order_cancelled_text(order_id=data["order_id"], reason=data["reason"])
-    services.notification_create_and_send(
+    return NotificationDraft(
         event_id=event.id,
         customer_id=data["customer_id"],
         order_id=data["order_id"],
@@ -43,3 +47,21 @@ def on_order_cancelled(event: Event) -> None:
         subject=subject,
         body=body,
     )
+
+
+def on_orders_paid(events: Sequence[Event]) -> None:
+    services.notifications_create_and_send([_paid(event) for event in events])
+
+
+def on_order_paid(event: Event) -> None:
+    on_orders_paid([event])
+
+
+def on_orders_cancelled(events: Sequence[Event]) -> None:
+    drafts = [draft for event in events if (draft := _cancelled(event)) is not None]
+    if drafts:
+        services.notifications_create_and_send(drafts)
+
+
+def on_order_cancelled(event: Event) -> None:
+    on_orders_cancelled([event])

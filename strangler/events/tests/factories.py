@@ -25,3 +25,17 @@ def order_paid_data(order_id: int = 7, **overrides: Any) -> dict[str, Any]:
 
 def order_paid(order_id: int = 7, **overrides: Any) -> Event:
     return Event(type="order.paid", data=order_paid_data(order_id, **overrides), source="tests")
+
+
+def order_cancelled(order_id: int = 7, **overrides: Any) -> Event:
+    data: dict[str, Any] = {
+        "order_id": order_id,
+        "customer_id": 42,
+        "customer_email": "ada@example.com",
+        "reason": "changed my mind",
+        "cause": "requested",
+        "was_paid": False,
+        "cancelled_at": "2025-01-02T03:04:05Z",
+    }
+    data.update(overrides)
+    return Event(type="order.cancelled", data=data, source="tests")

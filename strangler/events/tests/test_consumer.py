@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -12,11 +12,17 @@ from kombu import Connection
 
 from strangler.events import Event
 from strangler.events.broker import TASK_NAME
-from strangler.events.consumer import EventConsumer, RetryPolicy, Subscription, consume_once
+from strangler.events.consumer import (
+    EventConsumer,
+    RetryPolicy,
+    Subscription,
+    consume_batch,
+    consume_once,
+)
 from strangler.events.envelope import Delivery
 from strangler.events.models import DeadLetter, ProcessedMessage
 from strangler.events.schemas import published
-from strangler.events.tests.factories import order_paid
+from strangler.events.tests.factories import order_cancelled, order_paid
 
 pytestmark = pytest.mark.django_db
 
@@ -242,3 +248,44 @@ def test_a_batch_whose_messages_carry_their_retry_count_dead_letters_the_last_tr
 
     assert outcome.status == "dead-lettered"
     assert DeadLetter.objects.get().retries == 2
+
+
+def test_a_batch_hands_each_run_of_one_subscription_to_apply_many_in_delivery_order(
+    app: Celery,
+) -> None:
+    calls: list[tuple[str, list[int]]] = []
+
+    def record(kind: str) -> Callable[[Sequence[Event]], None]:
+        def apply_many(events: Sequence[Event]) -> None:
+            calls.append((kind, [event.data["order_id"] for event in events]))
+
+        return apply_many
+
+    def never(event: Event) -> None:
+        raise AssertionError("apply_many was given, apply must not run")
+
+    consumer = EventConsumer(
+        name=f"test-{uuid.uuid4().hex[:8]}",
+        registry=published,
+        subscriptions=[
+            Subscription("order.paid", never, apply_many=record("paid")),
+            Subscription("order.cancelled", never, apply_many=record("cancelled")),
+        ],
+    )
+    seen = order_paid(order_id=9).to_dict()
+    consume_batch(
+        consumer=consumer.name, batch=[(Event.from_dict(seen), consumer.subscriptions[0])]
+    )
+    calls.clear()
+    envelopes = [
+        order_paid(order_id=1).to_dict(),
+        seen,
+        order_paid(order_id=2).to_dict(),
+        order_cancelled(order_id=1).to_dict(),
+        order_paid(order_id=3).to_dict(),
+    ]
+
+    outcomes = consumer.deliver_many([Delivery(envelope) for envelope in envelopes], app=app)
+
+    assert [o.status for o in outcomes] == ["applied", "duplicate", "applied", "applied", "applied"]
+    assert calls == [("paid", [1, 2]), ("cancelled", [1]), ("paid", [3])]

@@ -16,6 +16,7 @@ from extracted.notifications.mail.events import build_consumer
 from extracted.notifications.mail.models import Notification
 from extracted.notifications.mail.tests.helpers import order_cancelled, order_paid
 from strangler.events.consumer import EventConsumer
+from strangler.events.envelope import Delivery
 from strangler.events.models import DeadLetter, ProcessedMessage
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +138,35 @@ def test_an_event_breaking_this_services_copy_of_the_schema_is_dead_lettered(
     assert "customer_email" in outcome.detail
     assert Notification.objects.count() == 0
     assert DeadLetter.objects.get().consumer == "notifications"
+
+
+def test_a_batch_makes_one_notification_per_order_and_kind_in_a_few_statements(
+    consumer: EventConsumer, app: Celery, django_assert_max_num_queries: Any
+) -> None:
+    consumer.deliver(order_paid(order_id=1).to_dict(), retries=0, app=app)
+    mail.outbox.clear()
+    batch = [
+        order_paid(order_id=1),  # another event for an order already notified
+        order_paid(order_id=2),
+        order_paid(order_id=2),  # another event, same order, same batch
+        order_cancelled(order_id=2),
+        order_cancelled(order_id=3, customer_email=""),
+        *(order_paid(order_id=n) for n in range(4, 30)),
+    ]
+
+    # the claim, then a read and an insert per run of one type: not a statement per event
+    with django_assert_max_num_queries(10):
+        outcomes = consumer.deliver_many([Delivery(e.to_dict()) for e in batch], app=app)
+
+    assert {o.status for o in outcomes} == {"applied"}
+    made = {(n.order_id, n.kind): n for n in Notification.objects.exclude(order_id=1)}
+    assert {key: n.status for key, n in made.items()} == {
+        (2, "order_paid"): "sent",
+        (2, "order_cancelled"): "sent",
+        (3, "order_cancelled"): "failed",
+        **{(n, "order_paid"): "sent" for n in range(4, 30)},
+    }
+    assert Notification.objects.filter(order_id=1).count() == 1
+    sent_keys = sorted(m.extra_headers["X-Idempotency-Key"] for m in mail.outbox)
+    assert sent_keys == sorted(str(n.event_id) for n in made.values() if n.status == "sent")
+    assert ProcessedMessage.objects.count() == 1 + len(batch)
