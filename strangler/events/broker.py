@@ -149,6 +149,7 @@ class EventPublisher:
     _acked: set[int] = field(default_factory=set, init=False, repr=False)
     _nacked: set[int] = field(default_factory=set, init=False, repr=False)
     _next_tag: int = field(default=1, init=False, repr=False)
+    _batch_first_tag: int = field(default=1, init=False, repr=False)
 
     @property
     def confirms(self) -> bool:
@@ -177,10 +178,16 @@ class EventPublisher:
         return self._producer
 
     def _on_ack(self, delivery_tag: int, multiple: bool) -> None:
-        self._acked.update(range(1, delivery_tag + 1) if multiple else (delivery_tag,))
+        self._acked.update(self._confirmed_tags(delivery_tag, multiple))
 
     def _on_nack(self, delivery_tag: int, multiple: bool) -> None:
-        self._nacked.update(range(1, delivery_tag + 1) if multiple else (delivery_tag,))
+        self._nacked.update(self._confirmed_tags(delivery_tag, multiple))
+
+    def _confirmed_tags(self, delivery_tag: int, multiple: bool) -> range:
+        """The tags one confirm settles. A ``multiple`` one settles every tag up to it, but
+        the tags before this batch were all settled already (each batch waits for its own),
+        so the range starts at the batch: not at 1, which would grow with the connection."""
+        return range(self._batch_first_tag if multiple else delivery_tag, delivery_tag + 1)
 
     def publish(self, envelope: Mapping[str, Any]) -> None:
         result = self.publish_many([envelope])
@@ -191,6 +198,9 @@ class EventPublisher:
         tags: list[int] = []
         try:
             producer = self._ready_producer()
+            self._acked.clear()
+            self._nacked.clear()
+            self._batch_first_tag = self._next_tag
             exchange = producer.exchange or topic_exchange(self.exchange)
             for envelope in envelopes:
                 publish_task(
