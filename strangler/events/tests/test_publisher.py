@@ -47,14 +47,12 @@ def test_batches_are_confirmed_in_order_and_only_the_current_batch_is_tracked(
     finally:
         publisher.close()
 
+    received = []
     with Connection(BROKER) as connection:
-        queue = connection.SimpleQueue(
-            consumer_queue(f"{exchange}.q", [], topic_exchange(exchange))
+        queue = consumer_queue(f"{exchange}.q", [], topic_exchange(exchange))(
+            connection.default_channel
         )
-        received = []
-        for _ in sent:
-            message = queue.get(timeout=5)
+        while (message := queue.get()) is not None:
             received.append(message.headers["id"])
             message.ack()
-        queue.close()
     assert received == sent
