@@ -10,31 +10,14 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import best_match
+import jsonschema_rs
 
 from strangler.events.envelope import Event
 from strangler.events.errors import InvalidEvent
-
-
-def _format_checker() -> FormatChecker:
-    """Formats enforced: uuid and email (built in), date-time with an offset (RFC 3339)."""
-    checker = FormatChecker(formats=("uuid", "email"))
-
-    @checker.checks("date-time", raises=ValueError)
-    def date_time(value: object) -> bool:
-        if not isinstance(value, str):
-            return True
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return "T" in value and parsed.tzinfo is not None
-
-    return checker
-
 
 PUBLISHED = Path(__file__).resolve().parent / "schemas"
 
@@ -61,11 +44,21 @@ ENVELOPE_SCHEMA: dict[str, Any] = {
 }
 
 
-def _error(prefix: str, validator: Draft202012Validator, instance: Any) -> str | None:
-    error = best_match(validator.iter_errors(instance))
-    if error is None:
+def _validator(schema: dict[str, Any]) -> jsonschema_rs.Draft202012Validator:
+    """JSON Schema 2020-12 with its formats enforced (uuid, email, RFC 3339 date-time).
+
+    jsonschema-rs compiles the schema once: checking an event costs about a microsecond,
+    against a hundred or so for the pure-Python ``jsonschema``, and a consumer checks every
+    event it receives.
+    """
+    return jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+
+
+def _error(prefix: str, validator: jsonschema_rs.Draft202012Validator, instance: Any) -> str | None:
+    if validator.is_valid(instance):
         return None
-    where = "/".join(str(part) for part in error.absolute_path) or "(root)"
+    error = next(iter(validator.iter_errors(instance)))
+    where = "/".join(str(part) for part in error.instance_path) or "(root)"
     return f"{prefix} {where}: {error.message}"
 
 
@@ -74,27 +67,32 @@ class SchemaRegistry:
 
     def __init__(self, folder: Path | str) -> None:
         self.folder = Path(folder)
-        self._checker = _format_checker()
-        self._envelope = Draft202012Validator(ENVELOPE_SCHEMA, format_checker=self._checker)
+        self._envelope = _validator(ENVELOPE_SCHEMA)
 
     @cached_property
-    def _validators(self) -> dict[tuple[str, int], Draft202012Validator]:
-        validators = {}
+    def _schemas(self) -> dict[tuple[str, int], dict[str, Any]]:
+        schemas = {}
         for path in sorted(self.folder.glob("*.json")):
             match = _FILE.match(path.name)
             if match is None:
                 raise ValueError(f"{path}: schema files are named <type>.v<version>.json")
             schema = json.loads(path.read_text())
-            Draft202012Validator.check_schema(schema)
-            key = (match["type"], int(match["version"]))
-            validators[key] = Draft202012Validator(schema, format_checker=self._checker)
-        return validators
+            try:
+                jsonschema_rs.meta.validate(schema)
+            except jsonschema_rs.ValidationError as exc:
+                raise ValueError(f"{path}: not a valid JSON Schema: {exc.message}") from exc
+            schemas[(match["type"], int(match["version"]))] = schema
+        return schemas
+
+    @cached_property
+    def _validators(self) -> dict[tuple[str, int], jsonschema_rs.Draft202012Validator]:
+        return {key: _validator(schema) for key, schema in self._schemas.items()}
 
     def known(self) -> list[tuple[str, int]]:
-        return sorted(self._validators)
+        return sorted(self._schemas)
 
     def schema(self, event_type: str, version: int) -> dict[str, Any]:
-        return dict(self._validators[(event_type, version)].schema)  # type: ignore[arg-type]
+        return dict(self._schemas[(event_type, version)])
 
     def validate(self, event: Event | dict[str, Any]) -> Event:
         """The event, once its envelope and its data match; InvalidEvent says what does not."""

@@ -145,7 +145,7 @@ def test_an_invalid_event_goes_to_the_dead_letter_queue_without_running_a_handle
     outcome = consumer.deliver(envelope, retries=0, app=app)
 
     assert outcome.status == "dead-lettered"
-    assert "total: 12 is not of type 'string'" in outcome.detail
+    assert 'total: 12 is not of type "string"' in outcome.detail
     assert effects.applied == [] and effects.after == []
     [(_, record)] = _drain(app, consumer.dlq_name)
     assert record["envelope"] == envelope

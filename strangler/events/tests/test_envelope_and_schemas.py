@@ -36,9 +36,9 @@ def test_every_published_schema_is_valid_and_named_type_and_version() -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"total": 31.5}, "order.paid v1 data total: 31.5 is not of type 'string'"),
-        ({"lines": []}, "order.paid v1 data lines: [] should be non-empty"),
-        ({"paid_at": "yesterday"}, "order.paid v1 data paid_at: 'yesterday' is not a 'date-time'"),
+        ({"total": 31.5}, 'order.paid v1 data total: 31.5 is not of type "string"'),
+        ({"lines": []}, "order.paid v1 data lines: [] has less than 1 item"),
+        ({"paid_at": "yesterday"}, 'order.paid v1 data paid_at: "yesterday" is not a "date-time"'),
         ({"extra": 1}, "Additional properties are not allowed ('extra' was unexpected)"),
     ],
 )
@@ -55,16 +55,16 @@ def test_a_missing_field_is_named() -> None:
     raw = order_paid().to_dict()
     del raw["data"]["customer_email"]
 
-    with pytest.raises(InvalidEvent, match="'customer_email' is a required property"):
+    with pytest.raises(InvalidEvent, match='"customer_email" is a required property'):
         published.validate(raw)
 
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("id", "not-a-uuid", "envelope id: 'not-a-uuid' is not a 'uuid'"),
+        ("id", "not-a-uuid", 'envelope id: "not-a-uuid" is not a "uuid"'),
         ("type", "OrderPaid", "envelope type"),
-        ("version", "1", "envelope version: '1' is not of type 'integer'"),
+        ("version", "1", 'envelope version: "1" is not of type "integer"'),
         ("traceparent", "garbage", "envelope traceparent"),
     ],
 )
@@ -97,4 +97,14 @@ def test_a_registry_refuses_a_badly_named_schema_file(tmp_path: object) -> None:
     (folder / "order-paid.json").write_text("{}")
 
     with pytest.raises(ValueError, match=r"named <type>\.v<version>\.json"):
+        SchemaRegistry(folder).known()
+
+
+def test_a_registry_refuses_a_file_that_is_not_a_json_schema(tmp_path: object) -> None:
+    from pathlib import Path
+
+    folder = Path(str(tmp_path))
+    (folder / "order.paid.v1.json").write_text('{"type": "nope"}')
+
+    with pytest.raises(ValueError, match=r"order\.paid\.v1\.json: not a valid JSON Schema"):
         SchemaRegistry(folder).known()
