@@ -156,7 +156,7 @@ def _print_summary(running: RunningStage, steps: list, facts: dict) -> None:  # 
                 ("OpenAPI document", f"{base}/api/schema/"),
                 ("Django admin (admin / admin)", f"{base}/admin/"),
                 ("liveness / readiness", f"{base}/health/live  {base}/health/ready"),
-                ("sent e-mails (one file each)", os.path.relpath(mail, REPO_ROOT)),
+                ("sent e-mails (a file per mail connection)", os.path.relpath(mail, REPO_ROOT)),
                 ("process logs", os.path.relpath(running.group.log_dir, REPO_ROOT)),
                 ("demo customer", "demo@example.com / demo-password-1"),
             ],

@@ -20,5 +20,5 @@ class SlowFileBackend(EmailBackend):
         for message in email_messages:
             if any(str(to).endswith(REFUSED_DOMAIN) for to in message.to):
                 raise smtplib.SMTPRecipientsRefused({message.to[0]: (550, b"no such user")})
-        time.sleep(0.05)
+        time.sleep(0.05 * len(email_messages))
         return super().send_messages(email_messages)
