@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from strangler.config import REPO_ROOT, broker, cache, database, env, var_dir
+from strangler.telemetry.metrics import instrument_database, instrument_middleware
 
 SERVICE_NAME = "monolith"
 BASE_DIR: Path = REPO_ROOT
@@ -26,8 +27,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_prometheus",
     "strangler.idempotency",
     "strangler.events",
+    "strangler.telemetry",
     "monolith.shop",
     "monolith.catalog",
     "monolith.customers",
@@ -37,16 +40,19 @@ INSTALLED_APPS = [
     "monolith.notifications",
 ]
 
-MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-]
+# Request counts and latencies for /metrics (django-prometheus), around everything else.
+MIDDLEWARE = instrument_middleware(
+    [
+        "django.middleware.security.SecurityMiddleware",
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.common.CommonMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+        "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    ]
+)
 
 ROOT_URLCONF = "monolith.shop.urls"
 WSGI_APPLICATION = "monolith.shop.wsgi.application"
@@ -67,7 +73,7 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": database(SERVICE_NAME)}
+DATABASES = {"default": instrument_database(database(SERVICE_NAME))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": cache()}
 
