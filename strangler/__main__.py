@@ -1,6 +1,6 @@
 """``python -m strangler <command>``: the kit's command line.
 
-python -m strangler stage list|show|up|check|restart|down|procfile|tag ...
+python -m strangler stage list|show|up|check|restart|down|procfile|prometheus|tag ...
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
-"""``python -m strangler stage ...``: list, show, start, check, restart, stop and tag the stages."""
+"""``python -m strangler stage ...``: list, show, start, check, restart, stop and tag the stages;
+write a Prometheus configuration for one."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from strangler.config import var_dir
 from strangler.stages.manifest import Stage, get_stage, latest_stage, missing_paths
@@ -49,6 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
     restart.add_argument(
         "--deadline", type=float, default=60.0, metavar="SECONDS", help="for each step"
     )
+    prometheus = sub.add_parser(
+        "prometheus", help="a Prometheus scrape configuration for a stage and its ports"
+    )
+    prometheus.add_argument("stage", type=int, nargs="?", help="stage number (default: latest)")
+    prometheus.add_argument("--port", type=_port, action="append", default=[], metavar="NAME=PORT")
+    prometheus.add_argument("--no-optional", action="store_true", help="leave Flower out")
+    prometheus.add_argument("--interval", default="15s", help="scrape interval (default: 15s)")
+    prometheus.add_argument("--output", "-o", help="write to this file instead of stdout")
     tag = sub.add_parser("tag", help="make the git tag of every stage (on a fresh clone)")
     tag.add_argument("--dry-run", action="store_true", help="say what would be tagged")
     tag.add_argument("--force", action="store_true", help="move tags that exist")
@@ -101,6 +111,18 @@ def _run(args: argparse.Namespace) -> int:
             exit_when_ready=args.exit,
         )
         return runner.up(stage, options)
+    if args.command == "prometheus":
+        from strangler.stages import prometheus
+
+        stage = _stage(args.stage)
+        with_optional = not args.no_optional
+        ports = runner.ports_for(stage, dict(args.port), with_optional=with_optional)
+        text = prometheus.render(stage, ports, with_optional=with_optional, interval=args.interval)
+        if args.output:
+            Path(args.output).write_text(text)
+        else:
+            print(text, end="")
+        return 0
     if args.command == "tag":
         from strangler.stages import tags
 

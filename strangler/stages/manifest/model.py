@@ -32,6 +32,8 @@ class ProcessSpec:
     ``upstream`` names the gateway upstream this process is one instance of (two processes
     ``monolith`` and ``monolith-2`` with ``upstream="monolith"`` are its two replicas):
     ``stage restart monolith`` restarts them one at a time behind the gateway.
+    ``metrics_path`` is where Prometheus scrapes it (empty: it serves no metrics);
+    ``stage prometheus`` writes a scrape configuration from it.
     """
 
     name: str
@@ -43,6 +45,7 @@ class ProcessSpec:
     live_path: str = ""
     service: str = ""
     upstream: str = ""
+    metrics_path: str = ""
     optional: bool = False
     env: tuple[tuple[str, str], ...] = ()
     # What a person opens in a browser: (label, path) printed by ``stage up``.
@@ -51,6 +54,8 @@ class ProcessSpec:
     def __post_init__(self) -> None:
         if self.ready in ("http", "tcp") and not self.port_name:
             raise ValueError(f"process {self.name!r}: ready={self.ready!r} needs a port_name")
+        if self.metrics_path and not self.port_name:
+            raise ValueError(f"process {self.name!r}: metrics_path needs a port_name")
         if self.ready == "log" and not self.ready_text:
             raise ValueError(f"process {self.name!r}: ready='log' needs a ready_text")
         if self.ready == "http" and not self.live_path:

@@ -12,11 +12,13 @@ MONOLITH_WEB = ProcessSpec(
     argv=gunicorn("monolith.shop.wsgi:application", workers=2),
     ready="http",
     port_name="monolith",
+    metrics_path="/metrics",
     urls=(
         ("monolith admin (admin / admin)", "/admin/"),
         ("monolith API docs", "/api/docs/"),
         ("monolith OpenAPI", "/api/schema/"),
         ("monolith readiness", "/health/ready"),
+        ("monolith metrics (Prometheus)", "/metrics"),
     ),
 )
 MONOLITH_WORKER = ProcessSpec(
@@ -46,6 +48,7 @@ FLOWER = ProcessSpec(
     port_name="flower",
     ready_path="/healthcheck",
     live_path="/healthcheck",
+    metrics_path="/metrics",  # the Celery workers' tasks, as Flower sees them
     optional=True,
     urls=(("Flower (Celery monitoring)", "/"),),
 )

@@ -65,6 +65,7 @@ def gateway(routes: str, upstreams: Mapping[str, Sequence[str]]) -> ProcessSpec:
         argv=tuple(argv),
         ready="http",
         port_name="gateway",
+        metrics_path="/metrics",
         urls=(
             ("the shop API (clients use this)", "/api/v1/products"),
             ("gateway metrics", "/metrics"),
@@ -102,6 +103,7 @@ def build(previous: Stage | None) -> Stage:
             "tests/e2e/test_rolling_restart.py",
             "bench/",
             "docs/stages/1-gateway.md",
+            "docs/prometheus/stage-1.yml",
         ),
         doc="docs/stages/1-gateway.md",
         changes=(

@@ -16,10 +16,12 @@ NOTIFICATIONS_WEB = ProcessSpec(
     ready="http",
     port_name="notifications",
     upstream="notifications",
+    metrics_path="/metrics",
     urls=(
         ("notifications admin (admin / admin)", "/admin/"),
         ("notifications API docs", "/api/docs/"),
         ("notifications readiness", "/health/ready"),
+        ("notifications metrics (Prometheus)", "/metrics"),
     ),
 )
 NOTIFICATIONS_WORKER = ProcessSpec(
@@ -72,6 +74,7 @@ def build(previous: Stage | None) -> Stage:
             "gateway/routes/stage-2.yaml",
             "docs/api/notifications-v1.yaml",
             "docs/stages/2-notifications.md",
+            "docs/prometheus/stage-2.yml",
             "tests/faults/",
             "bench/events.py",
             "bench/noop_celery.py",
