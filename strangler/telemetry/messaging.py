@@ -130,7 +130,8 @@ class ConsumerCollector:
                 transport_options=dict(self.broker.transport_options),
                 connect_timeout=self.broker.timeout,
             ) as connection:
-                connection.ensure_connection(max_retries=1, timeout=self.broker.timeout)
+                # one try, no pause before giving up: a scrape does not wait for retries
+                connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0)
                 for role, queue in self.queues.items():
                     count = self._ready(connection, queue)
                     if count is not None:
@@ -150,7 +151,7 @@ class ConsumerCollector:
             return None  # a passive declare of a missing queue closes only this channel
         finally:
             try:
-                channel.close()
+                channel.close()  # type: ignore[attr-defined]
             except Exception:
                 logger.debug("closing a metrics channel failed", exc_info=True)
         return int(declared.message_count)

@@ -50,7 +50,14 @@ def messaging_collectors() -> list[OutboxCollector | ConsumerCollector]:
         collectors.append(OutboxCollector(outboxes))
     consumer = getattr(settings, "EVENTS_CONSUMER_NAME", "")
     if consumer:
-        queues = {"events": settings.EVENTS_QUEUE, "dead_letters": settings.EVENTS_DLQ}
+        queues = {
+            role: name
+            for role, name in (
+                ("events", getattr(settings, "EVENTS_QUEUE", "")),
+                ("dead_letters", getattr(settings, "EVENTS_DLQ", "")),
+            )
+            if name
+        }
         broker = BrokerSettings(
             url=settings.CELERY_BROKER_URL,
             transport_options=getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}),
