@@ -112,6 +112,13 @@ def _all_up(prom: Prometheus) -> bool:
     return len(targets) == expected and all(t["health"] == "up" for t in targets)
 
 
+def _eventually_positive(prom: Prometheus, selector: str) -> None:
+    eventually(
+        lambda: (prom.value(f"sum({selector})") or 0) > 0,
+        f"sum({selector}) > 0 in Prometheus",
+    )
+
+
 def test_prometheus_scrapes_every_service_and_the_messaging_figures(
     scraped: tuple[Prometheus, StartedStage],
 ) -> None:
@@ -127,24 +134,11 @@ def test_prometheus_scrapes_every_service_and_the_messaging_figures(
     assert facts["order_status"] == "paid"
 
     for job in ("monolith", "notifications"):
-        if job not in prom.jobs:
-            continue
-        eventually(
-            lambda job=job: (
-                (prom.value(f'sum(django_http_requests_total_by_method_total{{job="{job}"}})') or 0)
-                > 0
-            ),
-            f"django-prometheus request counts of {job} in Prometheus",
-        )
-        eventually(
-            lambda job=job: (prom.value(f'sum(django_db_execute_total{{job="{job}"}})') or 0) > 0,
-            f"django-prometheus query counts of {job}'s database in Prometheus",
-        )
+        if job in prom.jobs:
+            _eventually_positive(prom, f'django_http_requests_total_by_method_total{{job="{job}"}}')
+            _eventually_positive(prom, f'django_db_execute_total{{job="{job}"}}')
     if "gateway" in prom.jobs:
-        eventually(
-            lambda: (prom.value('sum(gateway_requests_total{job="gateway"})') or 0) > 0,
-            "the gateway's request counts in Prometheus",
-        )
+        _eventually_positive(prom, 'gateway_requests_total{job="gateway"}')
 
     # Every outbox table of every monolith replica is measured, and the relay drains them.
     outboxes = prom.query('events_outbox_unsent{job="monolith"}')
@@ -155,17 +149,8 @@ def test_prometheus_scrapes_every_service_and_the_messaging_figures(
     )
     if prom.stage.subscriptions:
         # the journey's order.paid was applied by the notifications consumer
-        eventually(
-            lambda: (
-                (
-                    prom.value(
-                        'sum(events_processed_total{job="notifications",event_type="order.paid"})'
-                    )
-                    or 0
-                )
-                >= 1
-            ),
-            "processed order.paid events > 0 in Prometheus",
+        _eventually_positive(
+            prom, 'events_processed_total{job="notifications",event_type="order.paid"}'
         )
         assert prom.value('sum(events_dead_letters{job="notifications"})') == 0
         queues = {
