@@ -37,7 +37,8 @@ def _settings(tmp_path: Path, **env: str) -> list[str]:
 
 def test_embedded_defaults_need_no_server(tmp_path: Path) -> None:
     _, engine, broker, cache, debug, _ = _settings(tmp_path)
-    assert engine == "django.db.backends.sqlite3"
+    # django-prometheus's wrapper of the backend (query counts for /metrics)
+    assert engine == "django_prometheus.db.backends.sqlite3"
     assert broker == "filesystem://"
     assert cache.endswith("LocMemCache")
     assert debug == "False"
@@ -52,7 +53,7 @@ def test_real_engines_are_chosen_by_environment_variables(tmp_path: Path) -> Non
         DEBUG="true",
         ALLOWED_HOSTS="shop.example.com,127.0.0.1",
     )
-    assert engine == "django.db.backends.postgresql"
+    assert engine == "django_prometheus.db.backends.postgresql"
     assert broker == "amqp://guest:guest@127.0.0.1:5672//"
     assert cache.endswith("RedisCache")
     assert debug == "True"
