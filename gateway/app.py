@@ -71,6 +71,7 @@ class Gateway:
         self.access_log = AccessLog(settings.access_log, loop)
         self.registry = UpstreamRegistry(loop)
         self.registry.on_membership = self.metrics.set_membership
+        self.metrics.breakers = self.registry.breaker_states
         self.limiter: RateLimiter = (
             RedisRateLimiter(settings.redis_url) if settings.redis_url else MemoryRateLimiter()
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import (
@@ -18,6 +18,8 @@ from prometheus_client.core import (
     HistogramMetricFamily,
     Metric,
 )
+
+BREAKER_STATES = ("closed", "open", "half_open")
 
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -31,6 +33,8 @@ class Metrics:
         self.membership: dict[tuple[str, str], int] = {}
         self.rate_limited: defaultdict[str, int] = defaultdict(int)
         self.reloads: defaultdict[str, int] = defaultdict(int)
+        # (upstream, instance, state) of each instance's breaker, asked for on scrape only
+        self.breakers: Callable[[], Iterable[tuple[str, str, str]]] = list
         self._registry = CollectorRegistry(auto_describe=False)
         self._registry.register(self)  # type: ignore[arg-type]
 
@@ -88,6 +92,18 @@ class Metrics:
         for (upstream, instance), up in sorted(self.membership.items()):
             members.add_metric([upstream, instance], up)
         yield members
+        breakers = GaugeMetricFamily(
+            "circuit_breaker_state",
+            "1 for the state a circuit breaker is in (closed, open, half_open), 0 for the "
+            "others; client is who calls (the gateway: its passive ejection per instance).",
+            labels=["client", "upstream", "instance", "state"],
+        )
+        for upstream, instance, current in sorted(self.breakers()):
+            for state in BREAKER_STATES:
+                breakers.add_metric(
+                    ["gateway", upstream, instance, state], 1 if state == current else 0
+                )
+        yield breakers
         limited = CounterMetricFamily(
             "gateway_rate_limited", "Requests refused with 429, by route.", labels=["route"]
         )

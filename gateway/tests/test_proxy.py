@@ -139,6 +139,9 @@ def test_an_instance_refusing_connections_is_ejected_and_retries_hide_it(
     assert {r.json()["instance"] for r in replies} == {"two"}
     metrics = gateway.get("/metrics").body.decode()
     assert 'gateway_upstream_errors_total{kind="connect",upstream="app"} 2.0' in metrics
+    for port, state in ((one.port, "open"), (two.port, "closed")):
+        labels = f'client="gateway",instance="127.0.0.1:{port}",state="{state}",upstream="app"'
+        assert f"circuit_breaker_state{{{labels}}} 1.0" in metrics
 
 
 def test_a_slow_upstream_is_a_504_and_a_closed_port_a_502(harness: Harness) -> None:

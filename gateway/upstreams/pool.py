@@ -53,6 +53,16 @@ class InstanceState:
         self.passes = 0
         self.fails = 0
 
+    def breaker_state(self, now: float) -> str:
+        """The instance's ejection as a circuit breaker: ``open`` while it is out of the pool,
+        ``half_open`` once a passive cool-down is over and the next request is the trial,
+        ``closed`` otherwise (a connect success closes it, see ``connect_ok``)."""
+        if not self.healthy or self.ejected_until > now:
+            return "open"
+        if self.ejected_until:
+            return "half_open"
+        return "closed"
+
     def take_idle(self, loop: asyncio.AbstractEventLoop) -> UpstreamConnection | None:
         idle = self.idle
         while idle:

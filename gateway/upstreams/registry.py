@@ -85,6 +85,15 @@ class UpstreamRegistry:
         if self.on_membership is not None:
             self.on_membership(upstream, state.address, state.healthy)
 
+    def breaker_states(self) -> list[tuple[str, str, str]]:
+        """(upstream, instance, breaker state) of every instance, read when metrics are."""
+        now = time.monotonic()
+        return [
+            (group.name, state.address, state.breaker_state(now))
+            for group in self.groups.values()
+            for state in group.instances
+        ]
+
     def is_ready(self) -> dict[str, int]:
         """Per upstream, the instances in the pool that an active check has seen healthy."""
         now = time.monotonic()

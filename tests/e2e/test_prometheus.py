@@ -139,6 +139,9 @@ def test_prometheus_scrapes_every_service_and_the_messaging_figures(
             _eventually_positive(prom, f'django_db_execute_total{{job="{job}"}}')
     if "gateway" in prom.jobs:
         _eventually_positive(prom, 'gateway_requests_total{job="gateway"}')
+        # every upstream instance of a healthy stage: its breaker closed
+        closed = prom.query('circuit_breaker_state{job="gateway",state="closed"}')
+        assert closed and all(value == 1 for _, value in closed), closed
 
     # Every outbox table of every monolith replica is measured, and the relay drains them.
     outboxes = prom.query('events_outbox_unsent{job="monolith"}')
