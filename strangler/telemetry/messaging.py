@@ -124,11 +124,14 @@ class ConsumerCollector:
             "(role dead_letters), from a passive queue_declare on the broker.",
             labels=["consumer", "queue", "role"],
         )
+        options = dict(self.broker.transport_options)
+        if self.broker.url.startswith(("amqp", "pyamqp")):
+            # a broker that accepts the connection but stalls must not hold the scrape either
+            options.setdefault("read_timeout", self.broker.timeout)
+            options.setdefault("write_timeout", self.broker.timeout)
         try:
             with Connection(
-                self.broker.url,
-                transport_options=dict(self.broker.transport_options),
-                connect_timeout=self.broker.timeout,
+                self.broker.url, transport_options=options, connect_timeout=self.broker.timeout
             ) as connection:
                 # one try, no pause before giving up: a scrape does not wait for retries
                 connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0)
