@@ -24,6 +24,17 @@ def _targets(config: dict[str, object]) -> dict[str, list[str]]:
 
 
 def test_every_process_with_metrics_is_a_target_on_its_port() -> None:
+    stage = get_stage(0)
+    ports = {name: 20000 + n for n, name in enumerate(stage.port_names)}
+    targets = _targets(prometheus.scrape_config(stage, ports))
+    assert targets == {
+        "monolith": [f"127.0.0.1:{ports['monolith']}"],
+        "flower": [f"127.0.0.1:{ports['flower']}"],
+    }
+
+
+# >>> stage 2
+def test_replicas_are_targets_of_one_job_and_each_service_has_its_own() -> None:
     stage = get_stage(2)
     ports = {name: 20000 + n for n, name in enumerate(stage.port_names)}
     targets = _targets(prometheus.scrape_config(stage, ports))
@@ -35,6 +46,7 @@ def test_every_process_with_metrics_is_a_target_on_its_port() -> None:
     }
 
 
+# <<< stage 2
 def test_optional_processes_can_be_left_out() -> None:
     stage = get_stage(0)
     ports = ports_for(stage, {}, with_optional=False)
