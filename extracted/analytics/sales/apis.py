@@ -23,8 +23,6 @@ from strangler.api import error_response
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-
 
 class DailySalesFilterSerializer(serializers.Serializer[dict[str, date]]):
     """``?from=&to=``: both optional, at most ``MAX_DAYS`` days (default: the last 30)."""
@@ -60,7 +58,11 @@ class ProductSalesFilterSerializer(serializers.Serializer[dict[str, date]]):
         ref_name = "ProductSalesFilter"
 
 
+# Counts declared here: the model's bounds depend on the database engine, the contract must not.
 class DailySalesOutputSerializer(serializers.ModelSerializer[DailySales]):
+    orders = serializers.IntegerField(min_value=0)
+    cancelled_orders = serializers.IntegerField(min_value=0)
+
     class Meta:
         model = DailySales
         ref_name = "DailySales"
@@ -82,6 +84,9 @@ class DailySalesListSerializer(serializers.Serializer[dict[str, Any]]):
 
 
 class ProductSalesOutputSerializer(serializers.ModelSerializer[ProductDailySales]):
+    units = serializers.IntegerField(min_value=0)
+    cancelled_units = serializers.IntegerField(min_value=0)
+
     class Meta:
         model = ProductDailySales
         ref_name = "ProductSales"
@@ -99,9 +104,11 @@ class ProductSalesListSerializer(serializers.Serializer[dict[str, Any]]):
 class SalesTotalSerializer(serializers.Serializer[dict[str, Any]]):
     currency = serializers.CharField()
     orders = serializers.IntegerField(source="orders_total")
-    revenue = serializers.DecimalField(source="revenue_total", **MONEY)
+    revenue = serializers.DecimalField(source="revenue_total", max_digits=14, decimal_places=2)
     cancelled_orders = serializers.IntegerField(source="cancelled_orders_total")
-    cancelled_revenue = serializers.DecimalField(source="cancelled_revenue_total", **MONEY)
+    cancelled_revenue = serializers.DecimalField(
+        source="cancelled_revenue_total", max_digits=14, decimal_places=2
+    )
 
     class Meta:
         ref_name = "SalesTotal"

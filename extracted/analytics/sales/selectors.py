@@ -20,9 +20,9 @@ def product_sales(*, day: date) -> QuerySet[ProductDailySales]:
     return ProductDailySales.objects.filter(day=day).order_by("currency", "-revenue", "sku")
 
 
-def sales_totals() -> QuerySet[DailySales, dict[str, Any]]:
+def sales_totals() -> list[dict[str, Any]]:
     """Every day's figures added up, per currency."""
-    return (
+    return list(
         DailySales.objects.values("currency")
         .annotate(
             orders_total=Sum("orders"),
