@@ -71,10 +71,8 @@ EVENT_QUEUES = (
     "ANALYTICS_TASK_QUEUE",  # stage>=6
 )
 # An extracted service's database is a sibling of the monolith's: <name>_<service>.
-SERVICES_WITH_A_DATABASE = (
-    "notifications",
-    "analytics",  # stage>=6
-)
+SERVICES_WITH_A_DATABASE: tuple[str, ...] = ("notifications",)
+SERVICES_WITH_A_DATABASE += ("analytics",)  # stage>=6
 
 
 class _Engines:
