@@ -22,7 +22,7 @@ def product_sales(*, day: date) -> QuerySet[ProductDailySales]:
 
 def sales_totals() -> list[dict[str, Any]]:
     """Every day's figures added up, per currency."""
-    return list(
+    rows = (
         DailySales.objects.values("currency")
         .annotate(
             orders_total=Sum("orders"),
@@ -32,3 +32,4 @@ def sales_totals() -> list[dict[str, Any]]:
         )
         .order_by("currency")
     )
+    return [dict(row) for row in rows]
