@@ -74,6 +74,7 @@ def test_the_embedded_broker_has_the_workers_shared_binding_table_before_any_wor
     from strangler import config
 
     monkeypatch.setattr(config, "var_dir", lambda service: tmp_path / service)
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
     (tmp_path / "broker").mkdir()
     table = tmp_path / "broker" / "control" / "celery.pidbox.exchange"
 
