@@ -31,10 +31,12 @@ demo: install  ## the whole stage on embedded defaults, one customer journey, th
 test: install lint  ## every suite, on PostgreSQL + RabbitMQ + Redis
 	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
 	cd extracted/notifications && $(TEST_ENV) ../../$(VENV)/bin/pytest $(PYTEST_ARGS)  # stage>=2
+	cd extracted/analytics && $(TEST_ENV) ../../$(VENV)/bin/pytest $(PYTEST_ARGS)  # stage>=6
 
 unit: install
 	$(TEST_ENV) $(VENV)/bin/pytest -m "not e2e" $(PYTEST_ARGS)
 	cd extracted/notifications && $(TEST_ENV) ../../$(VENV)/bin/pytest $(PYTEST_ARGS)  # stage>=2
+	cd extracted/analytics && $(TEST_ENV) ../../$(VENV)/bin/pytest $(PYTEST_ARGS)  # stage>=6
 
 e2e: install
 	$(TEST_ENV) $(VENV)/bin/pytest -m e2e $(PYTEST_ARGS)
@@ -42,6 +44,7 @@ e2e: install
 quick: install lint  ## lint + every test but the e2e ones (CI runs it on each stage tag)
 	$(TEST_ENV) $(VENV)/bin/pytest -m "not e2e" -q $(PYTEST_ARGS)
 	cd extracted/notifications && $(TEST_ENV) ../../$(VENV)/bin/pytest -q $(PYTEST_ARGS)  # stage>=2
+	cd extracted/analytics && $(TEST_ENV) ../../$(VENV)/bin/pytest -q $(PYTEST_ARGS)  # stage>=6
 
 lint: install  ## ruff (lint + format), mypy, and the bounded-context import contracts
 	$(VENV)/bin/ruff check .
@@ -49,6 +52,7 @@ lint: install  ## ruff (lint + format), mypy, and the bounded-context import con
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy $(MYPY_PATHS)
 	$(VENV)/bin/mypy --config-file extracted/notifications/mypy.ini extracted/notifications  # stage>=2
+	$(VENV)/bin/mypy --config-file extracted/analytics/mypy.ini extracted/analytics  # stage>=6
 
 format: install
 	$(VENV)/bin/ruff check --fix .
@@ -60,6 +64,7 @@ clean:
 openapi: install  ## regenerate the committed OpenAPI contract after a deliberate API change
 	$(PY) manage.py spectacular --validate --fail-on-warn --file docs/api/monolith-v1.yaml
 	$(PY) extracted/notifications/manage.py spectacular --validate --fail-on-warn --file docs/api/notifications-v1.yaml  # stage>=2
+	$(PY) extracted/analytics/manage.py spectacular --validate --fail-on-warn --file docs/api/analytics-v1.yaml  # stage>=6
 
 # >>> stage 1
 .PHONY: bench

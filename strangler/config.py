@@ -6,6 +6,7 @@ in place of ``SECRET_KEY``, so secrets never have to sit in the environment itse
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -61,6 +62,8 @@ def broker(service: str) -> tuple[str, dict[str, Any]]:
     root = var_dir("broker")
     for sub in ("queue", "processed", "control"):
         (root / sub).mkdir(exist_ok=True)
+    for exchange in SHARED_EXCHANGES:
+        _create_exchange_table(root / "control" / f"{exchange}.exchange")
     return url, {
         "data_folder_in": str(root / "queue"),
         "data_folder_out": str(root / "queue"),
@@ -68,6 +71,30 @@ def broker(service: str) -> tuple[str, dict[str, Any]]:
         "store_processed": False,
         "control_folder": str(root / "control"),
     }
+
+
+# Exchanges every Celery worker binds a queue to as it starts (its remote-control mailbox).
+SHARED_EXCHANGES = ("celery.pidbox",)
+
+
+def _create_exchange_table(path: Path) -> None:
+    """An empty binding table for the filesystem transport, unless one exists.
+
+    kombu creates the table on the first bind with ``open("wb")`` and locks it only after:
+    a worker starting at that moment can open the still empty file, lock it first and fail to
+    parse it (seen with three workers starting at once). Created here, whole, before any
+    worker runs, every bind takes kombu's locked read-modify-write path.
+    """
+    if path.exists():
+        return
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    temporary.write_text("[]")
+    try:
+        os.link(temporary, path)  # atomic, and never replaces a table another process wrote
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink()
 
 
 def cache() -> dict[str, Any]:

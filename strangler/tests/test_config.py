@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from strangler.config import REPO_ROOT
 
@@ -64,3 +67,22 @@ def test_secret_key_is_read_from_a_file(tmp_path: Path) -> None:
     secret = tmp_path / "secret_key"
     secret.write_text("s3cret-from-a-file")
     assert _settings(tmp_path, SECRET_KEY_FILE=str(secret))[0] == "s3cret-from-a-file"
+
+
+def test_the_embedded_broker_has_the_workers_shared_binding_table_before_any_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from strangler import config
+
+    monkeypatch.setattr(config, "var_dir", lambda service: tmp_path / service)
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    (tmp_path / "broker").mkdir()
+    table = tmp_path / "broker" / "control" / "celery.pidbox.exchange"
+
+    config.broker("analytics")
+    assert json.loads(table.read_text()) == []
+
+    table.write_text('[["", "", "w1.celery.pidbox"]]')
+    config.broker("notifications")  # another process starting later keeps the bindings
+    assert json.loads(table.read_text()) == [["", "", "w1.celery.pidbox"]]
+    assert sorted(p.name for p in table.parent.iterdir()) == ["celery.pidbox.exchange"]

@@ -54,6 +54,11 @@ def _base_env(var: Path, run_id: str) -> dict[str, str]:
         NOTIFICATIONS_EVENTS_DLQ=f"e2e-{run_id}.notifications.dlq",
         NOTIFICATIONS_TASK_QUEUE=f"e2e-{run_id}.notifications.tasks",
     )
+    env.update(  # stage>=6
+        ANALYTICS_EVENTS_QUEUE=f"e2e-{run_id}.analytics.events",  # stage>=6
+        ANALYTICS_EVENTS_DLQ=f"e2e-{run_id}.analytics.dlq",  # stage>=6
+        ANALYTICS_TASK_QUEUE=f"e2e-{run_id}.analytics.tasks",  # stage>=6
+    )  # stage>=6
     return env
 
 
@@ -61,9 +66,13 @@ EVENT_QUEUES = (
     "NOTIFICATIONS_EVENTS_QUEUE",
     "NOTIFICATIONS_EVENTS_DLQ",
     "NOTIFICATIONS_TASK_QUEUE",
+    "ANALYTICS_EVENTS_QUEUE",  # stage>=6
+    "ANALYTICS_EVENTS_DLQ",  # stage>=6
+    "ANALYTICS_TASK_QUEUE",  # stage>=6
 )
 # An extracted service's database is a sibling of the monolith's: <name>_<service>.
-SERVICES_WITH_A_DATABASE = ("notifications",)
+SERVICES_WITH_A_DATABASE: tuple[str, ...] = ("notifications",)
+SERVICES_WITH_A_DATABASE += ("analytics",)  # stage>=6
 
 
 class _Engines:
@@ -94,6 +103,7 @@ class _Engines:
                     "EVENTS_EXCHANGE",
                     "CELERY_TASK_DEFAULT_QUEUE",
                     "NOTIFICATIONS_TASK_QUEUE",
+                    "ANALYTICS_TASK_QUEUE",  # stage>=6
                 )
             ]
 

@@ -2,15 +2,18 @@
 
 One module per stage, ``stage_N.py``, each with ``build(previous) -> Stage`` that returns the
 stage before it plus its own change (``previous.extend(...)``). The stages are the modules that
-exist: adding ``stage_3.py`` slots stage 3 in, and the tag of stage N is cut by leaving out the
-modules after N (see ``strangler.stages.tags``).
+exist, numbered from 0 with gaps allowed: ``previous`` is the highest-numbered stage below N,
+so adding ``stage_3.py`` slots stage 3 in before the stages after it, and the tag of stage N is
+cut by leaving out the modules after N (see ``strangler.stages.tags``).
 """
 
 from __future__ import annotations
 
 import importlib
+import itertools
 import pkgutil
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -52,16 +55,25 @@ DEFAULT_PORTS: dict[str, int] = {
 _MODULE = re.compile(r"stage_(\d+)$")
 
 
+def _numbered(names: Iterable[str]) -> list[tuple[int, str]]:
+    """The stage modules by number. Numbers may have gaps (stages 3 to 5 are specified after
+    stage 6 exists), but the first is 0 and no number is taken twice (``stage_6``, ``stage_06``).
+    """
+    numbered = sorted((int(m.group(1)), name) for name in names if (m := _MODULE.match(name)))
+    if numbered and numbered[0][0] != 0:
+        raise ImportError(f"the first stage module must be stage_0, not {numbered[0][1]}")
+    for (before, first), (after, second) in itertools.pairwise(numbered):
+        if before == after:
+            raise ImportError(f"two stage modules for stage {after}: {first}, {second}")
+    return numbered
+
+
 def _load() -> tuple[Stage, ...]:
-    numbered = sorted(
-        (int(match.group(1)), info.name)
-        for info in pkgutil.iter_modules(__path__)
-        if (match := _MODULE.match(info.name))
-    )
+    """Each stage built on the highest-numbered stage below it: a stage added later in a gap
+    (stage 3 between 2 and 6) becomes the one stage 6 extends, with no edit to stage 6."""
+    names = [info.name for info in pkgutil.iter_modules(__path__)]
     stages: list[Stage] = []
-    for expected, (number, name) in enumerate(numbered):
-        if number != expected:
-            raise ImportError(f"stage modules must be numbered 0..N without gaps: {name}")
+    for number, name in _numbered(names):
         module = importlib.import_module(f"{__name__}.{name}")
         stage: Stage = module.build(stages[-1] if stages else None)
         if stage.number != number:

@@ -13,6 +13,7 @@ from strangler.stages.manifest import (
     STAGES,
     ProcessSpec,
     Stage,
+    Subscription,  # stage>=6
     get_stage,
     latest_stage,
     missing_paths,
@@ -21,10 +22,37 @@ from strangler.stages.manifest import (
 from strangler.stages.processes import ProcessFailed
 
 
-def test_stages_are_numbered_from_zero_without_gaps() -> None:
-    assert [s.number for s in STAGES] == list(range(len(STAGES)))
+def test_stages_are_numbered_from_zero_in_order() -> None:
+    numbers = [s.number for s in STAGES]
+    assert numbers == sorted(set(numbers))
     assert STAGES[0].tag == "stage-0-monolith"
     assert all(s.tag.startswith(f"stage-{s.number}-") for s in STAGES)
+
+
+def test_a_stage_builds_on_the_highest_numbered_stage_below_it() -> None:
+    from strangler.stages.manifest import _numbered
+
+    names = ["stage_0", "stage_1", "stage_2", "stage_6", "model", "stage_3", "commands"]
+    assert _numbered(names) == [(0, "stage_0"), (1, "stage_1"), (2, "stage_2"), (3, "stage_3"),
+                                (6, "stage_6")]  # fmt: skip
+    for before, after in itertools.pairwise(STAGES):
+        assert before.setup == after.setup[: len(before.setup)], f"stage {after.number}"
+
+
+@pytest.mark.parametrize(
+    ("names", "problem"),
+    [
+        (["stage_0", "stage_6", "stage_06"], "two stage modules for stage 6"),
+        (["stage_1", "stage_2"], "must be stage_0"),
+    ],
+)
+def test_a_duplicate_or_missing_first_stage_module_is_an_error(
+    names: list[str], problem: str
+) -> None:
+    from strangler.stages.manifest import _numbered
+
+    with pytest.raises(ImportError, match=problem):
+        _numbered(names)
 
 
 def test_every_later_stage_keeps_the_processes_of_the_one_before() -> None:
@@ -147,6 +175,32 @@ def test_stage_2_extracts_notifications_and_publishes_the_monoliths_events() -> 
 
 
 # <<< stage 2
+
+
+# >>> stage 6
+def test_stage_6_adds_the_analytics_service_and_changes_nothing_else() -> None:
+    stage = get_stage(6)
+    before = STAGES[STAGES.index(stage) - 1]
+    assert stage.tag == "stage-6-analytics"
+    assert stage.routes == "gateway/routes/stage-6.yaml"
+    assert {p.name for p in stage.processes} - {p.name for p in before.processes} == {
+        "analytics",
+        "analytics-worker",
+    }
+    kept = [p for p in before.processes if p.name != "gateway"]
+    assert all(p in stage.processes for p in kept), "stage 6 changed a process it did not add"
+    assert stage.settings == before.settings
+    assert set(stage.subscriptions) - set(before.subscriptions) == {
+        Subscription("order.paid", "analytics", queue="analytics.events"),
+        Subscription("order.cancelled", "analytics", queue="analytics.events"),
+    }
+    assert "analytics=127.0.0.1:{port:analytics}" in stage.process("gateway").argv
+    assert stage.process("analytics").port_name == "analytics"
+    assert DEFAULT_PORTS["analytics"] == 8006
+    assert "strangler/stages/manifest/stage_6.py" in stage.introduces
+
+
+# <<< stage 6
 
 
 def test_fill_replaces_every_placeholder() -> None:

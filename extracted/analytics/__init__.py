@@ -1,0 +1,1 @@
+"""The analytics service: sales figures kept from the order events it subscribes to."""

@@ -1,0 +1,69 @@
+"""The service's handler table: which order event changes which sales figures.
+
+Each runs in the consumer's transaction, exactly once per event. The ``*_many`` forms take a
+run of a batch at once (``Subscription.apply_many``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from extracted.analytics.sales import services
+from extracted.analytics.sales.services import CancelledOrder, PaidOrder, SoldLine
+from strangler.events import Event
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _paid(event: Event) -> PaidOrder:
+    data = event.data
+    return PaidOrder(
+        event_id=event.id,
+        order_id=data["order_id"],
+        paid_at=_moment(data["paid_at"]),
+        currency=data["currency"],
+        total=Decimal(data["total"]),
+        lines=tuple(
+            SoldLine(
+                sku=line["sku"],
+                name=line["name"],
+                quantity=line["quantity"],
+                unit_price=Decimal(line["unit_price"]),
+            )
+            for line in data["lines"]
+        ),
+    )
+
+
+def _cancelled(event: Event) -> CancelledOrder | None:
+    data = event.data
+    if not data["was_paid"]:
+        return None  # never sold: nothing to take back
+    return CancelledOrder(
+        event_id=event.id,
+        order_id=data["order_id"],
+        cancelled_at=_moment(data["cancelled_at"]),
+        reason=data["reason"],
+    )
+
+
+def on_orders_paid(events: Sequence[Event]) -> None:
+    services.sales_record(orders=[_paid(event) for event in events])
+
+
+def on_order_paid(event: Event) -> None:
+    on_orders_paid([event])
+
+
+def on_orders_cancelled(events: Sequence[Event]) -> None:
+    cancellations = [c for event in events if (c := _cancelled(event)) is not None]
+    if cancellations:
+        services.cancellations_record(cancellations=cancellations)
+
+
+def on_order_cancelled(event: Event) -> None:
+    on_orders_cancelled([event])

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from extracted.analytics.sales import apis
+
+urlpatterns = [
+    path("analytics/sales/daily", apis.DailySalesApi.as_view(), name="sales-daily"),
+    path("analytics/sales/products", apis.ProductSalesApi.as_view(), name="sales-products"),
+    path("analytics/sales/totals", apis.SalesTotalsApi.as_view(), name="sales-totals"),
+]

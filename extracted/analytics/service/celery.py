@@ -1,0 +1,21 @@
+"""The analytics service's Celery app: its worker consumes the order events to keep sales figures.
+
+The event queue (bound to the topic exchange for the types in ``EVENTS_SUBSCRIBES``) comes
+from settings; the one task, ``events.handle_event``, runs the service's consumer.
+"""
+
+import os
+
+from celery import Celery
+
+from strangler.events.tasks import register_event_task
+from strangler.workers import follow_conn_max_age
+
+# Always this service's settings, even when the environment names the monolith's.
+os.environ["DJANGO_SETTINGS_MODULE"] = "extracted.analytics.service.settings"
+
+app = Celery("analytics")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+follow_conn_max_age(app)
+app.autodiscover_tasks()
+handle_event = register_event_task(app)
