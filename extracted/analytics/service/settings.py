@@ -12,6 +12,7 @@ from pathlib import Path
 
 from strangler.config import REPO_ROOT, broker, cache, env, service_database, var_dir
 from strangler.events.broker import TASK_NAME, consumer_queue, direct_queue, topic_exchange
+from strangler.telemetry.metrics import instrument_database, instrument_middleware
 
 SERVICE_NAME = "analytics"
 BASE_DIR: Path = REPO_ROOT
@@ -31,20 +32,25 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_prometheus",
     "strangler.events",
+    "strangler.telemetry",
     "extracted.analytics.sales",
 ]
 
-MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-]
+# Request counts and latencies for /metrics (django-prometheus), around everything else.
+MIDDLEWARE = instrument_middleware(
+    [
+        "django.middleware.security.SecurityMiddleware",
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.common.CommonMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+        "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    ]
+)
 
 ROOT_URLCONF = "extracted.analytics.service.urls"
 WSGI_APPLICATION = "extracted.analytics.service.wsgi.application"
@@ -65,7 +71,7 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": service_database(SERVICE_NAME)}
+DATABASES = {"default": instrument_database(service_database(SERVICE_NAME))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": cache()}
 

@@ -9,6 +9,8 @@ from strangler import health
 urlpatterns = [
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ReadinessView.as_view(), name="health-ready"),
+    # /metrics for Prometheus, on the service's port only (the gateway answers /metrics itself)
+    path("", include("django_prometheus.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

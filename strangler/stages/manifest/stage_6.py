@@ -20,10 +20,12 @@ ANALYTICS_WEB = ProcessSpec(
     ready="http",
     port_name="analytics",
     upstream="analytics",
+    metrics_path="/metrics",
     urls=(
         ("analytics admin (admin / admin)", "/admin/"),
         ("analytics API docs", "/api/docs/"),
         ("analytics readiness", "/health/ready"),
+        ("analytics metrics (Prometheus)", "/metrics"),
     ),
 )
 ANALYTICS_WORKER = ProcessSpec(
@@ -62,6 +64,7 @@ def build(previous: Stage | None) -> Stage:
             "gateway/routes/stage-6.yaml",
             "docs/api/analytics-v1.yaml",
             "docs/stages/6-analytics.md",
+            "docs/prometheus/stage-6.yml",
             "tests/architecture/test_stage_6_change.py",
             "tests/e2e/test_analytics.py",
         ),
