@@ -1,6 +1,7 @@
 """``python -m strangler <command>``: the kit's command line.
 
 python -m strangler stage list|show|up|check|restart|down|procfile|prometheus|tag ...
+python -m strangler trace list|show ...
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ def main(argv: list[str] | None = None) -> int:
         from strangler.stages.cli import main as stage_main
 
         return stage_main(rest)
+    if command == "trace":
+        from strangler.telemetry.cli import main as trace_main
+
+        return trace_main(rest)
     print(f"unknown command {command!r}\n{__doc__}", file=sys.stderr)
     return 2
 

@@ -1,0 +1,151 @@
+"""OpenTelemetry tracing, set up once per process with ``setup_tracing(service)``.
+
+Where spans go: to an OTLP collector over HTTP when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set
+(Jaeger, the OpenTelemetry Collector), otherwise to a JSON-lines file per service in
+``<var>/traces/`` (``TRACES_DIR``), which ``python -m strangler trace`` reads: every process
+of a stage writes there, so one checkout can be followed across all of them.
+``OTEL_SDK_DISABLED=true`` switches tracing off (spans become free no-ops).
+
+What is traced: Django requests, the database (psycopg), outgoing HTTP (requests) and, when
+asked, Celery tasks. Integration events carry the W3C ``traceparent`` in their envelope and
+in their message headers; the outbox, the relay and the consumers make their own spans from
+it (``strangler.events``), so a consumer's work joins the trace of the request that caused it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+
+from strangler.config import env, var_dir
+
+logger = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_service: str | None = None
+
+
+def enabled() -> bool:
+    return not env.bool("OTEL_SDK_DISABLED", default=False)
+
+
+def traces_dir() -> Path:
+    path = Path(env.str("TRACES_DIR", default=str(var_dir("traces"))))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def span_record(span: ReadableSpan) -> dict[str, Any]:
+    """One span as a JSON-lines record: ids in hex, times in nanoseconds since the epoch."""
+    context = span.get_span_context()
+    assert context is not None
+    parent = span.parent
+    return {
+        "trace_id": format(context.trace_id, "032x"),
+        "span_id": format(context.span_id, "016x"),
+        "parent_span_id": format(parent.span_id, "016x") if parent is not None else "",
+        "name": span.name,
+        "kind": span.kind.name,
+        "service": str(span.resource.attributes.get("service.name", "?")),
+        "start": span.start_time,
+        "end": span.end_time,
+        "status": span.status.status_code.name,
+        "status_description": span.status.description or "",
+        "attributes": {key: _plain(value) for key, value in (span.attributes or {}).items()},
+        "links": [
+            {
+                "trace_id": format(link.context.trace_id, "032x"),
+                "span_id": format(link.context.span_id, "016x"),
+            }
+            for link in span.links
+        ],
+    }
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+class JsonLinesExporter(SpanExporter):
+    """Appends each batch of spans to ``<folder>/<service>.jsonl`` in one ``write``.
+
+    The file is opened in append mode, so the processes of a service (gunicorn workers,
+    Celery pool processes) can share it: each batch lands whole, never interleaved.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        data = "".join(json.dumps(span_record(span)) + "\n" for span in spans).encode()
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, data)
+            finally:
+                os.close(fd)
+        except OSError:
+            logger.exception("could not write spans to %s", self.path)
+            return SpanExportResult.FAILURE
+        return SpanExportResult.SUCCESS
+
+    def shutdown(self) -> None:
+        pass
+
+
+def setup_tracing(service: str, *, django: bool = False, celery: bool = False) -> bool:
+    """Trace this process as ``service``; False when tracing is off or already set up.
+
+    Call it before the framework starts serving: in ``wsgi.py`` before the application is
+    built (``django=True`` adds the tracing middleware), in a Celery app module (``celery=True``
+    traces the tasks it sends and runs), at the start of a management command.
+    """
+    global _service
+    with _lock:
+        if _service is not None or not enabled():
+            return False
+        _service = service
+    provider = TracerProvider(resource=Resource.create({"service.name": service}))
+    exporter: SpanExporter
+    if env.str("OTEL_EXPORTER_OTLP_ENDPOINT", default=""):
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        exporter = OTLPSpanExporter()
+    else:
+        exporter = JsonLinesExporter(traces_dir() / f"{service}.jsonl")
+    # A short delay: the demo's and the tests' traces are readable a moment after the request.
+    provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=200))
+    trace.set_tracer_provider(provider)
+    _instrument(django=django, celery=celery)
+    return True
+
+
+def _instrument(*, django: bool, celery: bool) -> None:
+    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+    from opentelemetry.instrumentation.requests import RequestsInstrumentor
+
+    PsycopgInstrumentor().instrument(skip_dep_check=True)
+    RequestsInstrumentor().instrument()
+    if django:
+        from opentelemetry.instrumentation.django import DjangoInstrumentor
+
+        DjangoInstrumentor().instrument()
+    if celery:
+        from opentelemetry.instrumentation.celery import CeleryInstrumentor
+
+        CeleryInstrumentor().instrument()
+
+
+def service_name() -> str:
+    """The service this process traces as ("" before ``setup_tracing``)."""
+    return _service or ""
