@@ -103,6 +103,8 @@ class Bench:
             BENCH_PLAIN_QUEUE=self.names["plain"],
             BENCH_COUNTER_FILE=str(self.tmp / "noop.count"),
             LOG_LEVEL="WARNING",
+            # the pattern against a raw task; what tracing costs is measured on its own
+            OTEL_SDK_DISABLED="true",
         )
         if self.database_url.startswith("postgres"):
             env["DATABASE_URL"] = self.database_url.rsplit("/", 1)[0] + f"/{self.monolith_db}"

@@ -200,6 +200,7 @@ def _delivery(request: Request) -> Delivery:
     return Delivery(
         envelope=args[0] if args else None,
         retries=int(request.request_dict.get("retries") or 0),
+        traceparent=str(request.request_dict.get("traceparent") or ""),
     )
 
 

@@ -19,8 +19,10 @@ from typing import Any
 
 from celery import Celery
 from kombu import Connection, Exchange, Producer, Queue, binding
+from opentelemetry.trace import Span, Status, StatusCode
 
 from strangler.config import env
+from strangler.events.spans import sending, traceparent_of
 
 logger = logging.getLogger(__name__)
 
@@ -102,9 +104,12 @@ def publish_task(
     retries: int = 0,
     countdown: float | None = None,
     declare: Iterable[Any] = (),
+    traceparent: str = "",
 ) -> None:
+    """Publish ``envelope`` as the event task; the message's ``traceparent`` header is the
+    sender's span when given, else the envelope's."""
     headers, properties, body = task_message(envelope, retries=retries, countdown=countdown)
-    traceparent = envelope.get("traceparent") or ""
+    traceparent = traceparent or envelope.get("traceparent") or ""
     if traceparent:
         headers = {**headers, "traceparent": traceparent}
     producer.publish(
@@ -196,6 +201,7 @@ class EventPublisher:
 
     def publish_many(self, envelopes: Sequence[Mapping[str, Any]]) -> Published:
         tags: list[int] = []
+        spans: list[Span] = []
         try:
             producer = self._ready_producer()
             self._acked.clear()
@@ -203,8 +209,13 @@ class EventPublisher:
             self._batch_first_tag = self._next_tag
             exchange = producer.exchange or topic_exchange(self.exchange)
             for envelope in envelopes:
+                spans.append(sending(envelope, self.exchange))
                 publish_task(
-                    producer, envelope, exchange=exchange, routing_key=str(envelope["type"])
+                    producer,
+                    envelope,
+                    exchange=exchange,
+                    routing_key=str(envelope["type"]),
+                    traceparent=traceparent_of(spans[-1]),
                 )
                 tags.append(self._next_tag)
                 self._next_tag += 1
@@ -212,7 +223,15 @@ class EventPublisher:
                 self._await_confirms(tags)
         except Exception as exc:
             self.close()
-            return Published(self._confirmed_prefix(tags), f"{type(exc).__name__}: {exc}")
+            error = f"{type(exc).__name__}: {exc}"
+            confirmed = self._confirmed_prefix(tags)
+            for index, span in enumerate(spans):
+                if index >= confirmed:
+                    span.set_status(Status(StatusCode.ERROR, error[:200]))
+                span.end()
+            return Published(confirmed, error)
+        for span in spans:
+            span.end()
         return Published(len(envelopes))
 
     def _await_confirms(self, tags: list[int]) -> None:

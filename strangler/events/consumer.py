@@ -38,6 +38,8 @@ from celery import Celery
 from django.db import transaction
 from django.utils import timezone
 from kombu import Connection, Queue
+from opentelemetry import trace
+from opentelemetry.trace import Span
 
 from strangler.events.broker import (
     confirmed_producer,
@@ -51,6 +53,7 @@ from strangler.events.envelope import Delivery, Event
 from strangler.events.errors import InvalidEvent
 from strangler.events.models import DeadLetter, ProcessedMessage
 from strangler.events.schemas import SchemaRegistry
+from strangler.events.spans import finish, processing
 
 logger = logging.getLogger(__name__)
 
@@ -210,7 +213,18 @@ class EventConsumer:
 
     # --- one delivery ---------------------------------------------------------------------
 
-    def deliver(self, envelope: Any, *, retries: int, app: Celery) -> Outcome:
+    def deliver(
+        self, envelope: Any, *, retries: int, app: Celery, traceparent: str = ""
+    ) -> Outcome:
+        """Deliver one event, in a span of its own (a child of ``traceparent``, the message's,
+        or else of the envelope's)."""
+        span = processing(self.name, envelope, traceparent, self.queue_name)
+        with trace.use_span(span, end_on_exit=False):
+            outcome = self._deliver_one(envelope, retries=retries, app=app)
+        finish(span, outcome.status, outcome.detail)
+        return outcome
+
+    def _deliver_one(self, envelope: Any, *, retries: int, app: Celery) -> Outcome:
         ready = self._accept(envelope, retries=retries, app=app)
         if isinstance(ready, Outcome):
             return ready
@@ -229,7 +243,25 @@ class EventConsumer:
         on its own (``deliver``), so only the failing one is retried or dead-lettered. The
         others' side effects outside the database (their e-mails) were then attempted twice,
         under the same idempotency key, the event id.
+
+        Each event gets its own span in its own trace; the batch's statements are recorded
+        under the first event's span.
         """
+        spans = [
+            processing(self.name, delivery.envelope, delivery.traceparent, self.queue_name)
+            for delivery in deliveries
+        ]
+        if not spans:
+            return []
+        with trace.use_span(spans[0], end_on_exit=False):
+            outcomes = self._deliver_batch(deliveries, spans, app=app)
+        for span, outcome in zip(spans, outcomes, strict=True):
+            finish(span, outcome.status, outcome.detail)
+        return outcomes
+
+    def _deliver_batch(
+        self, deliveries: Sequence[Delivery], spans: Sequence[Span], *, app: Celery
+    ) -> list[Outcome]:
         outcomes: list[Outcome] = [Outcome("pending")] * len(deliveries)
         ready: list[tuple[int, Event, Subscription]] = []
         for index, delivery in enumerate(deliveries):
@@ -252,7 +284,10 @@ class EventConsumer:
             )
             for index, _, _ in ready:
                 delivery = deliveries[index]
-                outcomes[index] = self.deliver(delivery.envelope, retries=delivery.retries, app=app)
+                with trace.use_span(spans[index], end_on_exit=False):
+                    outcomes[index] = self._deliver_one(
+                        delivery.envelope, retries=delivery.retries, app=app
+                    )
             return outcomes
         for (index, event, subscription), was_applied in zip(ready, applied, strict=True):
             outcomes[index] = self._after_commit(

@@ -105,7 +105,9 @@ def current_traceparent() -> str:
 
 @dataclass(frozen=True)
 class Delivery:
-    """An envelope as a consumer received it (not validated yet) and its retry count."""
+    """An envelope as a consumer received it (not validated yet), its retry count and the
+    message's ``traceparent`` header (the sender's span)."""
 
     envelope: Any
     retries: int = 0
+    traceparent: str = ""

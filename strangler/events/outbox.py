@@ -7,14 +7,17 @@ outbox row commits (or rolls back) with the business change; the relay publishes
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TypeVar
 
 from django.db import router, transaction
+from opentelemetry.trace import SpanKind
 
 from strangler.events.envelope import Event
 from strangler.events.errors import OutboxMisuse
 from strangler.events.models import OutboxMessage
 from strangler.events.schemas import SchemaRegistry, published
+from strangler.events.spans import parent, traceparent_of, tracer
 
 M = TypeVar("M", bound=OutboxMessage)
 
@@ -39,12 +42,20 @@ def publish(
             f"publish({event.type}) must be called inside the business transaction "
             "(transaction.atomic), so the event commits or rolls back with the change"
         )
-    registry.validate(event)
-    return outbox._default_manager.using(using).create(
-        event_id=event.id,
-        event_type=event.type,
-        event_version=event.version,
-        aggregate_type=aggregate_type,
-        aggregate_id=str(aggregate_id),
-        payload=event.to_dict(),
-    )
+    with tracer.start_as_current_span(
+        f"{event.type} publish",
+        context=parent(event.traceparent),
+        kind=SpanKind.PRODUCER,
+        attributes={"messaging.message.id": event.id, "messaging.destination.name": "outbox"},
+    ) as span:
+        # the relay and the consumers continue the trace from this span
+        event = replace(event, traceparent=traceparent_of(span) or event.traceparent)
+        registry.validate(event)
+        return outbox._default_manager.using(using).create(
+            event_id=event.id,
+            event_type=event.type,
+            event_version=event.version,
+            aggregate_type=aggregate_type,
+            aggregate_id=str(aggregate_id),
+            payload=event.to_dict(),
+        )

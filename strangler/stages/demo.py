@@ -142,6 +142,10 @@ def _print_summary(running: RunningStage, steps: list, facts: dict) -> None:  # 
                 ),
                 (f"stock of {facts['sku']}", f"{facts['stock_before']} -> {facts['stock_after']}"),
                 ("order e-mail", f"{facts['email_status']} by the Celery worker of {sender}"),
+                (
+                    "the checkout's trace",
+                    f"python -m strangler trace show {facts['checkout_trace_id'][:12]}",
+                ),
             ],
         )
     )

@@ -129,16 +129,20 @@ class Journey:
 
         key = f"journey-{uuid.uuid4()}"
         body = {"card_token": "tok_visa"}
+        # A traced client: the checkout starts a W3C trace of the journey's own, which every
+        # service continues (python -m strangler trace show <checkout_trace_id>).
+        trace_id, span_id = uuid.uuid4().hex, uuid.uuid4().hex[:16]
         r = self._call(
             "check out",
             "POST",
             "/api/v1/checkout",
             201,
             json=body,
-            headers={"Idempotency-Key": key},
+            headers={"Idempotency-Key": key, "traceparent": f"00-{trace_id}-{span_id}-01"},
         )
         order = r.json()
         facts.update(order_id=order["id"], order_status=order["status"], total=order["total"])
+        facts.update(checkout_trace_id=trace_id, checkout_client_span_id=span_id)
         self._record(
             "check out",
             "POST /api/v1/checkout",

@@ -104,17 +104,30 @@ class JsonLinesExporter(SpanExporter):
 
 
 def setup_tracing(service: str, *, django: bool = False, celery: bool = False) -> bool:
-    """Trace this process as ``service``; False when tracing is off or already set up.
+    """Trace this process as ``service``; False when tracing is switched off.
 
     Call it before the framework starts serving: in ``wsgi.py`` before the application is
     built (``django=True`` adds the tracing middleware), in a Celery app module (``celery=True``
-    traces the tasks it sends and runs), at the start of a management command.
+    traces the tasks it sends and runs), at the start of a management command. Calling it
+    again only adds what the later call asks for (a web process imports its Celery app too).
     """
     global _service
+    if not enabled():
+        return False
     with _lock:
-        if _service is not None or not enabled():
-            return False
-        _service = service
+        if _service is None:
+            _service = service
+            _start_provider(service)
+            _instrument("psycopg")
+            _instrument("requests")
+        if django:
+            _instrument("django")
+        if celery:
+            _instrument("celery")
+    return True
+
+
+def _start_provider(service: str) -> None:
     provider = TracerProvider(resource=Resource.create({"service.name": service}))
     exporter: SpanExporter
     if env.str("OTEL_EXPORTER_OTLP_ENDPOINT", default=""):
@@ -126,24 +139,46 @@ def setup_tracing(service: str, *, django: bool = False, celery: bool = False) -
     # A short delay: the demo's and the tests' traces are readable a moment after the request.
     provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=200))
     trace.set_tracer_provider(provider)
-    _instrument(django=django, celery=celery)
-    return True
 
 
-def _instrument(*, django: bool, celery: bool) -> None:
-    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
-    from opentelemetry.instrumentation.requests import RequestsInstrumentor
+_instrumented: set[str] = set()
 
-    PsycopgInstrumentor().instrument(skip_dep_check=True)
-    RequestsInstrumentor().instrument()
-    if django:
+
+def _instrument(what: str) -> None:
+    if what in _instrumented:
+        return
+    _instrumented.add(what)
+    if what == "psycopg":
+        from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+
+        PsycopgInstrumentor().instrument(skip_dep_check=True)
+    elif what == "requests":
+        from opentelemetry.instrumentation.requests import RequestsInstrumentor
+
+        RequestsInstrumentor().instrument()
+    elif what == "django":
         from opentelemetry.instrumentation.django import DjangoInstrumentor
 
         DjangoInstrumentor().instrument()
-    if celery:
+    elif what == "celery":
         from opentelemetry.instrumentation.celery import CeleryInstrumentor
 
         CeleryInstrumentor().instrument()
+
+
+def trace_celery_worker(service: str, *, tasks: bool = True) -> None:
+    """Trace a Celery worker of ``service`` once it starts, not when its app module is merely
+    imported (web processes, management commands and the tests import it too).
+
+    ``tasks=False`` for an event consumer: one task run there carries a batch of events, and
+    the events library gives each event a span of its own instead.
+    """
+    from celery import signals
+
+    def start(**_: Any) -> None:
+        setup_tracing(service, celery=tasks)
+
+    signals.worker_init.connect(start, weak=False)
 
 
 def service_name() -> str:

@@ -9,6 +9,7 @@ import os
 from celery import Celery
 
 from strangler.events.tasks import register_event_task
+from strangler.telemetry.tracing import trace_celery_worker
 from strangler.workers import follow_conn_max_age
 
 # Always this service's settings, even when the environment names the monolith's.
@@ -17,5 +18,6 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "extracted.analytics.service.settings"
 app = Celery("analytics")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 follow_conn_max_age(app)
+trace_celery_worker("analytics", tasks=False)
 app.autodiscover_tasks()
 handle_event = register_event_task(app)

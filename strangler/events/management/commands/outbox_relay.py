@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from strangler.events.broker import EventPublisher
 from strangler.events.models import OutboxMessage
 from strangler.events.relay import Backoff, Relay, RoundResult
+from strangler.telemetry.tracing import setup_tracing
 
 
 def outbox_models() -> list[type[OutboxMessage]]:
@@ -46,6 +47,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        setup_tracing(getattr(settings, "SERVICE_NAME", "relay"))
         models = outbox_models()
         if not models:
             self.stderr.write("EVENTS_OUTBOX_MODELS names no outbox table; nothing to relay")

@@ -1,0 +1,81 @@
+"""One checkout is one trace: every hop continues the client's W3C trace, with the right
+parent/child links, down to each consumer of its events (real processes, at every stage)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from strangler.stages.journey import Journey
+from strangler.telemetry.traces import Span, by_trace, read_spans
+from strangler.testing import eventually
+from tests.e2e.conftest import StartedStage
+
+
+def _consumers(stage: StartedStage) -> set[str]:
+    """The services whose workers consume the order events at this stage."""
+    return {s.consumer for s in stage.stage.subscriptions if s.event_type == "order.paid"}
+
+
+def _expected(stage: StartedStage) -> set[str]:
+    consumers = _consumers(stage)
+    if not consumers:  # stages 0-1: the monolith's own Celery task sends the e-mail
+        return {
+            "POST api/v1/checkout",
+            "apply_async/notifications.send_notification",
+            "run/notifications.send_notification",
+        }
+    return {
+        "POST api/v1/checkout",
+        "order.paid publish",
+        "order.paid send",
+        *(f"{consumer} process order.paid" for consumer in consumers),
+    }
+
+
+def test_a_checkout_is_one_trace_from_the_client_to_each_consumer(stage: StartedStage) -> None:
+    facts = Journey(stage.base_url).run().facts
+    trace_id, client_span = facts["checkout_trace_id"], facts["checkout_client_span_id"]
+    folder = Path(stage.env["STRANGLER_VAR_DIR"]) / "traces"
+    expected = _expected(stage)
+    found: dict[str, Span] = {}
+
+    def complete() -> bool:
+        spans = by_trace(read_spans(folder)).get(trace_id, [])
+        found.clear()
+        found.update({span.name: span for span in spans})
+        return expected <= set(found)
+
+    eventually(
+        complete,
+        f"stage {stage.stage.number}: spans {sorted(expected)} in trace {trace_id}",
+        deadline=60,
+    )
+    spans = by_trace(read_spans(folder))[trace_id]
+    ids = {span.span_id for span in spans}
+    checkout = found["POST api/v1/checkout"]
+    assert (checkout.service, checkout.kind) == ("monolith", "SERVER")
+    assert checkout.parent_span_id == client_span  # the client's span, carried by the gateway
+    orphans = [s.name for s in spans if s != checkout and s.parent_span_id not in ids]
+    assert orphans == [], f"spans whose parent is not in the trace: {orphans}"
+
+    def ancestors(span: Span) -> list[str]:
+        by_id = {s.span_id: s for s in spans}
+        chain = []
+        while span.parent_span_id in by_id:
+            span = by_id[span.parent_span_id]
+            chain.append(span.name)
+        return chain
+
+    if _consumers(stage):
+        publish, send = found["order.paid publish"], found["order.paid send"]
+        assert "POST api/v1/checkout" in ancestors(publish)  # written by the request
+        assert send.parent_span_id == publish.span_id  # the relay continues the envelope
+        for consumer in _consumers(stage):
+            process = found[f"{consumer} process order.paid"]
+            assert (process.service, process.kind) == (consumer, "CONSUMER")
+            assert process.parent_span_id == send.span_id  # from the message's header
+            assert process.status != "ERROR"
+    else:
+        run = found["run/notifications.send_notification"]
+        assert run.parent_span_id == found["apply_async/notifications.send_notification"].span_id
+        assert "POST api/v1/checkout" in ancestors(run)
