@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from strangler.config import REPO_ROOT, broker, cache, database, env, var_dir
+from strangler.telemetry.logs import json_logging
 from strangler.telemetry.metrics import instrument_database, instrument_middleware
 
 SERVICE_NAME = "monolith"
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
 # Request counts and latencies for /metrics (django-prometheus), around everything else.
 MIDDLEWARE = instrument_middleware(
     [
+        "strangler.telemetry.logs.RequestIdMiddleware",
         "django.middleware.security.SecurityMiddleware",
         "whitenoise.middleware.WhiteNoiseMiddleware",
         "django.contrib.sessions.middleware.SessionMiddleware",
@@ -164,13 +166,8 @@ INVENTORY_EVENTS_ADAPTER = env.str(
 # --- integration events (strangler.events): the outbox tables `manage.py outbox_relay` reads
 EVENTS_OUTBOX_MODELS = ["orders.OutboxMessage", "payments.OutboxMessage", "inventory.OutboxMessage"]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+# JSON lines with service, trace_id, span_id and request_id (LOG_FORMAT=plain for text)
+LOGGING = json_logging(SERVICE_NAME)
 
 # --- periodic tasks (run by `celery worker --beat` in the demo) ---------------------------
 CELERY_BEAT_SCHEDULE = {

@@ -221,6 +221,7 @@ class EventConsumer:
         span = processing(self.name, envelope, traceparent, self.queue_name)
         with trace.use_span(span, end_on_exit=False):
             outcome = self._deliver_one(envelope, retries=retries, app=app)
+            self._log_outcome(envelope, outcome)
         finish(span, outcome.status, outcome.detail)
         return outcome
 
@@ -255,9 +256,21 @@ class EventConsumer:
             return []
         with trace.use_span(spans[0], end_on_exit=False):
             outcomes = self._deliver_batch(deliveries, spans, app=app)
-        for span, outcome in zip(spans, outcomes, strict=True):
+        for span, delivery, outcome in zip(spans, deliveries, outcomes, strict=True):
+            with trace.use_span(span, end_on_exit=False):  # the line carries the event's trace
+                self._log_outcome(delivery.envelope, outcome)
             finish(span, outcome.status, outcome.detail)
         return outcomes
+
+    def _log_outcome(self, envelope: Any, outcome: Outcome) -> None:
+        fields = envelope if isinstance(envelope, Mapping) else {}
+        logger.info(
+            "%s: %s %s %s",
+            self.name,
+            fields.get("type", "?"),
+            fields.get("id", "?"),
+            outcome.status,
+        )
 
     def _deliver_batch(
         self, deliveries: Sequence[Delivery], spans: Sequence[Span], *, app: Celery

@@ -3,6 +3,7 @@ parent/child links, down to each consumer of its events (real processes, at ever
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from strangler.stages.journey import Journey
@@ -79,3 +80,41 @@ def test_a_checkout_is_one_trace_from_the_client_to_each_consumer(stage: Started
         run = found["run/notifications.send_notification"]
         assert run.parent_span_id == found["apply_async/notifications.send_notification"].span_id
         assert "POST api/v1/checkout" in ancestors(run)
+
+
+def _services_logging(stage: StartedStage, trace_id: str) -> set[str]:
+    """The services with a JSON log line that carries ``trace_id`` (one log file a process)."""
+    service_of = {spec.name: spec.service for spec in stage.stage.processes}
+    found = set()
+    for path in stage.running.group.log_dir.glob("*.log"):
+        for line in path.read_text(errors="replace").splitlines():
+            if trace_id in line and line.startswith("{"):
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue
+                if entry.get("trace_id") == trace_id:
+                    found.add(service_of.get(path.stem, path.stem))
+                    break
+    return found
+
+
+def test_the_log_lines_of_a_checkout_in_every_service_carry_its_trace_id(
+    stage: StartedStage,
+) -> None:
+    trace_id = Journey(stage.base_url).run().facts["checkout_trace_id"]
+    expected = {"monolith", *_consumers(stage)}
+    if any(spec.service == "gateway" for spec in stage.stage.processes):
+        expected.add("gateway")  # its access log
+    logging: set[str] = set()
+
+    def every_service_logged() -> bool:
+        logging.clear()
+        logging.update(_services_logging(stage, trace_id))
+        return expected <= logging
+
+    eventually(
+        every_service_logged,
+        f"stage {stage.stage.number}: log lines with trace {trace_id} from {sorted(expected)}",
+        deadline=60,
+    )

@@ -9,6 +9,7 @@ import os
 from celery import Celery
 
 from strangler.events.tasks import register_event_task
+from strangler.telemetry.logs import bind_worker_logging
 from strangler.telemetry.tracing import trace_celery_worker
 from strangler.workers import follow_conn_max_age
 
@@ -19,5 +20,6 @@ app = Celery("analytics")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 follow_conn_max_age(app)
 trace_celery_worker("analytics", tasks=False)
+bind_worker_logging()
 app.autodiscover_tasks()
 handle_event = register_event_task(app)

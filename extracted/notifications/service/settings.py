@@ -12,6 +12,7 @@ from pathlib import Path
 
 from strangler.config import REPO_ROOT, broker, cache, env, service_database, var_dir
 from strangler.events.broker import TASK_NAME, consumer_queue, direct_queue, topic_exchange
+from strangler.telemetry.logs import json_logging
 from strangler.telemetry.metrics import instrument_database, instrument_middleware
 
 SERVICE_NAME = "notifications"
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
 # Request counts and latencies for /metrics (django-prometheus), around everything else.
 MIDDLEWARE = instrument_middleware(
     [
+        "strangler.telemetry.logs.RequestIdMiddleware",
         "django.middleware.security.SecurityMiddleware",
         "whitenoise.middleware.WhiteNoiseMiddleware",
         "django.contrib.sessions.middleware.SessionMiddleware",
@@ -160,10 +162,5 @@ JWT_AUDIENCE = env.str("JWT_AUDIENCE", default="shop-api")
 JWT_ACCESS_TTL = timedelta(seconds=env.int("JWT_ACCESS_TTL_SECONDS", default=900))
 JWT_REFRESH_TTL = timedelta(seconds=env.int("JWT_REFRESH_TTL_SECONDS", default=7 * 24 * 3600))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+# JSON lines with service, trace_id, span_id and request_id (LOG_FORMAT=plain for text)
+LOGGING = json_logging(SERVICE_NAME)

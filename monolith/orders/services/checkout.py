@@ -120,6 +120,12 @@ def order_checkout(
             logger.exception("Order %s was charged but not marked paid; compensating.", order.pk)
             _compensate(order_id=order.pk, refund=True)
             raise
+    logger.info(
+        "checkout: order %s %s, total %s",
+        order.pk,
+        "paid" if payment.approved else "declined",
+        order.total,
+    )
     return CheckoutResult(order=order, payment=payment)
 
 
