@@ -95,12 +95,14 @@ def bind_worker_logging() -> None:
     format with its own) and use each task's id as the request id of its log lines."""
     from celery import signals
 
-    def setup_logging(**_: Any) -> None:
+    def setup_logging(loglevel: int | str | None = None, **_: Any) -> None:
         import logging.config
 
         from django.conf import settings
 
         logging.config.dictConfig(settings.LOGGING)
+        if loglevel:  # the worker's --loglevel wins, as with Celery's own set-up
+            logging.getLogger().setLevel(loglevel)
 
     def task_started(task_id: str = "", **_: Any) -> None:
         bind_request_id(task_id)
