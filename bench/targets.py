@@ -112,9 +112,16 @@ class Bench:
         return group
 
     def start(
-        self, name: str, argv: Sequence[str], ready_url: str, *, cpu: str, deadline: float = 60
+        self,
+        name: str,
+        argv: Sequence[str],
+        ready_url: str,
+        *,
+        cpu: str,
+        deadline: float = 60,
+        env: dict[str, str] | None = None,
     ) -> None:
-        group = self.group(name)
+        group = self.group(name, env)
         process = group.start(name, self.pinning.argv(cpu, argv), ready_when_http_ok(ready_url))
         self.sessions[name] = process.pid or 0
         group.wait_ready(deadline_seconds=deadline)
@@ -170,7 +177,9 @@ class Bench:
         argv += ["--access-log", str(self.tmp / "gateway-access.log")]
         for name in ("static", "monolith"):
             argv += ["--upstream-port", f"{name}={self.ports[name]}"]
-        self.start("gateway", argv, f"http://127.0.0.1:{port}/health/live", cpu=PROXY_CPU)
+        # Traced as in a stage: a span per request (wrk sends no traceparent: each is a root).
+        env = {**_base_env(), "TRACES_DIR": str(self.tmp / "traces")}
+        self.start("gateway", argv, f"http://127.0.0.1:{port}/health/live", cpu=PROXY_CPU, env=env)
 
     def start_proxy_nginx(self) -> None:
         port = self.ports["nginx"] = free_port()

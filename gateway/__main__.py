@@ -10,6 +10,8 @@ Environment: ``REDIS_URL`` (shared rate limits; in-memory without it), ``GATEWAY
 ``GATEWAY_HEADER_TIMEOUT`` (seconds a client may take to send a request head, default 10),
 ``GATEWAY_TRUSTED_PROXIES`` (comma-separated IPs/CIDRs of proxies in front whose
 ``X-Forwarded-For`` names the client, default none; a bad entry exits with 2).
+Tracing as in the services: ``OTEL_EXPORTER_OTLP_ENDPOINT``, else ``TRACES_DIR`` or
+``<STRANGLER_VAR_DIR>/traces``; ``OTEL_SDK_DISABLED=true`` records no span (:mod:`gateway.spans`).
 ``SIGHUP`` reloads the route table (a bad one is refused and the current one kept);
 ``SIGTERM``/``SIGINT`` stop accepting, let in-flight requests finish (up to 10 s), and exit.
 """
@@ -29,6 +31,7 @@ import uvloop
 from gateway.app import Gateway, Settings
 from gateway.forwarded import TrustedProxies, TrustedProxiesError
 from gateway.server import ClientConnection
+from gateway.spans import span_sink_from_env
 from strangler.routing.table import Ports, RouteTableError, parse_instance_override
 
 logger = logging.getLogger("gateway")
@@ -93,6 +96,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         redis_url=os.environ.get("REDIS_URL") or None,
         jwks_url=os.environ.get("GATEWAY_JWKS_URL") or None,
         trusted_proxies=TrustedProxies.parse(os.environ.get("GATEWAY_TRUSTED_PROXIES", "")),
+        spans=span_sink_from_env(),
     )
 
 

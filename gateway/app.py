@@ -26,6 +26,7 @@ from gateway.pipeline import serve
 from gateway.ratelimit import MemoryRateLimiter, Policy, RateLimiter, RedisRateLimiter
 from gateway.router import Router
 from gateway.server import ClientConnection, Reject, Request
+from gateway.spans import SpanSink
 from gateway.trace import Trace
 from gateway.upstreams import UpstreamRegistry
 from strangler.routing.model import RouteTable
@@ -46,6 +47,7 @@ class Settings:
     redis_url: str | None = None
     jwks_url: str | None = None
     trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
+    spans: SpanSink | None = None  # where the gateway's own spans go (None: not traced)
 
 
 @dataclass
@@ -68,7 +70,7 @@ class Gateway:
         self.trusted_proxies = settings.trusted_proxies
         self.connections: set[ClientConnection] = set()
         self.metrics = Metrics()
-        self.access_log = AccessLog(settings.access_log, loop)
+        self.access_log = AccessLog(settings.access_log, loop, spans=settings.spans)
         self.registry = UpstreamRegistry(loop)
         self.registry.on_membership = self.metrics.set_membership
         self.metrics.breakers = self.registry.breaker_states
@@ -224,6 +226,8 @@ class Gateway:
                 state.trace_id,
                 state.user,
                 request.client,
+                state.span if state.sampled else b"",
+                state.parent,
             )
         )
         conn.finished(request, close)
@@ -244,5 +248,7 @@ class Gateway:
                 "-",
                 "",
                 reject.client or conn.client,
+                b"",
+                b"",
             )
         )

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 async def reserved(gw: Gateway, conn: ClientConnection, request: Request, state: Trace) -> None:
     path = request.path
     state.route = path
+    if path != "/_gateway/verify":
+        state.sampled = False  # probes and scrapes: no span, they would bury the traces
     if path == "/health/live":
         json_reply(conn, request, state, 200, {"status": "ok"})
     elif path == "/health/ready":

@@ -12,7 +12,8 @@ from gateway.server.request import _SANE_REQUEST_ID, _TRACEPARENT_RE, Request
 # random point), so a request pays neither a syscall nor a 128-bit random draw.
 _PREFIX = os.urandom(8).hex().encode()
 _counter = itertools.count(random.getrandbits(62))
-_NO_TRACE = b"0" * 32  # an all-zero trace id is invalid: make a new one
+_NO_TRACE = b"0" * 32  # all-zero ids are invalid (W3C): the gateway starts a new trace
+_NO_SPAN = b"0" * 16
 
 
 class ClientGone(Exception):
@@ -20,15 +21,23 @@ class ClientGone(Exception):
 
 
 class Trace:
-    """What the access log and metrics need to know about one request."""
+    """What the access log, the gateway's span and metrics need to know about one request.
+
+    The gateway's span is a child of the client's ``traceparent`` (or the root of a new trace);
+    upstreams get the gateway's span as their parent. ``sampled`` follows the caller's flags:
+    an unsampled trace is passed on unsampled and the gateway records no span of it.
+    """
 
     __slots__ = (
         "close",
         "instance",
+        "parent",
         "request_id",
         "rid",
         "route",
+        "sampled",
         "sent",
+        "span",
         "status",
         "trace_id",
         "traceparent",
@@ -44,15 +53,16 @@ class Trace:
         self.sent = 0
         self.close = False
         self.user = ""
+        self.span = span = b"%016x" % next(_counter)
         given = request.traceparent
         found = _TRACEPARENT_RE.fullmatch(given) if given is not None else None
-        if given is not None and found is not None and found.group(1) != _NO_TRACE:
-            self.traceparent: bytes = given
-            trace = found.group(1)
+        if found is not None and found.group(1) != _NO_TRACE and found.group(2) != _NO_SPAN:
+            trace, self.parent, flags = found.groups()
+            self.sampled = int(flags, 16) & 1 == 1
         else:
-            span = b"%016x" % next(_counter)
-            trace = _PREFIX + span
-            self.traceparent = b"00-" + trace + b"-" + span + b"-01"
+            trace, self.parent, flags = _PREFIX + span, b"", b"01"
+            self.sampled = True
+        self.traceparent: bytes = b"00-" + trace + b"-" + span + b"-" + flags
         self.trace_id = trace.decode()
         rid = request.request_id
         if rid is not None and _SANE_REQUEST_ID.fullmatch(rid):

@@ -139,10 +139,16 @@ class Harness:
     tmp: Path
     groups: list[ProcessGroup] = field(default_factory=list)
 
+    @property
+    def traces(self) -> Path:
+        """Where the processes started here write their spans (the gateway's ``gateway.jsonl``)."""
+        return self.tmp / "traces"
+
     def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "GATEWAY_"))}
         env.pop("REDIS_URL", None)
         env["PYTHONPATH"] = str(ROOT)
+        env["TRACES_DIR"] = str(self.traces)
         env.update(extra or {})
         return env
 

@@ -17,15 +17,25 @@ def _consumers(stage: StartedStage) -> set[str]:
     return {s.consumer for s in stage.stage.subscriptions if s.event_type == "order.paid"}
 
 
+GATEWAY_CHECKOUT = "POST checkout"  # the gateway's span: method and route name
+
+
+def _gateway(stage: StartedStage) -> bool:
+    return any(spec.service == "gateway" for spec in stage.stage.processes)
+
+
 def _expected(stage: StartedStage) -> set[str]:
     consumers = _consumers(stage)
+    edge = {GATEWAY_CHECKOUT} if _gateway(stage) else set()
     if not consumers:  # stages 0-1: the monolith's own Celery task sends the e-mail
         return {
+            *edge,
             "POST api/v1/checkout",
             "apply_async/notifications.send_notification",
             "run/notifications.send_notification",
         }
     return {
+        *edge,
         "POST api/v1/checkout",
         "order.paid publish",
         "order.paid send",
@@ -55,8 +65,16 @@ def test_a_checkout_is_one_trace_from_the_client_to_each_consumer(stage: Started
     ids = {span.span_id for span in spans}
     checkout = found["POST api/v1/checkout"]
     assert (checkout.service, checkout.kind) == ("monolith", "SERVER")
-    assert checkout.parent_span_id == client_span  # the client's span, carried by the gateway
-    orphans = [s.name for s in spans if s != checkout and s.parent_span_id not in ids]
+    if _gateway(stage):  # the edge: the gateway's span, child of the client's
+        edge = found[GATEWAY_CHECKOUT]
+        assert (edge.service, edge.kind, edge.status) == ("gateway", "SERVER", "UNSET")
+        assert edge.parent_span_id == client_span
+        assert checkout.parent_span_id == edge.span_id
+        assert edge.start <= checkout.start and checkout.end <= edge.end
+    else:
+        edge = checkout
+        assert checkout.parent_span_id == client_span
+    orphans = [s.name for s in spans if s != edge and s.parent_span_id not in ids]
     assert orphans == [], f"spans whose parent is not in the trace: {orphans}"
 
     def ancestors(span: Span) -> list[str]:

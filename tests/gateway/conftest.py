@@ -287,7 +287,13 @@ def start_python_gateway(world: World, log_dir: Path) -> Gateway:
     port = free_port()
     group = ProcessGroup(
         log_dir=log_dir,
-        env=_gateway_env({"GATEWAY_MAX_BODY": str(MAX_BODY), "PYTHONUNBUFFERED": "1"}),
+        env=_gateway_env(
+            {
+                "GATEWAY_MAX_BODY": str(MAX_BODY),
+                "PYTHONUNBUFFERED": "1",
+                "TRACES_DIR": str(log_dir / "traces"),
+            }
+        ),
         cwd=ROOT,
     )
     argv = [

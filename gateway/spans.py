@@ -1,0 +1,151 @@
+"""The gateway's own span: one SERVER span per answered request, so a trace starts at the edge.
+
+Made from the access log's entries when the buffer is written (:mod:`gateway.accesslog`), never
+on the request path: a request costs the span nothing but its id. Where the spans go follows
+the services (:mod:`strangler.telemetry.tracing`): an OTLP collector when
+``OTEL_EXPORTER_OTLP_ENDPOINT`` is set (an SDK batch processor sends them from its own
+thread), otherwise JSON lines in ``<var>/traces/gateway.jsonl`` in the services' record
+format, which ``python -m strangler trace`` reads; ``OTEL_SDK_DISABLED=true`` records none.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+logger = logging.getLogger("gateway")
+_dumps = json.dumps
+
+SERVICE = "gateway"
+
+# What a span needs from an access-log entry (:data:`gateway.accesslog.Entry`):
+# ts (time.time() at the end), method, path, route, upstream, instance, status, duration (s),
+# trace id, span id, parent span id ("" for a root), user.
+SpanFields = tuple[float, str, str, str, str, str, int, float, str, bytes, bytes, str]
+
+
+class SpanSink(Protocol):
+    def export(self, spans: Sequence[SpanFields]) -> None: ...
+
+    def shutdown(self) -> None: ...
+
+
+def json_string(text: str) -> str:
+    """``text`` as a JSON string; most paths need no escaping and skip json.dumps."""
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return _dumps(text)
+
+
+def _status(status: int) -> str:
+    return "ERROR" if status >= 500 or status == 0 else "UNSET"
+
+
+def _attributes(fields: SpanFields) -> dict[str, Any]:
+    _, method, path, route, upstream, instance, status, _, _, _, _, user = fields
+    attributes: dict[str, Any] = {
+        "http.request.method": method,
+        "url.path": path,
+        "http.route": route,
+        "http.response.status_code": status,
+        "gateway.upstream": upstream,
+        "server.address": instance,
+    }
+    if user:
+        attributes["enduser.id"] = user
+    return attributes
+
+
+class JsonLinesSpans:
+    """Appends the spans to ``path`` in one ``write`` per flush, as the services' exporter does
+    (``strangler.telemetry.tracing.span_record`` is the format)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def export(self, spans: Sequence[SpanFields]) -> None:
+        data = "".join([self._line(fields) for fields in spans]).encode()
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, data)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            logger.error("could not write spans to %s: %s", self.path, exc)
+
+    @staticmethod
+    def _line(fields: SpanFields) -> str:
+        """One record, formatted by hand: json.dumps of a dict cost three times as much."""
+        (end, method, path, route, upstream, instance, status, duration, trace, span, parent,
+         user) = fields  # fmt: skip
+        end_ns = int(end * 1e9)
+        start_ns = end_ns - int(duration * 1e9)
+        enduser = f',"enduser.id":{_dumps(user)}' if user else ""
+        return (
+            f'{{"trace_id":"{trace}","span_id":"{span.decode()}",'
+            f'"parent_span_id":"{parent.decode()}","name":"{method} {route}","kind":"SERVER",'
+            f'"service":"{SERVICE}","start":{start_ns},"end":{end_ns},'
+            f'"status":"{_status(status)}","status_description":"","attributes":{{'
+            f'"http.request.method":"{method}","url.path":{json_string(path)},'
+            f'"http.route":"{route}","http.response.status_code":{status},'
+            f'"gateway.upstream":"{upstream}","server.address":"{instance}"{enduser}}},'
+            '"links":[]}\n'
+        )
+
+    def shutdown(self) -> None:
+        pass
+
+
+class OtlpSpans:
+    """The spans as SDK spans, sent to ``OTEL_EXPORTER_OTLP_ENDPOINT`` by a batch processor."""
+
+    def __init__(self) -> None:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        from opentelemetry.sdk.resources import Resource
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+        self.resource = Resource.create({"service.name": SERVICE})
+        self.processor = BatchSpanProcessor(OTLPSpanExporter())
+
+    def export(self, spans: Sequence[SpanFields]) -> None:
+        from opentelemetry.sdk.trace import ReadableSpan
+        from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags
+
+        sampled = TraceFlags(TraceFlags.SAMPLED)
+        codes = {"ERROR": Status(StatusCode.ERROR), "UNSET": Status(StatusCode.UNSET)}
+        for fields in spans:
+            end, method, _, route, _, _, status, duration, trace_id, span, parent, _ = fields
+            trace = int(trace_id, 16)
+            end_ns = int(end * 1e9)
+            self.processor.on_end(
+                ReadableSpan(
+                    name=f"{method} {route}",
+                    context=SpanContext(trace, int(span, 16), False, sampled),
+                    parent=SpanContext(trace, int(parent, 16), True, sampled) if parent else None,
+                    resource=self.resource,
+                    attributes=_attributes(fields),
+                    kind=SpanKind.SERVER,
+                    status=codes[_status(status)],
+                    start_time=end_ns - int(duration * 1e9),
+                    end_time=end_ns,
+                )
+            )
+
+    def shutdown(self) -> None:
+        self.processor.shutdown()
+
+
+def span_sink_from_env() -> SpanSink | None:
+    """Where this gateway's spans go, read as the services read it; None when tracing is off."""
+    from strangler.telemetry.tracing import enabled, traces_dir
+
+    if not enabled():
+        return None
+    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+        return OtlpSpans()
+    return JsonLinesSpans(traces_dir() / f"{SERVICE}.jsonl")
