@@ -68,8 +68,9 @@ openapi: install  ## regenerate the committed OpenAPI contract after a deliberat
 
 # >>> stage 1
 .PHONY: bench
-bench: install  ## the gateway against nginx (wrk, pinned); from stage 2 the outbox against a raw Celery task
+bench: install  ## the gateway against nginx (wrk, pinned); checkouts traced vs untraced; from stage 2 the outbox against a raw Celery task
 	$(PY) -m bench.gateway $(BENCH_ARGS)
+	$(TEST_ENV) $(PY) -m bench.tracing $(TRACING_BENCH_ARGS)
 	$(TEST_ENV) $(PY) -m bench.events $(EVENTS_BENCH_ARGS)  # stage>=2
 # <<< stage 1
 

@@ -1,0 +1,224 @@
+"""``python -m bench.tracing``: what tracing costs a checkout, traced against untraced, in one run.
+
+Two monoliths on one database, the same code and settings (the latest stage's), one with
+OpenTelemetry on (Django, the database, the outbox: spans to JSON lines, as a stage writes
+them) and one with ``OTEL_SDK_DISABLED=true``. Both are pinned to core 0, the load to core 1;
+they take turns under the same load (``--clients`` customers, each adding an item and
+checking out in a loop), for ``--rounds`` rounds, the first side alternating, so a slow spell
+of a shared machine hits both alike. Throughput and the monolith's CPU time per checkout are
+printed per round, then the medians and the ratio (issue goal: traced >= 0.9x untraced).
+
+``DATABASE_URL`` pointing at PostgreSQL: a database of its own, dropped at the end (the
+psycopg spans are then part of the cost); otherwise SQLite in a temporary folder. A
+benchmark, not a test: it exits non-zero only when something could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+from bench.checkouts import LoadFailed, LoadResult, checkout_load, customer
+from bench.cpu import LOAD_CPU, PROXY_CPU, Pinning, session_cpu_seconds
+from bench.progress import say
+from strangler.stages.manifest import latest_stage
+from strangler.stages.processes import ProcessFailed, ProcessGroup, free_port, ready_when_http_ok
+
+ROOT = Path(__file__).resolve().parents[1]
+SIDES = ("traced", "untraced")
+STOCK = 10_000_000
+
+
+def _restock() -> None:
+    """(In a monolith process) plenty of the first product; its SKU on stdout."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "monolith.shop.settings")
+    import django
+
+    django.setup()
+    from monolith.catalog import interface as catalog
+    from monolith.inventory import interface as inventory
+
+    sku = catalog.seed_demo_catalog()[0].sku
+    inventory.set_stock(sku=sku, on_hand=STOCK)
+    print(sku)
+
+
+class Shop:
+    """The two monoliths, their database and the processes' logs, in a temporary folder."""
+
+    def __init__(self, pinning: Pinning) -> None:
+        self.pinning = pinning
+        self.tmp = Path(tempfile.mkdtemp(prefix="bench-tracing-"))
+        self.run = uuid.uuid4().hex[:8]
+        drop = ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "DJANGO_", "PYTEST_", "OTEL_")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+        env.update(latest_stage().settings_env)
+        env.update(
+            STRANGLER_VAR_DIR=str(self.tmp / "var"),  # the embedded broker too, if one is used
+            TRACES_DIR=str(self.tmp / "traces"),
+            LOG_LEVEL="WARNING",
+            FRAUD_MAX_ATTEMPTS="1000000000",  # one customer checks out many times a minute
+        )
+        self.database_url = os.environ.get("DATABASE_URL", "")
+        self.database = f"bench_tracing_{self.run}"
+        if self.postgres:
+            env["DATABASE_URL"] = self.database_url.rsplit("/", 1)[0] + f"/{self.database}"
+        self.env = env
+        self.group = ProcessGroup(log_dir=self.tmp / "logs", env=env, cwd=ROOT)
+        self.ports: dict[str, int] = {}
+        self.sessions: dict[str, int] = {}
+
+    @property
+    def postgres(self) -> bool:
+        return self.database_url.startswith("postgres")
+
+    def url(self, side: str) -> str:
+        return f"http://127.0.0.1:{self.ports[side]}"
+
+    def _manage(self, *argv: str) -> str:
+        result = subprocess.run(
+            argv, cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=600
+        )
+        if result.returncode != 0:
+            raise ProcessFailed(f"{' '.join(argv)} failed:\n{result.stdout}{result.stderr}")
+        return result.stdout
+
+    def setup(self) -> str:
+        """The database, migrated and seeded; the SKU every checkout buys."""
+        if self.postgres:
+            import psycopg
+
+            admin = self.database_url.rsplit("/", 1)[0] + "/postgres"
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{self.database}"')
+        engine = "PostgreSQL" if self.postgres else f"SQLite under {self.tmp}"
+        say(f"set-up: migrate and seed the monolith ({engine})")
+        self._manage(sys.executable, "manage.py", "migrate", "--noinput")
+        self._manage(sys.executable, "manage.py", "seed_demo")
+        return self._manage(sys.executable, "-m", "bench.tracing", "--restock").split()[-1]
+
+    def start(self) -> None:
+        for side in SIDES:
+            port = self.ports[side] = free_port()
+            env = {"OTEL_SDK_DISABLED": "true"} if side == "untraced" else {}
+            argv = [sys.executable, "-m", "gunicorn", "monolith.shop.wsgi:application"]
+            argv += ["--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4"]
+            say(f"{side} monolith: gunicorn (2 workers x 4 threads) on :{port}, core {PROXY_CPU}")
+            process = self.group.start(
+                side,
+                self.pinning.argv(PROXY_CPU, argv),
+                ready_when_http_ok(f"http://127.0.0.1:{port}/health/ready"),
+                env=env,
+            )
+            self.sessions[side] = process.pid or 0
+        self.group.wait_ready(deadline_seconds=120)
+
+    def spans_written(self) -> int:
+        folder = self.tmp / "traces"
+        return sum(
+            len(path.read_bytes().splitlines()) for path in folder.glob("*.jsonl")
+        ) if folder.exists() else 0  # fmt: skip
+
+    def close(self, keep: bool) -> None:
+        self.group.stop(grace_seconds=10)
+        if self.postgres:
+            import psycopg
+
+            admin = self.database_url.rsplit("/", 1)[0] + "/postgres"
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+        if keep:
+            say(f"kept {self.tmp}")
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _measure(
+    shop: Shop, side: str, tokens: list[str], sku: str, args: argparse.Namespace
+) -> tuple[LoadResult, float, int]:
+    """One side's turn: a warm-up, then the measured load. The result, the CPU ms per checkout
+    and every checkout made (warm-up included)."""
+    warm = checkout_load(shop.url(side), tokens, sku, args.warmup)
+    before = session_cpu_seconds(shop.sessions[side])
+    result = checkout_load(shop.url(side), tokens, sku, args.seconds)
+    cpu = session_cpu_seconds(shop.sessions[side]) - before
+    if result.failures:
+        raise LoadFailed(f"{side}: {len(result.failures)} failed; first: {result.failures[0]}")
+    return result, cpu * 1000 / max(result.checkouts, 1), warm.checkouts + result.checkouts
+
+
+def run(args: argparse.Namespace) -> int:
+    pinning = Pinning.detect()
+    if pinning.enabled:
+        os.sched_setaffinity(0, {int(LOAD_CPU)})  # the load generator: this process
+    else:
+        say(f"running without CPU pinning: {pinning.reason}")
+    shop = Shop(pinning)
+    rates: dict[str, list[float]] = {side: [] for side in SIDES}
+    cpus: dict[str, list[float]] = {side: [] for side in SIDES}
+    traced_checkouts = 0
+    try:
+        sku = shop.setup()
+        shop.start()
+        say(f"{args.clients} customers registered, each with an address")
+        tokens = [customer(shop.url("untraced")) for _ in range(args.clients)]
+        print(
+            f"\nbench.tracing: {args.clients} customers checking out {sku} in a loop, "
+            f"{args.seconds:g} s per side per round after a {args.warmup:g} s warm-up\n"
+        )
+        print(f"{'round':>5}  {'traced/s':>9}  {'untraced/s':>10}  {'ratio':>6}  "
+              f"{'CPU ms traced':>13}  {'CPU ms untraced':>15}")  # fmt: skip
+        for round_ in range(args.rounds):
+            order = SIDES if round_ % 2 == 0 else SIDES[::-1]
+            got: dict[str, tuple[LoadResult, float, int]] = {}
+            for side in order:
+                got[side] = _measure(shop, side, tokens, sku, args)
+                rates[side].append(got[side][0].per_second)
+                cpus[side].append(got[side][1])
+            traced_checkouts += got["traced"][2]
+            (on, on_cpu, _), (off, off_cpu, _) = got["traced"], got["untraced"]
+            print(
+                f"{round_ + 1:>5}  {on.per_second:>9.1f}  {off.per_second:>10.1f}"
+                f"  {on.per_second / off.per_second:>6.2f}  {on_cpu:>13.1f}  {off_cpu:>15.1f}"
+            )
+        spans = shop.spans_written()
+    except (LoadFailed, ProcessFailed) as exc:
+        say(f"could not run: {exc}")
+        return 1
+    finally:
+        shop.close(args.keep)
+    traced, untraced = (statistics.median(rates[side]) for side in SIDES)
+    cpu_traced, cpu_untraced = (statistics.median(cpus[side]) for side in SIDES)
+    ratio = traced / untraced
+    print(f"\nmedian: traced {traced:.1f}/s, untraced {untraced:.1f}/s: {ratio:.2f}x by "
+          f"throughput, {cpu_untraced / cpu_traced:.2f}x by CPU per checkout")  # fmt: skip
+    print(f"spans written: {spans} (about {spans / max(traced_checkouts, 1):.0f} per traced "
+          "checkout, warm-ups included)")  # fmt: skip
+    print(f"goal: traced >= 0.9x untraced: {'met' if ratio >= 0.9 else 'NOT met'} ({ratio:.2f}x)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--clients", type=int, default=8, help="customers checking out at once")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured load per turn")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured load before it")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--restock", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.restock:
+        _restock()
+        return 0
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
