@@ -6,10 +6,15 @@ Where spans go: to an OTLP collector over HTTP when ``OTEL_EXPORTER_OTLP_ENDPOIN
 of a stage writes there, so one checkout can be followed across all of them.
 ``OTEL_SDK_DISABLED=true`` switches tracing off (spans become free no-ops).
 
-What is traced: Django requests, the database (psycopg), outgoing HTTP (requests) and, when
-asked, Celery tasks. Integration events carry the W3C ``traceparent`` in their envelope and
-in their message headers; the outbox, the relay and the consumers make their own spans from
-it (``strangler.events``), so a consumer's work joins the trace of the request that caused it.
+What is traced: Django requests, the database (psycopg for PostgreSQL, sqlite3 for the
+embedded default), outgoing HTTP (requests) and, when asked, Celery tasks. Integration events
+carry the W3C ``traceparent`` in their envelope and in their message headers; the outbox, the
+relay and the consumers make their own spans from it (``strangler.events``), so a consumer's
+work joins the trace of the request that caused it.
+
+What is not: probes and scrapes (``/health/``, ``/metrics``; ``OTEL_PYTHON_DJANGO_EXCLUDED_URLS``
+changes the list), and a query or call that no traced work made (the relay's polling, a
+probe's query): :class:`WorkOnly` drops those unless ``OTEL_TRACES_SAMPLER`` picks a sampler.
 """
 
 from __future__ import annotations
@@ -26,6 +31,14 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace.sampling import (
+    Decision,
+    ParentBased,
+    Sampler,
+    SamplingResult,
+)
+from opentelemetry.trace import Link, SpanKind
+from opentelemetry.util.types import Attributes
 
 from strangler.config import env, var_dir
 
@@ -33,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _service: str | None = None
+NOT_TRACED_URLS = "/health/,/metrics"
 
 
 def enabled() -> bool:
@@ -119,6 +133,7 @@ def setup_tracing(service: str, *, django: bool = False, celery: bool = False) -
             _service = service
             _start_provider(service)
             _instrument("psycopg")
+            _instrument("sqlite3")
             _instrument("requests")
         if django:
             _instrument("django")
@@ -127,8 +142,34 @@ def setup_tracing(service: str, *, django: bool = False, celery: bool = False) -
     return True
 
 
+class WorkOnly(Sampler):
+    """Root spans only for work: a request, a message, a task. A client span with no parent
+    (a query or call nothing traced made: the relay polling its outbox, a probe's query)
+    would be a one-span trace of its own every few hundred milliseconds, burying the ones
+    that matter; it is dropped. Children follow their parent (:class:`ParentBased`)."""
+
+    def should_sample(
+        self,
+        parent_context: Any,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: Any = None,
+    ) -> SamplingResult:
+        if kind == SpanKind.CLIENT:
+            return SamplingResult(Decision.DROP)
+        return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
+
+    def get_description(self) -> str:
+        return "WorkOnly"
+
+
 def _start_provider(service: str) -> None:
-    provider = TracerProvider(resource=Resource.create({"service.name": service}))
+    # OTEL_TRACES_SAMPLER, when set, is the SDK's to read (sampler=None)
+    sampler = None if env.str("OTEL_TRACES_SAMPLER", default="") else ParentBased(WorkOnly())
+    provider = TracerProvider(resource=Resource.create({"service.name": service}), sampler=sampler)
     exporter: SpanExporter
     if env.str("OTEL_EXPORTER_OTLP_ENDPOINT", default=""):
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -152,6 +193,10 @@ def _instrument(what: str) -> None:
         from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
 
         PsycopgInstrumentor().instrument(skip_dep_check=True)
+    elif what == "sqlite3":
+        from opentelemetry.instrumentation.sqlite3 import SQLite3Instrumentor
+
+        SQLite3Instrumentor().instrument()
     elif what == "requests":
         from opentelemetry.instrumentation.requests import RequestsInstrumentor
 
@@ -159,7 +204,8 @@ def _instrument(what: str) -> None:
     elif what == "django":
         from opentelemetry.instrumentation.django import DjangoInstrumentor
 
-        DjangoInstrumentor().instrument()
+        excluded = env.str("OTEL_PYTHON_DJANGO_EXCLUDED_URLS", default=NOT_TRACED_URLS)
+        DjangoInstrumentor().instrument(excluded_urls=excluded)
     elif what == "celery":
         from opentelemetry.instrumentation.celery import CeleryInstrumentor
 

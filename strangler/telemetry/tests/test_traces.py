@@ -134,3 +134,27 @@ def test_tracing_switched_off_sets_nothing_up(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
 
     assert setup_tracing("monolith") is False
+
+
+def test_a_query_no_traced_work_made_is_dropped_and_one_inside_a_request_kept() -> None:
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.sdk.trace.sampling import ParentBased
+
+    from strangler.telemetry.tracing import WorkOnly
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(sampler=ParentBased(WorkOnly()))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("test")
+
+    tracer.start_span("SELECT outbox (the relay polling)", kind=SpanKind.CLIENT).end()
+    with tracer.start_as_current_span("POST api/v1/checkout", kind=SpanKind.SERVER):
+        tracer.start_span("INSERT orders_order", kind=SpanKind.CLIENT).end()
+    tracer.start_span("notifications process order.paid", kind=SpanKind.CONSUMER).end()
+
+    kept = [span.name for span in exporter.get_finished_spans()]
+    assert kept == [
+        "INSERT orders_order",
+        "POST api/v1/checkout",
+        "notifications process order.paid",
+    ]
