@@ -11,7 +11,9 @@ Environment: ``REDIS_URL`` (shared rate limits; in-memory without it), ``GATEWAY
 ``GATEWAY_TRUSTED_PROXIES`` (comma-separated IPs/CIDRs of proxies in front whose
 ``X-Forwarded-For`` names the client, default none; a bad entry exits with 2).
 Tracing as in the services: ``OTEL_EXPORTER_OTLP_ENDPOINT``, else ``TRACES_DIR`` or
-``<STRANGLER_VAR_DIR>/traces``; ``OTEL_SDK_DISABLED=true`` records no span (:mod:`gateway.spans`).
+``<STRANGLER_VAR_DIR>/traces``; ``OTEL_SDK_DISABLED=true`` records no span;
+``OTEL_TRACES_SAMPLER`` (``traceidratio`` with ``OTEL_TRACES_SAMPLER_ARG``) samples a share of
+the traces the gateway starts (:mod:`gateway.spans`; a bad value exits with 2).
 ``SIGHUP`` reloads the route table (a bad one is refused and the current one kept);
 ``SIGTERM``/``SIGINT`` stop accepting, let in-flight requests finish (up to 10 s), and exit.
 """
@@ -31,7 +33,7 @@ import uvloop
 from gateway.app import Gateway, Settings
 from gateway.forwarded import TrustedProxies, TrustedProxiesError
 from gateway.server import ClientConnection
-from gateway.spans import span_sink_from_env
+from gateway.spans import SamplerError, root_sample_ratio, span_sink_from_env
 from strangler.routing.table import Ports, RouteTableError, parse_instance_override
 
 logger = logging.getLogger("gateway")
@@ -97,6 +99,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         jwks_url=os.environ.get("GATEWAY_JWKS_URL") or None,
         trusted_proxies=TrustedProxies.parse(os.environ.get("GATEWAY_TRUSTED_PROXIES", "")),
         spans=span_sink_from_env(),
+        root_sample_ratio=root_sample_ratio(os.environ),
     )
 
 
@@ -136,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = settings_from(args)
         uvloop.run(serve(settings, args.host, args.port))
-    except (RouteTableError, TrustedProxiesError) as exc:
+    except (RouteTableError, TrustedProxiesError, SamplerError) as exc:
         print(f"gateway: {exc}", file=sys.stderr)
         return 2
     return 0

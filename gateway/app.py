@@ -48,6 +48,7 @@ class Settings:
     jwks_url: str | None = None
     trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
     spans: SpanSink | None = None  # where the gateway's own spans go (None: not traced)
+    root_sample_ratio: float = 1.0  # the share of the traces it starts that are sampled
 
 
 @dataclass
@@ -71,6 +72,7 @@ class Gateway:
         self.connections: set[ClientConnection] = set()
         self.metrics = Metrics()
         self.access_log = AccessLog(settings.access_log, loop, spans=settings.spans)
+        Trace.root_ratio = settings.root_sample_ratio
         self.registry = UpstreamRegistry(loop)
         self.registry.on_membership = self.metrics.set_membership
         self.metrics.breakers = self.registry.breaker_states

@@ -6,6 +6,7 @@ the services (:mod:`strangler.telemetry.tracing`): an OTLP collector when
 ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set (an SDK batch processor sends them from its own
 thread), otherwise JSON lines in ``<var>/traces/gateway.jsonl`` in the services' record
 format, which ``python -m strangler trace`` reads; ``OTEL_SDK_DISABLED=true`` records none.
+The share of new traces sampled follows ``OTEL_TRACES_SAMPLER`` (:func:`root_sample_ratio`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -138,6 +139,38 @@ class OtlpSpans:
 
     def shutdown(self) -> None:
         self.processor.shutdown()
+
+
+class SamplerError(ValueError):
+    """``OTEL_TRACES_SAMPLER`` names a sampler the gateway does not know, or a bad ratio."""
+
+
+_ALWAYS = {"": 1.0, "always_on": 1.0, "parentbased_always_on": 1.0}
+_NEVER = {"always_off": 0.0, "parentbased_always_off": 0.0}
+_RATIO = {"traceidratio", "parentbased_traceidratio"}
+
+
+def root_sample_ratio(environ: Mapping[str, str]) -> float:
+    """The share of the traces the gateway starts that it samples, from the SDK's variables
+    (``OTEL_TRACES_SAMPLER``, ``OTEL_TRACES_SAMPLER_ARG``), so a ratio set for the services
+    holds behind the gateway too. A caller's own decision (its ``traceparent`` flags) is kept
+    whatever the sampler: the gateway is parent-based."""
+    name = environ.get("OTEL_TRACES_SAMPLER", "").strip().lower()
+    if name in _ALWAYS:
+        return _ALWAYS[name]
+    if name in _NEVER:
+        return _NEVER[name]
+    if name not in _RATIO:
+        known = ", ".join(sorted(n for n in {*_ALWAYS, *_NEVER, *_RATIO} if n))
+        raise SamplerError(f"OTEL_TRACES_SAMPLER={name!r} is not one of {known}")
+    arg = environ.get("OTEL_TRACES_SAMPLER_ARG", "1.0")
+    try:
+        ratio = float(arg)
+    except ValueError:
+        ratio = -1.0
+    if not 0.0 <= ratio <= 1.0:
+        raise SamplerError(f"OTEL_TRACES_SAMPLER_ARG={arg!r} is not a ratio from 0 to 1")
+    return ratio
 
 
 def span_sink_from_env() -> SpanSink | None:

@@ -45,6 +45,10 @@ class Trace:
         "user",
     )
 
+    # The share of the traces the gateway starts that are sampled (OTEL_TRACES_SAMPLER, read
+    # once at start by gateway.spans.root_sample_ratio); a caller's decision is always kept.
+    root_ratio = 1.0
+
     def __init__(self, request: Request) -> None:
         self.route = "-"
         self.upstream = "-"
@@ -60,8 +64,10 @@ class Trace:
             trace, self.parent, flags = found.groups()
             self.sampled = int(flags, 16) & 1 == 1
         else:
-            trace, self.parent, flags = _PREFIX + span, b"", b"01"
-            self.sampled = True
+            trace, self.parent = _PREFIX + span, b""
+            ratio = self.root_ratio
+            self.sampled = ratio >= 1.0 or random.random() < ratio
+            flags = b"01" if self.sampled else b"00"
         self.traceparent: bytes = b"00-" + trace + b"-" + span + b"-" + flags
         self.trace_id = trace.decode()
         rid = request.request_id

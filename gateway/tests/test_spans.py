@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
+from gateway.spans import SamplerError, root_sample_ratio
 from gateway.tests.harness import Gateway, Harness, table
 from strangler.stages.processes import free_port
 from strangler.telemetry.traces import Span, read_spans
@@ -116,3 +119,50 @@ def test_no_span_is_written_when_tracing_is_switched_off(harness: Harness) -> No
     )
 
     assert not (harness.traces / "gateway.jsonl").exists()
+
+
+def test_a_sampler_set_for_the_services_holds_for_the_traces_the_gateway_starts(
+    harness: Harness,
+) -> None:
+    gateway = _gateway(harness, {"OTEL_TRACES_SAMPLER": "parentbased_always_off"})
+
+    started_here = gateway.get("/api/items")
+    callers = gateway.get(
+        "/api/items", headers={"traceparent": f"00-{CLIENT_TRACE}-{CLIENT_SPAN}-01"}
+    )
+
+    assert _forwarded(started_here)[3] == "00"  # unsampled: the services record nothing
+    assert _forwarded(callers)[3] == "01"  # the caller's decision is kept
+    (span,) = _gateway_spans(harness, 1)
+    assert span.trace_id == CLIENT_TRACE
+
+
+@pytest.mark.parametrize(
+    ("environ", "ratio"),
+    [
+        ({}, 1.0),
+        ({"OTEL_TRACES_SAMPLER": "always_off"}, 0.0),
+        (
+            {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.25"},
+            0.25,
+        ),
+        ({"OTEL_TRACES_SAMPLER": "TraceIdRatio"}, 1.0),
+    ],
+)
+def test_the_sampler_variables_give_the_share_of_new_traces(
+    environ: dict[str, str], ratio: float
+) -> None:
+    assert root_sample_ratio(environ) == ratio
+
+
+@pytest.mark.parametrize(
+    ("environ", "says"),
+    [
+        ({"OTEL_TRACES_SAMPLER": "jaeger_remote"}, "is not one of"),
+        ({"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "1.5"}, "ratio"),
+        ({"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "half"}, "ratio"),
+    ],
+)
+def test_a_bad_sampler_is_a_clear_error(environ: dict[str, str], says: str) -> None:
+    with pytest.raises(SamplerError, match=says):
+        root_sample_ratio(environ)
