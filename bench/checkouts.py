@@ -14,15 +14,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-ADDRESS = {
-    "full_name": "Bench Shopper",
-    "line1": "Jl. Braga No. 12",
-    "line2": "",
-    "city": "Bandung",
-    "postal_code": "40111",
-    "country": "ID",
-    "is_default": True,
-}
+from strangler.stages.journey import ADDRESS
 
 
 class LoadFailed(RuntimeError):

@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from strangler.telemetry.tracing import append_whole
+
 logger = logging.getLogger("gateway")
 _dumps = json.dumps
 
@@ -69,13 +71,8 @@ class JsonLinesSpans:
         self.path = path
 
     def export(self, spans: Sequence[SpanFields]) -> None:
-        data = "".join([self._line(fields) for fields in spans]).encode()
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            try:
-                os.write(fd, data)
-            finally:
-                os.close(fd)
+            append_whole(self.path, "".join([self._line(fields) for fields in spans]).encode())
         except OSError as exc:
             logger.error("could not write spans to %s: %s", self.path, exc)
 

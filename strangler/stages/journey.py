@@ -13,6 +13,16 @@ from typing import Any
 
 import requests
 
+ADDRESS = {
+    "full_name": "Sari Wijaya",
+    "line1": "Jl. Braga No. 12",
+    "line2": "",
+    "city": "Bandung",
+    "postal_code": "40111",
+    "country": "ID",
+    "is_default": True,
+}
+
 
 class JourneyFailed(AssertionError):
     """A step of the journey did not get what a client expects."""
@@ -97,15 +107,7 @@ class Journey:
             "POST",
             "/api/v1/me/addresses",
             201,
-            json={
-                "full_name": "Sari Wijaya",
-                "line1": "Jl. Braga No. 12",
-                "line2": "",
-                "city": "Bandung",
-                "postal_code": "40111",
-                "country": "ID",
-                "is_default": True,
-            },
+            json=ADDRESS,
         )
         self._record("add address", "POST /api/v1/me/addresses", r.status_code, "Bandung, ID")
 

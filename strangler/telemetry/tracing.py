@@ -90,6 +90,16 @@ def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
+def append_whole(path: Path, data: bytes) -> None:
+    """Append ``data`` to ``path`` in one ``write`` on an O_APPEND descriptor, so the processes
+    sharing a spans file never interleave their batches."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
 class JsonLinesExporter(SpanExporter):
     """Appends each batch of spans to ``<folder>/<service>.jsonl`` in one ``write``.
 
@@ -103,11 +113,7 @@ class JsonLinesExporter(SpanExporter):
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         data = "".join(json.dumps(span_record(span)) + "\n" for span in spans).encode()
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            try:
-                os.write(fd, data)
-            finally:
-                os.close(fd)
+            append_whole(self.path, data)
         except OSError:
             logger.exception("could not write spans to %s", self.path)
             return SpanExportResult.FAILURE
