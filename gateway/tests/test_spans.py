@@ -11,7 +11,7 @@ from gateway.spans import SamplerError, root_sample_ratio
 from gateway.tests.harness import Gateway, Harness, table
 from strangler.stages.processes import free_port
 from strangler.telemetry.traces import Span, read_spans
-from strangler.testing import eventually
+from strangler.testing import OtlpCollector, eventually
 
 CLIENT_TRACE = "0af7651916cd43dd8448eb211c80319c"
 CLIENT_SPAN = "b7ad6b7169203331"
@@ -166,3 +166,20 @@ def test_the_sampler_variables_give_the_share_of_new_traces(
 def test_a_bad_sampler_is_a_clear_error(environ: dict[str, str], says: str) -> None:
     with pytest.raises(SamplerError, match=says):
         root_sample_ratio(environ)
+
+
+def test_with_an_otlp_endpoint_the_spans_go_to_the_collector(harness: Harness) -> None:
+    collector = OtlpCollector()
+    try:
+        gateway = _gateway(
+            harness,
+            {"OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100"},
+        )
+
+        gateway.get("/api/items", headers={"traceparent": f"00-{CLIENT_TRACE}-{CLIENT_SPAN}-01"})
+
+        eventually(lambda: bool(collector.spans), "a span at the OTLP collector", deadline=15)
+        assert collector.spans == [("gateway", "GET api", CLIENT_TRACE, CLIENT_SPAN)]
+        assert not (harness.traces / "gateway.jsonl").exists()
+    finally:
+        collector.close()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,7 @@ from opentelemetry.trace import SpanKind, set_span_in_context
 
 from strangler.telemetry.cli import main
 from strangler.telemetry.tracing import JsonLinesExporter, setup_tracing
+from strangler.testing import OtlpCollector
 
 MS = 1_000_000
 T0 = 1_700_000_000_000 * MS
@@ -158,3 +162,28 @@ def test_a_query_no_traced_work_made_is_dropped_and_one_inside_a_request_kept() 
         "POST api/v1/checkout",
         "notifications process order.paid",
     ]
+
+
+def test_with_an_otlp_endpoint_a_services_spans_go_to_the_collector(tmp_path: Path) -> None:
+    collector = OtlpCollector()
+    program = (
+        "from opentelemetry import trace\n"
+        "from strangler.telemetry.tracing import setup_tracing\n"
+        "assert setup_tracing('inventory')\n"
+        "with trace.get_tracer('t').start_as_current_span('reserve stock'):\n"
+        "    pass\n"
+        "trace.get_tracer_provider().shutdown()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "PYTEST_"))}
+    env.update(OTEL_EXPORTER_OTLP_ENDPOINT=collector.endpoint, TRACES_DIR=str(tmp_path))
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        assert [(service, name) for service, name, _, _ in collector.spans] == [
+            ("inventory", "reserve stock")
+        ]
+        assert list(tmp_path.glob("*.jsonl")) == []  # to the collector, not to a file
+    finally:
+        collector.close()
