@@ -78,7 +78,10 @@ def render(rows: Sequence[Row], args: argparse.Namespace, pinning: Pinning) -> s
         f"real: GET {REAL_PATH} -> the monolith (gunicorn, SQLite, seeded), through the "
         "rate limiter; auth: none"
     )
-    lines.append("Both proxies write their JSON access log on every route.")
+    lines.append(
+        "Both proxies write their JSON access log on every route; ours also records a span per"
+        " request (tracing on, as in a stage)."
+    )
     lines.append("")
     header = f"{'route':<10}{'target':<10}{'req/s':>11}{'p50':>11}{'p99':>11}"
     header += f"{'errors':>9}{'CPU/req':>11}"
