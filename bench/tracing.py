@@ -53,8 +53,9 @@ def _restock() -> None:
 class Shop:
     """The two monoliths, their database and the processes' logs, in a temporary folder."""
 
-    def __init__(self, pinning: Pinning) -> None:
+    def __init__(self, pinning: Pinning, traced_env: dict[str, str]) -> None:
         self.pinning = pinning
+        self.traced_env = traced_env
         self.tmp = Path(tempfile.mkdtemp(prefix="bench-tracing-"))
         self.run = uuid.uuid4().hex[:8]
         drop = ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "DJANGO_", "PYTEST_", "OTEL_")
@@ -107,7 +108,7 @@ class Shop:
     def start(self) -> None:
         for side in SIDES:
             port = self.ports[side] = free_port()
-            env = {"OTEL_SDK_DISABLED": "true"} if side == "untraced" else {}
+            env = {"OTEL_SDK_DISABLED": "true"} if side == "untraced" else self.traced_env
             argv = [sys.executable, "-m", "gunicorn", "monolith.shop.wsgi:application"]
             argv += ["--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4"]
             say(f"{side} monolith: gunicorn (2 workers x 4 threads) on :{port}, core {PROXY_CPU}")
@@ -160,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
         os.sched_setaffinity(0, {int(LOAD_CPU)})  # the load generator: this process
     else:
         say(f"running without CPU pinning: {pinning.reason}")
-    shop = Shop(pinning)
+    shop = Shop(pinning, dict(args.traced_env))
     rates: dict[str, list[float]] = {side: [] for side in SIDES}
     cpus: dict[str, list[float]] = {side: [] for side in SIDES}
     traced_checkouts = 0
@@ -205,12 +206,27 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name, value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--clients", type=int, default=8, help="customers checking out at once")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured load per turn")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured load before it")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--traced-env",
+        type=_pair,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="for the traced side only, e.g. OTEL_TRACES_SAMPLER=parentbased_traceidratio",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--restock", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

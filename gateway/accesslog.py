@@ -15,7 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from gateway.spans import SpanSink, json_string
+from gateway.spans import SpanSink
+from strangler.telemetry.spanfile import json_string
 
 _dumps = json.dumps
 _MILLIS = [f"{ms:03d}" for ms in range(1000)]  # the timestamp's milliseconds, preformatted

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from strangler.telemetry.tracing import append_whole
+from strangler.telemetry.spanfile import append_whole, json_string
 
 logger = logging.getLogger("gateway")
 _dumps = json.dumps
@@ -35,13 +35,6 @@ class SpanSink(Protocol):
     def export(self, spans: Sequence[SpanFields]) -> None: ...
 
     def shutdown(self) -> None: ...
-
-
-def json_string(text: str) -> str:
-    """``text`` as a JSON string; most paths need no escaping and skip json.dumps."""
-    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
-        return f'"{text}"'
-    return _dumps(text)
 
 
 def _status(status: int) -> str:
@@ -65,7 +58,7 @@ def _attributes(fields: SpanFields) -> dict[str, Any]:
 
 class JsonLinesSpans:
     """Appends the spans to ``path`` in one ``write`` per flush, as the services' exporter does
-    (``strangler.telemetry.tracing.span_record`` is the format)."""
+    (``strangler.telemetry.spanfile.span_line`` is the format)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path

@@ -1,4 +1,5 @@
-"""Reading the spans ``JsonLinesExporter`` wrote: traces, slowest first, and one as a waterfall.
+"""Reading the spans ``strangler.telemetry.spanfile`` wrote: traces, slowest first, and one as a
+waterfall.
 
 A trace is every span with its trace id, from every service's file. The waterfall puts each
 span under its parent, with its start offset from the trace's first span and its duration,

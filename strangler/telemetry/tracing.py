@@ -6,11 +6,11 @@ Where spans go: to an OTLP collector over HTTP when ``OTEL_EXPORTER_OTLP_ENDPOIN
 of a stage writes there, so one checkout can be followed across all of them.
 ``OTEL_SDK_DISABLED=true`` switches tracing off (spans become free no-ops).
 
-What is traced: Django requests, the database (psycopg for PostgreSQL, sqlite3 for the
-embedded default), outgoing HTTP (requests) and, when asked, Celery tasks. Integration events
-carry the W3C ``traceparent`` in their envelope and in their message headers; the outbox, the
-relay and the consumers make their own spans from it (``strangler.events``), so a consumer's
-work joins the trace of the request that caused it.
+What is traced: Django requests, every SQL statement (:mod:`strangler.telemetry.database`, on
+PostgreSQL and SQLite alike), outgoing HTTP (requests) and, when asked, Celery tasks.
+Integration events carry the W3C ``traceparent`` in their envelope and in their message
+headers; the outbox, the relay and the consumers make their own spans from it
+(``strangler.events``), so a consumer's work joins the trace of the request that caused it.
 
 What is not: probes and scrapes (``/health/``, ``/metrics``; ``OTEL_PYTHON_DJANGO_EXCLUDED_URLS``
 changes the list), and a query or call that no traced work made (the relay's polling, a
@@ -19,9 +19,7 @@ probe's query): :class:`WorkOnly` drops those unless ``OTEL_TRACES_SAMPLER`` pic
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,8 +27,8 @@ from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import (
     Decision,
     ParentBased,
@@ -41,6 +39,7 @@ from opentelemetry.trace import Link, SpanKind
 from opentelemetry.util.types import Attributes
 
 from strangler.config import env, var_dir
+from strangler.telemetry.spanfile import JsonLinesProcessor
 
 logger = logging.getLogger(__name__)
 
@@ -59,70 +58,6 @@ def traces_dir() -> Path:
     return path
 
 
-def span_record(span: ReadableSpan) -> dict[str, Any]:
-    """One span as a JSON-lines record: ids in hex, times in nanoseconds since the epoch."""
-    context = span.get_span_context()
-    assert context is not None
-    parent = span.parent
-    return {
-        "trace_id": format(context.trace_id, "032x"),
-        "span_id": format(context.span_id, "016x"),
-        "parent_span_id": format(parent.span_id, "016x") if parent is not None else "",
-        "name": span.name,
-        "kind": span.kind.name,
-        "service": str(span.resource.attributes.get("service.name", "?")),
-        "start": span.start_time,
-        "end": span.end_time,
-        "status": span.status.status_code.name,
-        "status_description": span.status.description or "",
-        "attributes": {key: _plain(value) for key, value in (span.attributes or {}).items()},
-        "links": [
-            {
-                "trace_id": format(link.context.trace_id, "032x"),
-                "span_id": format(link.context.span_id, "016x"),
-            }
-            for link in span.links
-        ],
-    }
-
-
-def _plain(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
-
-
-def append_whole(path: Path, data: bytes) -> None:
-    """Append ``data`` to ``path`` in one ``write`` on an O_APPEND descriptor, so the processes
-    sharing a spans file never interleave their batches."""
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        os.write(fd, data)
-    finally:
-        os.close(fd)
-
-
-class JsonLinesExporter(SpanExporter):
-    """Appends each batch of spans to ``<folder>/<service>.jsonl`` in one ``write``.
-
-    The file is opened in append mode, so the processes of a service (gunicorn workers,
-    Celery pool processes) can share it: each batch lands whole, never interleaved.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        data = "".join(json.dumps(span_record(span)) + "\n" for span in spans).encode()
-        try:
-            append_whole(self.path, data)
-        except OSError:
-            logger.exception("could not write spans to %s", self.path)
-            return SpanExportResult.FAILURE
-        return SpanExportResult.SUCCESS
-
-    def shutdown(self) -> None:
-        pass
-
-
 def setup_tracing(service: str, *, django: bool = False, celery: bool = False) -> bool:
     """Trace this process as ``service``; False when tracing is switched off.
 
@@ -138,8 +73,7 @@ def setup_tracing(service: str, *, django: bool = False, celery: bool = False) -
         if _service is None:
             _service = service
             _start_provider(service)
-            _instrument("psycopg")
-            _instrument("sqlite3")
+            _instrument("database")
             _instrument("requests")
         if django:
             _instrument("django")
@@ -176,15 +110,15 @@ def _start_provider(service: str) -> None:
     # OTEL_TRACES_SAMPLER, when set, is the SDK's to read (sampler=None)
     sampler = None if env.str("OTEL_TRACES_SAMPLER", default="") else ParentBased(WorkOnly())
     provider = TracerProvider(resource=Resource.create({"service.name": service}), sampler=sampler)
-    exporter: SpanExporter
+    processor: SpanProcessor
     if env.str("OTEL_EXPORTER_OTLP_ENDPOINT", default=""):
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        exporter = OTLPSpanExporter()
+        processor = BatchSpanProcessor(OTLPSpanExporter(), schedule_delay_millis=200)
     else:
-        exporter = JsonLinesExporter(traces_dir() / f"{service}.jsonl")
-    # A short delay: the demo's and the tests' traces are readable a moment after the request.
-    provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=200))
+        # Written within 0.2 s: the demo's and the tests' traces are readable at once.
+        processor = JsonLinesProcessor(traces_dir() / f"{service}.jsonl")
+    provider.add_span_processor(processor)
     trace.set_tracer_provider(provider)
 
 
@@ -195,14 +129,10 @@ def _instrument(what: str) -> None:
     if what in _instrumented:
         return
     _instrumented.add(what)
-    if what == "psycopg":
-        from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+    if what == "database":
+        from strangler.telemetry.database import trace_database
 
-        PsycopgInstrumentor().instrument(skip_dep_check=True)
-    elif what == "sqlite3":
-        from opentelemetry.instrumentation.sqlite3 import SQLite3Instrumentor
-
-        SQLite3Instrumentor().instrument()
+        trace_database()
     elif what == "requests":
         from opentelemetry.instrumentation.requests import RequestsInstrumentor
 

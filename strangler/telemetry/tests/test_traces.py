@@ -16,7 +16,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import SpanKind, set_span_in_context
 
 from strangler.telemetry.cli import main
-from strangler.telemetry.tracing import JsonLinesExporter, setup_tracing
+from strangler.telemetry.spanfile import JsonLinesExporter
+from strangler.telemetry.tracing import setup_tracing
 from strangler.testing import OtlpCollector
 
 MS = 1_000_000
