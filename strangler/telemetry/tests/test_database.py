@@ -51,9 +51,9 @@ def test_a_failing_statement_is_an_error_span_and_savepoints_make_none(
 ) -> None:
     users = get_user_model()
     users.objects.create(username="ana")
-    with transaction.atomic():
-        with pytest.raises(IntegrityError), transaction.atomic():  # a savepoint, then a failure
-            users.objects.create(username="ana")
+    # the outer block opens a transaction, the inner one a savepoint, and the insert fails
+    with transaction.atomic(), pytest.raises(IntegrityError), transaction.atomic():
+        users.objects.create(username="ana")
 
     names = [(span.name, span.status.status_code.name) for span in spans.get_finished_spans()]
     assert names == [("INSERT auth_user", "UNSET"), ("INSERT auth_user", "ERROR")]
