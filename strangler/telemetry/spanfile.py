@@ -84,6 +84,11 @@ class JsonLinesProcessor(SpanProcessor):
         self.path = path
         self.interval = interval
         self.max_lines = max_lines
+        self._start()
+        # A forked child (a Celery pool process) has no writer thread: it starts its own.
+        os.register_at_fork(after_in_child=self._start)
+
+    def _start(self) -> None:
         self._lines: list[str] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,21 @@ def test_with_an_otlp_endpoint_a_services_spans_go_to_the_collector(tmp_path: Pa
         assert list(tmp_path.glob("*.jsonl")) == []  # to the collector, not to a file
     finally:
         collector.close()
+
+
+def test_a_forked_process_writes_its_spans_too(tmp_path: Path) -> None:
+    """Celery's pool processes are forked from the worker that set tracing up."""
+    from strangler.telemetry.spanfile import JsonLinesProcessor
+
+    provider = TracerProvider()
+    provider.add_span_processor(JsonLinesProcessor(tmp_path / "svc.jsonl", interval=0.05))
+    pid = os.fork()
+    if pid == 0:  # the child: one span, then wait for the writer thread, never flush by hand
+        provider.get_tracer("t").start_span("in the child").end()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not (tmp_path / "svc.jsonl").exists():
+            time.sleep(0.01)
+        os._exit(0)
+    os.waitpid(pid, 0)
+    lines = (tmp_path / "svc.jsonl").read_text().splitlines()
+    assert [json.loads(line)["name"] for line in lines] == ["in the child"]
