@@ -1,30 +1,47 @@
 """A span per SQL statement, from Django's own hook (``connection.execute_wrappers``).
 
-One wrapper serves every backend (PostgreSQL, SQLite, ...), and it costs less than the DB-API
-instrumentations (``opentelemetry-instrumentation-psycopg`` / ``-sqlite3``), which put a
-proxy around every connection and cursor: a checkout runs about fifty statements, so the
-cost of each span is what tracing costs the shop (``bench/tracing.py``). The span is not made
-current (nothing runs inside a statement) and carries what a waterfall needs: the operation
-and table as its name (``INSERT orders_order``), ``db.system`` and ``db.statement`` (the SQL
-with placeholders, never the parameters).
+One wrapper serves every backend (PostgreSQL, SQLite, ...). A checkout runs about fifty
+statements, so what one statement's span costs is most of what tracing costs the shop
+(``bench/tracing.py``): the DB-API instrumentations (``opentelemetry-instrumentation-psycopg``
+/ ``-sqlite3``) put a proxy around every connection and cursor and make a full SDK span per
+statement. Here a statement is timed and, when its caller is being traced, recorded straight
+into the process's span file (:class:`~strangler.telemetry.spanfile.JsonLinesProcessor`), or
+as a finished SDK span for any other processor (OTLP): a child of the current span, named by
+operation and table (``INSERT orders_order``), with ``db.system`` and ``db.statement`` (the SQL
+with placeholders, never the parameters), ``ERROR`` when the statement fails.
 
-Transaction control that Django issues around nested ``atomic()`` blocks (``SAVEPOINT``,
-``RELEASE SAVEPOINT``, SQLite's ``BEGIN``) gets no span: it is never the slow hop and was a
-seventh of a checkout's spans.
+Not recorded: a statement no traced work made (the relay polling its outbox, a probe's query),
+one under an unsampled trace, and the transaction control Django issues around nested
+``atomic()`` blocks (``SAVEPOINT``, ``RELEASE SAVEPOINT``, SQLite's ``BEGIN``): it is never the
+slow hop and was a seventh of a checkout's spans.
 """
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Callable
+from time import time_ns
 from typing import Any
 
 from opentelemetry import trace
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
+from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags
 
-_tracer = trace.get_tracer("strangler.database")
+from strangler.telemetry.spanfile import JsonLinesProcessor, json_string, record_line
+
 _TABLE = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"?([A-Za-z0-9_.]+)', re.IGNORECASE)
 _UNTRACED = ("SAVEPOINT", "RELEASE", "BEGIN", "ROLLBACK TO")
+_random_id = random.getrandbits
+
+
+class _Sink:
+    """Where statement spans go: set once by :func:`trace_database`."""
+
+    processor: SpanProcessor | None = None
+    resource: Resource = Resource.get_empty()
+    service = "?"
 
 
 def span_name(head: str, sql: str) -> str:
@@ -38,22 +55,62 @@ def span_name(head: str, sql: str) -> str:
 def traced_execute(
     execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
 ) -> Any:
-    """The execute wrapper: one CLIENT span around the statement, an ERROR span if it fails."""
+    """The execute wrapper: the statement, timed and recorded under the current span."""
+    parent = trace.get_current_span()
+    if _Sink.processor is None or not parent.is_recording():
+        return execute(sql, params, many, context)
     head = sql[:24].lstrip().upper()
     if head.startswith(_UNTRACED):
         return execute(sql, params, many, context)
-    span = _tracer.start_span(
-        span_name(head, sql),
-        kind=SpanKind.CLIENT,
-        attributes={"db.system": context["connection"].vendor, "db.statement": sql},
-    )
+    failure = ""
+    start = time_ns()
     try:
         return execute(sql, params, many, context)
     except Exception as exc:
-        span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+        failure = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        span.end()
+        _record(parent.get_span_context(), span_name(head, sql), sql, context, start, failure)
+
+
+def _record(
+    parent: SpanContext, name: str, sql: str, context: dict[str, Any], start: int, failure: str
+) -> None:
+    end = time_ns()
+    vendor = context["connection"].vendor
+    processor = _Sink.processor
+    if isinstance(processor, JsonLinesProcessor):
+        processor.add_line(
+            record_line(
+                trace_id=parent.trace_id,
+                span_id=_random_id(64),
+                parent_id=parent.span_id,
+                name=name,
+                kind="CLIENT",
+                service=_Sink.service,
+                start=start,
+                end=end,
+                status="ERROR" if failure else "UNSET",
+                description=failure,
+                attributes=f'{{"db.system":"{vendor}","db.statement":{json_string(sql)}}}',
+            )
+        )
+    elif processor is not None:
+        processor.on_end(
+            ReadableSpan(
+                name=name,
+                context=SpanContext(
+                    parent.trace_id, _random_id(64), False, TraceFlags(TraceFlags.SAMPLED)
+                ),
+                parent=parent,
+                resource=_Sink.resource,
+                attributes={"db.system": vendor, "db.statement": sql},
+                kind=SpanKind.CLIENT,
+                status=Status(StatusCode.ERROR, failure) if failure else Status(StatusCode.UNSET),
+                start_time=start,
+                end_time=end,
+            )
+        )
 
 
 def _install(sender: Any, connection: Any, **kwargs: Any) -> None:
@@ -63,8 +120,10 @@ def _install(sender: Any, connection: Any, **kwargs: Any) -> None:
         wrappers.insert(0, traced_execute)
 
 
-def trace_database() -> None:
-    """Trace the statements of every database connection this process opens from now on."""
+def trace_database(processor: SpanProcessor, resource: Resource) -> None:
+    """Record the statements of every database connection this process opens from now on."""
     from django.db.backends.signals import connection_created
 
+    _Sink.processor, _Sink.resource = processor, resource
+    _Sink.service = str(resource.attributes.get("service.name", "?"))
     connection_created.connect(_install, weak=False, dispatch_uid="strangler.telemetry.database")

@@ -39,31 +39,55 @@ def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
+def record_line(
+    *,
+    trace_id: int,
+    span_id: int,
+    parent_id: int | None,
+    name: str,
+    kind: str,
+    service: str,
+    start: int,
+    end: int,
+    status: str = "UNSET",
+    description: str = "",
+    attributes: str = "{}",
+    links: str = "",
+) -> str:
+    """The JSON line of one span: ids in hex, times in nanoseconds since the epoch;
+    ``attributes`` is a JSON object already, ``links`` the inside of a JSON array."""
+    parent = format(parent_id, "016x") if parent_id is not None else ""
+    return (
+        f'{{"trace_id":"{trace_id:032x}","span_id":"{span_id:016x}","parent_span_id":"{parent}",'
+        f'"name":{json_string(name)},"kind":"{kind}","service":{json_string(service)},'
+        f'"start":{start},"end":{end},"status":"{status}",'
+        f'"status_description":{_dumps(description)},"attributes":{attributes},'
+        f'"links":[{links}]}}\n'
+    )
+
+
 def span_line(span: ReadableSpan) -> str:
-    """One span as its JSON line: ids in hex, times in nanoseconds since the epoch."""
+    """One SDK span as its JSON line."""
     context = span.get_span_context()
     assert context is not None
     parent = span.parent
-    status = span.status
-    attributes = (
-        _dumps({k: _plain(v) for k, v in span.attributes.items()}) if span.attributes else "{}"
-    )
-    links = span.links
-    return (
-        f'{{"trace_id":"{context.trace_id:032x}","span_id":"{context.span_id:016x}",'
-        f'"parent_span_id":"{format(parent.span_id, "016x") if parent is not None else ""}",'
-        f'"name":{json_string(span.name)},"kind":"{span.kind.name}",'
-        f'"service":{json_string(str(span.resource.attributes.get("service.name", "?")))},'
-        f'"start":{span.start_time},"end":{span.end_time},'
-        f'"status":"{status.status_code.name}",'
-        f'"status_description":{_dumps(status.description or "")},'
-        f'"attributes":{attributes},'
-        '"links":['
-        + ",".join(
+    given = span.attributes
+    return record_line(
+        trace_id=context.trace_id,
+        span_id=context.span_id,
+        parent_id=parent.span_id if parent is not None else None,
+        name=span.name,
+        kind=span.kind.name,
+        service=str(span.resource.attributes.get("service.name", "?")),
+        start=span.start_time or 0,
+        end=span.end_time or 0,
+        status=span.status.status_code.name,
+        description=span.status.description or "",
+        attributes=_dumps({k: _plain(v) for k, v in given.items()}) if given else "{}",
+        links=",".join(
             f'{{"trace_id":"{link.context.trace_id:032x}","span_id":"{link.context.span_id:016x}"}}'
-            for link in links
-        )
-        + "]}\n"
+            for link in span.links
+        ),
     )
 
 
@@ -99,7 +123,10 @@ class JsonLinesProcessor(SpanProcessor):
         pass
 
     def on_end(self, span: ReadableSpan) -> None:
-        line = span_line(span)
+        self.add_line(span_line(span))
+
+    def add_line(self, line: str) -> None:
+        """A span already formatted (:func:`record_line`), written with the others."""
         with self._lock:
             self._lines.append(line)
             full = len(self._lines) >= self.max_lines

@@ -72,8 +72,9 @@ def setup_tracing(service: str, *, django: bool = False, celery: bool = False) -
     with _lock:
         if _service is None:
             _service = service
-            _start_provider(service)
-            _instrument("database")
+            from strangler.telemetry.database import trace_database
+
+            trace_database(*_start_provider(service))
             _instrument("requests")
         if django:
             _instrument("django")
@@ -106,10 +107,12 @@ class WorkOnly(Sampler):
         return "WorkOnly"
 
 
-def _start_provider(service: str) -> None:
+def _start_provider(service: str) -> tuple[SpanProcessor, Resource]:
+    """The process's tracer provider, installed; its span processor and resource."""
     # OTEL_TRACES_SAMPLER, when set, is the SDK's to read (sampler=None)
     sampler = None if env.str("OTEL_TRACES_SAMPLER", default="") else ParentBased(WorkOnly())
-    provider = TracerProvider(resource=Resource.create({"service.name": service}), sampler=sampler)
+    resource = Resource.create({"service.name": service})
+    provider = TracerProvider(resource=resource, sampler=sampler)
     processor: SpanProcessor
     if env.str("OTEL_EXPORTER_OTLP_ENDPOINT", default=""):
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -120,6 +123,7 @@ def _start_provider(service: str) -> None:
         processor = JsonLinesProcessor(traces_dir() / f"{service}.jsonl")
     provider.add_span_processor(processor)
     trace.set_tracer_provider(provider)
+    return processor, resource
 
 
 _instrumented: set[str] = set()
@@ -129,11 +133,7 @@ def _instrument(what: str) -> None:
     if what in _instrumented:
         return
     _instrumented.add(what)
-    if what == "database":
-        from strangler.telemetry.database import trace_database
-
-        trace_database()
-    elif what == "requests":
+    if what == "requests":
         from opentelemetry.instrumentation.requests import RequestsInstrumentor
 
         RequestsInstrumentor().instrument()
