@@ -6,7 +6,6 @@ so the threads never wait on each other's rows; what is measured is the server's
 
 from __future__ import annotations
 
-import statistics
 import threading
 import time
 import uuid
@@ -51,16 +50,11 @@ def customer(base_url: str) -> str:
 class LoadResult:
     checkouts: int
     seconds: float
-    latencies_ms: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
     @property
     def per_second(self) -> float:
         return self.checkouts / self.seconds if self.seconds else 0.0
-
-    @property
-    def p50_ms(self) -> float:
-        return statistics.median(self.latencies_ms) if self.latencies_ms else 0.0
 
 
 def checkout_load(base_url: str, tokens: list[str], sku: str, seconds: float) -> LoadResult:
@@ -78,7 +72,6 @@ def checkout_load(base_url: str, tokens: list[str], sku: str, seconds: float) ->
                 _expect(
                     http.post(f"{base_url}/api/v1/cart/items", json=item, timeout=30), 201, "cart"
                 )
-                started = time.perf_counter()
                 reply = http.post(
                     f"{base_url}/api/v1/checkout",
                     json={"card_token": "tok_visa"},
@@ -86,14 +79,12 @@ def checkout_load(base_url: str, tokens: list[str], sku: str, seconds: float) ->
                     timeout=30,
                 )
                 _expect(reply, 201, "checkout")
-                latency = (time.perf_counter() - started) * 1000
             except (LoadFailed, requests.RequestException) as exc:
                 with lock:
                     result.failures.append(str(exc))
                 return
             with lock:
                 result.checkouts += 1
-                result.latencies_ms.append(latency)
 
     threads = [threading.Thread(target=shop, args=(token,), daemon=True) for token in tokens]
     started = time.monotonic()

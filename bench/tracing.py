@@ -8,8 +8,8 @@ checking out in a loop), for ``--rounds`` rounds, the first side alternating, so
 of a shared machine hits both alike. Throughput and the monolith's CPU time per checkout are
 printed per round, then the medians and the ratio (issue goal: traced >= 0.9x untraced).
 
-``DATABASE_URL`` pointing at PostgreSQL: a database of its own, dropped at the end (the
-psycopg spans are then part of the cost); otherwise SQLite in a temporary folder. A
+``DATABASE_URL`` pointing at PostgreSQL: a database of its own, dropped at the end;
+otherwise SQLite in a temporary folder. A
 benchmark, not a test: it exits non-zero only when something could not run.
 """
 
@@ -80,6 +80,14 @@ class Shop:
     def postgres(self) -> bool:
         return self.database_url.startswith("postgres")
 
+    def _admin(self, sql: str) -> None:
+        """One statement on the server's ``postgres`` database (create or drop ours)."""
+        import psycopg
+
+        admin = self.database_url.rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql)
+
     def url(self, side: str) -> str:
         return f"http://127.0.0.1:{self.ports[side]}"
 
@@ -94,11 +102,7 @@ class Shop:
     def setup(self) -> str:
         """The database, migrated and seeded; the SKU every checkout buys."""
         if self.postgres:
-            import psycopg
-
-            admin = self.database_url.rsplit("/", 1)[0] + "/postgres"
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{self.database}"')
+            self._admin(f'CREATE DATABASE "{self.database}"')
         engine = "PostgreSQL" if self.postgres else f"SQLite under {self.tmp}"
         say(f"set-up: migrate and seed the monolith ({engine})")
         self._manage(sys.executable, "manage.py", "migrate", "--noinput")
@@ -130,11 +134,7 @@ class Shop:
     def close(self, keep: bool) -> None:
         self.group.stop(grace_seconds=10)
         if self.postgres:
-            import psycopg
-
-            admin = self.database_url.rsplit("/", 1)[0] + "/postgres"
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+            self._admin(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
         if keep:
             say(f"kept {self.tmp}")
         else:

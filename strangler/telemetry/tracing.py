@@ -13,8 +13,9 @@ headers; the outbox, the relay and the consumers make their own spans from it
 (``strangler.events``), so a consumer's work joins the trace of the request that caused it.
 
 What is not: probes and scrapes (``/health/``, ``/metrics``; ``OTEL_PYTHON_DJANGO_EXCLUDED_URLS``
-changes the list), and a query or call that no traced work made (the relay's polling, a
-probe's query): :class:`WorkOnly` drops those unless ``OTEL_TRACES_SAMPLER`` picks a sampler.
+changes the list), a statement no traced work made (the relay's polling: see
+:mod:`strangler.telemetry.database`), and an outgoing call no traced work made, which
+:class:`WorkOnly` drops unless ``OTEL_TRACES_SAMPLER`` picks a sampler.
 """
 
 from __future__ import annotations
@@ -85,9 +86,9 @@ def setup_tracing(service: str, *, django: bool = False, celery: bool = False) -
 
 class WorkOnly(Sampler):
     """Root spans only for work: a request, a message, a task. A client span with no parent
-    (a query or call nothing traced made: the relay polling its outbox, a probe's query)
-    would be a one-span trace of its own every few hundred milliseconds, burying the ones
-    that matter; it is dropped. Children follow their parent (:class:`ParentBased`)."""
+    (an outgoing call nothing traced made, e.g. from a polling loop) would be a one-span trace
+    of its own, burying the ones that matter; it is dropped. Children follow their parent
+    (:class:`ParentBased`)."""
 
     def should_sample(
         self,
