@@ -1,4 +1,4 @@
-"""Benchmarks: run by `make bench`, never by the test suite (DESIGN section 6).
+"""Benchmarks: run by `make bench`, never by the test suite (tests assert no wall-clock time).
 
 ``python -m bench.gateway`` (``gateway``: the command and the run's order) is built from
 ``targets`` (the processes under test), ``wrk`` (running wrk, reading its report), ``cpu``

@@ -2,7 +2,7 @@
 
 The same load (``wrk -t1 -c32 -d8s --latency`` after a 2 s warm-up) on three routes:
 
-- trivial: the upstream is nginx answering a fixed 105-byte JSON (DESIGN section 8), so what
+- trivial: the upstream is nginx answering a fixed 105-byte JSON (as in docs/design.md), so what
   is measured is the proxy;
 - features: the same upstream behind ``auth: optional`` (no token sent) and a rate limit wrk
   cannot exhaust, so what is measured is the proxy with its features on (nginx's

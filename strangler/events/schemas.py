@@ -2,7 +2,7 @@
 
 A registry is a folder of ``<type>.v<version>.json`` files (``order.paid.v1.json``). The
 producer validates every event against its registry before it is written to the outbox; each
-consuming service keeps its own copy of the schemas it consumes (DESIGN §7.6) and validates
+consuming service keeps its own copy of the schemas it consumes (never the producer's) and validates
 every event it receives against that copy before any handler runs.
 """
 

@@ -38,7 +38,8 @@ __all__ = [
     "runnable_stages",
 ]
 
-# DESIGN §4. Every stage's processes take their port from here unless told otherwise.
+# The default ports (docs/design.md, "Runtime"). Every stage's processes take their port from
+# here unless told otherwise.
 DEFAULT_PORTS: dict[str, int] = {
     "gateway": 8000,
     "monolith": 8001,

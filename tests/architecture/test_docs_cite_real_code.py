@@ -1,0 +1,111 @@
+"""The concept map cites only real code: every path and every test docs/concepts.md names exists.
+
+A citation is a code span: a repository path (``monolith/orders/ports.py``,
+``strangler/routing/table/``) or a test (``file::test``, ``file::Class::test``, with an optional
+``[parameter id]``). ``::test`` alone names another test of the file cited last. Spans that
+start with ``/`` (URL paths) or hold anything but path characters (commands, placeholders such
+as ``stage_N.py`` without a folder) are not paths. A row for a later stage carries its
+``<!-- stage>=N -->`` marker, so on an earlier stage's tag the row is cut with the files it cites.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from strangler.config import REPO_ROOT
+
+CONCEPTS = REPO_ROOT / "docs" / "concepts.md"
+CODE_SPAN = re.compile(r"`([^`\n]+)`")
+PATH = re.compile(r"[\w.-]+(?:/[\w.-]+)*/?")
+TEST = re.compile(r"(?P<file>[\w.-]+(?:/[\w.-]+)*\.py)?::(?P<name>\w+(?:::\w+)*)(?:\[[^\]]*\])?")
+
+
+@dataclass(frozen=True)
+class Citation:
+    path: str
+    test: str = ""  # "test_x" or "Class::test_x"; empty for a plain path
+
+    def __str__(self) -> str:
+        return f"{self.path}::{self.test}" if self.test else self.path
+
+
+def citations(markdown: str) -> list[Citation]:
+    """Every path and test the page cites, in page order."""
+    found: list[Citation] = []
+    last_file = ""
+    for span in CODE_SPAN.findall(markdown):
+        test = TEST.fullmatch(span)
+        if test:
+            last_file = test["file"] or last_file
+            if not last_file:
+                raise ValueError(f"`{span}` names a test before any file")
+            found.append(Citation(last_file, test["name"]))
+        elif "/" in span and PATH.fullmatch(span):
+            found.append(Citation(span))
+    return found
+
+
+def functions_defined_in(source: Path) -> set[str]:
+    """The test functions of a module: ``name`` at the top level, ``Class::name`` in classes."""
+    names: set[str] = set()
+
+    def collect(body: list[ast.stmt], prefix: str) -> None:
+        for node in body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                names.add(prefix + node.name)
+            elif isinstance(node, ast.ClassDef):
+                collect(node.body, f"{prefix}{node.name}::")
+
+    collect(ast.parse(source.read_text(), filename=str(source)).body, "")
+    return names
+
+
+def missing(citation: Citation, root: Path) -> str | None:
+    """Why the citation is not in the checkout under ``root``, or None when it is."""
+    target = root / citation.path
+    if not target.exists():
+        return f"{citation.path} is not in the checkout"
+    if citation.path.endswith("/") and not target.is_dir():
+        return f"{citation.path} is not a folder"
+    if citation.test and citation.test not in functions_defined_in(target):
+        return f"{citation.path} defines no {citation.test}"
+    return None
+
+
+@pytest.mark.parametrize("citation", dict.fromkeys(citations(CONCEPTS.read_text())), ids=str)
+def test_every_path_and_test_the_concept_map_cites_exists(citation: Citation) -> None:
+    assert missing(citation, REPO_ROOT) is None, f"docs/concepts.md: {missing(citation, REPO_ROOT)}"
+
+
+def test_the_concept_map_cites_code_at_all() -> None:
+    cited = citations(CONCEPTS.read_text())
+    assert any(c.test for c in cited) and any(not c.test for c in cited)
+
+
+def test_a_missing_file_folder_or_test_is_named(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "test_it.py").write_text(
+        "def test_here():\n    pass\n\n\nclass TestGroup:\n    async def test_inside(self):\n"
+        "        pass\n"
+    )
+    page = (
+        "| a | `pkg/test_it.py::test_here`, `::TestGroup::test_inside`, `::test_gone[case-1]` |\n"
+        "| b | `pkg/`, `pkg/gone.py`, `pkg/test_it.py/`, `::test_here` |\n"
+        "| not paths | `/health/live`, `python -m strangler stage up`, `filesystem://` |\n"
+    )
+
+    problems = {str(c): missing(c, tmp_path) for c in citations(page)}
+
+    assert problems == {
+        "pkg/test_it.py::test_here": None,
+        "pkg/test_it.py::TestGroup::test_inside": None,
+        "pkg/test_it.py::test_gone": "pkg/test_it.py defines no test_gone",
+        "pkg/": None,
+        "pkg/gone.py": "pkg/gone.py is not in the checkout",
+        "pkg/test_it.py/": "pkg/test_it.py/ is not a folder",
+    }
