@@ -85,9 +85,9 @@ def missing_methods(adapter: type, protocol: type) -> list[str]:
 
 def adapter_errors(
     ports: Iterable[Port[Any]], settings: Any, *, check_id: str
-) -> list[checks.Error]:
+) -> list[checks.CheckMessage]:
     """One system check error per port whose setting names no usable adapter."""
-    errors = []
+    errors: list[checks.CheckMessage] = []
     for port in ports:
         resolved = resolve(port, settings)
         if isinstance(resolved, BrokenAdapter):
@@ -140,15 +140,16 @@ class CompositionRoot:
     @contextmanager
     def replaced(self, port: Port[P], adapter: P) -> Iterator[None]:
         """Put ``adapter`` behind ``port`` for the block (a test's fake), then put back the old."""
+        composed = port in self._adapters
         before = self._adapters.get(port)
         self._adapters[port] = adapter
         try:
             yield
         finally:
-            if before is None:
-                del self._adapters[port]
-            else:
+            if composed:
                 self._adapters[port] = before
+            else:
+                del self._adapters[port]
 
 
 # The one root of this process: a context asks it for its adapters, start-up fills it.

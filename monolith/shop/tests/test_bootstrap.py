@@ -19,6 +19,7 @@ from monolith.orders.wiring import EVENTS, INVENTORY
 from monolith.shop.bootstrap import PORTS, check_adapters
 from strangler.composition import root
 from strangler.config import REPO_ROOT
+from strangler.stages.manifest import STAGES
 
 
 class InventoryWithoutRestock:
@@ -54,6 +55,16 @@ def test_every_port_of_the_monolith_has_its_adapter_from_the_settings() -> None:
 
 def test_the_check_passes_for_the_real_settings() -> None:
     call_command("check")
+
+
+def test_every_adapter_a_stage_sets_implements_its_port(settings: pytest.FixtureRequest) -> None:
+    port_settings = {port.setting for port in PORTS}
+    for stage in STAGES:
+        for name, path in stage.settings_env.items():
+            if name in port_settings:
+                setattr(settings, name, path)
+
+        assert check_adapters() == [], stage.tag
 
 
 def test_the_check_names_a_misspelled_adapter_path(settings: pytest.FixtureRequest) -> None:
