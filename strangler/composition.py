@@ -112,7 +112,7 @@ class CompositionRoot:
         self._broken: dict[Port[Any], BrokenAdapter] = {}
 
     def compose(self, ports: Iterable[Port[Any]], settings: Any) -> list[BrokenAdapter]:
-        """Build the adapter of every port from the settings; returns the ports left unbuilt."""
+        """Build the adapter of every port from the settings; returns why any was left unbuilt."""
         for port in ports:
             resolved = resolve(port, settings)
             if isinstance(resolved, BrokenAdapter):
