@@ -1,8 +1,9 @@
 """Who hears about the inventory's reservations (branch by abstraction).
 
 The adapter is chosen by the setting ``INVENTORY_EVENTS_ADAPTER`` (a dotted path to a class
-implementing :class:`StockEventsPort`): nobody at stages 0 and 1 (``NoEvents``), the inventory
-outbox from stage 2 on (``OutboxEvents``, set by the stage's settings).
+implementing :class:`StockEventsPort`, built by the composition root, see ``wiring.py``):
+nobody at stages 0 and 1 (``NoEvents``), the inventory outbox from stage 2 on
+(``OutboxEvents``, set by the stage's settings).
 """
 
 from __future__ import annotations
@@ -11,13 +12,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from django.conf import settings
-from django.utils.module_loading import import_string
-
 if TYPE_CHECKING:
     from monolith.inventory.models import Reservation
-
-DEFAULT_EVENTS = "monolith.inventory.adapters.NoEvents"
 
 # Why held units went back to available: released before the hold ran out (the order was
 # cancelled, or its checkout abandoned) or at/after it (the order expired, or the sweeper).
@@ -43,9 +39,3 @@ class StockEventsPort(Protocol):
     def stock_restocked(
         self, *, order_id: int, rows: Sequence[Reservation], at: datetime
     ) -> None: ...
-
-
-def get_events() -> StockEventsPort:
-    path = getattr(settings, "INVENTORY_EVENTS_ADAPTER", DEFAULT_EVENTS)
-    events: StockEventsPort = import_string(path)()
-    return events

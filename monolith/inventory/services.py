@@ -32,7 +32,9 @@ from monolith.inventory.errors import (
     SkuNotFound,
 )
 from monolith.inventory.models import Reservation, StockItem
-from monolith.inventory.ports import ReleaseCause, get_events
+from monolith.inventory.ports import ReleaseCause
+from monolith.inventory.wiring import EVENTS
+from strangler.composition import root
 
 Status = Reservation.Status
 
@@ -122,7 +124,7 @@ def stock_reserve(*, order_id: int, lines: Iterable[tuple[str, int]]) -> datetim
         raise ReservationExists(
             f"Order {order_id} already has a reservation.", order_id=order_id
         ) from None
-    get_events().stock_reserved(order_id=order_id, rows=rows, at=now)
+    root.get(EVENTS).stock_reserved(order_id=order_id, rows=rows, at=now)
     return expires_at
 
 
@@ -165,7 +167,7 @@ def reservation_commit(*, order_id: int) -> None:
         _move_stock(sku=r.sku, on_hand=-r.quantity, reserved=-r.quantity, now=now)
     _set_status(active, Status.COMMITTED, now)
     if active:
-        get_events().stock_committed(order_id=order_id, rows=active, at=now)
+        root.get(EVENTS).stock_committed(order_id=order_id, rows=active, at=now)
 
 
 def _release(*, order_id: int, rows: list[Reservation], cause: ReleaseCause, now: datetime) -> None:
@@ -173,7 +175,7 @@ def _release(*, order_id: int, rows: list[Reservation], cause: ReleaseCause, now
         _move_stock(sku=r.sku, on_hand=0, reserved=-r.quantity, now=now)
     _set_status(rows, Status.RELEASED, now)
     if rows:
-        get_events().stock_released(order_id=order_id, rows=rows, cause=cause, at=now)
+        root.get(EVENTS).stock_released(order_id=order_id, rows=rows, cause=cause, at=now)
 
 
 @transaction.atomic
@@ -207,7 +209,7 @@ def reservation_restock(*, order_id: int) -> None:
         _move_stock(sku=r.sku, on_hand=r.quantity, reserved=0, now=now)
     _set_status(rows, Status.RESTOCKED, now)
     if rows:
-        get_events().stock_restocked(order_id=order_id, rows=rows, at=now)
+        root.get(EVENTS).stock_restocked(order_id=order_id, rows=rows, at=now)
 
 
 def reservation_release_expired(*, now: datetime | None = None) -> list[int]:

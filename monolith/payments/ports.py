@@ -1,9 +1,9 @@
 """What payments needs from the outside, as payments sees it (branch by abstraction).
 
 The order book is chosen by the setting ``PAYMENTS_ORDER_BOOK`` (a dotted path to a class
-implementing :class:`OrderBook`); the default calls ``monolith.orders.interface`` in-process.
-Adapters translate the other side's refusals into the errors of this port:
-:class:`~monolith.payments.errors.OrderNotFound` and
+implementing :class:`OrderBook`, built by the composition root, see ``wiring.py``); the default
+calls ``monolith.orders.interface`` in-process. Adapters translate the other side's refusals
+into the errors of this port: :class:`~monolith.payments.errors.OrderNotFound` and
 :class:`~monolith.payments.errors.OrderNotPayable`.
 
 Who hears about payments is chosen by ``PAYMENTS_EVENTS_ADAPTER`` (:class:`PaymentEventsPort`):
@@ -16,14 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
-from django.conf import settings
-from django.utils.module_loading import import_string
-
 if TYPE_CHECKING:
     from monolith.payments.models import Payment, Refund
-
-DEFAULT_ORDER_BOOK = "monolith.payments.adapters.InProcessOrderBook"
-DEFAULT_EVENTS = "monolith.payments.adapters.NoEvents"
 
 
 @dataclass(frozen=True)
@@ -45,12 +39,6 @@ class OrderBook(Protocol):
         ...
 
 
-def get_order_book() -> OrderBook:
-    path = getattr(settings, "PAYMENTS_ORDER_BOOK", DEFAULT_ORDER_BOOK)
-    order_book: OrderBook = import_string(path)()
-    return order_book
-
-
 class PaymentEventsPort(Protocol):
     """Who hears about payments, called inside the transaction that wrote the payment row.
 
@@ -64,9 +52,3 @@ class PaymentEventsPort(Protocol):
     def payment_declined(self, payment: Payment) -> None: ...
 
     def payment_refunded(self, payment: Payment, refund: Refund) -> None: ...
-
-
-def get_events() -> PaymentEventsPort:
-    path = getattr(settings, "PAYMENTS_EVENTS_ADAPTER", DEFAULT_EVENTS)
-    events: PaymentEventsPort = import_string(path)()
-    return events

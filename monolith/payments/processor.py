@@ -1,7 +1,8 @@
 """The port to the card processor, and the deterministic fake used by every stage.
 
 The real processor is selected by the setting ``PAYMENTS_CARD_PROCESSOR`` (a dotted path to a
-class implementing :class:`CardProcessor`); the default is :class:`FakeCardProcessor`.
+class implementing :class:`CardProcessor`, built by the composition root, see ``wiring.py``); the
+default is :class:`FakeCardProcessor`.
 """
 
 from __future__ import annotations
@@ -10,11 +11,6 @@ import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
-
-from django.conf import settings
-from django.utils.module_loading import import_string
-
-DEFAULT_CARD_PROCESSOR = "monolith.payments.processor.FakeCardProcessor"
 
 
 @dataclass(frozen=True)
@@ -80,9 +76,3 @@ class FakeCardProcessor:
 
     def refund(self, *, processor_reference: str, amount: Decimal, currency: str) -> str:
         return "fake_re_" + _digest(processor_reference, str(amount), currency)
-
-
-def get_card_processor() -> CardProcessor:
-    path = getattr(settings, "PAYMENTS_CARD_PROCESSOR", DEFAULT_CARD_PROCESSOR)
-    processor: CardProcessor = import_string(path)()
-    return processor

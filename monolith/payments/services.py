@@ -15,9 +15,10 @@ from django.utils import timezone
 from monolith.payments import fraud, selectors
 from monolith.payments.errors import InvalidAmount, InvalidCardToken, OrderNotPayable
 from monolith.payments.models import Payment, Refund
-from monolith.payments.ports import OrderBook, get_events, get_order_book
-from monolith.payments.processor import get_card_processor
+from monolith.payments.ports import OrderBook
 from monolith.payments.results import PaymentResult
+from monolith.payments.wiring import CARD_PROCESSOR, EVENTS, ORDER_BOOK
+from strangler.composition import root
 from strangler.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ PAYABLE_ORDER_STATUS = "pending"
 
 def payment_validate_card_token(*, card_token: str) -> None:
     """Raise InvalidCardToken (400) if the card processor does not know the token."""
-    if get_card_processor().describe(card_token) is None:
+    if root.get(CARD_PROCESSOR).describe(card_token) is None:
         raise InvalidCardToken("The request is not valid.", card_token=["Unknown card token."])
 
 
@@ -41,7 +42,7 @@ def payment_charge(
     InvalidCardToken / InvalidAmount for invalid input (nothing recorded) and OrderNotPayable
     if the order already has a successful payment.
     """
-    processor = get_card_processor()
+    processor = root.get(CARD_PROCESSOR)
     card = processor.describe(card_token)
     if card is None:
         raise InvalidCardToken("The request is not valid.", card_token=["Unknown card token."])
@@ -74,7 +75,7 @@ def payment_charge(
         payment.status = Payment.Status.DECLINED
         payment.decline_reasons = list(reasons)
         payment.save()
-        get_events().payment_declined(payment)
+        root.get(EVENTS).payment_declined(payment)
         logger.info("payment declined by fraud rules order=%s reasons=%s", order_id, reasons)
         return selectors.payment_to_result(payment)
 
@@ -89,7 +90,7 @@ def payment_charge(
         payment.status = Payment.Status.DECLINED
         payment.decline_reasons = [outcome.decline_reason or "card_declined"]
         payment.save()
-        get_events().payment_declined(payment)
+        root.get(EVENTS).payment_declined(payment)
         return selectors.payment_to_result(payment)
 
     payment.status = Payment.Status.APPROVED
@@ -97,7 +98,7 @@ def payment_charge(
         with transaction.atomic():
             payment.save()
             # In the savepoint: a lost race (IntegrityError) announces nothing.
-            get_events().payment_approved(payment)
+            root.get(EVENTS).payment_approved(payment)
     except IntegrityError as exc:
         # Another attempt paid this order first (a race): give the money back, refuse.
         processor.refund(
@@ -119,7 +120,7 @@ def payment_create_for_order(
     customer's order), OrderNotPayable (409) and InvalidCardToken (400); those write nothing.
     """
     payment_validate_card_token(card_token=card_token)
-    book = order_book or get_order_book()
+    book = order_book or root.get(ORDER_BOOK)
     order = book.get_payable_order(order_id=order_id, customer_id=customer_id)
     if order.status != PAYABLE_ORDER_STATUS:
         raise OrderNotPayable(
@@ -155,7 +156,7 @@ def payment_refund(*, order_id: int, reason: str) -> PaymentResult | None:
         return None
     if payment.status == Payment.Status.REFUNDED:
         return selectors.payment_to_result(payment)
-    reference = get_card_processor().refund(
+    reference = root.get(CARD_PROCESSOR).refund(
         processor_reference=payment.processor_reference,
         amount=payment.amount,
         currency=payment.currency,
@@ -165,5 +166,5 @@ def payment_refund(*, order_id: int, reason: str) -> PaymentResult | None:
     )
     payment.status = Payment.Status.REFUNDED
     payment.save(update_fields=["status"])
-    get_events().payment_refunded(payment, refund)
+    root.get(EVENTS).payment_refunded(payment, refund)
     return selectors.payment_to_result(payment)

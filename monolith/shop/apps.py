@@ -6,3 +6,11 @@ class ShopConfig(AppConfig):
 
     name = "monolith.shop"
     label = "shop"
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from monolith.shop import bootstrap
+
+        bootstrap.compose()
+        checks.register(bootstrap.check_adapters)

@@ -141,12 +141,21 @@ INVENTORY_RESERVATION_TTL = timedelta(
 FRAUD_MAX_AMOUNT = env.str("FRAUD_MAX_AMOUNT", default="5000.00")
 FRAUD_MAX_ATTEMPTS = env.int("FRAUD_MAX_ATTEMPTS", default=5)
 FRAUD_WINDOW = timedelta(seconds=env.int("FRAUD_WINDOW_SECONDS", default=600))
-# Branch by abstraction: the adapters orders uses to reach inventory and payments.
+# Branch by abstraction: the dotted path of the adapter behind each port, built once at start-up
+# (monolith.shop.bootstrap; `manage.py check` names a wrong one). How orders reaches inventory
+# and payments:
 ORDERS_INVENTORY_ADAPTER = env.str(
     "ORDERS_INVENTORY_ADAPTER", default="monolith.orders.adapters.InProcessInventory"
 )
 ORDERS_PAYMENTS_ADAPTER = env.str(
     "ORDERS_PAYMENTS_ADAPTER", default="monolith.orders.adapters.InProcessPayments"
+)
+# How payments reaches orders and the card processor:
+PAYMENTS_ORDER_BOOK = env.str(
+    "PAYMENTS_ORDER_BOOK", default="monolith.payments.adapters.InProcessOrderBook"
+)
+PAYMENTS_CARD_PROCESSOR = env.str(
+    "PAYMENTS_CARD_PROCESSOR", default="monolith.payments.processor.FakeCardProcessor"
 )
 # Who hears about orders: notifications in process (stages 0-1), or integration events through
 # the orders outbox (stage 2 on: monolith.orders.adapters.OutboxEvents).

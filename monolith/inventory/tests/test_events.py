@@ -3,7 +3,7 @@ outbox, in the transaction that moved the stock."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,6 +11,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from monolith.inventory.adapters import OutboxEvents
 from monolith.inventory.errors import OutOfStock
 from monolith.inventory.models import OutboxMessage, Reservation, StockItem
 from monolith.inventory.services import (
@@ -21,17 +22,18 @@ from monolith.inventory.services import (
     stock_reserve,
 )
 from monolith.inventory.tests.helpers import stock
+from monolith.inventory.wiring import EVENTS
+from strangler.composition import root
 from strangler.events.schemas import published
 from strangler.stages.manifest import STAGES
 
 pytestmark = pytest.mark.django_db
 
-OUTBOX_ADAPTER = "monolith.inventory.adapters.OutboxEvents"
-
 
 @pytest.fixture
-def outbox_events(settings: pytest.FixtureRequest) -> None:
-    settings.INVENTORY_EVENTS_ADAPTER = OUTBOX_ADAPTER  # type: ignore[attr-defined]
+def outbox_events() -> Iterator[None]:
+    with root.replaced(EVENTS, OutboxEvents()):
+        yield
 
 
 @pytest.fixture

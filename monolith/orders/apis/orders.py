@@ -11,8 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from monolith.orders import composition, selectors, services
+from monolith.orders import selectors, services
 from monolith.orders.models import Order
+from monolith.orders.wiring import PAYMENTS
 from monolith.payments.interface import PaymentDeclined
 from strangler.api import (
     StrictCharField,
@@ -20,6 +21,7 @@ from strangler.api import (
     customer_id_of,
     error_responses,
 )
+from strangler.composition import root
 from strangler.idempotency.decorators import idempotent
 
 # The fake card processor's tokens (payments context); anything else is a 400 before any write.
@@ -76,7 +78,7 @@ class CheckoutApi(APIView):
             ref_name = "Checkout"
 
         def validate_card_token(self, value: str) -> str:
-            if not composition.payments().accepts_card_token(value):
+            if not root.get(PAYMENTS).accepts_card_token(value):
                 raise serializers.ValidationError("Unknown card token.")
             return value
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.db import transaction
 
 from monolith.catalog import interface as catalog
-from monolith.orders import composition
 from monolith.orders.errors import CartItemNotFound, CartQuantityInvalid
 from monolith.orders.models import Cart, CartItem
 from monolith.orders.ports import OutOfStock
+from monolith.orders.wiring import INVENTORY
+from strangler.composition import root
 
 
 def _cart_locked(*, customer_id: int) -> Cart:
@@ -23,7 +24,7 @@ def _ensure_quantity(*, sku: str, quantity: int) -> None:
             "The request is not valid.",
             quantity=[f"At most {CartItem.MAX_QUANTITY} units of {sku} fit in a cart."],
         )
-    available = composition.inventory().available(sku)
+    available = root.get(INVENTORY).available(sku)
     if quantity > available:
         raise OutOfStock(
             f"Only {available} units of {sku} are available.",

@@ -15,11 +15,12 @@ from django.db import transaction
 
 from monolith.catalog import interface as catalog
 from monolith.customers import interface as customers
-from monolith.orders import composition
 from monolith.orders.errors import CartEmpty, ProductUnavailable
 from monolith.orders.models import Cart, Order, OrderLine
 from monolith.orders.ports import ChargeResult, StockLine
 from monolith.orders.services.lifecycle import order_abandon, order_mark_paid
+from monolith.orders.wiring import EVENTS, INVENTORY, PAYMENTS
+from strangler.composition import root
 
 logger = logging.getLogger(__name__)
 
@@ -84,11 +85,11 @@ def order_place(*, customer_id: int, shipping_address_id: int | None = None) -> 
     for line in lines:
         line.order = order
     OrderLine.objects.bulk_create(lines)
-    order.reservation_expires_at = composition.inventory().reserve(
+    order.reservation_expires_at = root.get(INVENTORY).reserve(
         order_id=order.pk, lines=[StockLine(sku=li.sku, quantity=li.quantity) for li in lines]
     )
     order.save(update_fields=["reservation_expires_at"])
-    composition.events().order_created(order)
+    root.get(EVENTS).order_created(order)
     return order
 
 
@@ -102,7 +103,7 @@ def order_checkout(
     """
     order = order_place(customer_id=customer_id, shipping_address_id=shipping_address_id)
     try:
-        payment = composition.payments().charge(
+        payment = root.get(PAYMENTS).charge(
             order_id=order.pk,
             customer_id=customer_id,
             amount=order.total,
@@ -137,7 +138,7 @@ def _compensate(*, order_id: int, refund: bool) -> None:
     reason = "The payment could not be processed."
     try:
         if refund:
-            composition.payments().refund(order_id=order_id, reason=reason)
+            root.get(PAYMENTS).refund(order_id=order_id, reason=reason)
         order_abandon(order_id=order_id, reason=reason)
     except Exception:
         logger.exception("Compensating order %s failed.", order_id)

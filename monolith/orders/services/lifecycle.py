@@ -8,12 +8,13 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from monolith.orders import composition
 from monolith.orders.errors import OrderNotFound, OrderNotPayable
 from monolith.orders.models import Order, OrderStatus
 from monolith.orders.ports import ReservationLost
 from monolith.orders.services.cart import cart_remove_ordered
 from monolith.orders.states import apply_transition, ensure_transition
+from monolith.orders.wiring import EVENTS, INVENTORY, PAYMENTS
+from strangler.composition import root
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def order_mark_paid(*, order_id: int, payment_id: int) -> Order:
     order.payment_id = payment_id
     order.save(update_fields=[*fields, "payment_id"])
     try:
-        composition.inventory().commit(order_id=order.pk)
+        root.get(INVENTORY).commit(order_id=order.pk)
     except ReservationLost as exc:
         raise OrderNotPayable(
             f"The stock reservation of order {order_id} is no longer held.",
@@ -58,7 +59,7 @@ def order_mark_paid(*, order_id: int, payment_id: int) -> Order:
         ) from exc
     lines = list(order.lines.all())
     cart_remove_ordered(customer_id=order.customer_id, skus=[line.sku for line in lines])
-    composition.events().order_paid(order)
+    root.get(EVENTS).order_paid(order)
     return order
 
 
@@ -73,14 +74,14 @@ def order_cancel(*, order_id: int, customer_id: int | None = None, reason: str =
     reason = reason or "Cancelled at the customer's request."
     was_paid = order.status != OrderStatus.PENDING
     if not was_paid:
-        composition.inventory().release(order_id=order.pk)
+        root.get(INVENTORY).release(order_id=order.pk)
     else:
-        composition.payments().refund(order_id=order.pk, reason=reason)
-        composition.inventory().restock(order_id=order.pk)
+        root.get(PAYMENTS).refund(order_id=order.pk, reason=reason)
+        root.get(INVENTORY).restock(order_id=order.pk)
     fields = apply_transition(order, OrderStatus.CANCELLED, at=timezone.now())
     order.cancel_reason = reason
     order.save(update_fields=[*fields, "cancel_reason"])
-    composition.events().order_cancelled(order, reason=reason, cause="requested", was_paid=was_paid)
+    root.get(EVENTS).order_cancelled(order, reason=reason, cause="requested", was_paid=was_paid)
     return order
 
 
@@ -90,13 +91,11 @@ def order_abandon(*, order_id: int, reason: str) -> Order:
     order = _order_locked(order_id=order_id)
     if order.status != OrderStatus.PENDING:
         return order
-    composition.inventory().release(order_id=order.pk)
+    root.get(INVENTORY).release(order_id=order.pk)
     fields = apply_transition(order, OrderStatus.CANCELLED, at=timezone.now())
     order.cancel_reason = reason
     order.save(update_fields=[*fields, "cancel_reason"])
-    composition.events().order_cancelled(
-        order, reason=reason, cause="checkout_failed", was_paid=False
-    )
+    root.get(EVENTS).order_cancelled(order, reason=reason, cause="checkout_failed", was_paid=False)
     return order
 
 
@@ -117,13 +116,11 @@ def order_expire(*, order_id: int, now: datetime | None = None) -> bool:
     expired = order.reservation_expires_at is not None and order.reservation_expires_at <= now
     if order.status != OrderStatus.PENDING or not expired:
         return False
-    composition.inventory().release(order_id=order.pk)
+    root.get(INVENTORY).release(order_id=order.pk)
     fields = apply_transition(order, OrderStatus.CANCELLED, at=now)
     order.cancel_reason = EXPIRED_REASON
     order.save(update_fields=[*fields, "cancel_reason"])
-    composition.events().order_cancelled(
-        order, reason=EXPIRED_REASON, cause="expired", was_paid=False
-    )
+    root.get(EVENTS).order_cancelled(order, reason=EXPIRED_REASON, cause="expired", was_paid=False)
     return True
 
 

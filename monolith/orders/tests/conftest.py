@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from rest_framework.test import APIClient
 
 from monolith.catalog import interface as catalog_interface
 from monolith.customers import interface as customers_interface
 from monolith.notifications import interface as notifications_interface
-from monolith.orders import composition
 from monolith.orders.tests.fakes import (
     FakeCatalog,
     FakeCustomers,
@@ -17,23 +18,23 @@ from monolith.orders.tests.fakes import (
     FakePayments,
 )
 from monolith.orders.tests.helpers import CUSTOMER, OTHER_CUSTOMER, client_for
+from monolith.orders.wiring import INVENTORY, PAYMENTS
+from strangler.composition import root
 
 
 @pytest.fixture
-def inventory(settings: pytest.FixtureRequest) -> FakeInventory:
-    """A FakeInventory chosen through the setting, exactly as a real adapter would be."""
-    settings.ORDERS_INVENTORY_ADAPTER = "monolith.orders.tests.fakes.FakeInventory"  # type: ignore[attr-defined]
-    fake = composition.inventory()
-    assert isinstance(fake, FakeInventory)
-    return fake
+def inventory() -> Iterator[FakeInventory]:
+    """A FakeInventory behind the inventory port for the test; the real adapter after."""
+    fake = FakeInventory()
+    with root.replaced(INVENTORY, fake):
+        yield fake
 
 
 @pytest.fixture
-def payments(settings: pytest.FixtureRequest) -> FakePayments:
-    settings.ORDERS_PAYMENTS_ADAPTER = "monolith.orders.tests.fakes.FakePayments"  # type: ignore[attr-defined]
-    fake = composition.payments()
-    assert isinstance(fake, FakePayments)
-    return fake
+def payments() -> Iterator[FakePayments]:
+    fake = FakePayments()
+    with root.replaced(PAYMENTS, fake):
+        yield fake
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """In-memory stand-ins for everything the orders context talks to.
 
-``FakeInventory`` and ``FakePayments`` sit behind the ports (chosen through the settings, as
-the real adapters are). The catalog, customers and notifications fakes replace the functions
+``FakeInventory`` and ``FakePayments`` sit behind the ports (a fixture puts them in the
+composition root for the test). The catalog, customers and notifications fakes replace the functions
 of those contexts' interfaces, so these tests exercise the orders context alone.
 """
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pytest
 from django.db import connection, transaction
 
 from monolith.orders import services
+from monolith.orders.adapters import OutboxEvents
 from monolith.orders.models import Order, OutboxMessage
 from monolith.orders.tests.fakes import FakeInventory, FakeNotifications, FakePayments
 from monolith.orders.tests.helpers import CUSTOMER, place_checkout
+from monolith.orders.wiring import EVENTS
+from strangler.composition import root
 from strangler.events import Event, OutboxMisuse
 from strangler.events.broker import Published
 from strangler.events.outbox import publish
@@ -20,12 +23,11 @@ from strangler.events.relay import Relay
 from strangler.events.schemas import published
 from strangler.events.tests.factories import order_paid_data
 
-OUTBOX_ADAPTER = "monolith.orders.adapters.OutboxEvents"
-
 
 @pytest.fixture
-def outbox_events(settings: pytest.FixtureRequest) -> None:
-    settings.ORDERS_EVENTS_ADAPTER = OUTBOX_ADAPTER  # type: ignore[attr-defined]
+def outbox_events() -> Iterator[None]:
+    with root.replaced(EVENTS, OutboxEvents()):
+        yield
 
 
 class RecordingPublisher:

@@ -6,6 +6,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from monolith.payments.tests.fakes import FakeOrderBook, SpyCardProcessor
+from monolith.payments.wiring import CARD_PROCESSOR, ORDER_BOOK
+from strangler.composition import root
 from strangler.testing import client_for
 
 CUSTOMER_ID = 42
@@ -13,19 +15,18 @@ OTHER_CUSTOMER_ID = 43
 
 
 @pytest.fixture
-def order_book(settings: pytest.FixtureRequest) -> Iterator[type[FakeOrderBook]]:
-    settings.PAYMENTS_ORDER_BOOK = "monolith.payments.tests.fakes.FakeOrderBook"  # type: ignore[attr-defined]
-    FakeOrderBook.reset()
-    yield FakeOrderBook
-    FakeOrderBook.reset()
+def order_book() -> Iterator[FakeOrderBook]:
+    """A FakeOrderBook behind the order book port for the test; the real adapter after."""
+    fake = FakeOrderBook()
+    with root.replaced(ORDER_BOOK, fake):
+        yield fake
 
 
 @pytest.fixture
-def processor(settings: pytest.FixtureRequest) -> Iterator[type[SpyCardProcessor]]:
-    settings.PAYMENTS_CARD_PROCESSOR = "monolith.payments.tests.fakes.SpyCardProcessor"  # type: ignore[attr-defined]
-    SpyCardProcessor.charges.clear()
-    yield SpyCardProcessor
-    SpyCardProcessor.charges.clear()
+def processor() -> Iterator[SpyCardProcessor]:
+    spy = SpyCardProcessor()
+    with root.replaced(CARD_PROCESSOR, spy):
+        yield spy
 
 
 @pytest.fixture

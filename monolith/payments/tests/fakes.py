@@ -1,10 +1,9 @@
-"""Test doubles for the payments ports (selected through settings by dotted path)."""
+"""Test doubles for the payments ports; a fixture puts an instance behind its port in the root."""
 
 from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
-from typing import ClassVar
 
 from monolith.payments.errors import OrderNotFound, OrderNotPayable
 from monolith.payments.ports import PayableOrder
@@ -12,19 +11,14 @@ from monolith.payments.processor import CardDetails, ChargeOutcome, FakeCardProc
 
 
 class FakeOrderBook:
-    """An in-memory OrderBook; state is class-level because the port builds a new instance."""
+    """An in-memory OrderBook: the payable orders, and every confirmation it received."""
 
-    orders: ClassVar[dict[int, PayableOrder]] = {}
-    confirmed: ClassVar[list[tuple[int, int]]] = []
+    def __init__(self) -> None:
+        self.orders: dict[int, PayableOrder] = {}
+        self.confirmed: list[tuple[int, int]] = []
 
-    @classmethod
-    def reset(cls) -> None:
-        cls.orders.clear()
-        cls.confirmed.clear()
-
-    @classmethod
     def add(
-        cls,
+        self,
         *,
         order_id: int,
         customer_id: int,
@@ -34,7 +28,7 @@ class FakeOrderBook:
         order = PayableOrder(
             order_id=order_id, customer_id=customer_id, status=status, total=total, currency="EUR"
         )
-        cls.orders[order_id] = order
+        self.orders[order_id] = order
         return order
 
     def get_payable_order(self, *, order_id: int, customer_id: int) -> PayableOrder:
@@ -54,7 +48,8 @@ class FakeOrderBook:
 class SpyCardProcessor(FakeCardProcessor):
     """The fake processor, recording every charge it receives."""
 
-    charges: ClassVar[list[str]] = []
+    def __init__(self) -> None:
+        self.charges: list[str] = []
 
     def describe(self, card_token: str) -> CardDetails | None:
         return super().describe(card_token)

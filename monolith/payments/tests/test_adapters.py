@@ -15,7 +15,9 @@ import pytest
 
 from monolith.payments import errors
 from monolith.payments.adapters import InProcessOrderBook
-from monolith.payments.ports import PayableOrder, get_order_book
+from monolith.payments.ports import PayableOrder
+from monolith.payments.wiring import ORDER_BOOK
+from strangler.composition import root
 from strangler.errors import Conflict, NotFound
 
 
@@ -62,7 +64,7 @@ def orders(monkeypatch: pytest.MonkeyPatch) -> types.SimpleNamespace:
 
 
 def test_the_in_process_adapter_is_the_default() -> None:
-    assert isinstance(get_order_book(), InProcessOrderBook)
+    assert isinstance(root.get(ORDER_BOOK), InProcessOrderBook)
 
 
 def test_the_order_is_mapped_to_the_ports_value(orders: types.SimpleNamespace) -> None:

@@ -24,7 +24,7 @@ def _pay(client: APIClient, order_id: int = 1, token: str = "tok_visa", key: str
 
 
 def test_paying_a_pending_order_approves_and_confirms_it(
-    api: APIClient, order_book: type[FakeOrderBook]
+    api: APIClient, order_book: FakeOrderBook
 ) -> None:
     order_book.add(order_id=1, customer_id=CUSTOMER_ID, total=Decimal("49.90"))
 
@@ -53,7 +53,7 @@ def test_paying_a_pending_order_approves_and_confirms_it(
     [("tok_declined", "card_declined"), ("tok_insufficient_funds", "insufficient_funds")],
 )
 def test_a_bank_decline_answers_402_and_keeps_the_attempt(
-    api: APIClient, order_book: type[FakeOrderBook], token: str, reason: str
+    api: APIClient, order_book: FakeOrderBook, token: str, reason: str
 ) -> None:
     order_book.add(order_id=1, customer_id=CUSTOMER_ID)
 
@@ -73,7 +73,7 @@ def test_a_bank_decline_answers_402_and_keeps_the_attempt(
 
 @pytest.mark.django_db(transaction=True)
 def test_the_declined_attempt_is_committed_although_the_answer_is_402(
-    api: APIClient, order_book: type[FakeOrderBook]
+    api: APIClient, order_book: FakeOrderBook
 ) -> None:
     order_book.add(order_id=1, customer_id=CUSTOMER_ID)
 
@@ -86,8 +86,8 @@ def test_the_declined_attempt_is_committed_although_the_answer_is_402(
 
 def test_an_amount_over_the_fraud_limit_is_declined_without_the_processor(
     api: APIClient,
-    order_book: type[FakeOrderBook],
-    processor: type[SpyCardProcessor],
+    order_book: FakeOrderBook,
+    processor: SpyCardProcessor,
     settings: pytest.FixtureRequest,
 ) -> None:
     settings.FRAUD_MAX_AMOUNT = "100.00"  # type: ignore[attr-defined]
@@ -103,8 +103,8 @@ def test_an_amount_over_the_fraud_limit_is_declined_without_the_processor(
 
 def test_too_many_attempts_are_declined(
     api: APIClient,
-    order_book: type[FakeOrderBook],
-    processor: type[SpyCardProcessor],
+    order_book: FakeOrderBook,
+    processor: SpyCardProcessor,
     settings: pytest.FixtureRequest,
 ) -> None:
     settings.FRAUD_MAX_ATTEMPTS = 2  # type: ignore[attr-defined]
@@ -122,7 +122,7 @@ def test_too_many_attempts_are_declined(
 
 
 def test_a_fourth_attempt_on_an_order_with_three_declines_is_declined(
-    api: APIClient, order_book: type[FakeOrderBook], processor: type[SpyCardProcessor]
+    api: APIClient, order_book: FakeOrderBook, processor: SpyCardProcessor
 ) -> None:
     order_book.add(order_id=1, customer_id=CUSTOMER_ID)
     for _ in range(3):
@@ -137,7 +137,7 @@ def test_a_fourth_attempt_on_an_order_with_three_declines_is_declined(
 
 
 def test_paying_someone_elses_order_is_404_and_writes_nothing(
-    api: APIClient, order_book: type[FakeOrderBook]
+    api: APIClient, order_book: FakeOrderBook
 ) -> None:
     order_book.add(order_id=1, customer_id=OTHER_CUSTOMER_ID)
 
@@ -150,7 +150,7 @@ def test_paying_someone_elses_order_is_404_and_writes_nothing(
 
 
 def test_paying_an_unknown_order_is_404_and_writes_nothing(
-    api: APIClient, order_book: type[FakeOrderBook]
+    api: APIClient, order_book: FakeOrderBook
 ) -> None:
     response = _pay(api, order_id=999)
 
@@ -160,7 +160,7 @@ def test_paying_an_unknown_order_is_404_and_writes_nothing(
 
 
 def test_paying_a_paid_order_is_409_and_writes_nothing(
-    api: APIClient, order_book: type[FakeOrderBook], processor: type[SpyCardProcessor]
+    api: APIClient, order_book: FakeOrderBook, processor: SpyCardProcessor
 ) -> None:
     order_book.add(order_id=1, customer_id=CUSTOMER_ID, status="paid")
 
@@ -173,7 +173,7 @@ def test_paying_a_paid_order_is_409_and_writes_nothing(
 
 
 def test_an_order_cancelled_meanwhile_gets_its_approved_payment_refunded(
-    api: APIClient, order_book: type[FakeOrderBook], monkeypatch: pytest.MonkeyPatch
+    api: APIClient, order_book: FakeOrderBook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     order_book.add(order_id=1, customer_id=CUSTOMER_ID)
 
@@ -203,7 +203,7 @@ def test_an_order_cancelled_meanwhile_gets_its_approved_payment_refunded(
     ],
 )
 def test_invalid_input_is_400_and_writes_nothing(
-    api: APIClient, order_book: type[FakeOrderBook], body: dict[str, object], field: str
+    api: APIClient, order_book: FakeOrderBook, body: dict[str, object], field: str
 ) -> None:
     order_book.add(order_id=1, customer_id=CUSTOMER_ID)
 
@@ -218,7 +218,7 @@ def test_invalid_input_is_400_and_writes_nothing(
 
 
 def test_the_same_key_and_body_twice_replays_the_payment(
-    api: APIClient, order_book: type[FakeOrderBook]
+    api: APIClient, order_book: FakeOrderBook
 ) -> None:
     order_book.add(order_id=1, customer_id=CUSTOMER_ID)
 
@@ -234,7 +234,7 @@ def test_the_same_key_and_body_twice_replays_the_payment(
 
 
 def test_the_same_key_with_another_body_is_422_and_writes_nothing(
-    api: APIClient, order_book: type[FakeOrderBook]
+    api: APIClient, order_book: FakeOrderBook
 ) -> None:
     order_book.add(order_id=1, customer_id=CUSTOMER_ID)
     order_book.add(order_id=2, customer_id=CUSTOMER_ID)
@@ -249,7 +249,7 @@ def test_the_same_key_with_another_body_is_422_and_writes_nothing(
 
 
 def test_a_declined_request_repeated_with_its_key_replays_the_402(
-    api: APIClient, order_book: type[FakeOrderBook]
+    api: APIClient, order_book: FakeOrderBook
 ) -> None:
     order_book.add(order_id=1, customer_id=CUSTOMER_ID)
 
@@ -263,7 +263,7 @@ def test_a_declined_request_repeated_with_its_key_replays_the_402(
 
 
 def test_keys_are_per_customer(
-    api: APIClient, other_api: APIClient, order_book: type[FakeOrderBook]
+    api: APIClient, other_api: APIClient, order_book: FakeOrderBook
 ) -> None:
     order_book.add(order_id=1, customer_id=CUSTOMER_ID)
     order_book.add(order_id=2, customer_id=OTHER_CUSTOMER_ID)
@@ -277,7 +277,7 @@ def test_keys_are_per_customer(
 
 
 def test_listing_shows_only_my_payments_newest_first_paginated(
-    api: APIClient, other_api: APIClient, order_book: type[FakeOrderBook]
+    api: APIClient, other_api: APIClient, order_book: FakeOrderBook
 ) -> None:
     for order_id in (1, 2, 3):
         order_book.add(order_id=order_id, customer_id=CUSTOMER_ID)
@@ -298,7 +298,7 @@ def test_listing_shows_only_my_payments_newest_first_paginated(
 
 
 def test_listing_filtered_by_order_shows_only_that_orders_attempts(
-    api: APIClient, order_book: type[FakeOrderBook]
+    api: APIClient, order_book: FakeOrderBook
 ) -> None:
     order_book.add(order_id=1, customer_id=CUSTOMER_ID)
     order_book.add(order_id=2, customer_id=CUSTOMER_ID)
@@ -320,9 +320,7 @@ def test_a_bad_order_filter_is_400(api: APIClient, bad: str) -> None:
     assert "order_id" in response.json()["error"]["details"]
 
 
-def test_reading_one_payment_shows_its_refunds(
-    api: APIClient, order_book: type[FakeOrderBook]
-) -> None:
+def test_reading_one_payment_shows_its_refunds(api: APIClient, order_book: FakeOrderBook) -> None:
     from monolith.payments import interface
 
     order_book.add(order_id=1, customer_id=CUSTOMER_ID)
@@ -338,7 +336,7 @@ def test_reading_one_payment_shows_its_refunds(
 
 
 def test_reading_someone_elses_payment_is_404(
-    api: APIClient, other_api: APIClient, order_book: type[FakeOrderBook]
+    api: APIClient, other_api: APIClient, order_book: FakeOrderBook
 ) -> None:
     order_book.add(order_id=1, customer_id=CUSTOMER_ID)
     payment_id = _pay(api).json()["id"]
@@ -350,7 +348,7 @@ def test_reading_someone_elses_payment_is_404(
     assert api.get(f"{URL}/999999").json()["error"]["code"] == "payment_not_found"
 
 
-def test_anonymous_callers_are_401(order_book: type[FakeOrderBook]) -> None:
+def test_anonymous_callers_are_401(order_book: FakeOrderBook) -> None:
     client = APIClient()
     order_book.add(order_id=1, customer_id=CUSTOMER_ID)
 

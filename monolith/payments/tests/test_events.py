@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -9,21 +10,23 @@ import pytest
 from django.db import transaction
 
 from monolith.payments import interface
+from monolith.payments.adapters import OutboxEvents
 from monolith.payments.errors import OrderNotPayable
 from monolith.payments.models import OutboxMessage, Payment
 from monolith.payments.services import payment_create_for_order
 from monolith.payments.tests.fakes import FakeOrderBook
+from monolith.payments.wiring import EVENTS
+from strangler.composition import root
 from strangler.events.schemas import published
 from strangler.stages.manifest import STAGES
 
 pytestmark = pytest.mark.django_db
 
-OUTBOX_ADAPTER = "monolith.payments.adapters.OutboxEvents"
-
 
 @pytest.fixture
-def outbox_events(settings: pytest.FixtureRequest) -> None:
-    settings.PAYMENTS_EVENTS_ADAPTER = OUTBOX_ADAPTER  # type: ignore[attr-defined]
+def outbox_events() -> Iterator[None]:
+    with root.replaced(EVENTS, OutboxEvents()):
+        yield
 
 
 def _charge(
@@ -145,13 +148,14 @@ class _OrderThatExpiresMidway(FakeOrderBook):
 
 
 def test_an_approval_the_order_can_no_longer_take_is_announced_then_refunded(
-    outbox_events: None, order_book: type[FakeOrderBook]
+    outbox_events: None,
 ) -> None:
+    order_book = _OrderThatExpiresMidway()
     order_book.add(order_id=8, customer_id=42, total=Decimal("30.00"))
 
     with pytest.raises(OrderNotPayable):
         payment_create_for_order(
-            customer_id=42, order_id=8, card_token="tok_visa", order_book=_OrderThatExpiresMidway()
+            customer_id=42, order_id=8, card_token="tok_visa", order_book=order_book
         )
 
     # the approval committed before the order refused it: both facts are announced, in order

@@ -4,8 +4,10 @@ from decimal import Decimal
 
 import pytest
 
-from monolith.payments.processor import FakeCardProcessor, get_card_processor
+from monolith.payments.processor import FakeCardProcessor
 from monolith.payments.tests.fakes import SpyCardProcessor
+from monolith.payments.wiring import CARD_PROCESSOR
+from strangler.composition import CompositionRoot, root
 
 
 def _charge(token: str, reference: str = "order-1-attempt-1"):  # type: ignore[no-untyped-def]
@@ -41,6 +43,8 @@ def test_unknown_tokens_are_not_described() -> None:
 
 
 def test_the_processor_is_chosen_by_setting(settings: pytest.FixtureRequest) -> None:
-    assert isinstance(get_card_processor(), FakeCardProcessor)
+    assert isinstance(root.get(CARD_PROCESSOR), FakeCardProcessor)
     settings.PAYMENTS_CARD_PROCESSOR = "monolith.payments.tests.fakes.SpyCardProcessor"  # type: ignore[attr-defined]
-    assert isinstance(get_card_processor(), SpyCardProcessor)
+    started_again = CompositionRoot()
+    started_again.compose([CARD_PROCESSOR], settings)
+    assert isinstance(started_again.get(CARD_PROCESSOR), SpyCardProcessor)

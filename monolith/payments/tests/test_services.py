@@ -29,7 +29,7 @@ def _charge(
 
 
 def test_an_approved_charge_is_recorded_with_the_processor_reference(
-    processor: type[SpyCardProcessor],
+    processor: SpyCardProcessor,
 ) -> None:
     result = _charge()
 
@@ -56,7 +56,7 @@ def test_a_bank_decline_is_recorded_and_returned_not_raised(token: str, reason: 
 
 
 def test_an_amount_over_the_limit_is_declined_without_calling_the_processor(
-    processor: type[SpyCardProcessor], settings: pytest.FixtureRequest
+    processor: SpyCardProcessor, settings: pytest.FixtureRequest
 ) -> None:
     settings.FRAUD_MAX_AMOUNT = "100.00"  # type: ignore[attr-defined]
 
@@ -69,7 +69,7 @@ def test_an_amount_over_the_limit_is_declined_without_calling_the_processor(
 
 
 def test_too_many_attempts_in_the_window_are_declined_without_calling_the_processor(
-    processor: type[SpyCardProcessor], settings: pytest.FixtureRequest
+    processor: SpyCardProcessor, settings: pytest.FixtureRequest
 ) -> None:
     settings.FRAUD_MAX_ATTEMPTS = 2  # type: ignore[attr-defined]
     _charge(order_id=1)
@@ -99,7 +99,7 @@ def test_other_customers_attempts_do_not_count(settings: pytest.FixtureRequest) 
 
 
 def test_a_fourth_attempt_after_three_declines_on_the_order_is_declined_by_fraud(
-    processor: type[SpyCardProcessor],
+    processor: SpyCardProcessor,
 ) -> None:
     for _ in range(3):
         assert _charge("tok_declined").decline_reasons == ("card_declined",)
@@ -181,16 +181,14 @@ def test_pay_for_order_accepts_an_order_book_by_parameter() -> None:
     from monolith.payments.services import payment_create_for_order
     from monolith.payments.tests.fakes import FakeOrderBook
 
-    FakeOrderBook.reset()
-    FakeOrderBook.add(order_id=5, customer_id=42, total=Decimal("12.34"))
-    try:
-        result = payment_create_for_order(
-            customer_id=42, order_id=5, card_token="tok_visa", order_book=FakeOrderBook()
-        )
-        assert (result.status, result.amount) == ("approved", Decimal("12.34"))
-        assert FakeOrderBook.confirmed == [(5, result.payment_id)]
-    finally:
-        FakeOrderBook.reset()
+    book = FakeOrderBook()
+    book.add(order_id=5, customer_id=42, total=Decimal("12.34"))
+
+    result = payment_create_for_order(
+        customer_id=42, order_id=5, card_token="tok_visa", order_book=book
+    )
+    assert (result.status, result.amount) == ("approved", Decimal("12.34"))
+    assert book.confirmed == [(5, result.payment_id)]
 
 
 class _OrderThatExpiresMidway:

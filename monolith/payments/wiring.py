@@ -1,0 +1,17 @@
+"""The ports of the payments context, each named by the setting that chooses its adapter.
+
+The process's composition root builds the adapters once at start-up (``monolith.shop.bootstrap``);
+payments asks it for them: ``root.get(CARD_PROCESSOR).charge(...)``.
+"""
+
+from __future__ import annotations
+
+from monolith.payments.ports import OrderBook, PaymentEventsPort
+from monolith.payments.processor import CardProcessor
+from strangler.composition import Port
+
+ORDER_BOOK: Port[OrderBook] = Port("PAYMENTS_ORDER_BOOK", OrderBook)
+EVENTS: Port[PaymentEventsPort] = Port("PAYMENTS_EVENTS_ADAPTER", PaymentEventsPort)
+CARD_PROCESSOR: Port[CardProcessor] = Port("PAYMENTS_CARD_PROCESSOR", CardProcessor)
+
+PORTS = (ORDER_BOOK, EVENTS, CARD_PROCESSOR)
