@@ -67,6 +67,12 @@ openapi: install  ## regenerate the committed OpenAPI contract after a deliberat
 	$(PY) extracted/analytics/manage.py spectacular --validate --fail-on-warn --file docs/api/analytics-v1.yaml  # stage>=6
 
 # >>> stage 1
+.PHONY: contracts
+contracts: install  ## regenerate the committed gRPC stubs after a change to a .proto in strangler/contracts/proto
+	$(PY) -m strangler.contracts.proto.generate
+# <<< stage 1
+
+# >>> stage 1
 .PHONY: bench
 bench: install  ## the gateway against nginx (wrk, pinned); checkouts traced vs untraced; from stage 2 the outbox against a raw Celery task
 	$(PY) -m bench.gateway $(BENCH_ARGS)

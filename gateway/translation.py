@@ -1,5 +1,5 @@
 """Protocol translation: the public REST route ``GET /api/v1/inventory/{sku}`` answered over
-gRPC by ``shop.inventory.v1.InventoryService/GetAvailability`` (monolith/inventory/grpc).
+gRPC by ``shop.inventory.v1.InventoryService/GetAvailability`` (strangler/contracts/proto).
 
 The client cannot tell: the reply is byte for byte what the monolith's REST view renders
 (DRF's JSONRenderer: compact, UTF-8, U+2028/2029 escaped), including its 404 body, which the
@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl, unquote
 import grpc
 
 from gateway.handlers import HandlerRequest, HandlerResponse, Upstreams, UpstreamUnavailable
-from monolith.inventory.grpc import inventory_pb2, inventory_pb2_grpc
+from strangler.contracts.proto import inventory_pb2, inventory_pb2_grpc
 
 logger = logging.getLogger(__name__)
 

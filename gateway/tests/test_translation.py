@@ -5,73 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
-from urllib.parse import quote
 
 import grpc
 import pytest
 import uvloop
 
-from gateway.handlers import HandlerRequest, HandlerResponse, UpstreamReply, UpstreamUnavailable
+from gateway.handlers import HandlerResponse
+from gateway.tests.inventory_calls import OPTIONS, FakeUpstreams, call, header, request_for
 from gateway.translation import NotAcceptable, inventory_availability, negotiate
-from monolith.inventory.grpc import inventory_pb2, inventory_pb2_grpc
+from strangler.contracts.proto import inventory_pb2, inventory_pb2_grpc
 from strangler.stages.processes import free_port
-
-OPTIONS = {"upstreams": {"inventory": "monolith-grpc"}, "timeout": 2.0}
-
-
-class FakeUpstreams:
-    """The gateway's Upstreams port: only ``pick_address`` matters for gRPC."""
-
-    def __init__(self, address: str | None) -> None:
-        self.address = address
-        self.picked: list[str] = []
-
-    async def request(
-        self,
-        upstream: str,
-        method: str,
-        path: str,
-        *,
-        headers: Sequence[tuple[bytes, bytes]] = (),
-        body: bytes = b"",
-        timeout: float,
-    ) -> UpstreamReply:
-        raise AssertionError("translation never proxies over HTTP")
-
-    def pick_address(self, upstream: str) -> str:
-        self.picked.append(upstream)
-        if self.address is None:
-            raise UpstreamUnavailable(upstream)
-        return self.address
-
-
-def request_for(
-    sku: str, *, query: str = "", headers: Sequence[tuple[bytes, bytes]] = ()
-) -> HandlerRequest:
-    path = "/api/v1/inventory/" + quote(sku, safe="")
-    return HandlerRequest(
-        method="GET",
-        path=path,
-        query=query,
-        path_params={"sku": quote(sku, safe="")},
-        headers=headers,
-        body=b"",
-        identity=None,
-        request_id="req-1",
-    )
-
-
-def call(
-    upstreams: FakeUpstreams, request: HandlerRequest, options: Mapping[str, Any] = OPTIONS
-) -> HandlerResponse:
-    return asyncio.run(inventory_availability(request, upstreams, options))
-
-
-def header(response: HandlerResponse, name: bytes) -> bytes | None:
-    return next((v for k, v in response.headers if k.lower() == name), None)
 
 
 def error_code(response: HandlerResponse) -> str:
@@ -290,68 +235,3 @@ def test_negotiation_follows_drf(accept: str | None, indent: int | None) -> None
 def test_an_accept_without_json_is_not_acceptable(accept: str) -> None:
     with pytest.raises(NotAcceptable):
         negotiate(accept)
-
-
-# --- against the monolith's real code: the same request, the same reply ------------------------
-
-
-@pytest.fixture
-def monolith_grpc(transactional_db: None) -> Iterator[FakeUpstreams]:
-    """The monolith's gRPC adapter in-process, over a committed (transactional) test DB."""
-    from django.db import connections
-
-    from monolith.inventory.grpc.server import build_server
-
-    executor = ThreadPoolExecutor(max_workers=1)
-    port = free_port()
-    server = build_server("127.0.0.1", port, executor)
-    server.start()
-    try:
-        yield FakeUpstreams(f"127.0.0.1:{port}")
-    finally:
-        executor.submit(connections.close_all).result(timeout=10)
-        server.stop(0).wait()
-        executor.shutdown(wait=True)
-
-
-SAME_AS_REST = [
-    ("COF-KEN-250", None, ""),
-    ("COF-KEN-250", "application/json", ""),
-    ("COF-KEN-250", "*/*;q=0.8", ""),
-    ("COF-KEN-250", "application/json; indent=4", ""),
-    ("COF-KEN-250", "text/html, application/*;q=0.9", ""),
-    ("COF-KEN-250", "application/json; indent=4, */*; indent=2", ""),
-    ("COF-KEN-250", "*/*; indent=2", ""),
-    ("COF-KEN-250", "text/html", ""),
-    ("COF-KEN-250", "", ""),
-    ("COF-KEN-250", None, "format=json"),
-    ("COF-KEN-250", None, "format="),
-    ("COF-KEN-250", None, "format=api"),
-    ("COF-KEN-250", None, "page=2&x=%20"),
-    ("NOPE", None, ""),
-    ("NOPE", "application/json; indent=2", ""),
-    ("caf\u00e9 'x\"\u2028", None, ""),
-    ("a b+c", None, ""),
-]
-
-
-@pytest.mark.parametrize(("sku", "accept", "query"), SAME_AS_REST)
-def test_the_reply_is_byte_for_byte_the_monoliths_rest_reply(
-    monolith_grpc: FakeUpstreams, sku: str, accept: str | None, query: str
-) -> None:
-    from rest_framework.test import APIClient
-
-    from monolith.inventory.interface import ReservationLine, reserve_stock, set_stock
-
-    set_stock(sku="COF-KEN-250", on_hand=12)
-    reserve_stock(order_id=1, lines=[ReservationLine(sku="COF-KEN-250", quantity=5)])
-    extra: dict[str, Any] = {} if accept is None else {"HTTP_ACCEPT": accept}
-    path = "/api/v1/inventory/" + quote(sku, safe="")
-    headers = () if accept is None else ((b"accept", accept.encode()),)
-
-    rest = APIClient().get(path + ("?" + query if query else ""), **extra)
-    ours = call(monolith_grpc, request_for(sku, query=query, headers=headers))
-
-    assert ours.status == rest.status_code
-    assert ours.body == rest.content
-    assert header(ours, b"content-type") == rest["Content-Type"].encode()

@@ -1,6 +1,6 @@
 """The integration events inventory publishes about an order's reservation: ``stock.reserved``,
 ``stock.committed``, ``stock.released``, ``stock.restocked`` (schemas in
-``strangler/events/schemas``).
+``strangler/contracts/events``).
 
 Each is written to the inventory outbox inside the transaction that moved the stock; the relay
 publishes it after the commit. The aggregate is the order's reservation (keyed by order id),

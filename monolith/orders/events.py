@@ -1,5 +1,5 @@
 """The integration events orders publishes: ``order.created``, ``order.paid``,
-``order.cancelled`` (schemas in ``strangler/events/schemas``).
+``order.cancelled`` (schemas in ``strangler/contracts/events``).
 
 Each is built from the order inside the transaction that changed it and written to the
 orders outbox there; the relay publishes it after the commit.

@@ -1,5 +1,5 @@
 """The integration events payments publishes: ``payment.approved``, ``payment.declined``,
-``payment.refunded`` (schemas in ``strangler/events/schemas``).
+``payment.refunded`` (schemas in ``strangler/contracts/events``).
 
 Each is built from the payment inside the transaction that wrote it and goes to the payments
 outbox there; the relay publishes it after the commit. The aggregate is the payment, so a

@@ -16,10 +16,12 @@ from typing import Any
 
 import jsonschema_rs
 
+from strangler.contracts import EVENT_SCHEMAS
 from strangler.events.envelope import Event
 from strangler.events.errors import InvalidEvent
 
-PUBLISHED = Path(__file__).resolve().parent / "schemas"
+PUBLISHED = EVENT_SCHEMAS
+"""The folder of the schemas producers publish against (:mod:`strangler.contracts`)."""
 
 _FILE = re.compile(r"^(?P<type>[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+)\.v(?P<version>\d+)\.json$")
 

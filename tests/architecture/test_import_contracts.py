@@ -79,6 +79,18 @@ def test_the_gateway_may_not_import_a_service(copy_of_the_code: Path) -> None:
     assert "gateway.shortcut -> monolith.orders.selectors" in result.stdout
 
 
+def test_the_gateways_tests_may_not_import_a_service_either(copy_of_the_code: Path) -> None:
+    tests = copy_of_the_code / "gateway" / "tests"
+    tests.mkdir()
+    (tests / "__init__.py").write_text("")
+    (tests / "test_shortcut.py").write_text("from monolith.inventory import grpc  # noqa: F401\n")
+
+    result = _lint_imports(copy_of_the_code)
+
+    assert result.returncode != 0
+    assert "gateway.tests.test_shortcut -> monolith.inventory.grpc" in result.stdout
+
+
 # <<< stage 1
 
 

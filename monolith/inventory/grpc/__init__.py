@@ -6,9 +6,6 @@ An adapter like ``apis.py``, over another protocol: it answers through
 
 Run: ``python -m monolith.inventory.grpc.server --port 50051``.
 
-The ``*_pb2.py``, ``*_pb2.pyi`` and ``*_pb2_grpc.py`` modules are generated and committed;
-after changing a ``.proto``, regenerate them from the repository root with::
-
-    .venv/bin/python -m grpc_tools.protoc -I . --python_out=. --pyi_out=. --grpc_python_out=. \\
-        monolith/inventory/grpc/inventory.proto monolith/inventory/grpc/health.proto
+The contract and its generated stubs (``inventory.proto``, ``health.proto``) live in
+:mod:`strangler.contracts.proto`, where the gateway reads them too.
 """

@@ -17,7 +17,7 @@ import grpc
 from django.db import DatabaseError, close_old_connections, connection
 
 from monolith.inventory import interface
-from monolith.inventory.grpc import health_pb2, health_pb2_grpc, inventory_pb2, inventory_pb2_grpc
+from strangler.contracts.proto import health_pb2, health_pb2_grpc, inventory_pb2, inventory_pb2_grpc
 from strangler.errors import DomainError
 
 logger = logging.getLogger(__name__)

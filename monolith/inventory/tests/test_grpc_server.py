@@ -19,10 +19,10 @@ from django.conf import settings
 from django.db import connections
 from rest_framework.test import APIClient
 
-from monolith.inventory.grpc import health_pb2, health_pb2_grpc, inventory_pb2, inventory_pb2_grpc
 from monolith.inventory.grpc.server import build_server
 from monolith.inventory.interface import ReservationLine, reserve_stock, set_stock
 from strangler.config import REPO_ROOT
+from strangler.contracts.proto import health_pb2, health_pb2_grpc, inventory_pb2, inventory_pb2_grpc
 from strangler.stages.processes import free_port
 
 SERVING = health_pb2.HealthCheckResponse.SERVING

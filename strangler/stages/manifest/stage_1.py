@@ -98,6 +98,8 @@ def build(previous: Stage | None) -> Stage:
             "gateway/",
             "strangler/routing/",
             "monolith/inventory/grpc/",
+            "strangler/contracts/proto/",
+            "strangler/contracts/tests/",
             "monolith/inventory/tests/test_grpc*.py",
             "tests/gateway/",
             "tests/e2e/test_rolling_restart.py",

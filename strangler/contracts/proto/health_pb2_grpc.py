@@ -3,7 +3,7 @@
 import grpc
 import warnings
 
-from monolith.inventory.grpc import inventory_pb2 as monolith_dot_inventory_dot_grpc_dot_inventory__pb2
+from strangler.contracts.proto import health_pb2 as strangler_dot_contracts_dot_proto_dot_health__pb2
 
 GRPC_GENERATED_VERSION = '1.81.1'
 GRPC_VERSION = grpc.__version__
@@ -18,14 +18,14 @@ except ImportError:
 if _version_not_supported:
     raise RuntimeError(
         f'The grpc package installed is at version {GRPC_VERSION},'
-        + ' but the generated code in monolith/inventory/grpc/inventory_pb2_grpc.py depends on'
+        + ' but the generated code in strangler/contracts/proto/health_pb2_grpc.py depends on'
         + f' grpcio>={GRPC_GENERATED_VERSION}.'
         + f' Please upgrade your grpc module to grpcio>={GRPC_GENERATED_VERSION}'
         + f' or downgrade your generated code using grpcio-tools<={GRPC_VERSION}.'
     )
 
 
-class InventoryServiceStub:
+class HealthStub:
     """Missing associated documentation comment in .proto file."""
 
     def __init__(self, channel):
@@ -34,43 +34,43 @@ class InventoryServiceStub:
         Args:
             channel: A grpc.Channel.
         """
-        self.GetAvailability = channel.unary_unary(
-                '/shop.inventory.v1.InventoryService/GetAvailability',
-                request_serializer=monolith_dot_inventory_dot_grpc_dot_inventory__pb2.GetAvailabilityRequest.SerializeToString,
-                response_deserializer=monolith_dot_inventory_dot_grpc_dot_inventory__pb2.Availability.FromString,
+        self.Check = channel.unary_unary(
+                '/grpc.health.v1.Health/Check',
+                request_serializer=strangler_dot_contracts_dot_proto_dot_health__pb2.HealthCheckRequest.SerializeToString,
+                response_deserializer=strangler_dot_contracts_dot_proto_dot_health__pb2.HealthCheckResponse.FromString,
                 _registered_method=True)
 
 
-class InventoryServiceServicer:
+class HealthServicer:
     """Missing associated documentation comment in .proto file."""
 
-    def GetAvailability(self, request, context):
+    def Check(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
 
-def add_InventoryServiceServicer_to_server(servicer, server):
+def add_HealthServicer_to_server(servicer, server):
     rpc_method_handlers = {
-            'GetAvailability': grpc.unary_unary_rpc_method_handler(
-                    servicer.GetAvailability,
-                    request_deserializer=monolith_dot_inventory_dot_grpc_dot_inventory__pb2.GetAvailabilityRequest.FromString,
-                    response_serializer=monolith_dot_inventory_dot_grpc_dot_inventory__pb2.Availability.SerializeToString,
+            'Check': grpc.unary_unary_rpc_method_handler(
+                    servicer.Check,
+                    request_deserializer=strangler_dot_contracts_dot_proto_dot_health__pb2.HealthCheckRequest.FromString,
+                    response_serializer=strangler_dot_contracts_dot_proto_dot_health__pb2.HealthCheckResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
-            'shop.inventory.v1.InventoryService', rpc_method_handlers)
+            'grpc.health.v1.Health', rpc_method_handlers)
     server.add_generic_rpc_handlers((generic_handler,))
-    server.add_registered_method_handlers('shop.inventory.v1.InventoryService', rpc_method_handlers)
+    server.add_registered_method_handlers('grpc.health.v1.Health', rpc_method_handlers)
 
 
  # This class is part of an EXPERIMENTAL API.
-class InventoryService:
+class Health:
     """Missing associated documentation comment in .proto file."""
 
     @staticmethod
-    def GetAvailability(request,
+    def Check(request,
             target,
             options=(),
             channel_credentials=None,
@@ -83,9 +83,9 @@ class InventoryService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/shop.inventory.v1.InventoryService/GetAvailability',
-            monolith_dot_inventory_dot_grpc_dot_inventory__pb2.GetAvailabilityRequest.SerializeToString,
-            monolith_dot_inventory_dot_grpc_dot_inventory__pb2.Availability.FromString,
+            '/grpc.health.v1.Health/Check',
+            strangler_dot_contracts_dot_proto_dot_health__pb2.HealthCheckRequest.SerializeToString,
+            strangler_dot_contracts_dot_proto_dot_health__pb2.HealthCheckResponse.FromString,
             options,
             channel_credentials,
             insecure,

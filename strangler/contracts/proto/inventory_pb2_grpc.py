@@ -3,7 +3,7 @@
 import grpc
 import warnings
 
-from monolith.inventory.grpc import health_pb2 as monolith_dot_inventory_dot_grpc_dot_health__pb2
+from strangler.contracts.proto import inventory_pb2 as strangler_dot_contracts_dot_proto_dot_inventory__pb2
 
 GRPC_GENERATED_VERSION = '1.81.1'
 GRPC_VERSION = grpc.__version__
@@ -18,14 +18,14 @@ except ImportError:
 if _version_not_supported:
     raise RuntimeError(
         f'The grpc package installed is at version {GRPC_VERSION},'
-        + ' but the generated code in monolith/inventory/grpc/health_pb2_grpc.py depends on'
+        + ' but the generated code in strangler/contracts/proto/inventory_pb2_grpc.py depends on'
         + f' grpcio>={GRPC_GENERATED_VERSION}.'
         + f' Please upgrade your grpc module to grpcio>={GRPC_GENERATED_VERSION}'
         + f' or downgrade your generated code using grpcio-tools<={GRPC_VERSION}.'
     )
 
 
-class HealthStub:
+class InventoryServiceStub:
     """Missing associated documentation comment in .proto file."""
 
     def __init__(self, channel):
@@ -34,43 +34,43 @@ class HealthStub:
         Args:
             channel: A grpc.Channel.
         """
-        self.Check = channel.unary_unary(
-                '/grpc.health.v1.Health/Check',
-                request_serializer=monolith_dot_inventory_dot_grpc_dot_health__pb2.HealthCheckRequest.SerializeToString,
-                response_deserializer=monolith_dot_inventory_dot_grpc_dot_health__pb2.HealthCheckResponse.FromString,
+        self.GetAvailability = channel.unary_unary(
+                '/shop.inventory.v1.InventoryService/GetAvailability',
+                request_serializer=strangler_dot_contracts_dot_proto_dot_inventory__pb2.GetAvailabilityRequest.SerializeToString,
+                response_deserializer=strangler_dot_contracts_dot_proto_dot_inventory__pb2.Availability.FromString,
                 _registered_method=True)
 
 
-class HealthServicer:
+class InventoryServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
-    def Check(self, request, context):
+    def GetAvailability(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
 
-def add_HealthServicer_to_server(servicer, server):
+def add_InventoryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
-            'Check': grpc.unary_unary_rpc_method_handler(
-                    servicer.Check,
-                    request_deserializer=monolith_dot_inventory_dot_grpc_dot_health__pb2.HealthCheckRequest.FromString,
-                    response_serializer=monolith_dot_inventory_dot_grpc_dot_health__pb2.HealthCheckResponse.SerializeToString,
+            'GetAvailability': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAvailability,
+                    request_deserializer=strangler_dot_contracts_dot_proto_dot_inventory__pb2.GetAvailabilityRequest.FromString,
+                    response_serializer=strangler_dot_contracts_dot_proto_dot_inventory__pb2.Availability.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
-            'grpc.health.v1.Health', rpc_method_handlers)
+            'shop.inventory.v1.InventoryService', rpc_method_handlers)
     server.add_generic_rpc_handlers((generic_handler,))
-    server.add_registered_method_handlers('grpc.health.v1.Health', rpc_method_handlers)
+    server.add_registered_method_handlers('shop.inventory.v1.InventoryService', rpc_method_handlers)
 
 
  # This class is part of an EXPERIMENTAL API.
-class Health:
+class InventoryService:
     """Missing associated documentation comment in .proto file."""
 
     @staticmethod
-    def Check(request,
+    def GetAvailability(request,
             target,
             options=(),
             channel_credentials=None,
@@ -83,9 +83,9 @@ class Health:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/grpc.health.v1.Health/Check',
-            monolith_dot_inventory_dot_grpc_dot_health__pb2.HealthCheckRequest.SerializeToString,
-            monolith_dot_inventory_dot_grpc_dot_health__pb2.HealthCheckResponse.FromString,
+            '/shop.inventory.v1.InventoryService/GetAvailability',
+            strangler_dot_contracts_dot_proto_dot_inventory__pb2.GetAvailabilityRequest.SerializeToString,
+            strangler_dot_contracts_dot_proto_dot_inventory__pb2.Availability.FromString,
             options,
             channel_credentials,
             insecure,
