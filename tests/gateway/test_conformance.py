@@ -217,7 +217,6 @@ def test_rate_limit_allows_the_burst_then_429s_without_reaching_the_upstream(
 
 def test_rate_limit_key_is_the_user_on_ours_and_the_token_on_nginx(gateway: Gateway) -> None:
     """limit_req runs before auth_request: nginx keys on the Authorization header (documented)."""
-    gateway.require_auth()
     first, second = (gateway.world.signer.token("9") for _ in range(2))
     for _ in range(3):
         response = gateway.get("/api/limited-user", headers={"Authorization": f"Bearer {first}"})
@@ -459,7 +458,6 @@ def test_path_traversal_is_a_400_that_never_reaches_the_upstream(
 
 
 def test_auth_required_without_a_token_is_a_401_that_reaches_no_upstream(gateway: Gateway) -> None:
-    gateway.require_auth()
 
     response = gateway.get("/api/private/1")
 
@@ -470,7 +468,6 @@ def test_auth_required_without_a_token_is_a_401_that_reaches_no_upstream(gateway
 
 
 def test_a_bad_token_is_a_401_even_where_auth_is_optional(gateway: Gateway) -> None:
-    gateway.require_auth()
     forged = gateway.world.signer.token("7")[:-4] + "AAAA"
 
     for path in ("/api/private/1", "/api/optional/1"):
@@ -483,7 +480,6 @@ def test_a_bad_token_is_a_401_even_where_auth_is_optional(gateway: Gateway) -> N
 def test_a_valid_token_sends_the_user_id_upstream_and_a_forged_one_is_replaced(
     gateway: Gateway,
 ) -> None:
-    gateway.require_auth()
     authorization = f"Bearer {gateway.world.signer.token('42')}"
 
     response = gateway.get(
@@ -497,7 +493,6 @@ def test_a_valid_token_sends_the_user_id_upstream_and_a_forged_one_is_replaced(
 
 
 def test_optional_auth_without_a_token_is_anonymous(gateway: Gateway) -> None:
-    gateway.require_auth()
 
     response = gateway.get("/api/optional/1", headers={"X-User-Id": "1"})
 
