@@ -8,17 +8,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import pytest
 import requests
 
 from strangler.stages.journey import Journey
-from strangler.stages.manifest import runnable_stages
 from strangler.testing import eventually
 from tests.e2e.conftest import StartedStage
-
-pytestmark = pytest.mark.skipif(
-    6 not in {s.number for s in runnable_stages()}, reason="stage 6 is not in this checkout"
-)
 
 
 def _today(session: requests.Session, base: str) -> dict[str, Any]:
