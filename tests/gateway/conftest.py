@@ -94,6 +94,9 @@ def route_table() -> dict[str, Any]:
             "upstream": "app",
         },
         {"name": "limited", "prefix": "/api/limited", "rate_limit": "tight", "upstream": "app"},
+        # two routes under one policy, used by one test only: each keeps its own budget
+        {"name": "budget-a", "prefix": "/api/budget-a", "rate_limit": "tight", "upstream": "app"},
+        {"name": "budget-b", "prefix": "/api/budget-b", "rate_limit": "tight", "upstream": "app"},
         {"name": "pair", "prefix": "/api/pair", "upstream": "pair"},
         {"name": "lc", "prefix": "/api/lc", "upstream": "lc"},
         {"name": "flaky", "prefix": "/api/flaky", "upstream": "flaky"},
@@ -116,6 +119,11 @@ def route_table() -> dict[str, Any]:
             "name": "canary",
             "prefix": "/api/canary",
             "split": [{"upstream": "app", "weight": 50}, {"upstream": "other", "weight": 50}],
+        },
+        {
+            "name": "weighted",
+            "prefix": "/api/weighted",
+            "split": [{"upstream": "app", "weight": 80}, {"upstream": "other", "weight": 20}],
         },
     ]
     return {
@@ -166,9 +174,15 @@ def call(
     headers: Mapping[str, str] | Sequence[tuple[str, str]] = (),
     body: bytes | None = None,
     timeout: float = 10.0,
+    source: str | None = None,
 ) -> Response:
+    """One request on a fresh connection; ``source`` picks the client's loopback address
+    (any of 127.0.0.0/8), so a test can be many clients."""
     host, port = base.removeprefix("http://").split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    source_address = (source, 0) if source else None
+    conn = http.client.HTTPConnection(
+        host, int(port), timeout=timeout, source_address=source_address
+    )
     try:
         conn.putrequest(method, path, skip_accept_encoding=True)
         pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
