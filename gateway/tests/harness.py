@@ -54,6 +54,18 @@ class Upstream:
     down_file: Path
 
     def requests(self) -> list[dict[str, Any]]:
+        """The complete requests the upstream got."""
+        return [entry for entry in self._entries() if entry["kind"] == "request"]
+
+    def heads(self) -> list[dict[str, Any]]:
+        """Every request head that arrived, complete request or not."""
+        return [entry for entry in self._entries() if entry["kind"] == "head"]
+
+    def cut(self) -> list[dict[str, Any]]:
+        """The requests whose connection ended before their body did."""
+        return [entry for entry in self._entries() if entry["kind"] == "cut"]
+
+    def _entries(self) -> list[dict[str, Any]]:
         if not self.log.exists():
             return []
         return [json.loads(line) for line in self.log.read_text().splitlines() if line]

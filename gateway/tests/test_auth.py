@@ -432,11 +432,14 @@ def test_an_old_key_set_is_refreshed_in_the_background(
 def test_a_failed_refresh_keeps_the_known_keys(signer: Signer, other_signer: Signer) -> None:
     verifier, fetcher, clock = make_verifier(signer)
     verify(verifier, "Bearer " + signer.token(jti="a"))
+    assert fetcher.calls == 1
     fetcher.fail = True
     clock.now += 60
 
     assert refused(verifier, "Bearer " + other_signer.token()).reason == "unknown_kid"
+    assert fetcher.calls == 2  # the unknown kid made it refresh, and the refresh failed
     assert verify(verifier, "Bearer " + signer.token(jti="b")).user_id == "42"
+    assert fetcher.calls == 2  # the known key answered without another fetch
 
 
 def test_keys_are_retried_within_a_second_while_there_are_none(signer: Signer) -> None:

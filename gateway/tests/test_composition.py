@@ -196,6 +196,7 @@ def test_the_callers_identity_and_trace_travel_with_every_call() -> None:
 
     summarise(upstreams)
 
+    assert len(upstreams.calls) == 3  # the order, its payments, its notifications
     for _, _, _, headers in upstreams.calls:
         assert headers[b"authorization"] == b"Bearer token-of-ada"
         assert headers[b"x-user-id"] == b"42"

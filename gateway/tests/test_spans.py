@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -50,10 +51,13 @@ def test_a_traced_request_gets_a_gateway_span_under_the_clients_and_above_the_up
     harness: Harness,
 ) -> None:
     gateway = _gateway(harness)
+    sent_after = time.time_ns()
 
     reply = gateway.get(
         "/api/items/7", headers={"traceparent": f"00-{CLIENT_TRACE}-{CLIENT_SPAN}-01"}
     )
+
+    answered_before = time.time_ns()
 
     version, trace, parent, flags = _forwarded(reply)
     assert (version, trace, flags) == ("00", CLIENT_TRACE, "01")
@@ -61,7 +65,9 @@ def test_a_traced_request_gets_a_gateway_span_under_the_clients_and_above_the_up
     (span,) = _gateway_spans(harness, 1)
     assert (span.trace_id, span.span_id, span.parent_span_id) == (CLIENT_TRACE, parent, CLIENT_SPAN)
     assert (span.name, span.kind, span.status) == ("GET api", "SERVER", "UNSET")
-    assert 0 < span.end - span.start < 10 * 10**9
+    # Timed on the host's clock, inside the window the client saw: no duration threshold.
+    assert sent_after <= span.start < span.end
+    assert span.start <= answered_before
     record = json.loads((harness.traces / "gateway.jsonl").read_text().splitlines()[0])
     assert record["attributes"]["url.path"] == "/api/items/7"
     assert record["attributes"]["http.response.status_code"] == 200

@@ -2,8 +2,12 @@
 
 ``python -m gateway.tests.upstream --port N --log FILE [--name NAME] [--down-file F]``
 
-Each complete request is appended to FILE as one JSON line (method, path, headers, body
-length) *before* it is answered, so a test can tell for sure whether a request arrived.
+Each request head is appended to FILE as one JSON line (``"kind": "head"``: method, path,
+headers) as soon as it arrives, before its body is read; each complete request follows as
+another (``"kind": "request"``, with the body length) *before* it is answered; a request
+whose connection ends before its body does (``"kind": "cut"``, the bytes that came) is logged
+and never answered. So a test can tell for sure whether a request, or only its start, reached
+the upstream.
 
 - ``/health/ready``: 200, or 503 while ``--down-file`` exists (not logged)
 - ``/jwks.json``: the ``--jwks`` file (not logged)
@@ -34,21 +38,25 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
 
-    def _record(self, body_length: int) -> None:
+    def _record(self, kind: str, **extra: object) -> None:
         entry = {
+            "kind": kind,
             "method": self.command,
             "path": self.path,
             "headers": [[k.lower(), v] for k, v in self.headers.items()],
-            "body_length": body_length,
+            **extra,
         }
         with self.server.lock, self.server.log_path.open("a") as log:
             log.write(json.dumps(entry) + "\n")
 
     def _body(self) -> bytes | None:
-        """The whole body, or None if the connection ended before it did."""
+        """The whole body, or None (logged as cut) if the connection ended before it did."""
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        return body if len(body) == length else None
+        if len(body) == length:
+            return body
+        self._record("cut", body_length=len(body))
+        return None
 
     def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
         self.send_response(status)
@@ -59,12 +67,17 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _handle(self) -> None:
-        body = self._body()
-        if body is None:  # an incomplete request is not a request: not logged, not answered
-            self.close_connection = True
-            return
         url = urlsplit(self.path)
         query = parse_qs(url.query)
+        probe = url.path == "/health/ready" or (
+            url.path == "/jwks.json" and self.server.jwks is not None
+        )
+        if not probe:
+            self._record("head")
+        body = self._body()
+        if body is None:  # an incomplete request is not a request: never answered
+            self.close_connection = True
+            return
         if url.path == "/jwks.json" and self.server.jwks is not None:
             self._send(200, self.server.jwks.read_bytes())
             return
@@ -72,7 +85,7 @@ class Handler(BaseHTTPRequestHandler):
             down = self.server.down_file is not None and self.server.down_file.exists()
             self._send(503 if down else 200, b'{"status": "down"}' if down else b'{"status": "ok"}')
             return
-        self._record(len(body))
+        self._record("request", body_length=len(body))
         if url.path == "/slow":
             time.sleep(float(query.get("seconds", ["1"])[0]))
         if url.path.startswith("/status/"):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from django.db import connection, connections
 from django.test import Client, override_settings
 
 
@@ -25,6 +28,47 @@ def test_readiness_checks_database_cache_and_broker(client: Client) -> None:
     body = response.json()
     assert body["status"] == "ready"
     assert set(body["checks"]) == {"Database", "Cache", "Broker", "NotDraining"}
+
+
+@pytest.mark.django_db
+def test_readiness_is_503_when_the_database_refuses_the_connection(
+    client: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The check runs in a worker thread that opens its own connection from these settings;
+    # the server itself refuses it (PostgreSQL: no such database; SQLite: no such folder).
+    settings = connections.settings["default"]
+    absent = (
+        str(tmp_path / "no-such-folder" / "db.sqlite3")
+        if connection.vendor == "sqlite"
+        else f"{settings['NAME']}_that_does_not_exist"
+    )
+    monkeypatch.setitem(settings, "NAME", absent)
+
+    response = client.get("/health/ready")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["checks"]["Database"] != "ok"
+    assert body["checks"]["Cache"] == "ok"
+
+
+@pytest.mark.django_db
+def test_readiness_is_503_when_the_cache_refuses_the_connection(client: Client) -> None:
+    # A real Redis that refuses: the database index is out of its range (16 by default).
+    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    refused = urlsplit(redis_url)._replace(path="/4096").geturl()
+    caches_settings = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache"}}
+    caches_settings["default"]["LOCATION"] = refused
+
+    with override_settings(CACHES=caches_settings):
+        response = client.get("/health/ready")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["checks"]["Cache"] != "ok"
+    assert body["checks"]["Database"] == "ok"
 
 
 @pytest.mark.django_db

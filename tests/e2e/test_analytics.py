@@ -3,33 +3,64 @@ and leaves them when the paid order is cancelled; the other services are untouch
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import pytest
 import requests
 
 from strangler.stages.journey import Journey
-from strangler.stages.manifest import runnable_stages
 from strangler.testing import eventually
 from tests.e2e.conftest import StartedStage
 
-pytestmark = pytest.mark.skipif(
-    6 not in {s.number for s in runnable_stages()}, reason="stage 6 is not in this checkout"
-)
 
-
-def _today(session: requests.Session, base: str) -> dict[str, Any]:
-    day = datetime.now(UTC).date().isoformat()
+def _today(session: requests.Session, base: str, day: str) -> dict[str, Any]:
     response = session.get(
         f"{base}/api/v1/analytics/sales/daily", params={"from": day, "to": day}, timeout=10
     )
     assert response.status_code == 200, response.text
     rows = [row for row in response.json()["days"] if row["currency"] == "EUR"]
     zero = {"orders": 0, "revenue": "0.00", "cancelled_orders": 0, "cancelled_revenue": "0.00"}
-    return rows[0] if rows else zero
+    row = rows[0] if rows else zero
+    return {key: row[key] for key in zero}
+
+
+def _products(session: requests.Session, base: str, day: str) -> dict[str, dict[str, Any]]:
+    response = session.get(
+        f"{base}/api/v1/analytics/sales/products", params={"day": day}, timeout=10
+    )
+    assert response.status_code == 200, response.text
+    return {
+        p["sku"]: {key: p[key] for key in ("units", "revenue", "cancelled_units")}
+        for p in response.json()["products"]
+        if p["currency"] == "EUR"
+    }
+
+
+def _moved(figures: dict[str, Any], **moves: Decimal | int) -> dict[str, Any]:
+    """``figures`` with each named figure moved by its amount (money kept as "0.00" text)."""
+    moved = dict(figures)
+    for key, amount in moves.items():
+        if isinstance(amount, Decimal):
+            moved[key] = str((Decimal(figures[key]) + amount).quantize(Decimal("0.01")))
+        else:
+            moved[key] = figures[key] + amount
+    return moved
+
+
+def _signed_in(base: str) -> requests.Session:
+    session = requests.Session()
+    account = {"email": f"analyst-{uuid.uuid4().hex[:10]}@example.com", "password": "pass-9-word"}
+    registered = session.post(
+        f"{base}/api/v1/auth/register", json={**account, "full_name": "An Analyst"}, timeout=10
+    )
+    assert registered.status_code == 201, registered.text
+    token = session.post(f"{base}/api/v1/auth/token", json=account, timeout=10)
+    assert token.status_code == 200, token.text
+    session.headers["Authorization"] = f"Bearer {token.json()['access']}"
+    return session
 
 
 def test_a_paid_order_is_counted_and_its_cancellation_takes_it_back(
@@ -39,35 +70,37 @@ def test_a_paid_order_is_counted_and_its_cancellation_takes_it_back(
     base = stage.base_url
     anonymous = requests.get(f"{base}/api/v1/analytics/sales/totals", timeout=10)
     assert anonymous.status_code == 401
+    session = _signed_in(base)
+    day = datetime.now(UTC).date().isoformat()
+    day_before, products_before = _today(session, base, day), _products(session, base, day)
 
     journey = Journey(base)
     facts = journey.run().facts  # register, check out, pay, e-mail: as at every stage
-    session = journey.http
-    total = Decimal(facts["total"])
+    total, sku = Decimal(facts["total"]), facts["sku"]
+    sold_before = products_before.get(sku, {"units": 0, "revenue": "0.00", "cancelled_units": 0})
 
-    row = eventually(
-        lambda: (r := _today(session, base))["orders"] >= 1 and r,
-        "the paid order in today's figures",
+    # Exactly our order moves the figures: any other sale in between fails the test.
+    paid_day = _moved(day_before, orders=1, revenue=total)
+    eventually(
+        lambda: _today(session, base, day) == paid_day,
+        f"today's figures moved by the paid order exactly: {paid_day}",
         deadline=30,
     )
-    assert Decimal(row["revenue"]) >= total
-    products = session.get(
-        f"{base}/api/v1/analytics/sales/products",
-        params={"day": datetime.now(UTC).date().isoformat()},
-        timeout=10,
-    ).json()["products"]
-    assert any(p["sku"] == facts["sku"] and p["units"] >= 2 for p in products), products
+    paid = {**products_before, sku: _moved(sold_before, units=2, revenue=total)}
+    assert _products(session, base, day) == paid
 
-    cancelled = session.post(
+    cancelled = journey.http.post(
         f"{base}/api/v1/orders/{facts['order_id']}/cancel", json={"reason": "e2e"}, timeout=30
     )
     assert cancelled.status_code == 200, cancelled.text
-    # Other tests of the session may sell meanwhile: only the cancellation is ours to check.
+    cancelled_day = _moved(day_before, cancelled_orders=1, cancelled_revenue=total)
     eventually(
-        lambda: Decimal(_today(session, base)["cancelled_revenue"]) >= total,
-        "the cancelled order moved to today's cancelled revenue",
+        lambda: _today(session, base, day) == cancelled_day,
+        f"the cancelled order moved from today's sales to its cancellations: {cancelled_day}",
         deadline=30,
     )
+    taken_back = {**products_before, sku: _moved(sold_before, cancelled_units=2)}
+    assert _products(session, base, day) == taken_back
 
     bad = session.get(
         f"{base}/api/v1/analytics/sales/daily",

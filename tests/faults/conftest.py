@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -194,6 +195,12 @@ class Rig:
             keys += re.findall(r"^X-Idempotency-Key: (\S+)$", path.read_text(), re.MULTILINE)
         return keys
 
+    @staticmethod
+    def outcomes(worker: Process) -> Counter[tuple[str, str]]:
+        """(event id, outcome) -> how many deliveries the worker logged with that outcome."""
+        found = re.findall(_OUTCOME, worker.log_path.read_text(errors="replace"))
+        return Counter((event_id, outcome) for event_id, outcome in found)
+
     def queue_depth(self, queue: str) -> int:
         with Connection(self.env["CELERY_BROKER_URL"]) as connection:
             _, count, _ = connection.default_channel.queue_declare(queue, passive=True)  # type: ignore[attr-defined]
@@ -207,6 +214,13 @@ class Rig:
             while (message := channel.basic_get(self.names["dlq"], no_ack=True)) is not None:  # type: ignore[attr-defined]
                 found.append(json.loads(message.body))
         return found
+
+
+# The consumer's line per delivery: "<consumer>: <type> <event id> <outcome>"
+_OUTCOME = re.compile(
+    r": [a-z_.]+ ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}) "
+    r"(applied|duplicate|retrying|dead-lettered|ignored)\b"
+)
 
 
 def _conninfo(url: str, database: str) -> str:
@@ -246,6 +260,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
         FRAUD_MAX_ATTEMPTS="1000000",
         NOTIFICATIONS_EMAIL_BACKEND="tests.faults.backends.SlowFileBackend",
         NOTIFICATIONS_EMAIL_FILE_PATH=str(var / "mail"),
+        FAULTS_MAIL_GATE=str(var / "mail-gate" / "closed"),  # see backends.SlowFileBackend
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     )
     admin = _conninfo(base_url, "postgres")

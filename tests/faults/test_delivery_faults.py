@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from strangler.events import Event
@@ -53,13 +54,21 @@ def _paid_event_ids(rig: Rig, order_ids: list[int]) -> list[str]:
 def test_every_event_delivered_three_times_has_each_effect_once(processes: Rig) -> None:
     rig = processes
     events = [_paid(order_id) for order_id in range(1_001, 1_031)]
-    rig.start_worker(concurrency=4)
+    worker = rig.start_worker(concurrency=4)
 
     rig.publish(events, copies=3)  # the three copies side by side: processed concurrently
 
     order_ids = [e["data"]["order_id"] for e in events]
     wait_until("30 notifications sent", lambda: _sent(rig, order_ids) == 30)
-    wait_until("every copy consumed", lambda: rig.queue_depth(rig.names["queue"]) == 0)
+    ids = {e["id"] for e in events}
+    wait_until(
+        "an outcome for every one of the 90 copies",
+        lambda: sum(n for (i, _), n in rig.outcomes(worker).items() if i in ids) == 90,
+    )
+    outcomes = rig.outcomes(worker)
+    assert {i: (outcomes[i, "applied"], outcomes[i, "duplicate"]) for i in ids} == {
+        i: (1, 2) for i in ids
+    }
     assert len(rig.notifications(order_ids)) == 30
     assert rig.processed(e["id"] for e in events) == 30
     mails = Counter(rig.emails())
@@ -99,17 +108,28 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(processes: 
     rig = processes
     events = [_paid(order_id) for order_id in range(2_001, 2_061)]
     order_ids = [e["data"]["order_id"] for e in events]
+    gate = Path(rig.env["FAULTS_MAIL_GATE"])
+    gate.parent.mkdir(exist_ok=True)
     worker = rig.start_worker(concurrency=2, batch_size=BATCH)
     rig.publish(events)
-    wait_until("the worker is mid-batch", lambda: _sent(rig, order_ids) >= 5, deadline=30)
-    assert _sent(rig, order_ids) < 60, "the batch finished before the kill; make it longer"
+    wait_until("the first batches committed", lambda: _sent(rig, order_ids) >= 5, deadline=30)
+    gate.touch()  # from now on, a written e-mail holds its batch before the commit
+    wait_until("a batch held mid-flight", lambda: any(gate.parent.glob("held-*")), deadline=30)
 
     rig.kill(worker)  # SIGKILL: unacknowledged messages go back to the queue
-    killed_at = _sent(rig, order_ids)
-    rig.start_worker(concurrency=2, batch_size=BATCH)
+    sent_at_kill = {i for i, _, status in rig.notifications(order_ids) if status == "sent"}
+    # e-mails written by a batch that never committed: their messages must come back
+    in_flight = {e["id"] for e in events if e["data"]["order_id"] not in sent_at_kill} & set(
+        rig.emails()
+    )
+    gate.unlink()
+    second = rig.start_worker(concurrency=2, batch_size=BATCH)
 
     wait_until("all 60 notifications sent", lambda: _sent(rig, order_ids) == 60)
-    assert killed_at < 60
+    assert in_flight, "no batch was in flight at the kill"
+    assert len(sent_at_kill) < 60
+    redelivered = rig.outcomes(second)
+    assert all(redelivered[key, "applied"] == 1 for key in in_flight), redelivered
     assert len(rig.notifications(order_ids)) == 60  # nothing doubled in the database
     assert rig.processed(e["id"] for e in events) == 60
     mails = Counter(rig.emails())
@@ -121,6 +141,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(processes: 
     # process had in hand is sent again, once.
     repeats = {key: n for key, n in mails.items() if key in keys and n > 1}
     assert all(n == 2 for n in repeats.values()), repeats
+    assert in_flight <= set(repeats), (in_flight, repeats)  # the redelivery sent them again
     assert len(repeats) <= 2 * BATCH, repeats
 
 

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from gateway.tests.harness import Gateway, Harness, Upstream, table
+from strangler.testing import eventually
 
 ISSUER, AUDIENCE, KID = "shop-identity", "shop-api", "gateway-test-key"
 MAX_BODY = 4096
@@ -256,7 +257,12 @@ def test_a_client_that_stalls_in_its_body_gets_a_408(world: World, app: Upstream
     )
 
     assert (status_of(raw), error_code_of(raw)) == (408, "request_timeout")
-    assert app.requests() == []  # the upstream never got a complete request
+    # Bodies are streamed, so the head went on; the gateway then drops that upstream
+    # connection, and the upstream sees its request cut short, never complete.
+    cut = eventually(app.cut, "the upstream's connection dropped mid-body", deadline=5)
+    assert [head["path"] for head in app.heads()] == ["/api/upload"]
+    assert [(c["path"], c["body_length"]) for c in cut] == [("/api/upload", 10)]
+    assert app.requests() == []
 
 
 # --- hostile tokens ------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from monolith.orders.tests.fakes import FakeInventory, FakeNotifications, FakePa
 from monolith.orders.tests.helpers import CUSTOMER, place_checkout
 from monolith.orders.wiring import EVENTS
 from strangler.composition import root
-from strangler.events import Event, OutboxMisuse
+from strangler.events import Event, InvalidEvent, OutboxMisuse
 from strangler.events.broker import Published
 from strangler.events.outbox import publish
 from strangler.events.relay import Relay
@@ -129,7 +129,7 @@ def test_publishing_outside_the_business_transaction_is_refused() -> None:
 def test_an_invalid_event_is_never_written() -> None:
     event = Event(type="order.paid", data=order_paid_data(total=1), source="tests")
 
-    with pytest.raises(Exception, match="total"):
+    with pytest.raises(InvalidEvent, match="total"):
         publish(OutboxMessage, event, aggregate_type="order", aggregate_id=7)
 
     assert OutboxMessage.objects.count() == 0

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from celery import Celery
 from kombu import Connection
 
-from strangler.events import Event
+from strangler.events import Event, broker
 from strangler.events.broker import TASK_NAME
 from strangler.events.consumer import (
     EventConsumer,
@@ -155,20 +156,27 @@ def test_an_invalid_event_goes_to_the_dead_letter_queue_without_running_a_handle
 
 
 def test_a_failure_is_retried_on_the_consumers_own_queue_with_growing_backoff(
-    consumer: EventConsumer, effects: Effects, app: Celery
+    consumer: EventConsumer, effects: Effects, app: Celery, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    frozen = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    monkeypatch.setattr(broker._message_factory, "now", lambda: frozen)
     effects.fail_times = 5
     envelope = order_paid().to_dict()
+    delays = []
 
-    outcome = consumer.deliver(envelope, retries=1, app=app)
+    for retries in (0, 1):
+        outcome = consumer.deliver(envelope, retries=retries, app=app)
 
-    assert outcome.status == "retrying"
-    [(headers, body)] = _drain(app, consumer.queue_name)
-    assert headers["task"] == TASK_NAME
-    assert headers["retries"] == 2
-    assert headers["id"] == envelope["id"]
-    assert headers["eta"] is not None
-    assert body[0] == [envelope]
+        assert outcome.status == "retrying"
+        [(headers, body)] = _drain(app, consumer.queue_name)
+        assert headers["task"] == TASK_NAME
+        assert headers["retries"] == retries + 1
+        assert headers["id"] == envelope["id"]
+        assert body[0] == [envelope]
+        delays.append(datetime.fromisoformat(headers["eta"]) - frozen)
+
+    # backoff 0.01 s, doubled on each retry (no jitter in the fixture's policy)
+    assert delays == [timedelta(seconds=0.01), timedelta(seconds=0.02)]
     assert RetryPolicy(backoff=1, jitter=False).countdown(3) == 8
 
 

@@ -2,13 +2,14 @@
 
 :class:`RouteReader` walks the route list (names unique, defaults merged in), checks that a
 route has exactly one target (an upstream, a split or a handler), that every upstream and
-rate limit it names exists, and that a handler imports; :func:`resolve_handler` turns a
-``package.module:function`` spec into the function, for the check and for the gateway.
-"""
+rate limit it names exists, and that a handler's module and function are there (a handler
+module that fails while it is imported raises); :func:`resolve_handler` turns a
+``package.module:function`` spec into the function for the gateway."""
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, cast
@@ -40,6 +41,26 @@ def resolve_handler(spec: str) -> Callable[..., Any]:
     if not callable(handler):
         raise AttributeError(f"{spec} is not callable")
     return cast(Callable[..., Any], handler)
+
+
+def _missing_handler(spec: str) -> str:
+    """Why ``spec`` names no function, or "" when it does.
+
+    Only a module or function that is not there is a bad table; a handler module that fails
+    while it is imported is broken code, and its error propagates to the caller.
+    """
+    module_name, _, attribute = spec.partition(":")
+    try:
+        found = importlib.util.find_spec(module_name)
+    except ModuleNotFoundError as exc:  # a parent package of the module is not there
+        if exc.name is None or not f"{module_name}.".startswith(f"{exc.name}."):
+            raise
+        found = None
+    if found is None:
+        return f"no module named {module_name!r}"
+    if not callable(getattr(importlib.import_module(module_name), attribute, None)):
+        return f"{module_name} has no function {attribute!r}"
+    return ""
 
 
 class RouteReader(RoutePartsReader):
@@ -132,10 +153,9 @@ class RouteReader(RoutePartsReader):
         if not isinstance(handler, str) or not re.fullmatch(r"[\w.]+:\w+", handler):
             self.problem(f"{where}.handler", f"must be 'package.module:function', not {handler!r}")
             return
-        try:
-            resolve_handler(handler)
-        except Exception as exc:  # any failure to import is a bad table, never a crash
-            self.problem(f"{where}.handler", f"cannot import {handler!r}: {exc!r}")
+        missing = _missing_handler(handler)
+        if missing:
+            self.problem(f"{where}.handler", f"cannot import {handler!r}: {missing}")
         named = options.get("upstreams")
         if named is None:
             return

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -353,18 +352,8 @@ def test_garbage_documents_are_refused_not_crashed_on(tmp_path: Path) -> None:
         load_route_table(tmp_path / "missing.yaml", PORTS)
 
 
-def _handlers_landed() -> bool:
-    return all(
-        importlib.util.find_spec(name) is not None
-        for name in ("gateway.composition", "gateway.translation")
-    )
-
-
 def test_stage_1_table_sends_every_public_route_to_the_monolith() -> None:
-    data = yaml.safe_load(STAGE_1.read_text())
-    if not _handlers_landed():  # the handlers are written alongside; validate the rest meanwhile
-        data["routes"] = [r for r in data["routes"] if "handler" not in r]
-    table = parse_route_table(data, {"monolith": 8001, "monolith-grpc": 8101}, str(STAGE_1))
+    table = load_route_table(STAGE_1, {"monolith": 8001, "monolith-grpc": 8101})
     prefixes = {route.prefix: route for route in table.routes if route.prefix}
     for prefix in (
         "/api/v1/auth",
@@ -389,7 +378,6 @@ def test_stage_1_table_sends_every_public_route_to_the_monolith() -> None:
     assert table.auth.jwks_upstream == "monolith"
 
 
-@pytest.mark.skipif(not _handlers_landed(), reason="gateway.composition/translation not there yet")
 def test_stage_1_table_names_the_composition_and_translation_handlers() -> None:
     table = load_route_table(STAGE_1, {"monolith": 8001, "monolith-grpc": 8101})
     assert table.route("order-summary").handler == "gateway.composition:order_summary"
@@ -397,6 +385,18 @@ def test_stage_1_table_names_the_composition_and_translation_handlers() -> None:
         "gateway.translation:inventory_availability"
     )
     resolve_handler("gateway.translation:inventory_availability")
+
+
+def test_a_handler_module_that_fails_to_import_raises_instead_of_being_a_bad_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "broken_handlers.py").write_text("import no_such_dependency\n\ndef h(): ...\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    data = valid()
+    data["routes"].append({"name": "h", "path": "/h", "handler": "broken_handlers:h"})
+
+    with pytest.raises(ModuleNotFoundError, match="no_such_dependency"):
+        parse_route_table(data, PORTS, source="t")
 
 
 def test_instance_overrides_replace_an_upstreams_instances_and_skip_its_placeholders() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from strangler.stages import manifest
 from strangler.stages.launcher import fill
 from strangler.stages.manifest import (
     DEFAULT_PORTS,
@@ -281,7 +282,14 @@ def test_missing_paths_names_the_gateway_and_its_route_table(tmp_path: Path) -> 
 # <<< stage 1
 
 
-def test_the_latest_stage_is_the_last_one_that_can_run() -> None:
-    runnable = runnable_stages()
-    assert runnable and runnable[0].number == 0
-    assert latest_stage() == runnable[-1]
+def test_the_latest_stage_is_the_last_one_that_can_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert runnable_stages() == STAGES  # every stage of this checkout's manifest is complete
+    assert latest_stage() == STAGES[-1]
+
+    first = STAGES[0]
+    monkeypatch.setattr(manifest, "missing_paths", lambda stage: [] if stage is first else ["x"])
+    assert latest_stage() == first
+
+    monkeypatch.setattr(manifest, "missing_paths", lambda stage: ["x"])
+    assert runnable_stages() == ()
+    assert latest_stage() == first  # nothing can run: the first stage names what is missing
