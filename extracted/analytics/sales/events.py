@@ -1,4 +1,5 @@
-"""The service's event consumer: its subscriptions, its schemas, its queues, its retries.
+"""The events the service consumes and the handler each runs (its queue, schemas and retries
+are in its settings; ``strangler.service.consumer`` builds the consumer from both).
 
 Revenue comes from ``order.paid`` alone and goes back with ``order.cancelled`` when
 ``was_paid``. The payment events are not consumed, because each would count money twice or
@@ -14,11 +15,8 @@ count money that was never a sale:
 
 from __future__ import annotations
 
-from django.conf import settings
-
 from extracted.analytics.sales import handlers
-from strangler.events.consumer import EventConsumer, RetryPolicy, Subscription
-from strangler.events.schemas import SchemaRegistry
+from strangler.events.consumer import Subscription
 
 SUBSCRIPTIONS = (
     Subscription("order.paid", apply=handlers.on_order_paid, apply_many=handlers.on_orders_paid),
@@ -28,21 +26,3 @@ SUBSCRIPTIONS = (
         apply_many=handlers.on_orders_cancelled,
     ),
 )
-
-
-def build_consumer() -> EventConsumer:
-    consumer = EventConsumer(
-        name=settings.EVENTS_CONSUMER_NAME,
-        registry=SchemaRegistry(settings.EVENTS_SCHEMAS),
-        subscriptions=SUBSCRIPTIONS,
-        queue_name=settings.EVENTS_QUEUE,
-        dlq_name=settings.EVENTS_DLQ,
-        retry=RetryPolicy(
-            max_retries=settings.EVENTS_MAX_RETRIES,
-            backoff=settings.EVENTS_RETRY_BACKOFF,
-            backoff_max=settings.EVENTS_RETRY_BACKOFF_MAX,
-        ),
-    )
-    if sorted(settings.EVENTS_SUBSCRIBES) != consumer.event_types:
-        raise ValueError("EVENTS_SUBSCRIBES must name exactly the handled event types")
-    return consumer
