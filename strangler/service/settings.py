@@ -8,7 +8,7 @@ A service's settings module applies the common block and keeps only what is its 
             package="extracted.notifications",
             apps=["extracted.notifications.mail"],
             database=service_database("notifications"),
-            subscriptions="extracted.notifications.mail.events.SUBSCRIPTIONS",
+            subscriptions="extracted.notifications.mail.handlers.SUBSCRIPTIONS",
             subscribes=("order.paid", "order.cancelled"),
             title="Notifications service API",
             description="The customer's notifications.",

@@ -37,13 +37,14 @@ def consumer(settings: Any) -> EventConsumer:
     return build_consumer()
 
 
-def generate_openapi(manage: Path, into: Path) -> Path:
-    """``into``, holding the OpenAPI document ``manage.py spectacular`` writes now (validated;
-    a warning fails)."""
+def assert_openapi_matches_the_committed(service: str, tmp_path: Path) -> None:
+    """The OpenAPI document ``extracted/<service>/manage.py spectacular`` generates now
+    (validated; a warning fails) is the committed ``docs/api/<service>-v1.yaml``."""
+    generated = tmp_path / "schema.yaml"
     result = subprocess.run(
         [
-            *(sys.executable, str(manage), "spectacular"),
-            *("--validate", "--fail-on-warn", "--file", str(into)),
+            *(sys.executable, str(REPO_ROOT / "extracted" / service / "manage.py"), "spectacular"),
+            *("--validate", "--fail-on-warn", "--file", str(generated)),
         ],
         cwd=REPO_ROOT,
         capture_output=True,
@@ -51,14 +52,19 @@ def generate_openapi(manage: Path, into: Path) -> Path:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    return into
+    committed = REPO_ROOT / "docs" / "api" / f"{service}-v1.yaml"
+    assert generated.read_text() == committed.read_text(), (
+        f"the {service} API contract changed: regenerate docs/api/{service}-v1.yaml "
+        "(make openapi), review the diff, and commit it if the change is intended"
+    )
 
 
 def assert_schema_copies_match_the_producers(
-    own_schemas: Path, event_types: set[str], examples: Iterable[Event]
+    service: str, event_types: set[str], examples: Iterable[Event]
 ) -> None:
-    """The service's own schema copies are exactly ``event_types``, equal to what the
-    producer publishes, and both accept the ``examples``."""
+    """The service's own schema copies (``extracted/<service>/schemas``) are exactly
+    ``event_types``, equal to what the producer publishes, and both accept the ``examples``."""
+    own_schemas = REPO_ROOT / "extracted" / service / "schemas"
     own = SchemaRegistry(own_schemas)
     producer = SchemaRegistry(PUBLISHED)
 

@@ -19,8 +19,8 @@ globals().update(
         package="extracted.analytics",
         apps=["extracted.analytics.sales"],
         database=service_database(SERVICE_NAME),
-        subscriptions="extracted.analytics.sales.events.SUBSCRIPTIONS",
-        # Only these two: why payment.* would count money twice is in sales/events.py.
+        subscriptions="extracted.analytics.sales.handlers.SUBSCRIPTIONS",
+        # Only these two: why payment.* would count money twice is in sales/handlers.py.
         subscribes=("order.paid", "order.cancelled"),
         title="Analytics service API",
         description="Sales figures (per day, per product, totals) kept from the order events.",

@@ -19,7 +19,7 @@ globals().update(
         package="extracted.notifications",
         apps=["extracted.notifications.mail"],
         database=service_database(SERVICE_NAME),
-        subscriptions="extracted.notifications.mail.events.SUBSCRIPTIONS",
+        subscriptions="extracted.notifications.mail.handlers.SUBSCRIPTIONS",
         subscribes=("order.paid", "order.cancelled"),
         title="Notifications service API",
         description="The customer's notifications; the same contract the monolith served.",
