@@ -19,8 +19,9 @@ from strangler.events.broker import TASK_NAME, consumer_queue, direct_queue, top
 def celery_settings(
     name: str, *, subscriptions: str, subscribes: Sequence[str], schemas: Path
 ) -> dict[str, Any]:
-    """acks_late with reject_on_worker_lost everywhere: a worker killed mid-task leaves its
-    message to be delivered again (the consumer is idempotent)."""
+    """The ``CELERY_*`` settings of service ``name``, and its ``EVENTS_*`` ones when it
+    consumes events. acks_late with reject_on_worker_lost everywhere: a worker killed mid-task
+    leaves its message to be delivered again (the consumer is idempotent)."""
     broker_url, broker_options = broker(name)
     task_queue = env.str(f"{name.upper()}_TASK_QUEUE", default=f"{name}.tasks")
     common = {
