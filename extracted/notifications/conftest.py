@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+pytest_plugins = ["strangler.service.testing"]
+
 
 @pytest.fixture(autouse=True)
 def _memory_email(settings: pytest.FixtureRequest) -> None:

@@ -4,31 +4,19 @@ the defaults are the embedded ones: SQLite and a broker that needs no server."""
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
-from strangler.config import REPO_ROOT, broker, cache, database, env, var_dir
+from strangler.config import broker, cache, database, env, var_dir
+from strangler.service import settings as common
 from strangler.telemetry.logs import json_logging
-from strangler.telemetry.metrics import instrument_database, instrument_middleware
+from strangler.telemetry.metrics import instrument_database
 
 SERVICE_NAME = "monolith"
-BASE_DIR: Path = REPO_ROOT
 VAR_DIR = var_dir(SERVICE_NAME)
-
-DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-embedded-default-change-me")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+# debug, secret, hosts, locale, static files: as in every service
+globals().update(common.django_basics(SERVICE_NAME))
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
-    "django.contrib.sessions",
-    "django.contrib.messages",
-    "django.contrib.staticfiles",
-    "rest_framework",
-    "drf_spectacular",
-    "drf_spectacular_sidecar",
-    "django_prometheus",
+    *common.FRAMEWORK_APPS,
     "strangler.idempotency",
     "strangler.events",
     "strangler.telemetry",
@@ -41,51 +29,13 @@ INSTALLED_APPS = [
     "monolith.notifications",
 ]
 
-# Request counts and latencies for /metrics (django-prometheus), around everything else.
-MIDDLEWARE = instrument_middleware(
-    [
-        "strangler.telemetry.logs.RequestIdMiddleware",
-        "django.middleware.security.SecurityMiddleware",
-        "whitenoise.middleware.WhiteNoiseMiddleware",
-        "django.contrib.sessions.middleware.SessionMiddleware",
-        "django.middleware.common.CommonMiddleware",
-        "django.middleware.csrf.CsrfViewMiddleware",
-        "django.contrib.auth.middleware.AuthenticationMiddleware",
-        "django.contrib.messages.middleware.MessageMiddleware",
-        "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    ]
-)
-
+MIDDLEWARE = common.middleware()  # counted for /metrics (django-prometheus)
 ROOT_URLCONF = "monolith.shop.urls"
 WSGI_APPLICATION = "monolith.shop.wsgi.application"
-APPEND_SLASH = False
-
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-            ],
-        },
-    },
-]
+TEMPLATES = common.TEMPLATES
 
 DATABASES = {"default": instrument_database(database(SERVICE_NAME))}
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": cache()}
-
-LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
-USE_I18N = True
-USE_TZ = True
-STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
 
 # --- e-mail: a file per message in the embedded default, so "the e-mail was sent" is visible
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
@@ -102,37 +52,15 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
-# --- REST API
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["strangler.auth.drf.BearerTokenAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["strangler.api.JSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PAGINATION_CLASS": "strangler.api.Pagination",
-    "PAGE_SIZE": 20,
-    "EXCEPTION_HANDLER": "strangler.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "UNAUTHENTICATED_USER": None,
-}
-SPECTACULAR_SETTINGS = {
-    "TITLE": "Shop API",
-    "DESCRIPTION": "The public API of the shop. The same contract is served at every stage.",
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "COMPONENT_SPLIT_REQUEST": True,
-    "SCHEMA_PATH_PREFIX": r"/api/v1",
-    # Swagger UI's assets are served from this process, not a CDN: the docs work offline.
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-}
+# --- REST API: the same conventions and error shape as every service
+REST_FRAMEWORK = common.REST_FRAMEWORK
+SPECTACULAR_SETTINGS = common.spectacular(
+    title="Shop API",
+    description="The public API of the shop. The same contract is served at every stage.",
+)
 
 # --- JWT (RS256). Keys come from files; the embedded default generates a pair under var/.
-JWT_PRIVATE_KEY_FILE = env.str("JWT_PRIVATE_KEY_FILE", default=str(var_dir("keys") / "jwt.pem"))
-JWT_PUBLIC_KEY_FILE = env.str("JWT_PUBLIC_KEY_FILE", default=str(var_dir("keys") / "jwt.pub.pem"))
-JWT_ISSUER = env.str("JWT_ISSUER", default="shop-identity")
-JWT_AUDIENCE = env.str("JWT_AUDIENCE", default="shop-api")
-JWT_ACCESS_TTL = timedelta(seconds=env.int("JWT_ACCESS_TTL_SECONDS", default=900))
-JWT_REFRESH_TTL = timedelta(seconds=env.int("JWT_REFRESH_TTL_SECONDS", default=7 * 24 * 3600))
+globals().update(common.jwt())
 
 # --- the contexts' own settings
 INVENTORY_RESERVATION_TTL = timedelta(

@@ -2,6 +2,17 @@
 
 Each runs in the consumer's transaction, exactly once per event. The ``*_many`` forms take a
 run of a batch at once (``Subscription.apply_many``).
+
+Revenue comes from ``order.paid`` alone and goes back with ``order.cancelled`` when
+``was_paid``. The payment events are not consumed, because each would count money twice or
+count money that was never a sale:
+
+- ``payment.approved`` is published for every approved charge, also one whose order could no
+  longer be confirmed (its reservation ran out): that charge is refunded at once and the order
+  is never paid. ``order.paid`` is the sale.
+- ``payment.refunded`` follows every cancellation of a paid order (``order.cancelled`` with
+  ``was_paid`` already says it) and also that immediate refund of a charge that never became
+  a sale.
 """
 
 from __future__ import annotations
@@ -13,6 +24,7 @@ from decimal import Decimal
 from extracted.analytics.sales import services
 from extracted.analytics.sales.services import CancelledOrder, PaidOrder, SoldLine
 from strangler.events import Event
+from strangler.events.consumer import Subscription
 
 
 def _moment(text: str) -> datetime:
@@ -67,3 +79,11 @@ def on_orders_cancelled(events: Sequence[Event]) -> None:
 
 def on_order_cancelled(event: Event) -> None:
     on_orders_cancelled([event])
+
+
+# What the consumer runs for each event type; EVENTS_SUBSCRIBES in the settings binds the
+# service's queue to exactly these types (strangler.service.consumer builds the consumer).
+SUBSCRIPTIONS = (
+    Subscription("order.paid", apply=on_order_paid, apply_many=on_orders_paid),
+    Subscription("order.cancelled", apply=on_order_cancelled, apply_many=on_orders_cancelled),
+)

@@ -1,11 +1,3 @@
-import os
+from strangler.service.wsgi import wsgi_application
 
-from django.core.wsgi import get_wsgi_application
-
-from strangler.telemetry.tracing import setup_tracing
-
-# Always this service's settings, even when the environment names the monolith's.
-os.environ["DJANGO_SETTINGS_MODULE"] = "extracted.analytics.service.settings"
-
-setup_tracing("analytics", django=True)  # before the app: it adds its middleware
-application = get_wsgi_application()
+application = wsgi_application("analytics", "extracted.analytics.service.settings")

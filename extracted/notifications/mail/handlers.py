@@ -12,6 +12,7 @@ from extracted.notifications.mail import services
 from extracted.notifications.mail.models import Notification
 from extracted.notifications.mail.services import NotificationDraft
 from strangler.events import Event
+from strangler.events.consumer import Subscription
 
 
 def _paid(event: Event) -> NotificationDraft:
@@ -65,3 +66,11 @@ def on_orders_cancelled(events: Sequence[Event]) -> None:
 
 def on_order_cancelled(event: Event) -> None:
     on_orders_cancelled([event])
+
+
+# What the consumer runs for each event type; EVENTS_SUBSCRIBES in the settings binds the
+# service's queue to exactly these types (strangler.service.consumer builds the consumer).
+SUBSCRIPTIONS = (
+    Subscription("order.paid", apply=on_order_paid, apply_many=on_orders_paid),
+    Subscription("order.cancelled", apply=on_order_cancelled, apply_many=on_orders_cancelled),
+)

@@ -1,26 +1,7 @@
-"""The notifications service's URL table."""
+"""The notifications service's URL table: the common URLs around its API."""
 
-from django.contrib import admin
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from strangler.service.urls import handler400, handler404, handler500, service_urlpatterns
 
-from strangler import health
+urlpatterns = service_urlpatterns("extracted.notifications.mail.urls", admin_title="Notifications")
 
-urlpatterns = [
-    path("health/live", health.live, name="health-live"),
-    path("health/ready", health.ReadinessView.as_view(), name="health-ready"),
-    # /metrics for Prometheus. From stage 1 the gateway answers /metrics itself (its own
-    # figures): this one is reached on the service's port only, never through the gateway.
-    path("", include("django_prometheus.urls")),
-    path("admin/", admin.site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/v1/", include("extracted.notifications.mail.urls")),
-]
-
-handler400 = "strangler.errors.json_400"
-handler404 = "strangler.errors.json_404"
-handler500 = "strangler.errors.json_500"
-
-admin.site.site_header = "Notifications service admin"
-admin.site.site_title = "Notifications admin"
+__all__ = ["handler400", "handler404", "handler500", "urlpatterns"]

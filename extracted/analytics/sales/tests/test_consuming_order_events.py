@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -11,7 +10,6 @@ from typing import Any
 import pytest
 from celery import Celery
 
-from extracted.analytics.sales.events import build_consumer
 from extracted.analytics.sales.models import DailySales, ProductDailySales, Sale
 from extracted.analytics.sales.tests.helpers import MUG, TEA, order_cancelled, order_paid
 from strangler.events import Event
@@ -22,19 +20,6 @@ from strangler.events.models import ProcessedMessage
 pytestmark = pytest.mark.django_db
 
 DAY = date(2025, 1, 2)
-
-
-@pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Celery]:
-    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
-    yield Celery(f"t-{uuid.uuid4().hex[:6]}", broker="memory://", set_as_current=False)
-
-
-@pytest.fixture
-def consumer(settings: Any) -> EventConsumer:
-    settings.EVENTS_QUEUE = f"t-{uuid.uuid4().hex[:8]}.events"
-    settings.EVENTS_DLQ = f"t-{uuid.uuid4().hex[:8]}.dlq"
-    return build_consumer()
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import smtplib
-import uuid
-from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import pytest
@@ -12,7 +10,6 @@ from celery import Celery
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 
-from extracted.notifications.mail.events import build_consumer
 from extracted.notifications.mail.models import Notification
 from extracted.notifications.mail.tests.helpers import order_cancelled, order_paid
 from strangler.events.consumer import EventConsumer
@@ -30,19 +27,6 @@ class FlakyBackend(EmailBackend):
             type(self).failures -= 1
             raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
         return super().send_messages(messages)
-
-
-@pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Celery]:
-    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
-    yield Celery(f"t-{uuid.uuid4().hex[:6]}", broker="memory://", set_as_current=False)
-
-
-@pytest.fixture
-def consumer(settings: Any) -> EventConsumer:
-    settings.EVENTS_QUEUE = f"t-{uuid.uuid4().hex[:8]}.events"
-    settings.EVENTS_DLQ = f"t-{uuid.uuid4().hex[:8]}.dlq"
-    return build_consumer()
 
 
 def test_order_paid_sends_the_confirmation_once_with_the_event_id_as_idempotency_key(

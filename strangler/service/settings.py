@@ -1,0 +1,194 @@
+"""The settings every Django service shares, built from what is the service's own.
+
+A service's settings module applies the common block and keeps only what is its own::
+
+    globals().update(
+        service_settings(
+            "notifications",
+            package="extracted.notifications",
+            apps=["extracted.notifications.mail"],
+            database=service_database("notifications"),
+            subscriptions="extracted.notifications.mail.handlers.SUBSCRIPTIONS",
+            subscribes=("order.paid", "order.cancelled"),
+            title="Notifications service API",
+            description="The customer's notifications.",
+        )
+    )
+
+``package`` is the service's folder: ``<package>.service`` holds its ``urls`` and ``wsgi``, and
+``<package>/schemas`` its copies of the event schemas it consumes. Every value still comes from
+the environment (django-environ) with the embedded defaults. The pieces below
+(:data:`FRAMEWORK_APPS`, :func:`middleware`, :data:`TEMPLATES`, :data:`REST_FRAMEWORK`,
+:func:`spectacular`, :func:`jwt`) are what the monolith's settings share with the services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from strangler.config import REPO_ROOT, cache, env, var_dir
+from strangler.service.queues import celery_settings
+from strangler.telemetry.logs import json_logging
+from strangler.telemetry.metrics import instrument_database, instrument_middleware
+
+FRAMEWORK_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_prometheus",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# The same conventions and error shape in every service's API.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["strangler.auth.drf.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["strangler.api.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "strangler.api.Pagination",
+    "PAGE_SIZE": 20,
+    "EXCEPTION_HANDLER": "strangler.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+
+
+def middleware() -> list[str]:
+    """Request ids, security, static files, sessions and auth; counted for /metrics
+    (django-prometheus) around everything else."""
+    return instrument_middleware(
+        [
+            "strangler.telemetry.logs.RequestIdMiddleware",
+            "django.middleware.security.SecurityMiddleware",
+            "whitenoise.middleware.WhiteNoiseMiddleware",
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.middleware.common.CommonMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+            "django.contrib.messages.middleware.MessageMiddleware",
+            "django.middleware.clickjacking.XFrameOptionsMiddleware",
+        ]
+    )
+
+
+def spectacular(*, title: str, description: str) -> dict[str, Any]:
+    """drf-spectacular's settings: the API under /api/v1, Swagger UI served offline."""
+    return {
+        "TITLE": title,
+        "DESCRIPTION": description,
+        "VERSION": "1.0.0",
+        "SERVE_INCLUDE_SCHEMA": False,
+        "COMPONENT_SPLIT_REQUEST": True,
+        "SCHEMA_PATH_PREFIX": r"/api/v1",
+        # Swagger UI's assets are served from this process, not a CDN: the docs work offline.
+        "SWAGGER_UI_DIST": "SIDECAR",
+        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    }
+
+
+def jwt() -> dict[str, Any]:
+    """RS256 keys from files (the embedded default generates a pair under var/keys), issuer,
+    audience and lifetimes. Services verify with the public key; only the issuer signs."""
+    keys = var_dir("keys")
+    return {
+        "JWT_PRIVATE_KEY_FILE": env.str("JWT_PRIVATE_KEY_FILE", default=str(keys / "jwt.pem")),
+        "JWT_PUBLIC_KEY_FILE": env.str("JWT_PUBLIC_KEY_FILE", default=str(keys / "jwt.pub.pem")),
+        "JWT_ISSUER": env.str("JWT_ISSUER", default="shop-identity"),
+        "JWT_AUDIENCE": env.str("JWT_AUDIENCE", default="shop-api"),
+        "JWT_ACCESS_TTL": timedelta(seconds=env.int("JWT_ACCESS_TTL_SECONDS", default=900)),
+        "JWT_REFRESH_TTL": timedelta(
+            seconds=env.int("JWT_REFRESH_TTL_SECONDS", default=7 * 24 * 3600)
+        ),
+    }
+
+
+def django_basics(name: str) -> dict[str, Any]:
+    """Debug, secret, hosts, locale and static files (collected under ``var/<name>/static``)."""
+    static_root = var_dir(name) / "static"
+    static_root.mkdir(exist_ok=True)
+    return {
+        "BASE_DIR": REPO_ROOT,
+        "DEBUG": env.bool("DEBUG", default=False),
+        "SECRET_KEY": env.str("SECRET_KEY", default="insecure-embedded-default-change-me"),
+        "ALLOWED_HOSTS": env.list(
+            "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"]
+        ),
+        "APPEND_SLASH": False,
+        "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
+        "LANGUAGE_CODE": "en-us",
+        "TIME_ZONE": "UTC",
+        "USE_I18N": True,
+        "USE_TZ": True,
+        "STATIC_URL": "static/",
+        "STATIC_ROOT": static_root,
+    }
+
+
+def service_settings(
+    name: str,
+    *,
+    package: str,
+    apps: Sequence[str],
+    database: dict[str, Any],
+    title: str,
+    description: str,
+    subscriptions: str = "",
+    subscribes: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Every setting of service ``name`` but the ones that are its own (e-mail, its rules).
+
+    ``subscriptions`` is the dotted path of the service's ``Subscription`` table and
+    ``subscribes`` the event types it names (the queue's bindings are declared before the
+    service's apps can be imported); a service that consumes no events leaves both out.
+    """
+    return {
+        **django_basics(name),
+        "SERVICE_NAME": name,
+        "VAR_DIR": var_dir(name),
+        "INSTALLED_APPS": [
+            *FRAMEWORK_APPS,
+            "strangler.events",
+            "strangler.telemetry",
+            *apps,
+            "strangler.service",  # last: a service's own command of the same name wins
+        ],
+        "MIDDLEWARE": middleware(),
+        "ROOT_URLCONF": f"{package}.service.urls",
+        "WSGI_APPLICATION": f"{package}.service.wsgi.application",
+        "TEMPLATES": TEMPLATES,
+        "DATABASES": {"default": instrument_database(database)},
+        "CACHES": {"default": cache()},
+        "REST_FRAMEWORK": REST_FRAMEWORK,
+        "SPECTACULAR_SETTINGS": spectacular(title=title, description=description),
+        **jwt(),
+        # JSON lines with service, trace_id, span_id and request_id (LOG_FORMAT=plain for text)
+        "LOGGING": json_logging(name),
+        **celery_settings(
+            name,
+            subscriptions=subscriptions,
+            subscribes=subscribes,
+            schemas=REPO_ROOT.joinpath(*package.split("."), "schemas"),
+        ),
+    }

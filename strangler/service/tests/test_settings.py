@@ -1,0 +1,86 @@
+"""The settings builder gives a service the common block from its name and its own parts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from strangler.config import REPO_ROOT
+from strangler.service.settings import service_settings
+
+SQLITE = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
+
+
+@pytest.fixture(autouse=True)
+def _own_var_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("STRANGLER_VAR_DIR", str(tmp_path))
+
+
+def _parcels(**own: Any) -> dict[str, Any]:
+    return service_settings(
+        "parcels",
+        package="extracted.parcels",
+        apps=["extracted.parcels.shipping"],
+        database=SQLITE,
+        title="Parcels service API",
+        description="Where the parcels are.",
+        **own,
+    )
+
+
+def test_a_service_is_wired_by_its_package_and_runs_the_shared_commands() -> None:
+    built = _parcels()
+
+    assert built["SERVICE_NAME"] == "parcels"
+    assert built["ROOT_URLCONF"] == "extracted.parcels.service.urls"
+    assert built["WSGI_APPLICATION"] == "extracted.parcels.service.wsgi.application"
+    assert built["INSTALLED_APPS"][-2:] == ["extracted.parcels.shipping", "strangler.service"]
+    assert built["DATABASES"]["default"]["ENGINE"] == "django_prometheus.db.backends.sqlite3"
+    assert built["SPECTACULAR_SETTINGS"]["TITLE"] == "Parcels service API"
+    assert built["LOGGING"]["formatters"]["json"]["service"] == "parcels"
+    assert built["CELERY_TASK_ACKS_LATE"] is True
+
+
+def test_a_consumer_gets_its_queue_bound_to_what_it_subscribes_and_its_dead_letters() -> None:
+    built = _parcels(
+        subscriptions="extracted.parcels.shipping.events.SUBSCRIPTIONS",
+        subscribes=("order.paid", "order.cancelled"),
+    )
+
+    events_queue, task_queue = built["CELERY_TASK_QUEUES"]
+    assert (events_queue.name, task_queue.name) == ("parcels.events", "parcels.tasks")
+    assert {b.routing_key for b in events_queue.bindings} == {"order.cancelled", "order.paid"}
+    assert built["EVENTS_DLQ"] == "parcels.dlq"
+    assert built["EVENTS_CONSUMER"] == "strangler.service.consumer.build_consumer"
+    assert built["EVENTS_SCHEMAS"] == REPO_ROOT / "extracted" / "parcels" / "schemas"
+    assert built["CELERY_TASK_ROUTES"] == {"events.handle_event": {"queue": "parcels.events"}}
+    assert built["CELERY_WORKER_PREFETCH_MULTIPLIER"] == built["EVENTS_BATCH_SIZE"]
+
+
+def test_queue_names_follow_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PARCELS_EVENTS_QUEUE", "run-7.parcels.events")
+    monkeypatch.setenv("PARCELS_TASK_QUEUE", "run-7.parcels.tasks")
+
+    built = _parcels(subscriptions="x.SUBSCRIPTIONS", subscribes=("order.paid",))
+
+    assert [q.name for q in built["CELERY_TASK_QUEUES"]] == [
+        "run-7.parcels.events",
+        "run-7.parcels.tasks",
+    ]
+
+
+def test_a_service_that_consumes_nothing_has_no_consumer_and_only_its_task_queue() -> None:
+    built = _parcels()
+
+    assert "EVENTS_CONSUMER" not in built
+    assert [q.name for q in built["CELERY_TASK_QUEUES"]] == ["parcels.tasks"]
+    assert "CELERY_TASK_ROUTES" not in built
+
+
+def test_static_files_are_collected_under_the_services_own_folder(tmp_path: Path) -> None:
+    static_root: Path = _parcels()["STATIC_ROOT"]
+
+    assert static_root == tmp_path / "parcels" / "static"
+    assert static_root.is_dir()
