@@ -5,18 +5,16 @@ A service's settings module applies the common block and keeps only what is its 
     globals().update(
         service_settings(
             "notifications",
-            package="extracted.notifications",
             apps=["extracted.notifications.mail"],
-            database=service_database("notifications"),
-            subscriptions="extracted.notifications.mail.handlers.SUBSCRIPTIONS",
             subscribes=("order.paid", "order.cancelled"),
-            title="Notifications service API",
             description="The customer's notifications.",
         )
     )
 
-``package`` is the service's folder: ``<package>.service`` holds its ``urls`` and ``wsgi``, and
-``<package>/schemas`` its copies of the event schemas it consumes. Every value still comes from
+``package`` is the service's folder (``extracted.<name>`` unless told): ``<package>.service`` holds
+its ``urls`` and ``wsgi``, and ``<package>/schemas`` its copies of the event schemas it consumes.
+``database`` defaults to the service's own (``<NAME>_DATABASE_URL``, see
+:func:`strangler.config.service_database`). Every value still comes from
 the environment (django-environ) with the embedded defaults. The pieces below
 (:data:`FRAMEWORK_APPS`, :func:`middleware`, :data:`TEMPLATES`, :data:`REST_FRAMEWORK`,
 :func:`spectacular`, :func:`jwt`) are what the monolith's settings share with the services.
@@ -28,12 +26,12 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from strangler.config import REPO_ROOT, cache, env, var_dir
+from strangler.config import REPO_ROOT, cache, env, service_database, var_dir
 from strangler.service.queues import celery_settings
 from strangler.telemetry.logs import json_logging
 from strangler.telemetry.metrics import instrument_database, instrument_middleware
 
-FRAMEWORK_APPS = [
+FRAMEWORK_APPS: list[str] = [
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -46,7 +44,7 @@ FRAMEWORK_APPS = [
     "django_prometheus",
 ]
 
-TEMPLATES = [
+TEMPLATES: list[dict[str, Any]] = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [],
@@ -62,7 +60,7 @@ TEMPLATES = [
 ]
 
 # The same conventions and error shape in every service's API.
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["strangler.auth.drf.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["strangler.api.JSONParser"],
@@ -149,20 +147,26 @@ def django_basics(name: str) -> dict[str, Any]:
 def service_settings(
     name: str,
     *,
-    package: str,
     apps: Sequence[str],
-    database: dict[str, Any],
-    title: str,
     description: str,
-    subscriptions: str = "",
     subscribes: Sequence[str] = (),
+    title: str = "",
+    subscriptions: str = "",
+    package: str = "",
+    database: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Every setting of service ``name`` but the ones that are its own (e-mail, its rules).
 
-    ``subscriptions`` is the dotted path of the service's ``Subscription`` table and
-    ``subscribes`` the event types it names (the queue's bindings are declared before the
-    service's apps can be imported); a service that consumes no events leaves both out.
+    ``subscribes`` lists the event types the service consumes (the queue's bindings are
+    declared before the service's apps can be imported); ``subscriptions`` is the dotted path of
+    its ``Subscription`` table, by default ``SUBSCRIPTIONS`` in the first app's ``handlers``.
+    A service that consumes no events leaves both out. ``title`` defaults to "<Name> service API".
     """
+    package = package or f"extracted.{name}"
+    title = title or f"{name.capitalize()} service API"
+    if subscribes and not subscriptions:
+        subscriptions = f"{apps[0]}.handlers.SUBSCRIPTIONS"
+    database = database if database is not None else service_database(name)
     return {
         **django_basics(name),
         "SERVICE_NAME": name,

@@ -1,14 +1,13 @@
-"""Settings of the notifications service: the common block of every service (see
-``strangler.service.settings``) and what is its own: its apps, its database, the events it
-consumes and its e-mail.
+"""Settings of the notifications service.
 
-Its database is ``NOTIFICATIONS_DATABASE_URL`` (or a sibling ``<name>_notifications`` of the
-monolith's PostgreSQL database, or SQLite under var/notifications/).
+What is its own: the mail app, the order events it answers with an e-mail, and how the e-mail
+leaves (a file per message in the embedded default). The rest, its database
+(``NOTIFICATIONS_DATABASE_URL``) included, is the common block of ``strangler.service``.
 """
 
 from __future__ import annotations
 
-from strangler.config import env, service_database, var_dir
+from strangler.config import env, var_dir
 from strangler.service.settings import service_settings
 
 SERVICE_NAME = "notifications"
@@ -16,12 +15,8 @@ SERVICE_NAME = "notifications"
 globals().update(
     service_settings(
         SERVICE_NAME,
-        package="extracted.notifications",
         apps=["extracted.notifications.mail"],
-        database=service_database(SERVICE_NAME),
-        subscriptions="extracted.notifications.mail.handlers.SUBSCRIPTIONS",
         subscribes=("order.paid", "order.cancelled"),
-        title="Notifications service API",
         description="The customer's notifications; the same contract the monolith served.",
     )
 )
