@@ -158,6 +158,8 @@ class ClientConnection(Answering, asyncio.Protocol):
                 request.headers.append((lowered, value))
             return
         if kind == _HOST:
+            if request.host is not None:  # RFC 9112 3.2: which one names the target is unclear
+                raise Reject(400, "duplicate_host", "The request has more than one Host header.")
             request.host = value
             request.headers.append((lowered, value))
         elif kind == _AUTH:
@@ -192,6 +194,8 @@ class ClientConnection(Answering, asyncio.Protocol):
         request.method = _METHODS.get(method) or method.decode("ascii")
         request.keep_alive = parser.should_keep_alive()
         request.http11 = parser.get_http_version() == "1.1"
+        if request.http11 and request.host is None:  # RFC 9112 3.2: a 400, not a guess
+            raise Reject(400, "missing_host", "An HTTP/1.1 request must carry a Host header.")
         url = request.url.decode("latin-1")
         path, _, query = url.partition("?")
         problem = path_problem(path)
