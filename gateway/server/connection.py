@@ -5,8 +5,8 @@ contacted: malformed requests (llhttp is strict: bare CR/LF, NUL, smuggling-pron
 Content-Length/Transfer-Encoding pairs), URLs and header blocks over their limits, bodies over
 ``max_body``, path traversal in any encoding, and slow clients (the sweeper of
 :class:`~gateway.server.answering.Answering` closes connections whose head or body stalls).
-Each parsed request is handed to the gateway (``Gateway.dispatch``) or queued behind the one
-being answered.
+Each parsed request is handed to the :class:`~gateway.server.ports.Dispatcher` or queued
+behind the one being answered.
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ import asyncio
 import logging
 from collections import deque
 from time import perf_counter
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 import httptools
 
 from gateway.server.answering import MAX_QUEUED, Answering
+from gateway.server.listener import Listener
+from gateway.server.ports import BodySink
 from gateway.server.request import (
     _AUTH,
     _CONNECTION,
@@ -41,19 +43,16 @@ from gateway.server.request import (
     path_problem,
 )
 
-if TYPE_CHECKING:
-    from gateway.app import Gateway
-    from gateway.upstreams import UpstreamConnection
-
 logger = logging.getLogger("gateway.server")
 
 BODY_BUFFER = 256 * 1024  # request body held while no upstream takes it, before reading pauses
 
 
 class ClientConnection(Answering, asyncio.Protocol):
-    def __init__(self, gateway: Gateway) -> None:
-        self.gw = gateway
-        self.loop = gateway.loop
+    def __init__(self, listener: Listener) -> None:
+        self.listener = listener
+        self.dispatcher = listener.dispatcher
+        self.loop = listener.loop
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpRequestParser(self)
         self.client = "-"
@@ -66,7 +65,7 @@ class ClientConnection(Answering, asyncio.Protocol):
         self.closed = False
         self.write_paused = False
         self.read_pauses: set[str] = set()
-        self.upstream: UpstreamConnection | None = None
+        self.upstream: BodySink | None = None
         self.headers_since = 0.0  # while a request head is being read
         self.body_since = 0.0  # while a request body is being read: last progress
         self.idle_since = 0.0  # while nothing is going on
@@ -78,14 +77,14 @@ class ClientConnection(Answering, asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         self.client = peer[0] if peer else "-"
         self.client_bytes = self.client.encode()
-        proxies = self.gw.trusted_proxies
+        proxies = self.listener.trusted_proxies
         self.trusted = bool(proxies) and proxies.trusts(self.client)
         self.headers_since = self.loop.time()  # a client that says nothing is a slow client
-        self.gw.connections.add(self)
+        self.listener.connections.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        self.gw.connections.discard(self)
+        self.listener.connections.discard(self)
         self._drop_upstream()  # nobody will read the rest of the reply
         for request in (self.current, self.parsing):
             if request is not None and request.waiter is not None and not request.waiter.done():
@@ -127,7 +126,7 @@ class ClientConnection(Answering, asyncio.Protocol):
     def start(self, request: Request) -> None:
         """Hand ``request`` to the gateway: it is the one being answered now."""
         self.current = request
-        self.gw.dispatch(self, request)
+        self.dispatcher.dispatch(self, request)
 
     # --- httptools callbacks ---------------------------------------------------------------
 
@@ -186,7 +185,7 @@ class ClientConnection(Answering, asyncio.Protocol):
         assert request is not None
         self.headers_since = 0.0
         if self.trusted:
-            request.client = self.gw.trusted_proxies.client(self.client, request.xff)
+            request.client = self.listener.trusted_proxies.client(self.client, request.xff)
         parser = self.parser
         if parser.should_upgrade():
             raise Reject(400, "upgrade_not_supported", "Protocol upgrades are not supported.")
@@ -202,11 +201,11 @@ class ClientConnection(Answering, asyncio.Protocol):
         if problem is not None:
             raise Reject(400, "path_traversal", problem)
         request.path, request.query = path, query
-        if request.content_length > self.gw.max_body:
+        if request.content_length > self.listener.max_body:
             raise Reject(
                 413,
                 "payload_too_large",
-                f"The request body is larger than {self.gw.max_body} bytes.",
+                f"The request body is larger than {self.listener.max_body} bytes.",
             )
         if request.connection_tokens:  # headers the client marked hop-by-hop go no further
             named = set(request.connection_tokens) - {b"close", b"keep-alive"}
@@ -228,11 +227,11 @@ class ClientConnection(Answering, asyncio.Protocol):
         assert request is not None
         request.received += len(body)
         self.body_since = self.loop.time()
-        if request.received > self.gw.max_body:
+        if request.received > self.listener.max_body:
             raise Reject(
                 413,
                 "payload_too_large",
-                f"The request body is larger than {self.gw.max_body} bytes.",
+                f"The request body is larger than {self.listener.max_body} bytes.",
             )
         sink = request.sink
         if sink is not None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 if TYPE_CHECKING:
-    from gateway.upstreams import UpstreamConnection
+    from gateway.server.ports import BodySink
 
 MAX_URL = 8192
 MAX_HEADERS = 100
@@ -137,7 +137,7 @@ class Request:
         self.buffered = 0
         self.received = 0
         self.complete = False
-        self.sink: UpstreamConnection | None = None
+        self.sink: BodySink | None = None
         self.waiter: asyncio.Future[None] | None = None
         self.continue_sent = False
         self.started = started

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from gateway.ratelimit import Decision, MemoryRateLimiter, Policy, RedisRateLimiter
+from gateway.policy.ratelimit import Decision, MemoryRateLimiter, Policy, RedisRateLimiter
 from strangler.stages.processes import free_port
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -297,7 +297,7 @@ def test_a_dead_redis_is_not_asked_again_until_the_retry_interval(
         finally:
             await limiter.close()
 
-    with caplog.at_level("ERROR", logger="gateway.ratelimit"):
+    with caplog.at_level("ERROR", logger="gateway.policy.ratelimit"):
         asyncio.run(scenario())
 
     assert calls == 2

@@ -1,6 +1,6 @@
 """One keep-alive connection to an upstream instance: an asyncio Protocol and an httptools parser.
 
-The client is deliberately small (DESIGN section 8: a general-purpose client costs more than
+The client is deliberately small (docs/design.md: a general-purpose client costs more than
 the whole server side). A connection serves one :class:`Exchange` at a time: the exchange
 decides what to do with the response (relay it to a client while it streams, or collect it
 for a handler); the connection only parses, reports, applies the read timeout the registry's
