@@ -11,7 +11,7 @@ from gateway.handlers import Handler
 from gateway.policy.auth import AuthError, Identity, TokenVerifier
 from gateway.policy.ratelimit import Policy, RateLimiter
 from gateway.policy.router import Router
-from gateway.server import ClientConnection, Reject
+from gateway.server import Reject
 from gateway.sinks import Metrics, Sink
 from gateway.upstreams import UpstreamRegistry
 from strangler.routing.model import Route, RouteTable
@@ -68,9 +68,9 @@ class Pipeline:
     def rate_limited(self, route: Route) -> None:
         self.metrics.rate_limited[route.name] += 1
 
-    def refused(self, conn: ClientConnection, reject: Reject) -> None:
+    def refused(self, reject: Reject) -> None:
         """A request refused while parsing is answered: every sink is told, as of an answer."""
         entry = (time(), "-", "-", "-", "-", "-", reject.status, 0.0, 0, "-", "-", "",
-                 reject.client or conn.client, b"", b"")  # fmt: skip
+                 reject.client or "-", b"", b"")  # fmt: skip
         for sink in self.sinks:
             sink.answered(entry)

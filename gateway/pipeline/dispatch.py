@@ -22,5 +22,5 @@ class Dispatch:
         pipeline.in_flight += 1
         pipeline.loop.create_task(serve(Exchange(pipeline, conn, request)))
 
-    def refused(self, conn: ClientConnection, reject: Reject) -> None:
-        self.pipeline.refused(conn, reject)
+    def refused(self, reject: Reject) -> None:
+        self.pipeline.refused(reject)

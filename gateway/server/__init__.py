@@ -12,9 +12,9 @@ package's interface.
 from __future__ import annotations
 
 from gateway.server.answering import KEEPALIVE_TIMEOUT, MAX_QUEUED
-from gateway.server.connection import BODY_BUFFER, ClientConnection
+from gateway.server.connection import BODY_BUFFER, ClientConnection, Dispatcher
 from gateway.server.listener import Listener
-from gateway.server.ports import BodySink, ClientResolver, Dispatcher
+from gateway.server.ports import BodySink, ClientResolver, Refusals
 from gateway.server.request import (
     IDENTITY_HEADERS,
     IDENTITY_PREFIX,
@@ -40,6 +40,7 @@ __all__ = [
     "ClientResolver",
     "Dispatcher",
     "Listener",
+    "Refusals",
     "Reject",
     "Request",
     "path_problem",

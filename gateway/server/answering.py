@@ -14,14 +14,10 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
 
 from gateway.http1 import error_json, response_bytes
-from gateway.server.ports import BodySink, Dispatcher
+from gateway.server.ports import BodySink, Refusals
 from gateway.server.request import Reject, Request
-
-if TYPE_CHECKING:
-    from gateway.server.connection import ClientConnection
 
 MAX_QUEUED = 8  # pipelined requests waiting on one connection before reading pauses
 KEEPALIVE_TIMEOUT = 75.0
@@ -30,7 +26,8 @@ KEEPALIVE_TIMEOUT = 75.0
 class Answering:
     """Request lifecycle, writes, read pausing, bodies and timeouts of a client connection."""
 
-    dispatcher: Dispatcher
+    dispatcher: Refusals
+    client: str
     loop: asyncio.AbstractEventLoop
     transport: asyncio.Transport | None
     parsing: Request | None
@@ -89,7 +86,9 @@ class Answering:
                 close=True,
             )
         )
-        self.dispatcher.refused(cast("ClientConnection", self), reject)
+        if reject.client is None:
+            reject.client = self.client
+        self.dispatcher.refused(reject)
         self.close()
 
     def _drop_upstream(self) -> None:

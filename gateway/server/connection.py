@@ -15,13 +15,12 @@ import asyncio
 import logging
 from collections import deque
 from time import perf_counter
-from typing import cast
+from typing import Protocol, cast
 
 import httptools
 
 from gateway.server.answering import MAX_QUEUED, Answering
-from gateway.server.listener import Listener
-from gateway.server.ports import BodySink
+from gateway.server.ports import BodySink, ClientResolver, Refusals
 from gateway.server.request import (
     _AUTH,
     _CONNECTION,
@@ -48,10 +47,29 @@ logger = logging.getLogger("gateway.server")
 BODY_BUFFER = 256 * 1024  # request body held while no upstream takes it, before reading pauses
 
 
+class Dispatcher(Refusals, Protocol):
+    """What the server calls up to (the request pipeline implements it)."""
+
+    def dispatch(self, conn: ClientConnection, request: Request) -> None:
+        """Answer ``request``; the answer ends with ``conn.finished(request, close)``."""
+        ...
+
+
+class Listening(Protocol):
+    """What every connection of one listening socket shares (:class:`~.listener.Listener`)."""
+
+    loop: asyncio.AbstractEventLoop
+    dispatcher: Dispatcher
+    max_body: int
+    trusted_proxies: ClientResolver
+    connections: set[ClientConnection]
+
+
 class ClientConnection(Answering, asyncio.Protocol):
-    def __init__(self, listener: Listener) -> None:
+    def __init__(self, listener: Listening) -> None:
         self.listener = listener
-        self.dispatcher = listener.dispatcher
+        self.dispatcher: Refusals = listener.dispatcher
+        self.dispatch = listener.dispatcher.dispatch
         self.loop = listener.loop
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpRequestParser(self)
@@ -126,7 +144,7 @@ class ClientConnection(Answering, asyncio.Protocol):
     def start(self, request: Request) -> None:
         """Hand ``request`` to the gateway: it is the one being answered now."""
         self.current = request
-        self.dispatcher.dispatch(self, request)
+        self.dispatch(self, request)
 
     # --- httptools callbacks ---------------------------------------------------------------
 

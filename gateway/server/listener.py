@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
 
-from gateway.server.ports import ClientResolver, Dispatcher
-
-if TYPE_CHECKING:
-    from gateway.server.connection import ClientConnection
+from gateway.server.connection import ClientConnection, Dispatcher
+from gateway.server.ports import ClientResolver
 
 
 class Listener:
