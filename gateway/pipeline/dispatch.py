@@ -10,14 +10,16 @@ from gateway.server import ClientConnection, Reject, Request
 
 
 class Dispatch:
-    """Hands each parsed request to the fast path, or else to a task on the full path."""
+    """Hands each parsed request to the fast path, or else to a task on the full path
+    (always, with ``fast_path=False``: the paths answer alike, only slower)."""
 
-    def __init__(self, pipeline: Pipeline) -> None:
+    def __init__(self, pipeline: Pipeline, *, fast_path: bool = True) -> None:
         self.pipeline = pipeline
+        self.fast_path = fast_path
 
     def dispatch(self, conn: ClientConnection, request: Request) -> None:
         pipeline = self.pipeline
-        if try_fast(pipeline, conn, request):
+        if self.fast_path and try_fast(pipeline, conn, request):
             return
         pipeline.in_flight += 1
         pipeline.loop.create_task(serve(Exchange(pipeline, conn, request)))

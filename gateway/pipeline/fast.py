@@ -75,8 +75,6 @@ def try_fast(pipeline: Pipeline, conn: ClientConnection, request: Request) -> bo
     ex.route = route
     record = ex.record
     record.route = route.name
-    record.upstream = upstream
-    record.instance = instance.address
     extra = b"x-request-id: " + record.rid + b"\r\n"
     if policy is not None:
         limiter = cast(MemoryRateLimiter, pipeline.limiter)
@@ -87,6 +85,8 @@ def try_fast(pipeline: Pipeline, conn: ClientConnection, request: Request) -> bo
             ex.complete()
             return True
         extra += allowed_limit_headers(policy, ahead)
+    record.upstream = upstream  # a refused request never had one, on either path
+    record.instance = instance.address
     head, _ = proxied_head(ex, instance.address)
     FastRelay(ex, upstream, extra).start(upstream_conn, head)
     return True
