@@ -4,12 +4,13 @@ get the same statuses, headers and bodies, and leave the same access-log lines a
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import uvloop
@@ -66,7 +67,7 @@ class InProcessGateway:
             self.loop.create_server(lambda: ClientConnection(listener), "127.0.0.1", 0)
         )
         self.server = server
-        self.port = server.sockets[0].getsockname()[1]
+        self.port = cast(asyncio.Server, server).sockets[0].getsockname()[1]  # uvloop's Server
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
 
