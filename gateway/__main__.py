@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -107,6 +108,10 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     loop = asyncio.get_running_loop()
     gateway = Gateway(settings, loop)
     gateway.load()
+    # What is loaded now lives as long as the process: out of the collector's sight, a full
+    # collection no longer walks it (one took 54 ms, under load, in the middle of a bench run).
+    gc.collect()
+    gc.freeze()
     server = await loop.create_server(
         lambda: ClientConnection(gateway.listener), host, port, backlog=2048, reuse_address=True
     )

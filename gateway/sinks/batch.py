@@ -1,4 +1,11 @@
-"""Entries buffered on the request path, handed to their writers by a timer."""
+"""Entries buffered on the request path, handed to their writers by a timer or in small batches.
+
+The batch is small on purpose: writing it stalls the event loop (formatting costs a few
+microseconds an entry), and every request in flight waits out the stall. Measured under
+``make bench`` with 2,048-entry batches, flushes took 17 ms at the median and up to 60 ms:
+they were the gateway's p99. A 64-entry batch stalls for well under a millisecond and
+still writes once per 64 requests.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +26,7 @@ class Batched:
         writers: Sequence[BatchWriter],
         *,
         interval: float = 0.25,
-        max_buffer: int = 2048,
+        max_buffer: int = 64,
     ) -> None:
         self.loop = loop
         self.writers = tuple(writers)
