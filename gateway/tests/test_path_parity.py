@@ -50,7 +50,7 @@ REQUESTS: list[tuple[str, str, dict[str, str], bytes | None]] = [
 
 
 class InProcessGateway:
-    """A gateway on its own event loop thread, served by the given dispatcher."""
+    """A gateway on its own event loop thread, its fast path on or off."""
 
     def __init__(self, settings: Settings, fast_path: bool) -> None:
         self.loop = uvloop.new_event_loop()

@@ -297,7 +297,7 @@ def test_a_dead_redis_is_not_asked_again_until_the_retry_interval(
         finally:
             await limiter.close()
 
-    with caplog.at_level("ERROR", logger="gateway.policy.ratelimit"):
+    with caplog.at_level("ERROR", logger="gateway.ratelimit"):
         asyncio.run(scenario())
 
     assert calls == 2

@@ -24,7 +24,7 @@ PROXY, CLIENT = "127.0.0.2", "127.0.0.1"
 
 
 def _side(address: str) -> str:
-    """The side of a 50/50 split a client key lands on (gateway.policy.router.split_upstream)."""
+    """The side of a 50/50 split a client key lands on (gateway.router.split_upstream)."""
     return "v1" if zlib.crc32(address.encode()) % 100 < 50 else "v2"
 
 

@@ -26,7 +26,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from gateway.policy.auth.identity import ALGORITHM, KeysUnavailable, _invalid
 
-logger = logging.getLogger("gateway.policy.auth")
+logger = logging.getLogger("gateway.auth")
 
 
 def parse_jwks(document: bytes) -> dict[str, RSAPublicKey]:
