@@ -1,9 +1,10 @@
-"""The gateway process: the loaded route table, its auth and rate limits, and dispatch.
+"""The top of the gateway: builds every layer, loads the route table, starts and stops.
 
-A request is answered by one of two paths that answer alike: :mod:`gateway.fastpath` (a plain
-proxied request, no task) or :mod:`gateway.pipeline` (match -> auth -> rate limit -> proxy
-(:mod:`gateway.forward`) or handler (:mod:`gateway.invoke`); the reserved endpoints are in
-:mod:`gateway.reserved`). Either ends in :meth:`Gateway.record`: metrics and the access log.
+Layers, each importing only those below it: ``http1`` (framing, the error body);
+``server`` and ``upstreams`` (transports, calling up only through Protocols); ``policy``
+(router, rate limits, auth, forwarded-for, the request's record); ``sinks`` (metrics, access
+log, spans); ``handlers`` (the handler API); ``pipeline`` (the exchange and its two paths);
+``composition`` and ``translation`` (handlers); this module and ``__main__``.
 """
 
 from __future__ import annotations
@@ -13,26 +14,22 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from time import perf_counter, time
 from typing import Any
 
-from gateway.accesslog import AccessLog
-from gateway.auth import AuthError, Identity, JwksKeySource, TokenVerifier, url_fetcher
-from gateway.fastpath import FastPlan, fast_plans, try_fast
-from gateway.forwarded import TrustedProxies
-from gateway.handlers import Handler, UpstreamUnavailable
-from gateway.metrics import Metrics
-from gateway.pipeline import serve
-from gateway.ratelimit import MemoryRateLimiter, Policy, RateLimiter, RedisRateLimiter
-from gateway.router import Router
-from gateway.server import ClientConnection, Reject, Request
-from gateway.spans import SpanSink
-from gateway.trace import Trace
+from gateway.handlers import UpstreamUnavailable
+from gateway.pipeline import Dispatch, Loaded, Pipeline, fast_plans
+from gateway.policy.auth import JwksKeySource, TokenVerifier, url_fetcher
+from gateway.policy.forwarded import TrustedProxies
+from gateway.policy.ratelimit import MemoryRateLimiter, Policy, RateLimiter, RedisRateLimiter
+from gateway.policy.record import Trace
+from gateway.policy.router import Router
+from gateway.server import Listener
+from gateway.sinks import AccessLogFile, Batched, BatchWriter, Metrics, Sink, SpanSink, SpanWriter
 from gateway.upstreams import UpstreamRegistry
 from strangler.routing.model import RouteTable
 from strangler.routing.table import RouteTableError, load_route_table, resolve_handler
 
-__all__ = ["Gateway", "Loaded", "Settings"]
+__all__ = ["Gateway", "Settings"]
 
 logger = logging.getLogger("gateway")
 
@@ -51,40 +48,46 @@ class Settings:
     root_sample_ratio: float = 1.0  # the share of the traces it starts that are sampled
 
 
-@dataclass
-class Loaded:
-    """Everything derived from one route table; swapped as a whole on reload."""
-
-    table: RouteTable
-    router: Router
-    policies: dict[str, Policy]
-    handlers: dict[str, Handler]
-    fast: dict[str, FastPlan]  # routes the fast path may take
+def build_sinks(
+    settings: Settings, loop: asyncio.AbstractEventLoop, metrics: Metrics
+) -> list[Sink]:
+    """Metrics, then the access log and the spans written together off the request path."""
+    writers: list[BatchWriter] = []
+    if settings.access_log is not None:
+        writers.append(AccessLogFile(settings.access_log))
+    if settings.spans is not None:
+        writers.append(SpanWriter(settings.spans))
+    sinks: list[Sink] = [metrics]
+    if writers:
+        sinks.append(Batched(loop, writers))
+    return sinks
 
 
 class Gateway:
+    """Builds the layers and owns what outlives a request: the table, the key source, timers."""
+
     def __init__(self, settings: Settings, loop: asyncio.AbstractEventLoop) -> None:
         self.settings = settings
         self.loop = loop
-        self.max_body = settings.max_body
-        self.header_timeout = settings.header_timeout
-        self.trusted_proxies = settings.trusted_proxies
-        self.connections: set[ClientConnection] = set()
         self.metrics = Metrics()
-        self.access_log = AccessLog(settings.access_log, loop, spans=settings.spans)
         Trace.root_ratio = settings.root_sample_ratio
         self.registry = UpstreamRegistry(loop)
         self.registry.on_membership = self.metrics.set_membership
         self.metrics.breakers = self.registry.breaker_states
-        self.limiter: RateLimiter = (
+        limiter: RateLimiter = (
             RedisRateLimiter(settings.redis_url) if settings.redis_url else MemoryRateLimiter()
         )
-        self.verifier: TokenVerifier | None = None
+        self.sinks = build_sinks(settings, loop, self.metrics)
+        self.pipeline = Pipeline(loop, self.registry, limiter, self.metrics, self.sinks)
+        self.listener = Listener(
+            loop,
+            Dispatch(self.pipeline),
+            max_body=settings.max_body,
+            header_timeout=settings.header_timeout,
+            trusted_proxies=settings.trusted_proxies,
+        )
         self._auth_config: object = None
         self._warm_up: asyncio.Task[None] | None = None
-        self.loaded: Loaded | None = None
-        self._sweeper: asyncio.TimerHandle | None = None
-        self.in_flight = 0
 
     # --- the route table -------------------------------------------------------------------
 
@@ -105,14 +108,14 @@ class Gateway:
             router=Router(table),
             policies=policies,
             handlers=handlers,
-            fast=fast_plans(table, policies, self.limiter),
+            fast=fast_plans(table, policies, self.pipeline.limiter),
         )
         self.registry.configure(table.upstreams)
         for group in self.registry.groups.values():
             for state in group.instances:
                 self.metrics.set_membership(group.name, state.address, state.healthy)
         self._configure_auth(table)
-        self.loaded = loaded
+        self.pipeline.loaded = loaded
 
     def reload(self) -> bool:
         try:
@@ -122,11 +125,10 @@ class Gateway:
             logger.error("route table reload refused, keeping the current table: %s", exc)
             return False
         self.metrics.reloads["ok"] += 1
-        assert self.loaded is not None
+        loaded = self.pipeline.loaded
+        assert loaded is not None
         logger.warning(
-            "route table reloaded: %s (%d routes)",
-            self.settings.routes,
-            len(self.loaded.table.routes),
+            "route table reloaded: %s (%d routes)", self.settings.routes, len(loaded.table.routes)
         )
         return True
 
@@ -141,10 +143,10 @@ class Gateway:
         elif auth.jwks_upstream and auth.jwks_path:
             fetch = self._jwks_fetcher(auth.jwks_upstream, auth.jwks_path)
         else:
-            self.verifier = None
+            self.pipeline.verifier = None
             return
         keys = JwksKeySource(fetch)
-        self.verifier = TokenVerifier(keys, issuer=auth.issuer, audience=auth.audience)
+        self.pipeline.verifier = TokenVerifier(keys, issuer=auth.issuer, audience=auth.audience)
         if self._warm_up is not None:
             self._warm_up.cancel()
         self._warm_up = self.loop.create_task(self._warm_keys(keys))
@@ -170,87 +172,18 @@ class Gateway:
 
     # --- lifecycle ---------------------------------------------------------------------------
 
-    def start_sweeper(self) -> None:
-        interval = max(0.05, min(1.0, self.header_timeout / 4))
+    @property
+    def in_flight(self) -> int:
+        return self.pipeline.in_flight
 
-        def sweep() -> None:
-            now = self.loop.time()
-            for conn in list(self.connections):
-                conn.check_timeouts(now, self.header_timeout)
-            self._sweeper = self.loop.call_later(interval, sweep)
-
-        self._sweeper = self.loop.call_later(interval, sweep)
+    def start_sweepers(self) -> None:
+        self.listener.start_sweeper()
         self.registry.start_timeouts()
 
     def close(self) -> None:
         if self._warm_up is not None:
             self._warm_up.cancel()
-        if self._sweeper is not None:
-            self._sweeper.cancel()
+        self.listener.close()
         self.registry.close()
-        self.access_log.close()
-
-    async def verify(self, authorization: bytes) -> tuple[Identity | None, AuthError | None]:
-        """The identity of a token, or why it is refused."""
-        if self.verifier is None:
-            return None, AuthError(
-                "invalid_token", "no_keys", "The gateway has no key source configured."
-            )
-        try:
-            return await self.verifier.verify(authorization), None
-        except AuthError as exc:
-            return None, exc
-
-    # --- dispatch ------------------------------------------------------------------------------
-
-    def dispatch(self, conn: ClientConnection, request: Request) -> None:
-        if try_fast(self, conn, request):
-            return
-        self.in_flight += 1
-        self.loop.create_task(serve(self, conn, request))
-
-    def record(self, conn: ClientConnection, request: Request, state: Trace, close: bool) -> None:
-        """Count and log an answered request; the connection goes on (or closes)."""
-        duration = perf_counter() - request.started
-        self.metrics.observe(state.route, state.status, duration)
-        self.access_log.log(
-            (
-                time(),
-                request.method,
-                request.path,
-                state.route,
-                state.upstream,
-                state.instance,
-                state.status,
-                duration,
-                state.sent,
-                state.request_id,
-                state.trace_id,
-                state.user,
-                request.client,
-                state.span if state.sampled else b"",
-                state.parent,
-            )
-        )
-        conn.finished(request, close)
-
-    def log_rejection(self, conn: ClientConnection, reject: Reject) -> None:
-        self.access_log.log(
-            (
-                time(),
-                "-",
-                "-",
-                "-",
-                "-",
-                "-",
-                reject.status,
-                0.0,
-                0,
-                "-",
-                "-",
-                "",
-                reject.client or conn.client,
-                b"",
-                b"",
-            )
-        )
+        for sink in self.sinks:
+            sink.close()

@@ -10,10 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from gateway.auth import Identity
+from gateway.policy.auth import Identity
+from gateway.upstreams.outcomes import UpstreamReply, UpstreamTimeout, UpstreamUnavailable
+
+__all__ = [
+    "Handler",
+    "HandlerRequest",
+    "HandlerResponse",
+    "UpstreamReply",
+    "UpstreamTimeout",
+    "UpstreamUnavailable",
+    "Upstreams",
+]
 
 
 @dataclass(frozen=True)
@@ -33,21 +43,6 @@ class HandlerResponse:
     status: int
     headers: Sequence[tuple[bytes, bytes]]
     body: bytes
-
-
-@dataclass(frozen=True)
-class UpstreamReply:
-    status: int
-    headers: Sequence[tuple[bytes, bytes]]  # names lower-case, hop-by-hop removed
-    body: bytes
-
-
-class UpstreamTimeout(Exception):
-    """The upstream did not answer within the timeout."""
-
-
-class UpstreamUnavailable(Exception):
-    """No healthy instance, or the connection was refused or reset."""
 
 
 class Upstreams(Protocol):

@@ -27,6 +27,7 @@ import grpc
 
 from gateway.handlers import HandlerRequest, HandlerResponse, Upstreams, UpstreamUnavailable
 from strangler.contracts.proto import inventory_pb2, inventory_pb2_grpc
+from strangler.error_shape import error_body
 
 logger = logging.getLogger(__name__)
 
@@ -45,10 +46,6 @@ def render_json(data: Any, indent: int | None = None) -> bytes:
         data, ensure_ascii=False, allow_nan=False, indent=indent, separators=separators
     )
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
-
-
-def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
 def json_response(status: int, data: Any, *, indent: int | None = None) -> HandlerResponse:

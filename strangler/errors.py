@@ -13,6 +13,8 @@ from django.http import HttpRequest, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 
+from strangler.error_shape import error_body as error_body  # re-exported for the services
+
 logger = logging.getLogger(__name__)
 
 
@@ -46,10 +48,6 @@ class Conflict(DomainError):
 class Unprocessable(DomainError):
     code = "unprocessable"
     http_status = 422
-
-
-def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
 _DRF_CODES: dict[type[exceptions.APIException], str] = {

@@ -3,14 +3,18 @@
 One module per concern: ``request`` (the parsed :class:`Request`, the limits, the header
 table, :func:`path_problem`, :class:`Reject`), ``connection`` (:class:`ClientConnection`, the
 asyncio Protocol and its httptools callbacks) and ``answering`` (its other half: requests
-answered in order, rejections, flow control, bodies, timeouts). Import from here: these names
-are the package's interface.
+answered in order, rejections, flow control, bodies, timeouts), ``listener`` (what the
+connections share, and their sweeper) and ``ports`` (the Protocols through which this transport
+calls the layers above: it imports none of them). Import from here: these names are the
+package's interface.
 """
 
 from __future__ import annotations
 
 from gateway.server.answering import KEEPALIVE_TIMEOUT, MAX_QUEUED
-from gateway.server.connection import BODY_BUFFER, ClientConnection
+from gateway.server.connection import BODY_BUFFER, ClientConnection, Dispatcher
+from gateway.server.listener import Listener
+from gateway.server.ports import BodySink, ClientResolver, Refusals
 from gateway.server.request import (
     IDENTITY_HEADERS,
     IDENTITY_PREFIX,
@@ -31,7 +35,12 @@ __all__ = [
     "MAX_HEADER_BYTES",
     "MAX_QUEUED",
     "MAX_URL",
+    "BodySink",
     "ClientConnection",
+    "ClientResolver",
+    "Dispatcher",
+    "Listener",
+    "Refusals",
     "Reject",
     "Request",
     "path_problem",

@@ -14,15 +14,10 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
 
-from gateway.proxy import error_body, response_bytes
+from gateway.http1 import error_json, response_bytes
+from gateway.server.ports import BodySink, Refusals
 from gateway.server.request import Reject, Request
-
-if TYPE_CHECKING:
-    from gateway.app import Gateway
-    from gateway.server.connection import ClientConnection
-    from gateway.upstreams import UpstreamConnection
 
 MAX_QUEUED = 8  # pipelined requests waiting on one connection before reading pauses
 KEEPALIVE_TIMEOUT = 75.0
@@ -31,7 +26,8 @@ KEEPALIVE_TIMEOUT = 75.0
 class Answering:
     """Request lifecycle, writes, read pausing, bodies and timeouts of a client connection."""
 
-    gw: Gateway
+    dispatcher: Refusals
+    client: str
     loop: asyncio.AbstractEventLoop
     transport: asyncio.Transport | None
     parsing: Request | None
@@ -41,11 +37,11 @@ class Answering:
     closed: bool
     write_paused: bool
     read_pauses: set[str]
-    upstream: UpstreamConnection | None
+    upstream: BodySink | None
     headers_since: float
     body_since: float
     idle_since: float
-    start: Callable[[Request], None]  # hands a request to the gateway (ClientConnection)
+    start: Callable[[Request], None]  # hands a request to the dispatcher (ClientConnection)
 
     # --- request lifecycle -------------------------------------------------------------------
 
@@ -72,7 +68,6 @@ class Answering:
         """Answer a request refused while parsing; the connection closes after it."""
         self.headers_since = self.body_since = 0.0
         self.pause_reading("rejected")
-        self.gw.metrics.observe("-", reject.status, 0.0)
         if self.parsing is not None:
             reject.client = self.parsing.client
         if self.current is None or self.current is self.parsing:
@@ -87,11 +82,13 @@ class Answering:
         self.write(
             response_bytes(
                 reject.status,
-                error_body(reject.code, reject.message),
+                error_json(reject.code, reject.message),
                 close=True,
             )
         )
-        self.gw.log_rejection(cast("ClientConnection", self), reject)
+        if reject.client is None:
+            reject.client = self.client
+        self.dispatcher.refused(reject)
         self.close()
 
     def _drop_upstream(self) -> None:
@@ -153,7 +150,7 @@ class Answering:
             await request.waiter
         return b"".join(request.chunks)
 
-    def attach_body(self, request: Request, upstream: UpstreamConnection) -> None:
+    def attach_body(self, request: Request, upstream: BodySink) -> None:
         """Send what is buffered of the body to ``upstream`` and stream the rest to it."""
         chunks = request.chunks
         if chunks:

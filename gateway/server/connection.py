@@ -5,8 +5,8 @@ contacted: malformed requests (llhttp is strict: bare CR/LF, NUL, smuggling-pron
 Content-Length/Transfer-Encoding pairs), URLs and header blocks over their limits, bodies over
 ``max_body``, path traversal in any encoding, and slow clients (the sweeper of
 :class:`~gateway.server.answering.Answering` closes connections whose head or body stalls).
-Each parsed request is handed to the gateway (``Gateway.dispatch``) or queued behind the one
-being answered.
+Each parsed request is handed to the :class:`~gateway.server.ports.Dispatcher` or queued
+behind the one being answered.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ import asyncio
 import logging
 from collections import deque
 from time import perf_counter
-from typing import TYPE_CHECKING, cast
+from typing import Protocol, cast
 
 import httptools
 
 from gateway.server.answering import MAX_QUEUED, Answering
+from gateway.server.ports import BodySink, ClientResolver, Refusals
 from gateway.server.request import (
     _AUTH,
     _CONNECTION,
@@ -41,19 +42,35 @@ from gateway.server.request import (
     path_problem,
 )
 
-if TYPE_CHECKING:
-    from gateway.app import Gateway
-    from gateway.upstreams import UpstreamConnection
-
 logger = logging.getLogger("gateway.server")
 
 BODY_BUFFER = 256 * 1024  # request body held while no upstream takes it, before reading pauses
 
 
+class Dispatcher(Refusals, Protocol):
+    """What the server calls up to (the request pipeline implements it)."""
+
+    def dispatch(self, conn: ClientConnection, request: Request) -> None:
+        """Answer ``request``; the answer ends with ``conn.finished(request, close)``."""
+        ...
+
+
+class Listening(Protocol):
+    """What every connection of one listening socket shares (:class:`~.listener.Listener`)."""
+
+    loop: asyncio.AbstractEventLoop
+    dispatcher: Dispatcher
+    max_body: int
+    trusted_proxies: ClientResolver
+    connections: set[ClientConnection]
+
+
 class ClientConnection(Answering, asyncio.Protocol):
-    def __init__(self, gateway: Gateway) -> None:
-        self.gw = gateway
-        self.loop = gateway.loop
+    def __init__(self, listener: Listening) -> None:
+        self.listener = listener
+        self.dispatcher: Refusals = listener.dispatcher
+        self.dispatch = listener.dispatcher.dispatch
+        self.loop = listener.loop
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpRequestParser(self)
         self.client = "-"
@@ -66,7 +83,7 @@ class ClientConnection(Answering, asyncio.Protocol):
         self.closed = False
         self.write_paused = False
         self.read_pauses: set[str] = set()
-        self.upstream: UpstreamConnection | None = None
+        self.upstream: BodySink | None = None
         self.headers_since = 0.0  # while a request head is being read
         self.body_since = 0.0  # while a request body is being read: last progress
         self.idle_since = 0.0  # while nothing is going on
@@ -78,14 +95,14 @@ class ClientConnection(Answering, asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         self.client = peer[0] if peer else "-"
         self.client_bytes = self.client.encode()
-        proxies = self.gw.trusted_proxies
+        proxies = self.listener.trusted_proxies
         self.trusted = bool(proxies) and proxies.trusts(self.client)
         self.headers_since = self.loop.time()  # a client that says nothing is a slow client
-        self.gw.connections.add(self)
+        self.listener.connections.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        self.gw.connections.discard(self)
+        self.listener.connections.discard(self)
         self._drop_upstream()  # nobody will read the rest of the reply
         for request in (self.current, self.parsing):
             if request is not None and request.waiter is not None and not request.waiter.done():
@@ -127,7 +144,7 @@ class ClientConnection(Answering, asyncio.Protocol):
     def start(self, request: Request) -> None:
         """Hand ``request`` to the gateway: it is the one being answered now."""
         self.current = request
-        self.gw.dispatch(self, request)
+        self.dispatch(self, request)
 
     # --- httptools callbacks ---------------------------------------------------------------
 
@@ -158,6 +175,8 @@ class ClientConnection(Answering, asyncio.Protocol):
                 request.headers.append((lowered, value))
             return
         if kind == _HOST:
+            if request.host is not None:  # RFC 9112 3.2: which one names the target is unclear
+                raise Reject(400, "duplicate_host", "The request has more than one Host header.")
             request.host = value
             request.headers.append((lowered, value))
         elif kind == _AUTH:
@@ -184,7 +203,7 @@ class ClientConnection(Answering, asyncio.Protocol):
         assert request is not None
         self.headers_since = 0.0
         if self.trusted:
-            request.client = self.gw.trusted_proxies.client(self.client, request.xff)
+            request.client = self.listener.trusted_proxies.client(self.client, request.xff)
         parser = self.parser
         if parser.should_upgrade():
             raise Reject(400, "upgrade_not_supported", "Protocol upgrades are not supported.")
@@ -192,17 +211,19 @@ class ClientConnection(Answering, asyncio.Protocol):
         request.method = _METHODS.get(method) or method.decode("ascii")
         request.keep_alive = parser.should_keep_alive()
         request.http11 = parser.get_http_version() == "1.1"
+        if request.http11 and request.host is None:  # RFC 9112 3.2: a 400, not a guess
+            raise Reject(400, "missing_host", "An HTTP/1.1 request must carry a Host header.")
         url = request.url.decode("latin-1")
         path, _, query = url.partition("?")
         problem = path_problem(path)
         if problem is not None:
             raise Reject(400, "path_traversal", problem)
         request.path, request.query = path, query
-        if request.content_length > self.gw.max_body:
+        if request.content_length > self.listener.max_body:
             raise Reject(
                 413,
                 "payload_too_large",
-                f"The request body is larger than {self.gw.max_body} bytes.",
+                f"The request body is larger than {self.listener.max_body} bytes.",
             )
         if request.connection_tokens:  # headers the client marked hop-by-hop go no further
             named = set(request.connection_tokens) - {b"close", b"keep-alive"}
@@ -224,11 +245,11 @@ class ClientConnection(Answering, asyncio.Protocol):
         assert request is not None
         request.received += len(body)
         self.body_since = self.loop.time()
-        if request.received > self.gw.max_body:
+        if request.received > self.listener.max_body:
             raise Reject(
                 413,
                 "payload_too_large",
-                f"The request body is larger than {self.gw.max_body} bytes.",
+                f"The request body is larger than {self.listener.max_body} bytes.",
             )
         sink = request.sink
         if sink is not None:

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import unquote
-
-if TYPE_CHECKING:
-    from gateway.upstreams import UpstreamConnection
 
 MAX_URL = 8192
 MAX_HEADERS = 100
@@ -71,6 +68,20 @@ def path_problem(path: str) -> str | None:
         if "." in segments or ".." in segments:
             return "The path holds a '.' or '..' segment."
     return None
+
+
+class BodySink(Protocol):
+    """Where a request body streams to: an upstream connection, whose reading follows ours."""
+
+    def write(self, data: bytes) -> None: ...
+
+    def exchange_request_sent(self) -> None: ...
+
+    def pause_reading(self) -> None: ...
+
+    def resume_reading(self) -> None: ...
+
+    def abort(self) -> None: ...
 
 
 class Reject(Exception):
@@ -137,7 +148,7 @@ class Request:
         self.buffered = 0
         self.received = 0
         self.complete = False
-        self.sink: UpstreamConnection | None = None
+        self.sink: BodySink | None = None
         self.waiter: asyncio.Future[None] | None = None
         self.continue_sent = False
         self.started = started

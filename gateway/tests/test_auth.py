@@ -17,7 +17,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from gateway.auth import (
+from gateway.policy.auth import (
     AuthError,
     Identity,
     JwksKeySource,

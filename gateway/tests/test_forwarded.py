@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.forwarded import TrustedProxies, TrustedProxiesError
+from gateway.policy.forwarded import TrustedProxies, TrustedProxiesError
 
 PROXIES = TrustedProxies.parse("10.0.0.0/8, 192.168.1.5, ::1")
 

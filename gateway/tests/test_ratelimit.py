@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from gateway.ratelimit import Decision, MemoryRateLimiter, Policy, RedisRateLimiter
+from gateway.policy.ratelimit import Decision, MemoryRateLimiter, Policy, RedisRateLimiter
 from strangler.stages.processes import free_port
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/13")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from gateway.spans import SamplerError, root_sample_ratio
+from gateway.sinks.spans import SamplerError, root_sample_ratio
 from gateway.tests.harness import Gateway, Harness, table
 from strangler.stages.processes import free_port
 from strangler.telemetry.traces import Span, read_spans

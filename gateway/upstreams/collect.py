@@ -1,10 +1,9 @@
 """Requests the gateway makes for itself: the head written whole, the reply collected whole.
 
 Handlers (composition, translation), shadow copies and JWKS fetches do not stream: they send
-a request built by :func:`request_head` and wait for the whole reply, which
-:class:`CollectExchange` gathers into an :class:`~gateway.handlers.UpstreamReply` (or turns
-into ``UpstreamTimeout`` / ``UpstreamUnavailable``). ``HOP_BY_HOP`` names the headers that
-never cross the gateway, in either direction.
+a request built by :func:`whole_request_head` and wait for the whole reply, which
+:class:`CollectExchange` gathers into an :class:`~gateway.upstreams.outcomes.UpstreamReply`
+(or turns into ``UpstreamTimeout`` / ``UpstreamUnavailable``).
 """
 
 from __future__ import annotations
@@ -12,23 +11,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from gateway.handlers import UpstreamReply, UpstreamTimeout, UpstreamUnavailable
+from gateway.http1 import HOP_BY_HOP
 from gateway.upstreams.connection import Exchange
-
-HOP_BY_HOP = frozenset(
-    {
-        b"connection",
-        b"keep-alive",
-        b"proxy-authenticate",
-        b"proxy-authorization",
-        b"te",
-        b"trailer",
-        b"trailers",
-        b"transfer-encoding",
-        b"upgrade",
-        b"proxy-connection",
-    }
-)
+from gateway.upstreams.outcomes import UpstreamReply, UpstreamTimeout, UpstreamUnavailable
 
 
 class CollectExchange(Exchange):
@@ -69,7 +54,7 @@ class CollectExchange(Exchange):
             self.future.set_exception(error)
 
 
-def request_head(
+def whole_request_head(
     method: str, target: str, host: str, headers: Sequence[tuple[bytes, bytes]], body: bytes
 ) -> bytes:
     lines = [f"{method} {target} HTTP/1.1\r\n".encode("latin-1")]

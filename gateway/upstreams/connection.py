@@ -1,6 +1,6 @@
 """One keep-alive connection to an upstream instance: an asyncio Protocol and an httptools parser.
 
-The client is deliberately small (DESIGN section 8: a general-purpose client costs more than
+The client is deliberately small (docs/design.md: a general-purpose client costs more than
 the whole server side). A connection serves one :class:`Exchange` at a time: the exchange
 decides what to do with the response (relay it to a client while it streams, or collect it
 for a handler); the connection only parses, reports, applies the read timeout the registry's
@@ -10,12 +10,9 @@ sweeper asks for, and hands itself back to its instance's pool when the reply is
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, cast
+from typing import Protocol, cast
 
 import httptools
-
-if TYPE_CHECKING:
-    from gateway.upstreams.pool import InstanceState
 
 
 class Exchange:
@@ -47,6 +44,16 @@ class Exchange:
         """The upstream socket's write buffer is full (True) or drained (False)."""
 
 
+class Home(Protocol):
+    """The instance pool a connection belongs to (:class:`~.pool.InstanceState`)."""
+
+    inflight: set[UpstreamConnection]  # connections waiting for a reply, for the sweeper
+
+    def forget(self, conn: UpstreamConnection) -> None: ...
+
+    def release(self, conn: UpstreamConnection, keep_alive: bool) -> None: ...
+
+
 class UpstreamConnection(asyncio.Protocol):
     __slots__ = (
         "chunked",
@@ -67,7 +74,7 @@ class UpstreamConnection(asyncio.Protocol):
         "transport",
     )
 
-    def __init__(self, instance: InstanceState, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, instance: Home, loop: asyncio.AbstractEventLoop) -> None:
         self.instance = instance
         self.loop = loop
         self.transport: asyncio.Transport | None = None

@@ -16,10 +16,10 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from gateway.handlers import UpstreamReply, UpstreamUnavailable
-from gateway.upstreams.collect import CollectExchange, request_head
+from gateway.upstreams.collect import CollectExchange, whole_request_head
 from gateway.upstreams.connection import UpstreamConnection
 from gateway.upstreams.health import health_loop
+from gateway.upstreams.outcomes import UpstreamReply, UpstreamUnavailable
 from gateway.upstreams.pool import InstanceState, UpstreamGroup
 from strangler.routing.model import Upstream
 
@@ -149,7 +149,7 @@ class UpstreamRegistry:
                 continue
             group.connect_ok(state)
             future: asyncio.Future[UpstreamReply] = self.loop.create_future()
-            head = request_head(method, path, state.address, headers, body)
+            head = whole_request_head(method, path, state.address, headers, body)
             exchange = CollectExchange(future)
             conn.start(exchange, head + body, timeout, method == "HEAD")
             exchange.request_sent = True

@@ -46,7 +46,7 @@ class Trace:
     )
 
     # The share of the traces the gateway starts that are sampled (OTEL_TRACES_SAMPLER, read
-    # once at start by gateway.spans.root_sample_ratio); a caller's decision is always kept.
+    # once at start by gateway.sinks.spans.root_sample_ratio); a caller's decision is always kept.
     root_ratio = 1.0
 
     def __init__(self, request: Request) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 import jwt
 from jwt import exceptions as jwt_errors
 
-from gateway.auth.identity import ALGORITHM, AuthError, Identity, KeySource, _invalid
+from gateway.policy.auth.identity import ALGORITHM, AuthError, Identity, KeySource, _invalid
 
 MAX_TOKEN_BYTES = 8192
 REQUIRED_CLAIMS = ["exp", "nbf", "iss", "aud", "sub", "typ"]

@@ -1,4 +1,4 @@
-"""Relaying: the request head sent upstream and the reply streamed back to the client.
+"""Relaying: an upstream's reply streamed back to the client as it arrives.
 
 Body bytes are passed straight from one socket's callback to the other socket's transport,
 never through a coroutine; flow control pauses the reading side when the writing side's
@@ -7,85 +7,11 @@ buffer is full.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
 
-from gateway.upstreams import HOP_BY_HOP, Exchange
-
-if TYPE_CHECKING:
-    from gateway.server import ClientConnection, Request
-
-REASONS = {
-    200: b"OK",
-    201: b"Created",
-    202: b"Accepted",
-    204: b"No Content",
-    206: b"Partial Content",
-    301: b"Moved Permanently",
-    302: b"Found",
-    303: b"See Other",
-    304: b"Not Modified",
-    307: b"Temporary Redirect",
-    308: b"Permanent Redirect",
-    400: b"Bad Request",
-    401: b"Unauthorized",
-    403: b"Forbidden",
-    404: b"Not Found",
-    405: b"Method Not Allowed",
-    408: b"Request Timeout",
-    409: b"Conflict",
-    413: b"Content Too Large",
-    414: b"URI Too Long",
-    415: b"Unsupported Media Type",
-    422: b"Unprocessable Content",
-    429: b"Too Many Requests",
-    431: b"Request Header Fields Too Large",
-    500: b"Internal Server Error",
-    502: b"Bad Gateway",
-    503: b"Service Unavailable",
-    504: b"Gateway Timeout",
-}
-_STATUS_LINES: dict[int, bytes] = {}
-
-
-def status_line(status: int) -> bytes:
-    line = _STATUS_LINES.get(status)
-    if line is None:
-        line = b"HTTP/1.1 %d %s\r\n" % (status, REASONS.get(status, b"Status"))
-        _STATUS_LINES[status] = line
-    return line
-
-
-def error_body(code: str, message: str, details: Any = None) -> bytes:
-    """The project's error shape (strangler.errors.error_body), without importing Django."""
-    return json.dumps(
-        {"error": {"code": code, "message": message, "details": details or {}}},
-        separators=(",", ":"),
-    ).encode()
-
-
-def response_bytes(
-    status: int,
-    body: bytes,
-    headers: Sequence[tuple[bytes, bytes]] = (),
-    *,
-    content_type: bytes = b"application/json",
-    close: bool = False,
-    head: bool = False,
-) -> bytes:
-    parts = [status_line(status)]
-    parts.extend(name + b": " + value + b"\r\n" for name, value in headers)
-    if content_type:
-        parts.append(b"content-type: " + content_type + b"\r\n")
-    parts.append(b"content-length: %d\r\n" % len(body))
-    if close:
-        parts.append(b"connection: close\r\n")
-    parts.append(b"\r\n")
-    if not head:
-        parts.append(body)
-    return b"".join(parts)
-
+from gateway.http1 import HOP_BY_HOP, status_line
+from gateway.server import ClientConnection, Request
+from gateway.upstreams import Exchange
 
 _PLAIN_CONNECTION = frozenset({b"keep-alive", b"close"})
 _JOIN_LIMIT = 64 * 1024  # a larger body is written after its head, not copied behind it

@@ -6,50 +6,41 @@
 
 from __future__ import annotations
 
-from gateway.auth import Identity
-from gateway.server import ClientConnection, Request
-from gateway.trace import Trace
-from strangler.routing.model import Route
+from gateway.pipeline.exchange import Exchange
 
 
-def upstream_headers(
-    conn: ClientConnection, request: Request, state: Trace, identity: Identity | None
-) -> list[tuple[bytes, bytes]]:
+def upstream_headers(ex: Exchange) -> list[tuple[bytes, bytes]]:
+    request, record, identity = ex.request, ex.record, ex.identity
     headers = list(request.headers)
-    client = conn.client_bytes
+    client = ex.conn.client_bytes
     forwarded = request.xff + b", " + client if request.xff is not None else client
     headers.append((b"x-forwarded-for", forwarded))
     headers.append((b"x-forwarded-proto", b"http"))
     if request.host is not None:
         headers.append((b"x-forwarded-host", request.host))
-    headers.append((b"x-request-id", state.rid))
-    headers.append((b"traceparent", state.traceparent))
+    headers.append((b"x-request-id", record.rid))
+    headers.append((b"traceparent", record.traceparent))
     if identity is not None:
         headers.append((b"x-user-id", identity.user_id.encode()))
     return headers
 
 
-def request_head(
-    conn: ClientConnection,
-    request: Request,
-    state: Trace,
-    route: Route,
-    default_host: str,
-    identity: Identity | None,
-) -> tuple[bytes, str]:
+def proxied_head(ex: Exchange, default_host: str) -> tuple[bytes, str]:
     """The request head sent upstream (the headers of :func:`upstream_headers`, in the same
     order, then ``host`` if the client sent none and the body's length) and its target."""
+    request, record, identity, route = ex.request, ex.record, ex.identity, ex.route
+    assert route is not None
     path = route.rewrite.apply(request.path) if route.rewrite is not None else request.path
     target = path + "?" + request.query if request.query else path
     parts = [b"%s %s HTTP/1.1\r\n" % (request.method.encode(), target.encode("latin-1"))]
     for name, value in request.headers:
         parts += (name, b": ", value, b"\r\n")
-    client = conn.client_bytes
+    client = ex.conn.client_bytes
     forwarded = request.xff + b", " + client if request.xff is not None else client
     parts.append(b"x-forwarded-for: %s\r\nx-forwarded-proto: http\r\n" % forwarded)
     if request.host is not None:
         parts += (b"x-forwarded-host: ", request.host, b"\r\n")
-    parts.append(b"x-request-id: %s\r\ntraceparent: %s\r\n" % (state.rid, state.traceparent))
+    parts.append(b"x-request-id: %s\r\ntraceparent: %s\r\n" % (record.rid, record.traceparent))
     if identity is not None:
         parts += (b"x-user-id: ", identity.user_id.encode(), b"\r\n")
     if request.host is None:

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from jwt import exceptions as jwt_errors
 from jwt.algorithms import RSAAlgorithm
 
-from gateway.auth.identity import ALGORITHM, KeysUnavailable, _invalid
+from gateway.policy.auth.identity import ALGORITHM, KeysUnavailable, _invalid
 
 logger = logging.getLogger("gateway.auth")
 

@@ -1,6 +1,6 @@
 """The gateway's own span: one SERVER span per answered request, so a trace starts at the edge.
 
-Made from the access log's entries when the buffer is written (:mod:`gateway.accesslog`), never
+Made from the sinks' entries when their buffer is written (:class:`SpanWriter`), never
 on the request path: a request costs the span nothing but its id. Where the spans go follows
 the services (:mod:`strangler.telemetry.tracing`): an OTLP collector when
 ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set (an SDK batch processor sends them from its own
@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from gateway.sinks.entry import Entry
 from strangler.telemetry.spanfile import append_whole, json_string
 
 logger = logging.getLogger("gateway")
@@ -25,7 +26,7 @@ _dumps = json.dumps
 
 SERVICE = "gateway"
 
-# What a span needs from an access-log entry (:data:`gateway.accesslog.Entry`):
+# What a span needs from an entry (:data:`gateway.sinks.entry.Entry`):
 # ts (time.time() at the end), method, path, route, upstream, instance, status, duration (s),
 # trace id, span id, parent span id ("" for a root), user.
 SpanFields = tuple[float, str, str, str, str, str, int, float, str, bytes, bytes, str]
@@ -35,6 +36,25 @@ class SpanSink(Protocol):
     def export(self, spans: Sequence[SpanFields]) -> None: ...
 
     def shutdown(self) -> None: ...
+
+
+class SpanWriter:
+    """The :class:`~gateway.sinks.entry.BatchWriter` of spans: one per entry that has a span."""
+
+    def __init__(self, spans: SpanSink) -> None:
+        self.spans = spans
+
+    def write(self, entries: Sequence[Entry]) -> None:
+        self.spans.export(
+            [
+                (e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], e[10], e[13], e[14], e[11])
+                for e in entries
+                if e[13]
+            ]
+        )
+
+    def close(self) -> None:
+        self.spans.shutdown()
 
 
 def _status(status: int) -> str:

@@ -22,7 +22,7 @@ from typing import Protocol
 import redis.asyncio as redis_asyncio
 from redis.exceptions import RedisError
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("gateway.ratelimit")  # its name before the module moved
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,15 @@ here: these names are the package's interface.
 
 from __future__ import annotations
 
-from gateway.auth.identity import ALGORITHM, AuthError, Identity, KeySource, KeysUnavailable
-from gateway.auth.keys import (
+from gateway.policy.auth.identity import ALGORITHM, AuthError, Identity, KeySource, KeysUnavailable
+from gateway.policy.auth.keys import (
     JwksKeySource,
     PemFileKeySource,
     parse_jwks,
     pem_key_id,
     url_fetcher,
 )
-from gateway.auth.verifier import MAX_TOKEN_BYTES, REQUIRED_CLAIMS, TokenVerifier
+from gateway.policy.auth.verifier import MAX_TOKEN_BYTES, REQUIRED_CLAIMS, TokenVerifier
 
 __all__ = [
     "ALGORITHM",

@@ -19,6 +19,8 @@ from prometheus_client.core import (
     Metric,
 )
 
+from gateway.sinks.entry import Entry
+
 BREAKER_STATES = ("closed", "open", "half_open")
 
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -45,6 +47,12 @@ class Metrics:
             counts = self.latency[route] = [0] * (len(BUCKETS) + 1)
         counts[bisect_left(BUCKETS, seconds)] += 1
         self.latency_sum[route] += seconds
+
+    def answered(self, entry: Entry) -> None:
+        self.observe(entry[3], entry[6], entry[7])  # route, status, duration
+
+    def close(self) -> None:
+        pass
 
     def upstream_error(self, upstream: str, kind: str) -> None:
         self.upstream_errors[upstream, kind] += 1

@@ -9,37 +9,31 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from gateway.auth import AuthError
-from gateway.proxy import error_body, response_bytes
-from gateway.ratelimit import Policy, remaining_after
-from gateway.server import ClientConnection, Request
-from gateway.trace import Trace
-from strangler.routing.model import Route
-
-if TYPE_CHECKING:
-    from gateway.app import Gateway
+from gateway.http1 import error_json, response_bytes
+from gateway.pipeline.exchange import Exchange
+from gateway.policy.auth import AuthError
+from gateway.policy.ratelimit import Policy, remaining_after
 
 
 def error(
-    conn: ClientConnection,
-    request: Request,
-    state: Trace,
+    ex: Exchange,
     status: int,
     code: str,
     message: str,
     details: Any = None,
     headers: Sequence[tuple[bytes, bytes]] = (),
 ) -> None:
-    state.status = status
+    request, record = ex.request, ex.record
+    record.status = status
     close = not request.keep_alive or not request.complete
-    state.close = close
-    all_headers = [(b"x-request-id", state.rid), *headers]
-    conn.write(
+    record.close = close
+    all_headers = [(b"x-request-id", record.rid), *headers]
+    ex.conn.write(
         response_bytes(
             status,
-            error_body(code, message, details),
+            error_json(code, message, details),
             all_headers,
             close=close,
             head=request.method == "HEAD",
@@ -47,34 +41,20 @@ def error(
     )
 
 
-def unauthenticated(conn: ClientConnection, request: Request, state: Trace, exc: AuthError) -> None:
+def unauthenticated(ex: Exchange, exc: AuthError) -> None:
     headers: tuple[tuple[bytes, bytes], ...] = ()
     if exc.status == 401:
         headers = ((b"www-authenticate", b"Bearer"),)
-    error(conn, request, state, exc.status, exc.code, exc.message, exc.details, headers)
+    error(ex, exc.status, exc.code, exc.message, exc.details, headers)
 
 
-def missing_credentials() -> AuthError:
-    return AuthError(
-        "not_authenticated", "missing", "Authentication credentials were not provided."
-    )
-
-
-def refuse(
-    gw: Gateway,
-    conn: ClientConnection,
-    request: Request,
-    state: Trace,
-    route: Route,
-    decision: Any,
-) -> None:
+def refuse(ex: Exchange, decision: Any) -> None:
     """429 for a request over its route's rate limit."""
-    gw.metrics.rate_limited[route.name] += 1
+    assert ex.route is not None
+    ex.pipeline.rate_limited(ex.route)
     retry_after = max(1, math.ceil(decision.retry_after))
     error(
-        conn,
-        request,
-        state,
+        ex,
         429,
         "rate_limited",
         f"Too many requests. Retry in {retry_after} s.",
@@ -115,15 +95,14 @@ def split_extra(extra: bytes) -> list[tuple[bytes, bytes]]:
     return pairs
 
 
-def json_reply(
-    conn: ClientConnection, request: Request, state: Trace, status: int, data: Any
-) -> None:
-    state.status = status
-    conn.write(
+def json_reply(ex: Exchange, status: int, data: Any) -> None:
+    request = ex.request
+    ex.record.status = status
+    ex.conn.write(
         response_bytes(
             status,
             json.dumps(data).encode(),
-            ((b"x-request-id", state.rid),),
+            ((b"x-request-id", ex.record.rid),),
             close=not request.keep_alive,
             head=request.method == "HEAD",
         )

@@ -8,36 +8,21 @@ reply is sent with the gateway's own headers, hop-by-hop headers and a stray
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
 
-from gateway.auth import Identity
-from gateway.forward import whole_body
 from gateway.handlers import HandlerRequest, HandlerResponse, UpstreamTimeout, UpstreamUnavailable
-from gateway.outbound import upstream_headers
-from gateway.proxy import response_bytes
-from gateway.replies import error, split_extra
-from gateway.server import ClientConnection, Request
-from gateway.trace import Trace
-from gateway.upstreams import HOP_BY_HOP
-from strangler.routing.model import Route
-
-if TYPE_CHECKING:
-    from gateway.app import Gateway, Loaded
+from gateway.http1 import HOP_BY_HOP, response_bytes
+from gateway.pipeline.context import Loaded
+from gateway.pipeline.exchange import Exchange
+from gateway.pipeline.outbound import upstream_headers
+from gateway.pipeline.proxying import whole_body
+from gateway.pipeline.replies import error, split_extra
 
 
-async def run_handler(
-    gw: Gateway,
-    conn: ClientConnection,
-    request: Request,
-    state: Trace,
-    route: Route,
-    identity: Identity | None,
-    loaded: Loaded,
-    extra: bytes,
-) -> None:
-    assert route.handler is not None
+async def run_handler(ex: Exchange, loaded: Loaded, extra: bytes) -> None:
+    request, record, route = ex.request, ex.record, ex.route
+    assert route is not None and route.handler is not None
     handler = loaded.handlers[route.handler]
-    body = await whole_body(conn, request)
+    body = await whole_body(ex)
     candidates = loaded.router.candidates(request.path)
     params = candidates.params if candidates is not None else {}
     handler_request = HandlerRequest(
@@ -45,20 +30,22 @@ async def run_handler(
         path=request.path,
         query=request.query,
         path_params=params,
-        headers=upstream_headers(conn, request, state, identity),
+        headers=upstream_headers(ex),
         body=body,
-        identity=identity,
-        request_id=state.request_id,
+        identity=ex.identity,
+        request_id=record.request_id,
     )
-    state.upstream = "handler"
+    record.upstream = "handler"
     try:
         async with asyncio.timeout(route.timeout):
-            response: HandlerResponse = await handler(handler_request, gw.registry, route.options)
+            response: HandlerResponse = await handler(
+                handler_request, ex.pipeline.registry, route.options
+            )
     except (UpstreamTimeout, TimeoutError):
-        error(conn, request, state, 504, "gateway_timeout", "An upstream did not answer in time.")
+        error(ex, 504, "gateway_timeout", "An upstream did not answer in time.")
         return
     except UpstreamUnavailable as exc:
-        error(conn, request, state, 502, "bad_gateway", f"{exc}.")
+        error(ex, 502, "bad_gateway", f"{exc}.")
         return
     headers = [
         (name, value)
@@ -66,12 +53,12 @@ async def run_handler(
         if name.lower() not in HOP_BY_HOP
         and name.lower() not in (b"content-length", b"x-request-id")
     ]
-    state.status = response.status
-    state.sent = len(response.body)
+    record.status = response.status
+    record.sent = len(response.body)
     close = not request.keep_alive
-    state.close = close
+    record.close = close
     has_type = any(name.lower() == b"content-type" for name, _ in headers)
-    conn.write(
+    ex.conn.write(
         response_bytes(
             response.status,
             response.body,

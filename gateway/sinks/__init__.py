@@ -1,0 +1,25 @@
+"""Where answered requests are recorded: metrics, the access log and spans, behind one interface.
+
+Each :class:`Sink` is told of every answered request with one :data:`Entry`; metrics count it
+at once, the access log (``accesslog``) and the spans (``spans``) are :class:`BatchWriter` s
+that a :class:`Batched` sink hands entries to off the request path.
+"""
+
+from __future__ import annotations
+
+from gateway.sinks.accesslog import AccessLogFile
+from gateway.sinks.batch import Batched
+from gateway.sinks.entry import BatchWriter, Entry, Sink
+from gateway.sinks.metrics import Metrics
+from gateway.sinks.spans import SpanSink, SpanWriter
+
+__all__ = [
+    "AccessLogFile",
+    "BatchWriter",
+    "Batched",
+    "Entry",
+    "Metrics",
+    "Sink",
+    "SpanSink",
+    "SpanWriter",
+]
