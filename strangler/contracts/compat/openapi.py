@@ -154,10 +154,11 @@ class _Pair:
         changes = differences(before, after)
         if not changes:
             return
-        if direction is Direction.INPUT:
-            compatible = accepts_everything(before, after)
-        else:
-            compatible = accepts_everything(after, before)
+        narrower, wider = (before, after) if direction is Direction.INPUT else (after, before)
+        try:
+            compatible = accepts_everything(narrower, wider)
+        except ValueError as error:
+            raise ValueError(f"{place}: cannot compare the schemas: {error}") from error
         yield Difference(place, tuple(changes), breaking=not compatible)
 
     def _old_ref(self, node: Any) -> Any:

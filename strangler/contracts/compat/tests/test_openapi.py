@@ -208,3 +208,15 @@ def test_changed_prose_is_no_difference(
     generated["info"]["description"] = "Another introduction"
 
     assert compare(committed, generated) == []
+
+
+def test_a_schema_the_checker_cannot_decide_fails_naming_the_place(
+    committed: dict[str, Any], generated: dict[str, Any]
+) -> None:
+    schemas(generated)["CartItemAddRequest"]["properties"]["weight"] = {
+        "type": "number",
+        "multipleOf": 0.5,  # jsoncompat decides no non-integral multipleOf
+    }
+
+    with pytest.raises(ValueError, match=rf"^{ADD_TO_CART} request body application/json: "):
+        compare(committed, generated)
