@@ -40,9 +40,12 @@ def differences(old: Schema, new: Schema) -> list[str]:
     """The changes from ``old`` to ``new`` (references to ``#/$defs/...`` followed), one line
     each, naming the field: ``lines[].quantity: type integer -> string``. Empty when the two
     differ only in prose (titles, descriptions)."""
-    found: list[str] = []
-    _walk(old, new, "", (old, new), frozenset(), found)
-    return found
+    walk = _Walk(old, new)
+    walk.compare(old, new, "", frozenset())
+    return walk.found
+
+
+Seen = frozenset[tuple[str | None, str | None]]
 
 
 def _resolve(node: Any, root: Schema) -> tuple[Any, str | None]:
@@ -52,40 +55,58 @@ def _resolve(node: Any, root: Schema) -> tuple[Any, str | None]:
     return root.get("$defs", {}).get(reference.removeprefix("#/$defs/"), {}), reference
 
 
-def _walk(
-    old_node: Any,
-    new_node: Any,
-    path: str,
-    roots: tuple[Schema, Schema],
-    seen: frozenset[tuple[str | None, str | None]],
-    found: list[str],
-) -> None:
-    old, old_ref = _resolve(old_node, roots[0])
-    new, new_ref = _resolve(new_node, roots[1])
-    if (old_ref or new_ref) and (old_ref, new_ref) in seen:
-        return  # a recursive schema: this pair is being compared further up
-    seen = seen | {(old_ref, new_ref)}
-    where = path or "(root)"
-    if not isinstance(old, dict) or not isinstance(new, dict):
-        if old != new:
-            found.append(f"{where}: {old!r} -> {new!r}")
-        return
-    _compare_types(old, new, where, found)
-    _compare_enums(old, new, where, found)
-    _compare_properties(old, new, path, roots, seen, found)
-    if "items" in old and "items" in new:
-        _walk(old["items"], new["items"], f"{path}[]", roots, seen, found)
-    for keyword in _SUBSCHEMA_LISTS:
-        old_list, new_list = old.get(keyword, []), new.get(keyword, [])
-        if len(old_list) != len(new_list):
-            found.append(f"{where}: {keyword} has {len(old_list)} -> {len(new_list)} choices")
-            continue
-        for index, (old_choice, new_choice) in enumerate(zip(old_list, new_list, strict=True)):
-            _walk(old_choice, new_choice, f"{path}<{keyword}[{index}]>", roots, seen, found)
-    handled = {"type", "enum", "properties", "required", "items", *_SUBSCHEMA_LISTS}
-    for keyword in sorted((old.keys() | new.keys()) - handled - _NOT_COMPARED):
-        if old.get(keyword) != new.get(keyword):
-            found.append(f"{where}: {keyword} {old.get(keyword)!r} -> {new.get(keyword)!r}")
+class _Walk:
+    """One comparison of two schemas: their roots (for references) and what it found."""
+
+    def __init__(self, old_root: Schema, new_root: Schema) -> None:
+        self.roots = (old_root, new_root)
+        self.found: list[str] = []
+
+    def compare(self, old_node: Any, new_node: Any, path: str, seen: Seen) -> None:
+        old, old_ref = _resolve(old_node, self.roots[0])
+        new, new_ref = _resolve(new_node, self.roots[1])
+        if (old_ref or new_ref) and (old_ref, new_ref) in seen:
+            return  # a recursive schema: this pair is being compared further up
+        seen = seen | {(old_ref, new_ref)}
+        where = path or "(root)"
+        if not isinstance(old, dict) or not isinstance(new, dict):
+            if old != new:
+                self.found.append(f"{where}: {old!r} -> {new!r}")
+            return
+        self.found += _type_changes(old, new, where) + _enum_changes(old, new, where)
+        self._properties(old, new, path, seen)
+        if "items" in old and "items" in new:
+            self.compare(old["items"], new["items"], f"{path}[]", seen)
+        for keyword in _SUBSCHEMA_LISTS:
+            old_list, new_list = old.get(keyword, []), new.get(keyword, [])
+            if len(old_list) != len(new_list):
+                self.found.append(f"{where}: {keyword} has {len(old_list)} -> {len(new_list)}")
+                continue
+            for index, pair in enumerate(zip(old_list, new_list, strict=True)):
+                self.compare(*pair, f"{path}<{keyword}[{index}]>", seen)
+        handled = {"type", "enum", "properties", "required", "items", *_SUBSCHEMA_LISTS}
+        for keyword in sorted((old.keys() | new.keys()) - handled - _NOT_COMPARED):
+            if old.get(keyword) != new.get(keyword):
+                change = f"{old.get(keyword)!r} -> {new.get(keyword)!r}"
+                self.found.append(f"{where}: {keyword} {change}")
+
+    def _properties(self, old: Schema, new: Schema, path: str, seen: Seen) -> None:
+        old_fields, new_fields = old.get("properties", {}), new.get("properties", {})
+        old_required, new_required = set(old.get("required", [])), set(new.get("required", []))
+        prefix = f"{path}." if path else ""
+        for name in sorted(old_fields.keys() | new_fields.keys() | old_required | new_required):
+            field = f"{prefix}{name}"
+            if name in old_fields and name not in new_fields:
+                self.found.append(f"{field}: field removed")
+            elif name in new_fields and name not in old_fields:
+                kind = "required" if name in new_required else "optional"
+                self.found.append(f"{field}: {kind} field added")
+            elif name in new_required - old_required:
+                self.found.append(f"{field}: now required")
+            elif name in old_required - new_required:
+                self.found.append(f"{field}: no longer required")
+            if name in old_fields and name in new_fields:
+                self.compare(old_fields[name], new_fields[name], field, seen)
 
 
 def _types(schema: Schema) -> set[str]:
@@ -93,48 +114,22 @@ def _types(schema: Schema) -> set[str]:
     return {declared} if isinstance(declared, str) else set(declared)
 
 
-def _compare_types(old: Schema, new: Schema, where: str, found: list[str]) -> None:
-    if _types(old) != _types(new):
-        before, after = ("|".join(sorted(_types(s))) or "any" for s in (old, new))
-        found.append(f"{where}: type {before} -> {after}")
+def _type_changes(old: Schema, new: Schema, where: str) -> list[str]:
+    if _types(old) == _types(new):
+        return []
+    before, after = ("|".join(sorted(_types(s))) or "any" for s in (old, new))
+    return [f"{where}: type {before} -> {after}"]
 
 
-def _compare_enums(old: Schema, new: Schema, where: str, found: list[str]) -> None:
+def _enum_changes(old: Schema, new: Schema, where: str) -> list[str]:
     if "enum" not in old and "enum" not in new:
-        return
+        return []
     if "enum" not in old or "enum" not in new:
-        found.append(f"{where}: enum {old.get('enum')!r} -> {new.get('enum')!r}")
-        return
+        return [f"{where}: enum {old.get('enum')!r} -> {new.get('enum')!r}"]
     removed = [value for value in old["enum"] if value not in new["enum"]]
     added = [value for value in new["enum"] if value not in old["enum"]]
-    if removed:
-        found.append(f"{where}: enum value {', '.join(map(repr, removed))} removed")
-    if added:
-        found.append(f"{where}: enum value {', '.join(map(repr, added))} added")
-
-
-def _compare_properties(
-    old: Schema,
-    new: Schema,
-    path: str,
-    roots: tuple[Schema, Schema],
-    seen: frozenset[tuple[str | None, str | None]],
-    found: list[str],
-) -> None:
-    old_fields, new_fields = old.get("properties", {}), new.get("properties", {})
-    old_required, new_required = set(old.get("required", [])), set(new.get("required", []))
-    prefix = f"{path}." if path else ""
-    for name in sorted(old_fields.keys() | new_fields.keys() | old_required | new_required):
-        field = f"{prefix}{name}"
-        if name in old_fields and name not in new_fields:
-            found.append(f"{field}: field removed")
-        elif name in new_fields and name not in old_fields:
-            found.append(
-                f"{field}: {'required' if name in new_required else 'optional'} field added"
-            )
-        elif name in new_required - old_required:
-            found.append(f"{field}: now required")
-        elif name in old_required - new_required:
-            found.append(f"{field}: no longer required")
-        if name in old_fields and name in new_fields:
-            _walk(old_fields[name], new_fields[name], field, roots, seen, found)
+    return [
+        f"{where}: enum value {', '.join(map(repr, values))} {verb}"
+        for values, verb in ((removed, "removed"), (added, "added"))
+        if values
+    ]
