@@ -68,7 +68,8 @@ openapi: install  ## regenerate the committed OpenAPI contract after a deliberat
 
 # >>> stage 1
 .PHONY: contracts
-contracts: install  ## regenerate the committed gRPC stubs after a change to a .proto in strangler/contracts/proto
+contracts: install  ## regenerate the committed gRPC stubs after a change to a .proto in strangler/contracts/proto (refused if it breaks the baseline)
+	$(PY) -m strangler.contracts.proto.breaking
 	$(PY) -m strangler.contracts.proto.generate
 # <<< stage 1
 

@@ -1,39 +1,18 @@
-"""The public API's OpenAPI document is committed; any change to it must be deliberate.
+"""The public API's OpenAPI document is committed; a change to it must break no client.
 
-Regenerate with ``make openapi`` after an intended change, and review the diff: at every
-stage of the migration clients see this same contract.
+At every stage of the migration clients see this same contract. A breaking change fails; an
+additive one passes with a warning: regenerate with ``make openapi``, review the diff, commit.
 """
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from strangler.config import REPO_ROOT
+from strangler.service.testing import assert_openapi_keeps_the_contract
 
 COMMITTED = REPO_ROOT / "docs" / "api" / "monolith-v1.yaml"
 
 
-def test_generated_schema_matches_the_committed_contract(tmp_path: Path) -> None:
-    generated = tmp_path / "schema.yaml"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "manage.py",
-            "spectacular",
-            "--validate",
-            "--fail-on-warn",
-            "--file",
-            str(generated),
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert generated.read_text() == COMMITTED.read_text(), (
-        "the API contract changed: run `make openapi`, review the diff of "
-        "docs/api/monolith-v1.yaml, and commit it if the change is intended"
-    )
+def test_the_generated_schema_breaks_no_client_of_the_committed_one(tmp_path: Path) -> None:
+    assert_openapi_keeps_the_contract(REPO_ROOT / "manage.py", COMMITTED, tmp_path)
