@@ -23,6 +23,7 @@ from strangler.migrate.errors import MigrateError
 from strangler.migrate.plan import TablePlan
 
 LOCK_KEY = 0x5354524D  # "STRM": one backfill at a time per target database
+BACKFILLED = "strangler_migrate_backfilled"  # in the target: tables copied to the end once
 
 
 @dataclass
@@ -103,7 +104,7 @@ def _copy_rows(source: Endpoint, target: Endpoint, table: TablePlan, after: Any,
         cols = sql.SQL(", ").join(sql.Identifier(c) for c in table.columns)
         into = sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(table.name), cols)
         with (
-            target.connection.transaction(),
+            target.transaction(),
             target.connection.cursor() as writer,
             writer.copy(into) as copy,
         ):
@@ -113,13 +114,8 @@ def _copy_rows(source: Endpoint, target: Endpoint, table: TablePlan, after: Any,
     names = ", ".join(target.quote(c) for c in table.columns)
     marks = ", ".join("?" for _ in table.columns)
     insert = f"INSERT INTO {target.quote(table.name)} ({names}) VALUES ({marks})"
-    target.connection.execute("BEGIN IMMEDIATE")
-    try:
+    with target.transaction():
         target.connection.executemany(insert, rows)
-    except BaseException:
-        target.connection.execute("ROLLBACK")
-        raise
-    target.connection.execute("COMMIT")
     return len(rows)
 
 
@@ -137,6 +133,17 @@ def _advance_sequence(target: Endpoint, table: TablePlan) -> None:
             f"(SELECT last_value FROM {sequence})))",
             [sequence],
         )
+
+
+def _mark_backfilled(target: Endpoint, table: str) -> None:
+    """The sync step applies changes only to tables copied to the end (see sync.py)."""
+    target.connection.execute(
+        f"CREATE TABLE IF NOT EXISTS {BACKFILLED} (table_name varchar(200) PRIMARY KEY)"
+    )
+    mark = target.placeholder
+    with target.transaction():
+        target.connection.execute(f"DELETE FROM {BACKFILLED} WHERE table_name = {mark}", [table])
+        target.connection.execute(f"INSERT INTO {BACKFILLED} (table_name) VALUES ({mark})", [table])
 
 
 def backfill_table(
@@ -165,4 +172,5 @@ def backfill_table(
             break
     if copied:
         _advance_sequence(target, table)
+    _mark_backfilled(target, table.name)
     return TableResult(table=table.name, source_rows=total, already_there=already, copied=copied)

@@ -2,6 +2,8 @@
 
     python -m strangler migrate backfill --source URL --target URL (--context APP | --table T ...)
     python -m strangler migrate verify   --source URL --target URL (--context APP | --table T ...)
+    python -m strangler migrate sync     --source URL --target URL (--context APP | --table T ...)
+                                         [--install | --remove | --follow]
 
 URLs are ``sqlite:///path/db.sqlite3`` or ``postgres://user@host:port/name``. Every table is
 checked on both sides (present, same columns, same one-column key) before anything is written.
@@ -18,6 +20,7 @@ from contextlib import ExitStack, contextmanager
 from typing import TypeVar
 
 from strangler.console import table as text_table
+from strangler.migrate import sync as capture
 from strangler.migrate.backfill import TableResult, backfill_table, exclusive
 from strangler.migrate.endpoints import Endpoint, open_endpoint
 from strangler.migrate.errors import MigrateError
@@ -34,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     for name, help_text in (
         ("backfill", "copy the tables in key-ordered chunks (resumable)"),
         ("verify", "compare counts and per-chunk checksums; print go / no-go"),
+        ("sync", "record writes in the source (--install), apply them to the target"),
     ):
         command = commands.add_parser(name, help=help_text)
         command.add_argument("--source", required=True, help="the monolith's database URL")
@@ -42,6 +46,13 @@ def _parser() -> argparse.ArgumentParser:
         which.add_argument("--context", help="every table named <context>_* in the source")
         which.add_argument("--table", action="append", help="a table (repeatable)")
         command.add_argument("--chunk-size", type=int, default=10_000, help="rows per chunk")
+        if name == "sync":
+            mode = command.add_mutually_exclusive_group()
+            mode.add_argument("--install", action="store_true", help="start recording writes")
+            mode.add_argument(
+                "--remove", action="store_true", help="stop recording (after the flip)"
+            )
+            mode.add_argument("--follow", action="store_true", help="keep applying until Ctrl-C")
     return parser
 
 
@@ -149,13 +160,35 @@ def verify(args: argparse.Namespace) -> int:
     return 1 if differing else 0
 
 
+def sync(args: argparse.Namespace) -> int:
+    with _endpoints(args) as (source, target, plans):
+        if args.install or args.remove:
+            (capture.install if args.install else capture.remove)(source, plans)
+            verb = "recording" if args.install else "no longer recording"
+            print(f"{verb} writes to {', '.join(p.name for p in plans)} in the source")
+            return 0
+        with exclusive(target):
+            while True:
+                result = capture.apply_changes(source, target, plans, batch_size=args.chunk_size)
+                if result.changes or not args.follow:
+                    print(
+                        f"applied {result.changes} recorded changes: "
+                        f"{result.rows_written} rows written, {result.rows_deleted} deleted"
+                    )
+                if not args.follow:
+                    return 0
+                time.sleep(1)  # polling the change table between batches
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"backfill": backfill, "verify": verify}[args.command](args)
+        return {"backfill": backfill, "verify": verify, "sync": sync}[args.command](args)
     except MigrateError as exc:
         print(f"migrate {args.command}: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: a backfill resumes, a sync catches up, next run
+        return 130
 
 
 if __name__ == "__main__":

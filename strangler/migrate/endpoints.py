@@ -7,7 +7,8 @@ monolith's database and its new service's, neither of which need be this project
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -85,6 +86,21 @@ class Endpoint:
                 [self.quote(table)],
             )
         ]
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction (on SQLite the write lock is taken at its start)."""
+        if self.vendor == "postgresql":
+            with self.connection.transaction():
+                yield
+            return
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
 
     def close(self) -> None:
         self.connection.close()
