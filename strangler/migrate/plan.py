@@ -52,5 +52,5 @@ def plan(source: Endpoint, target: Endpoint, tables: Sequence[str]) -> list[Tabl
             continue
         plans.append(TablePlan(name=table, columns=tuple(here), key=key[0]))
     if problems:
-        raise MigrateError("nothing was written:\n  " + "\n  ".join(problems))
+        raise MigrateError("cannot start (nothing was written):\n  " + "\n  ".join(problems))
     return plans
