@@ -3,8 +3,9 @@
 Resumable without a state file: chunks go in key order and each commits atomically, so the
 target's highest key is where the copy stopped. A crash (or a kill) halfway loses at most the
 chunk in flight, and running it again continues after the last committed key: nothing is
-copied twice. Rows the source changes after their chunk went over are not re-read here; the
-sync step carries those (see docs/migrating-data.md).
+copied twice. A table copied to its end is listed in the target's ``BACKFILLED`` table, which
+the sync step checks. Rows the source changes after their chunk went over are not re-read
+here; the sync step carries those (see docs/migrating-data.md).
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from typing import Any
 
 from psycopg import sql
 
-from strangler.migrate.endpoints import Endpoint
+from strangler.migrate.endpoints import Endpoint, masked
 from strangler.migrate.errors import MigrateError
 from strangler.migrate.plan import TablePlan
 
-LOCK_KEY = 0x5354524D  # "STRM": one backfill at a time per target database
+LOCK_KEY = 0x5354524D  # "STRM": one backfill or sync at a time per target database
 BACKFILLED = "strangler_migrate_backfilled"  # in the target: tables copied to the end once
 
 
@@ -37,8 +38,10 @@ class TableResult:
 
 @contextmanager
 def exclusive(target: Endpoint) -> Iterator[None]:
-    """Refuse a second backfill into the same target while one runs."""
-    busy = MigrateError(f"another backfill into {target.url} is running; nothing was written")
+    """Refuse a second backfill or sync into the same target while one runs."""
+    busy = MigrateError(
+        f"another backfill or sync into {masked(target.url)} is running; nothing was written"
+    )
     if target.vendor == "postgresql":
         if not target.value("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY]):
             raise busy

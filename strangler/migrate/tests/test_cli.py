@@ -107,5 +107,5 @@ def test_a_second_backfill_while_one_runs_refuses(
         running.close()
 
     assert code == 2
-    assert "another backfill into" in capsys.readouterr().err
+    assert "another backfill or sync into" in capsys.readouterr().err
     assert query(pair[1], COUNT) == [(0,)]
