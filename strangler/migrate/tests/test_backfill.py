@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import uuid
+from pathlib import Path
+
+import psycopg
 import pytest
 
 from strangler.migrate.backfill import backfill_table
@@ -90,3 +96,29 @@ def test_the_targets_next_key_follows_the_copied_ones(make_database: MakeDatabas
     execute(target, "INSERT INTO inventory_note (body) VALUES ('new')")
 
     assert query(target, "SELECT id FROM inventory_note WHERE body = 'new'") == [(10,)]
+
+
+def test_a_sqlite_monolith_is_copied_into_postgresql(tmp_path: Path) -> None:
+    server = os.environ.get("DATABASE_URL", "")
+    if not server.startswith(("postgres://", "postgresql://")):
+        pytest.skip("PostgreSQL runs need DATABASE_URL naming one (make unit sets it)")
+    source = f"sqlite:///{tmp_path / 'monolith.sqlite3'}"
+    sqlite3.connect(tmp_path / "monolith.sqlite3").close()
+    admin, name = server.rsplit("/", 1)[0], f"migrate_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        target = f"{admin}/{name}"
+        for url in (source, target):
+            execute(url, STOCK_TABLE)
+        execute(source, INSERT_STOCK, stock_rows(1, 90))
+
+        assert _backfill(source, target) == 90
+
+        rows = query(
+            target, "SELECT id, sku, on_hand, reserved FROM inventory_stockitem ORDER BY id"
+        )
+        assert rows == [row[:4] for row in stock_rows(1, 90)]
+    finally:
+        with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
