@@ -116,7 +116,10 @@ def open_endpoint(url: str, *, role: str) -> Endpoint:
         return Endpoint(
             url=url,
             vendor="sqlite",
-            connection=sqlite3.connect(path, timeout=20, isolation_level=None),
+            # verify hashes both sides at once: a connection is used by one thread at a time
+            connection=sqlite3.connect(
+                path, timeout=20, isolation_level=None, check_same_thread=False
+            ),
         )
     if scheme in ("postgres", "postgresql"):
         try:

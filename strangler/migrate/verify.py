@@ -2,8 +2,8 @@
 
 Chunks are key ranges cut from the source every ``chunk_size`` keys; the last range is open so
 rows only the target holds are counted too. Each database hashes its own rows (PostgreSQL with
-``md5``, SQLite with a hash function registered on the connection), so only one digest per
-chunk crosses the wire. Where a chunk differs, its per-row hashes are compared to name every
+``md5``, SQLite with a hash function registered on the connection), both at the same time, so
+only one digest per chunk crosses the wire. Where a chunk differs, its per-row hashes are compared to name every
 differing key. Both sides must be the same engine: a row's text differs between engines.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,18 +134,24 @@ def verify_table(
         )
     ranges = boundaries(source, table, chunk_size)
     verdict = TableVerdict(table=table.name, source_rows=0, target_rows=0, chunks=len(ranges))
-    for span in ranges:
-        (here, here_digest), (there, there_digest) = (
-            chunk_digest(source, table, span),
-            chunk_digest(target, table, span),
-        )
-        verdict.source_rows += here
-        verdict.target_rows += there
-        if (here, here_digest) != (there, there_digest):
-            verdict.differing_chunks += 1
-            mine, theirs = row_hashes(source, table, span), row_hashes(target, table, span)
-            verdict.missing += sorted(set(mine) - set(theirs))
-            verdict.extra += sorted(set(theirs) - set(mine))
-            verdict.changed += sorted(k for k in set(mine) & set(theirs) if mine[k] != theirs[k])
-        on_chunk(here)
+    with ThreadPoolExecutor(max_workers=1) as beside:  # both databases hash at the same time
+        for span in ranges:
+            source_side = beside.submit(chunk_digest, source, table, span)
+            there, there_digest = chunk_digest(target, table, span)
+            here, here_digest = source_side.result()
+            verdict.source_rows += here
+            verdict.target_rows += there
+            if (here, here_digest) != (there, there_digest):
+                verdict.differing_chunks += 1
+                _name_differing_keys(source, target, table, span, verdict)
+            on_chunk(here)
     return verdict
+
+
+def _name_differing_keys(
+    source: Endpoint, target: Endpoint, table: TablePlan, span: Range, verdict: TableVerdict
+) -> None:
+    mine, theirs = row_hashes(source, table, span), row_hashes(target, table, span)
+    verdict.missing += sorted(set(mine) - set(theirs))
+    verdict.extra += sorted(set(theirs) - set(mine))
+    verdict.changed += sorted(k for k in set(mine) & set(theirs) if mine[k] != theirs[k])
