@@ -3,8 +3,9 @@
 Chunks are key ranges cut from the source every ``chunk_size`` keys; the last range is open so
 rows only the target holds are counted too. Each database hashes its own rows (PostgreSQL with
 ``md5``, SQLite with a hash function registered on the connection), both at the same time, so
-only one digest per chunk crosses the wire. Where a chunk differs, its per-row hashes are compared to name every
-differing key. Both sides must be the same engine: a row's text differs between engines.
+only one digest per chunk crosses the wire. Where a chunk differs, its per-row hashes are
+compared to name every differing key. Both sides must be the same engine: a row's text
+differs between engines.
 """
 
 from __future__ import annotations
