@@ -109,3 +109,18 @@ def test_a_second_backfill_while_one_runs_refuses(
     assert code == 2
     assert "another backfill or sync into" in capsys.readouterr().err
     assert query(pair[1], COUNT) == [(0,)]
+
+
+def test_sync_install_backfill_sync_verify_remove_is_the_whole_run(
+    pair: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run("sync", *pair, "--context", "inventory", "--install") == 0
+    assert _run("backfill", *pair, "--context", "inventory") == 0
+    execute(pair[0], "UPDATE inventory_stockitem SET reserved = 0 WHERE id = 4")  # old, new key
+    capsys.readouterr()
+
+    assert _run("sync", *pair, "--context", "inventory") == 0
+    assert "applied 2 recorded changes: 1 rows written, 0 deleted" in capsys.readouterr().out
+    assert _run("verify", *pair, "--context", "inventory") == 0
+    assert _run("sync", *pair, "--context", "inventory", "--remove") == 0
+    assert "no longer recording writes to inventory_stockitem" in capsys.readouterr().out
