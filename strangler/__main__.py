@@ -2,6 +2,7 @@
 
 python -m strangler stage list|show|up|check|restart|down|procfile|prometheus|tag ...
 python -m strangler trace list|show ...
+python -m strangler migrate backfill|verify ...
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ def main(argv: list[str] | None = None) -> int:
         from strangler.telemetry.cli import main as trace_main
 
         return trace_main(rest)
+    if command == "migrate":
+        from strangler.migrate.cli import main as migrate_main
+
+        return migrate_main(rest)
     print(f"unknown command {command!r}\n{__doc__}", file=sys.stderr)
     return 2
 

@@ -1,4 +1,4 @@
-"""The monolith's history is handed over: ids kept, idempotent, counted, conflicts refused."""
+"""The monolith's history is handed over: ids kept, idempotent, counted, never clashing."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from extracted.notifications.mail.ids import SERVICE_ID_FLOOR
 from extracted.notifications.mail.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +95,41 @@ def test_a_conflicting_row_is_reported_and_not_copied(monolith_db: str) -> None:
 def test_an_unreadable_source_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="cannot read the monolith's notifications"):
         _backfill(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+
+
+def test_the_services_own_ids_start_above_the_monoliths() -> None:
+    own = Notification.objects.create(customer_id=1, order_id=500, kind="order_paid", subject="s")
+
+    assert own.pk >= SERVICE_ID_FLOOR
+
+
+def test_a_hand_over_after_both_sides_took_writes_copies_the_monoliths_new_rows(
+    monolith_db: str,
+) -> None:
+    # The service notified an order while it owned notifications; then the monolith owned
+    # them again (a rollback) and numbered its own from where it was.
+    own = Notification.objects.create(customer_id=7, order_id=700, kind="order_paid", subject="s")
+
+    report = _backfill(monolith_db)
+
+    assert "copied: 3, already here: 0, conflicts: 0" in report
+    assert set(Notification.objects.values_list("pk", flat=True)) == {3, 5, 9, own.pk}
+    after = Notification.objects.create(customer_id=8, order_id=800, kind="order_paid", subject="t")
+    assert after.pk > own.pk
+
+
+def test_monolith_ids_in_the_services_range_are_refused_and_nothing_is_copied(
+    monolith_db: str,
+) -> None:
+    path = monolith_db.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO notifications_notification VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (SERVICE_ID_FLOOR, 44, 102, "order_paid", "", "s", "b", "sent", 1, "",
+             "2025-01-04 10:00:00", None),
+        )  # fmt: skip
+
+    with pytest.raises(CommandError, match="where this service issues its own"):
+        _backfill(monolith_db)
+
+    assert Notification.objects.count() == 0

@@ -3,7 +3,10 @@
 Copies every row of the monolith's ``notifications_notification`` table into this service's
 database, keeping the ids (links clients hold keep working). Idempotent: a row already here
 is counted and skipped; a row whose id or (order, kind) is taken by a different notification
-is reported as a conflict and not copied. Run it before the service's worker starts
+is reported as a conflict and not copied. The service issues its own ids from
+``SERVICE_ID_FLOOR`` up (see ``mail/ids.py``), so it can run again after both sides took
+writes (a rollback, or going back a stage and forward again): the monolith's new rows are
+copied, never clash with the service's. Run it before the service's worker starts
 consuming (the stage's set-up does), then route ``/api/v1/notifications`` to the service.
 """
 
@@ -17,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.core.management.color import no_style
 from django.db import connection, transaction
 
+from extracted.notifications.mail.ids import SERVICE_ID_FLOOR, reserve_service_ids
 from extracted.notifications.mail.models import Notification
 from strangler.config import database, env
 
@@ -98,11 +101,14 @@ class Command(BaseCommand):
             rows = _source_rows(config)
         except Exception as exc:
             raise CommandError(f"cannot read the monolith's notifications: {exc}") from exc
+        if rows and rows[-1]["id"] >= SERVICE_ID_FLOOR:
+            raise CommandError(
+                f"the monolith's notification ids reach {SERVICE_ID_FLOOR}, where this service "
+                "issues its own: nothing copied"
+            )
         for start in range(0, len(rows), options["batch_size"]):
             self._copy(rows[start : start + options["batch_size"]], counts)
-        with connection.cursor() as cursor:
-            for statement in connection.ops.sequence_reset_sql(no_style(), [Notification]):
-                cursor.execute(statement)
+        reserve_service_ids(connection)
         by_status = Counter(row["status"] for row in rows)
         self.stdout.write(
             f"monolith notifications: {len(rows)} "
