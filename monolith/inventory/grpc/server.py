@@ -72,7 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     server.start()
     logger.info("inventory gRPC listening on %s:%d", args.host, args.port)
-    stop.wait()
+    # Wake up now and then: the kernel may deliver SIGTERM to one of gRPC's threads, and then
+    # only the main thread running Python again runs the handler. A bare wait() never did.
+    while not stop.wait(timeout=0.5):
+        pass
     logger.info("stopping: finishing calls in flight (up to %.1fs)", args.grace)
     server.stop(args.grace).wait()
     executor.shutdown(wait=True)
