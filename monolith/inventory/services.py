@@ -115,12 +115,13 @@ def stock_reserve(*, order_id: int, lines: Iterable[tuple[str, int]]) -> datetim
             # Raising leaves the atomic block: the lines already taken are rolled back.
             _raise_unavailable(sku=sku, requested=quantity)
     try:
-        with transaction.atomic():
-            rows = Reservation.objects.bulk_create(
-                Reservation(order_id=order_id, sku=sku, quantity=quantity, expires_at=expires_at)
-                for sku, quantity in wanted.items()
-            )
-    except IntegrityError:  # a concurrent call reserved for the same order first
+        rows = Reservation.objects.bulk_create(
+            Reservation(order_id=order_id, sku=sku, quantity=quantity, expires_at=expires_at)
+            for sku, quantity in wanted.items()
+        )
+    except IntegrityError:
+        # A concurrent call reserved for the same order first. Raising leaves this function's
+        # atomic block, which undoes the stock taken above (no savepoint of its own needed).
         raise ReservationExists(
             f"Order {order_id} already has a reservation.", order_id=order_id
         ) from None
