@@ -103,7 +103,8 @@ class Stages(Shop):
         process = self.group.start(
             "gateway",
             self.pinning.argv(PROXY_CPU, argv),
-            ready_when_http_ok(f"http://127.0.0.1:{port}/health/ready"),
+            # ready once it routes to the monolith (its own readiness wants every upstream up)
+            ready_when_http_ok(f"http://127.0.0.1:{port}/api/v1/products"),
             env={"OTEL_SDK_DISABLED": "true"},
         )
         self.sessions_of[self.sides[1]].append(process.pid or 0)

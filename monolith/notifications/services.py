@@ -43,15 +43,12 @@ def _notification_create(
 
     Its one write is atomic on its own (the insert's savepoint): callers need no block of ours.
     """
-    existing = Notification.objects.filter(order_id=order_id, kind=kind).first()
-    if existing is not None:
-        return existing
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
                 customer_id=customer_id, order_id=order_id, kind=kind, subject=subject, body=body
             )
-    except IntegrityError:  # a concurrent call created it first
+    except IntegrityError:  # it exists already (a repeated call, or a concurrent one first)
         return Notification.objects.get(order_id=order_id, kind=kind)
     # robust: a broker outage must not break the caller's committed work; the notification
     # stays pending and can be resent from the admin.
