@@ -75,9 +75,10 @@ contracts: install  ## regenerate the committed gRPC stubs after a change to a .
 
 # >>> stage 1
 .PHONY: bench
-bench: install  ## the gateway against nginx (wrk, pinned); checkouts traced vs untraced; from stage 2 the outbox against a raw Celery task
+bench: install  ## the gateway against nginx (wrk, pinned); checkouts traced vs untraced; checkouts at stage 0 vs the latest stage; from stage 2 the outbox against a raw Celery task
 	$(PY) -m bench.gateway $(BENCH_ARGS)
 	$(TEST_ENV) $(PY) -m bench.tracing $(TRACING_BENCH_ARGS)
+	$(TEST_ENV) $(PY) -m bench.migration $(MIGRATION_BENCH_ARGS)
 	$(TEST_ENV) $(PY) -m bench.events $(EVENTS_BENCH_ARGS)  # stage>=2
 # <<< stage 1
 

@@ -141,17 +141,18 @@ class Shop:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def _measure(
-    shop: Shop, side: str, tokens: list[str], sku: str, args: argparse.Namespace
+def measure_side(
+    url: str, sessions: list[int], tokens: list[str], sku: str, args: argparse.Namespace
 ) -> tuple[LoadResult, float, int]:
     """One side's turn: a warm-up, then the measured load. The result, the CPU ms per checkout
-    and every checkout made (warm-up included)."""
-    warm = checkout_load(shop.url(side), tokens, sku, args.warmup)
-    before = session_cpu_seconds(shop.sessions[side])
-    result = checkout_load(shop.url(side), tokens, sku, args.seconds)
-    cpu = session_cpu_seconds(shop.sessions[side]) - before
+    pair (all of ``sessions``, the side's process trees) and every checkout made (warm-up
+    included)."""
+    warm = checkout_load(url, tokens, sku, args.warmup)
+    before = sum(session_cpu_seconds(session) for session in sessions)
+    result = checkout_load(url, tokens, sku, args.seconds)
+    cpu = sum(session_cpu_seconds(session) for session in sessions) - before
     if result.failures:
-        raise LoadFailed(f"{side}: {len(result.failures)} failed; first: {result.failures[0]}")
+        raise LoadFailed(f"{url}: {len(result.failures)} failed; first: {result.failures[0]}")
     return result, cpu * 1000 / max(result.checkouts, 1), warm.checkouts + result.checkouts
 
 
@@ -180,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
             order = SIDES if round_ % 2 == 0 else SIDES[::-1]
             got: dict[str, tuple[LoadResult, float, int]] = {}
             for side in order:
-                got[side] = _measure(shop, side, tokens, sku, args)
+                got[side] = measure_side(shop.url(side), [shop.sessions[side]], tokens, sku, args)
                 rates[side].append(got[side][0].per_second)
                 cpus[side].append(got[side][1])
             traced_checkouts += got["traced"][2]

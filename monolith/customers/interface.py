@@ -55,8 +55,7 @@ def _address(address: models.Address) -> Address:
     )
 
 
-def _recipient(customer: models.Customer) -> Recipient:
-    default = selectors.address_get_default(customer_id=customer.id)
+def _recipient(customer: models.Customer, default: models.Address | None) -> Recipient:
     return Recipient(
         customer_id=customer.id,
         email=customer.email,
@@ -68,7 +67,10 @@ def _recipient(customer: models.Customer) -> Recipient:
 def get_recipient(customer_id: int) -> Recipient:
     """Who to write to and ship to. Deactivated customers are still found (they may still
     get mail about their orders). Raises :class:`CustomerNotFound`."""
-    return _recipient(selectors.customer_get(customer_id=customer_id))
+    default = selectors.address_get_default(customer_id=customer_id, with_customer=True)
+    if default is not None:  # one query: the customer comes with the address
+        return _recipient(default.customer, default)
+    return _recipient(selectors.customer_get(customer_id=customer_id), None)
 
 
 def get_address(*, customer_id: int, address_id: int) -> Address:
@@ -78,7 +80,8 @@ def get_address(*, customer_id: int, address_id: int) -> Address:
 
 def seed_demo_customer() -> Recipient:
     """Idempotent: demo@example.com / "demo-password-1", with a default address in Jakarta."""
-    return _recipient(services.demo_customer_seed())
+    customer = services.demo_customer_seed()
+    return _recipient(customer, selectors.address_get_default(customer_id=customer.id))
 
 
 def authenticate(email: str, password: str) -> int | None:

@@ -52,8 +52,12 @@ def address_get(*, customer_id: int, address_id: int) -> Address:
     return address
 
 
-def address_get_default(*, customer_id: int) -> Address | None:
-    return Address.objects.filter(customer_id=customer_id, is_default=True).first()
+def address_get_default(*, customer_id: int, with_customer: bool = False) -> Address | None:
+    """The default address; ``with_customer`` joins its customer in (one query for both)."""
+    addresses = Address.objects.filter(customer_id=customer_id, is_default=True)
+    if with_customer:
+        addresses = addresses.select_related("customer")
+    return addresses.first()
 
 
 def customer_get_for_update(*, customer_id: int) -> Customer:

@@ -115,12 +115,13 @@ def stock_reserve(*, order_id: int, lines: Iterable[tuple[str, int]]) -> datetim
             # Raising leaves the atomic block: the lines already taken are rolled back.
             _raise_unavailable(sku=sku, requested=quantity)
     try:
-        with transaction.atomic():
-            rows = Reservation.objects.bulk_create(
-                Reservation(order_id=order_id, sku=sku, quantity=quantity, expires_at=expires_at)
-                for sku, quantity in wanted.items()
-            )
-    except IntegrityError:  # a concurrent call reserved for the same order first
+        rows = Reservation.objects.bulk_create(
+            Reservation(order_id=order_id, sku=sku, quantity=quantity, expires_at=expires_at)
+            for sku, quantity in wanted.items()
+        )
+    except IntegrityError:
+        # A concurrent call reserved for the same order first. Raising leaves this function's
+        # atomic block, which undoes the stock taken above (no savepoint of its own needed).
         raise ReservationExists(
             f"Order {order_id} already has a reservation.", order_id=order_id
         ) from None
@@ -146,7 +147,6 @@ def _set_status(rows: list[Reservation], status: str, now: datetime) -> None:
     Reservation.objects.filter(pk__in=[r.pk for r in rows]).update(status=status, updated_at=now)
 
 
-@transaction.atomic
 def reservation_commit(*, order_id: int) -> None:
     """The order was paid: its reserved units leave ``on_hand``. A second call changes nothing.
 
@@ -154,11 +154,22 @@ def reservation_commit(*, order_id: int) -> None:
     still held). Raises :class:`ReservationNotFound` when the order never reserved anything and
     :class:`ReservationNotActive` when its reservation was already released.
     """
+    refusal = _commit_rows(order_id=order_id)
+    if refusal is not None:
+        raise refusal
+
+
+# Inside a caller's transaction (orders marking a paid order) this block takes no savepoint:
+# every refusal is decided before the first write and returned, not raised, so there is never
+# anything of ours to undo. Only an unexpected error leaves it, and dooms the caller's
+# transaction with it.
+@transaction.atomic(savepoint=False)
+def _commit_rows(*, order_id: int) -> ReservationNotFound | ReservationNotActive | None:
     rows = list(Reservation.objects.select_for_update().filter(order_id=order_id).order_by("sku"))
     if not rows:
-        raise ReservationNotFound(f"Order {order_id} has no reservation.", order_id=order_id)
+        return ReservationNotFound(f"Order {order_id} has no reservation.", order_id=order_id)
     if any(r.status == Status.RELEASED for r in rows):
-        raise ReservationNotActive(
+        return ReservationNotActive(
             f"The reservation of order {order_id} was released.", order_id=order_id
         )
     active = [r for r in rows if r.status == Status.ACTIVE]
@@ -168,6 +179,7 @@ def reservation_commit(*, order_id: int) -> None:
     _set_status(active, Status.COMMITTED, now)
     if active:
         root.get(EVENTS).stock_committed(order_id=order_id, rows=active, at=now)
+    return None
 
 
 def _release(*, order_id: int, rows: list[Reservation], cause: ReleaseCause, now: datetime) -> None:

@@ -39,16 +39,16 @@ def _enqueue_send(notification_id: int) -> None:
 def _notification_create(
     *, customer_id: int, order_id: int, kind: str, subject: str, body: str
 ) -> Notification:
-    """One notification per (order, kind); the send task is enqueued only after the commit."""
-    existing = Notification.objects.filter(order_id=order_id, kind=kind).first()
-    if existing is not None:
-        return existing
+    """One notification per (order, kind); the send task is enqueued only after the commit.
+
+    Its one write is atomic on its own (the insert's savepoint): callers need no block of ours.
+    """
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
                 customer_id=customer_id, order_id=order_id, kind=kind, subject=subject, body=body
             )
-    except IntegrityError:  # a concurrent call created it first
+    except IntegrityError:  # it exists already (a repeated call, or a concurrent one first)
         return Notification.objects.get(order_id=order_id, kind=kind)
     # robust: a broker outage must not break the caller's committed work; the notification
     # stays pending and can be resent from the admin.
@@ -60,7 +60,6 @@ def _money(amount: Decimal, currency: str) -> str:
     return f"{amount.quantize(Decimal('0.01'))} {currency}"
 
 
-@transaction.atomic
 def notification_create_order_paid(
     *,
     customer_id: int,
@@ -86,7 +85,6 @@ def notification_create_order_paid(
     )
 
 
-@transaction.atomic
 def notification_create_order_cancelled(
     *, customer_id: int, order_id: int, reason: str
 ) -> Notification:

@@ -64,14 +64,25 @@ def assess(
     - ``order_attempts_exceeded``: the order already has ``max_declines_per_order`` (3) or
       more declined attempts, whenever they happened.
     """
+    since = now - limits.window
+    return assess_counts(
+        amount=amount,
+        attempts_in_window=sum(1 for a in customer_attempts if since < a.created_at <= now),
+        order_declines=sum(1 for a in order_attempts if a.order_id == order_id and a.declined),
+        limits=limits,
+    )
+
+
+def assess_counts(
+    *, amount: Decimal, attempts_in_window: int, order_declines: int, limits: FraudLimits
+) -> tuple[str, ...]:
+    """:func:`assess` over counts the database has already made (one query, not a row per
+    earlier attempt): the customer's attempts within the window and the order's declines."""
     reasons: list[str] = []
     if amount > limits.max_amount:
         reasons.append(AMOUNT_OVER_LIMIT)
-    since = now - limits.window
-    in_window = sum(1 for a in customer_attempts if since < a.created_at <= now)
-    if in_window + 1 > limits.max_attempts:
+    if attempts_in_window + 1 > limits.max_attempts:
         reasons.append(TOO_MANY_ATTEMPTS)
-    declined = sum(1 for a in order_attempts if a.order_id == order_id and a.declined)
-    if declined >= limits.max_declines_per_order:
+    if order_declines >= limits.max_declines_per_order:
         reasons.append(ORDER_ATTEMPTS_EXCEEDED)
     return tuple(reasons)

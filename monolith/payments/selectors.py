@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from monolith.payments.errors import PaymentNotFound
-from monolith.payments.fraud import Attempt
 from monolith.payments.models import Payment
 from monolith.payments.results import PaymentResult
 
@@ -49,17 +49,28 @@ def payment_for_order(*, order_id: int) -> Payment | None:
     return successful or attempts.order_by("-created_at", "-id").first()
 
 
+@dataclass(frozen=True)
+class FraudHistory:
+    """What the fraud rules count, counted by the database."""
+
+    attempts_in_window: int  # the customer's attempts in (since, now]
+    order_attempts: int  # every attempt on the order
+    order_declines: int  # the declined ones among them
+
+
 def payment_fraud_history(
-    *, customer_id: int, order_id: int, since: datetime
-) -> tuple[list[Attempt], list[Attempt]]:
-    """The customer's attempts since ``since`` and every attempt on the order."""
-
-    def attempts(queryset: QuerySet[Payment]) -> list[Attempt]:
-        return [
-            Attempt(order_id=o, declined=s == Payment.Status.DECLINED, created_at=c)
-            for o, s, c in queryset.values_list("order_id", "status", "created_at")
-        ]
-
-    recent = Payment.objects.filter(customer_id=customer_id, created_at__gte=since)
-    on_order = Payment.objects.filter(order_id=order_id)
-    return attempts(recent), attempts(on_order)
+    *, customer_id: int, order_id: int, since: datetime, now: datetime
+) -> FraudHistory:
+    """The customer's attempts in ``(since, now]`` and the order's attempts, in one query."""
+    in_window = Q(customer_id=customer_id, created_at__gt=since, created_at__lte=now)
+    on_order = Q(order_id=order_id)
+    counts = Payment.objects.filter(in_window | on_order).aggregate(
+        in_window=Count("id", filter=in_window),
+        on_order=Count("id", filter=on_order),
+        declined=Count("id", filter=on_order & Q(status=Payment.Status.DECLINED)),
+    )
+    return FraudHistory(
+        attempts_in_window=counts["in_window"],
+        order_attempts=counts["on_order"],
+        order_declines=counts["declined"],
+    )

@@ -51,15 +51,13 @@ def payment_charge(
 
     now = timezone.now()
     limits = fraud.FraudLimits.from_settings()
-    recent, on_order = selectors.payment_fraud_history(
-        customer_id=customer_id, order_id=order_id, since=now - limits.window
+    history = selectors.payment_fraud_history(
+        customer_id=customer_id, order_id=order_id, since=now - limits.window, now=now
     )
-    reasons = fraud.assess(
+    reasons = fraud.assess_counts(
         amount=amount,
-        order_id=order_id,
-        now=now,
-        customer_attempts=recent,
-        order_attempts=on_order,
+        attempts_in_window=history.attempts_in_window,
+        order_declines=history.order_declines,
         limits=limits,
     )
     payment = Payment(
@@ -83,7 +81,7 @@ def payment_charge(
         card_token=card_token,
         amount=amount,
         currency=currency,
-        reference=f"order-{order_id}-attempt-{len(on_order) + 1}",
+        reference=f"order-{order_id}-attempt-{history.order_attempts + 1}",
     )
     payment.processor_reference = outcome.processor_reference
     if not outcome.approved:
@@ -95,16 +93,16 @@ def payment_charge(
 
     payment.status = Payment.Status.APPROVED
     try:
-        with transaction.atomic():
-            payment.save()
-            # In the savepoint: a lost race (IntegrityError) announces nothing.
-            root.get(EVENTS).payment_approved(payment)
+        payment.save()
     except IntegrityError as exc:
-        # Another attempt paid this order first (a race): give the money back, refuse.
+        # Another attempt paid this order first (a race): give the money back, refuse. The
+        # error leaves this function's atomic block, which rolls back (no savepoint of its own
+        # needed: nothing runs in the failed transaction after the insert).
         processor.refund(
             processor_reference=outcome.processor_reference, amount=amount, currency=currency
         )
         raise OrderNotPayable("The order is already paid.", order_id=order_id) from exc
+    root.get(EVENTS).payment_approved(payment)
     return selectors.payment_to_result(payment)
 
 

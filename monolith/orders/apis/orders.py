@@ -114,8 +114,8 @@ class CheckoutApi(APIView):
                 payment_id=result.payment.payment_id,
                 reasons=list(result.payment.decline_reasons),
             )
-        order = selectors.order_get(order_id=result.order.pk)
-        return Response(OrderOutputSerializer(order).data, status=status.HTTP_201_CREATED)
+        # The paid order comes back with its lines loaded: no need to read it again.
+        return Response(OrderOutputSerializer(result.order).data, status=status.HTTP_201_CREATED)
 
 
 class OrderListApi(generics.ListAPIView):

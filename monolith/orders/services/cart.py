@@ -14,8 +14,8 @@ from strangler.composition import root
 
 def _cart_locked(*, customer_id: int) -> Cart:
     """The customer's cart, created on first use and locked for the rest of the transaction."""
-    cart, _ = Cart.objects.get_or_create(customer_id=customer_id)
-    return Cart.objects.select_for_update().get(pk=cart.pk)
+    cart, _ = Cart.objects.select_for_update().get_or_create(customer_id=customer_id)
+    return cart
 
 
 def _ensure_quantity(*, sku: str, quantity: int) -> None:

@@ -16,7 +16,7 @@ from django.db import transaction
 from monolith.catalog import interface as catalog
 from monolith.customers import interface as customers
 from monolith.orders.errors import CartEmpty, ProductUnavailable
-from monolith.orders.models import Cart, Order, OrderLine
+from monolith.orders.models import CartItem, Order, OrderLine
 from monolith.orders.ports import ChargeResult, StockLine
 from monolith.orders.services.lifecycle import order_abandon, order_mark_paid
 from monolith.orders.wiring import EVENTS, INVENTORY, PAYMENTS
@@ -51,8 +51,13 @@ def _shipping_address(*, customer_id: int, address_id: int | None) -> customers.
 @transaction.atomic
 def order_place(*, customer_id: int, shipping_address_id: int | None = None) -> Order:
     """T1: price the cart, snapshot the address, create the pending order, reserve stock."""
-    cart = Cart.objects.select_for_update().filter(customer_id=customer_id).first()
-    items = list(cart.items.all()) if cart is not None else []
+    # One statement reads the items and locks their cart (a concurrent checkout or cart change
+    # of the same customer waits here).
+    items = list(
+        CartItem.objects.select_related("cart")
+        .select_for_update(of=("cart",))
+        .filter(cart__customer_id=customer_id)
+    )
     if not items:
         raise CartEmpty("The cart is empty.")
     products = catalog.get_products([item.sku for item in items])

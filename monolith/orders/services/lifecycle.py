@@ -21,8 +21,13 @@ logger = logging.getLogger(__name__)
 EXPIRED_REASON = "The payment was not received before the stock reservation expired."
 
 
-def _order_locked(*, order_id: int, customer_id: int | None = None) -> Order:
+def _order_locked(
+    *, order_id: int, customer_id: int | None = None, with_lines: bool = False
+) -> Order:
+    """The order, locked; ``with_lines`` also reads its lines once for every later use."""
     orders = Order.objects.select_for_update()
+    if with_lines:
+        orders = orders.prefetch_related("lines")
     if customer_id is not None:
         orders = orders.filter(customer_id=customer_id)
     order = orders.filter(pk=order_id).first()
@@ -35,9 +40,10 @@ def _order_locked(*, order_id: int, customer_id: int | None = None) -> Order:
 def order_mark_paid(*, order_id: int, payment_id: int) -> Order:
     """pending -> paid: commit the reserved stock, empty the cart, e-mail the customer.
 
-    Idempotent for the same payment (a repeated confirmation changes nothing).
+    Idempotent for the same payment (a repeated confirmation changes nothing). The order comes
+    back with its lines loaded.
     """
-    order = _order_locked(order_id=order_id)
+    order = _order_locked(order_id=order_id, with_lines=True)
     if order.status == OrderStatus.PAID and order.payment_id == payment_id:
         return order
     if order.status != OrderStatus.PENDING:

@@ -1,0 +1,178 @@
+"""``python -m bench.migration``: what the split costs a checkout, stage 0 against the latest stage.
+
+One database, two ways in, the same load (``--clients`` customers, each adding an item and
+checking out in a loop):
+
+- ``stage 0``: the monolith alone (gunicorn, 2 workers x 4 threads), stage 0's settings;
+- ``stage N``: the latest stage's request path: its gateway (its route table, rate limits
+  loosened so they never say no) in front of its two monolith replicas (1 worker x 4 threads
+  each), the stage's settings (every context writes its outbox).
+
+Every server process is pinned to core 0, the load to core 1, so pairs per second is per core
+and the CPU per pair adds up the gateway and the monoliths. The sides take turns for
+``--rounds`` rounds, the first alternating. The asynchronous side of the latest stage (the
+outbox relay, the consumers) is not on the request path and is measured by ``bench.events``.
+``DATABASE_URL`` pointing at PostgreSQL: a database of its own, dropped at the end; otherwise
+SQLite in a temporary folder. A benchmark, not a test: it exits non-zero only when something
+could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+from pathlib import Path
+
+import yaml
+
+from bench.checkouts import LoadFailed, customer
+from bench.cpu import LOAD_CPU, PROXY_CPU, Pinning
+from bench.progress import say
+from bench.tracing import ROOT, Shop, measure_side
+from strangler.stages.manifest import get_stage, latest_stage
+from strangler.stages.processes import (
+    ProcessFailed,
+    ProcessGroup,
+    free_port,
+    ready_when_http_ok,
+)
+
+UNLIMITED = {"rate": "1000000/s", "burst": 1000000}
+
+
+def unlimited_table(routes: Path, into: Path) -> Path:
+    """The stage's route table with every rate limit raised out of reach (still applied)."""
+    table = yaml.safe_load(routes.read_text())
+    table["rate_limits"] = {name: dict(UNLIMITED) for name in table.get("rate_limits", {})}
+    into.write_text(yaml.safe_dump(table, sort_keys=False))
+    return into
+
+
+class Stages(Shop):
+    """Stage 0's monolith, and the latest stage's gateway and replicas, on one database."""
+
+    def __init__(self, pinning: Pinning) -> None:
+        super().__init__(pinning, traced_env={})
+        self.latest = latest_stage()
+        # each side's processes get their own stage's settings, nothing of the other's
+        self.env = {k: v for k, v in self.env.items() if k not in self.latest.settings_env}
+        self.group = ProcessGroup(log_dir=self.tmp / "logs", env=self.env, cwd=ROOT)
+        self.sides = ("stage 0", f"stage {self.latest.number}")
+        self.sessions_of: dict[str, list[int]] = {side: [] for side in self.sides}
+
+    def _gunicorn(self, name: str, side: str, workers: int, env: dict[str, str]) -> int:
+        port = free_port()
+        argv = [sys.executable, "-m", "gunicorn", "monolith.shop.wsgi:application"]
+        argv += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", "4"]
+        process = self.group.start(
+            name,
+            self.pinning.argv(PROXY_CPU, argv),
+            ready_when_http_ok(f"http://127.0.0.1:{port}/health/ready"),
+            env={"OTEL_SDK_DISABLED": "true", **env},
+        )
+        self.sessions_of[side].append(process.pid or 0)
+        return port
+
+    def start(self) -> None:
+        first, latest = self.sides
+        say(f"{first}: the monolith (gunicorn, 2 workers x 4 threads), core {PROXY_CPU}")
+        self.ports[first] = self._gunicorn(
+            "monolith-stage-0", first, 2, dict(get_stage(0).settings_env)
+        )
+        say(f"{latest}: gateway + 2 monolith replicas (1 worker x 4 threads), core {PROXY_CPU}")
+        replicas = [
+            self._gunicorn(f"monolith-{n}", latest, 1, dict(self.latest.settings_env))
+            for n in (1, 2)
+        ]
+        self._gateway(replicas)
+        self.group.wait_ready(deadline_seconds=120)
+
+    def _gateway(self, replicas: list[int]) -> None:
+        assert self.latest.routes, "the latest stage has a gateway"
+        table = unlimited_table(Path(self.latest.routes), self.tmp / "routes.yaml")
+        port = self.ports[self.sides[1]] = free_port()
+        argv = [sys.executable, "-m", "gateway", "serve", "--routes", str(table)]
+        argv += ["--port", str(port), "--access-log", str(self.tmp / "gateway-access.log")]
+        instances = ",".join(f"127.0.0.1:{p}" for p in replicas)
+        argv += ["--upstream", f"monolith={instances}"]
+        for upstream in yaml.safe_load(table.read_text())["upstreams"]:
+            if upstream != "monolith":  # not on the checkout's path: nobody listens there
+                argv += ["--upstream", f"{upstream}=127.0.0.1:{free_port()}"]
+        process = self.group.start(
+            "gateway",
+            self.pinning.argv(PROXY_CPU, argv),
+            # ready once it routes to the monolith (its own readiness wants every upstream up)
+            ready_when_http_ok(f"http://127.0.0.1:{port}/api/v1/products"),
+            env={"OTEL_SDK_DISABLED": "true"},
+        )
+        self.sessions_of[self.sides[1]].append(process.pid or 0)
+
+
+def run(args: argparse.Namespace) -> int:
+    pinning = Pinning.detect()
+    if pinning.enabled:
+        os.sched_setaffinity(0, {int(LOAD_CPU)})
+    else:
+        say(f"running without CPU pinning: {pinning.reason}")
+    shop = Stages(pinning)
+    first, latest = shop.sides
+    rates: dict[str, list[float]] = {side: [] for side in shop.sides}
+    cpus: dict[str, list[float]] = {side: [] for side in shop.sides}
+    try:
+        sku = shop.setup()
+        shop.start()
+        tokens = [customer(shop.url(first)) for _ in range(args.clients)]
+        engine = "PostgreSQL" if shop.postgres else "SQLite"
+        print(
+            f"\nbench.migration: {args.clients} customers adding {sku} and checking out in a "
+            f"loop on {engine}, {args.seconds:g} s per side per round after {args.warmup:g} s"
+            f" of warm-up\n"
+        )
+        print(f"{'round':>5}  {first + ' pairs/s':>16}  {latest + ' pairs/s':>16}  "
+              f"{'CPU ms ' + first:>14}  {'CPU ms ' + latest:>14}")  # fmt: skip
+        for round_ in range(args.rounds):
+            order = shop.sides if round_ % 2 == 0 else shop.sides[::-1]
+            got = {
+                side: measure_side(shop.url(side), shop.sessions_of[side], tokens, sku, args)
+                for side in order
+            }
+            for side in shop.sides:
+                rates[side].append(got[side][0].per_second)
+                cpus[side].append(got[side][1])
+            print(
+                f"{round_ + 1:>5}  {rates[first][-1]:>16.1f}  {rates[latest][-1]:>16.1f}"
+                f"  {cpus[first][-1]:>14.1f}  {cpus[latest][-1]:>14.1f}"
+            )
+    except (LoadFailed, ProcessFailed) as exc:
+        say(f"could not run: {exc}")
+        return 1
+    finally:
+        shop.close(args.keep)
+    rate = {side: statistics.median(rates[side]) for side in shop.sides}
+    cpu = {side: statistics.median(cpus[side]) for side in shop.sides}
+    print(
+        f"\nmedian: {first} {rate[first]:.1f} pairs/s, {cpu[first]:.1f} ms CPU per pair; "
+        f"{latest} through the gateway {rate[latest]:.1f} pairs/s, {cpu[latest]:.1f} ms CPU"
+    )
+    print(
+        f"{latest} / {first}: {rate[latest] / rate[first]:.2f}x by throughput, "
+        f"{cpu[first] / cpu[latest]:.2f}x by CPU per pair (one core for all server processes; "
+        f"load average {os.getloadavg()[0]:.1f})"
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--clients", type=int, default=8, help="customers checking out at once")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured load per turn")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured load before it")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
