@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 from rest_framework.test import APIClient
@@ -12,6 +17,36 @@ from rest_framework.test import APIClient
 from strangler.auth.tokens import issue_pair
 
 T = TypeVar("T")
+
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+PACKAGES = ("monolith", "strangler", "gateway", "extracted")
+
+
+def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    """import-linter on the code under ``root`` with its ``pyproject.toml`` contracts."""
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache", "--config", str(root / "pyproject.toml")],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def copy_code(source: Path, destination: Path) -> Path:
+    """The packages of ``source`` (without tests) and its ``pyproject.toml``, copied into
+    ``destination``, to show that a contract breaks when a forbidden import is added there."""
+    for package in PACKAGES:
+        if not (source / package).is_dir():
+            continue  # a stage's tag has only the packages of its stages
+        shutil.copytree(
+            source / package,
+            destination / package,
+            ignore=shutil.ignore_patterns("__pycache__", "tests"),
+        )
+    shutil.copy(source / "pyproject.toml", destination / "pyproject.toml")
+    return destination
 
 
 def client_for(customer_id: int) -> APIClient:

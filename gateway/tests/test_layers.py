@@ -2,45 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from gateway.tests.harness import ROOT
-
-LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
-
-
-def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(LINT_IMPORTS), "--no-cache", "--config", str(root / "pyproject.toml")],
-        cwd=root,
-        env={**os.environ, "PYTHONPATH": str(root)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+from strangler.testing import copy_code, lint_imports
 
 
 @pytest.fixture
 def copy_of_the_code(tmp_path: Path) -> Path:
-    for package in ("monolith", "strangler", "gateway", "extracted"):
-        if (ROOT / package).is_dir():
-            shutil.copytree(
-                ROOT / package,
-                tmp_path / package,
-                ignore=shutil.ignore_patterns("__pycache__", "tests"),
-            )
-    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    return tmp_path
+    return copy_code(ROOT, tmp_path)
 
 
 def test_the_gateway_keeps_its_layers_and_has_no_import_cycle() -> None:
-    result = _lint_imports(ROOT)
+    result = lint_imports(ROOT)
 
     assert "The gateway's layers: each imports only the layers below it" in result.stdout
     assert "KEPT" in result.stdout.split("The gateway's layers")[1].splitlines()[0]
@@ -52,7 +28,7 @@ def test_a_transport_importing_the_pipeline_breaks_the_layers(copy_of_the_code: 
     sneaky = copy_of_the_code / "gateway" / "server" / "sneaky.py"
     sneaky.write_text("from gateway.pipeline import Exchange  # noqa: F401\n")
 
-    result = _lint_imports(copy_of_the_code)
+    result = lint_imports(copy_of_the_code)
 
     assert result.returncode != 0
     assert "gateway.server.sneaky -> gateway.pipeline" in result.stdout
@@ -63,7 +39,7 @@ def test_a_cycle_between_two_modules_of_a_layer_breaks_acyclicity(copy_of_the_co
     policy.joinpath("ping.py").write_text("import gateway.policy.pong  # noqa: F401\n")
     policy.joinpath("pong.py").write_text("import gateway.policy.ping  # noqa: F401\n")
 
-    result = _lint_imports(copy_of_the_code)
+    result = lint_imports(copy_of_the_code)
 
     assert result.returncode != 0
     assert "No cycles are allowed in gateway.policy." in result.stdout

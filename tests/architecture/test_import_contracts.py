@@ -2,47 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from strangler.config import REPO_ROOT
-
-LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
-
-
-def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    return subprocess.run(
-        [str(LINT_IMPORTS), "--no-cache", "--config", str(root / "pyproject.toml")],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+from strangler.testing import copy_code, lint_imports
 
 
 @pytest.fixture
 def copy_of_the_code(tmp_path: Path) -> Path:
-    for package in ("monolith", "strangler", "gateway", "extracted"):
-        if not (REPO_ROOT / package).is_dir():
-            continue  # a stage's tag has only the packages of its stages
-        shutil.copytree(
-            REPO_ROOT / package,
-            tmp_path / package,
-            ignore=shutil.ignore_patterns("__pycache__", "tests"),
-        )
-    shutil.copy(REPO_ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    return tmp_path
+    return copy_code(REPO_ROOT, tmp_path)
 
 
 def test_the_code_keeps_every_contract() -> None:
-    result = _lint_imports(REPO_ROOT)
+    result = lint_imports(REPO_ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
 
@@ -51,7 +25,7 @@ def test_importing_another_contexts_models_breaks_the_contract(copy_of_the_code:
     violation = copy_of_the_code / "monolith" / "orders" / "sneaky_stock.py"
     violation.write_text("from monolith.inventory.models import StockItem  # noqa: F401\n")
 
-    result = _lint_imports(copy_of_the_code)
+    result = lint_imports(copy_of_the_code)
 
     assert result.returncode != 0
     assert "monolith.orders is not allowed to import monolith.inventory" in result.stdout
@@ -62,7 +36,7 @@ def test_importing_another_contexts_services_breaks_the_contract(copy_of_the_cod
     violation = copy_of_the_code / "monolith" / "notifications" / "shortcut.py"
     violation.write_text("from monolith.customers import services  # noqa: F401\n")
 
-    result = _lint_imports(copy_of_the_code)
+    result = lint_imports(copy_of_the_code)
 
     assert result.returncode != 0
     assert "monolith.notifications is not allowed to import monolith.customers" in result.stdout
@@ -73,7 +47,7 @@ def test_the_gateway_may_not_import_a_service(copy_of_the_code: Path) -> None:
     violation = copy_of_the_code / "gateway" / "shortcut.py"
     violation.write_text("from monolith.orders import selectors  # noqa: F401\n")
 
-    result = _lint_imports(copy_of_the_code)
+    result = lint_imports(copy_of_the_code)
 
     assert result.returncode != 0
     assert "gateway.shortcut -> monolith.orders.selectors" in result.stdout
@@ -85,7 +59,7 @@ def test_the_gateways_tests_may_not_import_a_service_either(copy_of_the_code: Pa
     (tests / "__init__.py").write_text("")
     (tests / "test_shortcut.py").write_text("from monolith.inventory import grpc  # noqa: F401\n")
 
-    result = _lint_imports(copy_of_the_code)
+    result = lint_imports(copy_of_the_code)
 
     assert result.returncode != 0
     assert "gateway.tests.test_shortcut -> monolith.inventory.grpc" in result.stdout
@@ -99,7 +73,7 @@ def test_an_extracted_service_may_not_import_the_monolith(copy_of_the_code: Path
     violation = copy_of_the_code / "extracted" / "notifications" / "mail" / "shortcut.py"
     violation.write_text("from monolith.customers import interface  # noqa: F401\n")
 
-    result = _lint_imports(copy_of_the_code)
+    result = lint_imports(copy_of_the_code)
 
     assert result.returncode != 0
     assert "extracted.notifications.mail.shortcut -> monolith.customers.interface" in result.stdout
@@ -109,7 +83,7 @@ def test_the_monolith_may_not_import_an_extracted_service(copy_of_the_code: Path
     violation = copy_of_the_code / "monolith" / "orders" / "shortcut.py"
     violation.write_text("import extracted.notifications.mail.services  # noqa: F401\n")
 
-    result = _lint_imports(copy_of_the_code)
+    result = lint_imports(copy_of_the_code)
 
     assert result.returncode != 0
     assert "monolith.orders.shortcut -> extracted.notifications.mail.services" in result.stdout
@@ -122,7 +96,7 @@ def test_the_library_may_not_import_a_service(copy_of_the_code: Path) -> None:
     violation = copy_of_the_code / "strangler" / "leak.py"
     violation.write_text("import monolith.orders.interface  # noqa: F401\n")
 
-    result = _lint_imports(copy_of_the_code)
+    result = lint_imports(copy_of_the_code)
 
     assert result.returncode != 0
     assert "strangler.leak -> monolith.orders.interface" in result.stdout
