@@ -82,6 +82,15 @@ def stock_rows(first: int, last: int) -> list[tuple[object, ...]]:
 INSERT_STOCK = "INSERT INTO inventory_stockitem VALUES (?, ?, ?, ?, ?)"
 
 
+def stocked_pair(make_database: MakeDatabase, rows: int) -> tuple[str, str]:
+    """A source holding stock rows 1 to ``rows`` and an empty target, both with the table."""
+    source, target = make_database(), make_database()
+    for url in (source, target):
+        execute(url, STOCK_TABLE)
+    execute(source, INSERT_STOCK, stock_rows(1, rows))
+    return source, target
+
+
 def query(url: str, sql: str) -> list[tuple[object, ...]]:
     endpoint: Endpoint = open_endpoint(url, role="test")
     try:

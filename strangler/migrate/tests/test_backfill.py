@@ -20,6 +20,7 @@ from strangler.migrate.tests.conftest import (
     execute,
     query,
     stock_rows,
+    stocked_pair,
 )
 
 ALL = "SELECT id, sku, on_hand, reserved FROM inventory_stockitem ORDER BY id"
@@ -31,11 +32,7 @@ class Crash(Exception):
 
 @pytest.fixture
 def pair(make_database: MakeDatabase) -> tuple[str, str]:
-    source, target = make_database(), make_database()
-    for url in (source, target):
-        execute(url, STOCK_TABLE)
-    execute(source, INSERT_STOCK, stock_rows(1, 250))
-    return source, target
+    return stocked_pair(make_database, 250)
 
 
 def _backfill(source: str, target: str, **options: object) -> int:

@@ -8,12 +8,10 @@ from strangler.__main__ import main
 from strangler.migrate.backfill import exclusive
 from strangler.migrate.endpoints import open_endpoint
 from strangler.migrate.tests.conftest import (
-    INSERT_STOCK,
-    STOCK_TABLE,
     MakeDatabase,
     execute,
     query,
-    stock_rows,
+    stocked_pair,
 )
 
 COUNT = "SELECT COUNT(*) FROM inventory_stockitem"
@@ -21,11 +19,7 @@ COUNT = "SELECT COUNT(*) FROM inventory_stockitem"
 
 @pytest.fixture
 def pair(make_database: MakeDatabase) -> tuple[str, str]:
-    source, target = make_database(), make_database()
-    for url in (source, target):
-        execute(url, STOCK_TABLE)
-    execute(source, INSERT_STOCK, stock_rows(1, 30))
-    return source, target
+    return stocked_pair(make_database, 30)
 
 
 def _run(command: str, source: str, target: str, *more: str) -> int:

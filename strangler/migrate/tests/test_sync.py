@@ -14,11 +14,11 @@ from strangler.migrate.plan import plan
 from strangler.migrate.sync import apply_changes, install, remove
 from strangler.migrate.tests.conftest import (
     INSERT_STOCK,
-    STOCK_TABLE,
     MakeDatabase,
     execute,
     query,
     stock_rows,
+    stocked_pair,
 )
 from strangler.migrate.verify import prepare, verify_table
 
@@ -27,11 +27,7 @@ ALL = "SELECT id, sku, on_hand, reserved, updated_at FROM inventory_stockitem OR
 
 @pytest.fixture
 def pair(make_database: MakeDatabase) -> tuple[str, str]:
-    source, target = make_database(), make_database()
-    for url in (source, target):
-        execute(url, STOCK_TABLE)
-    execute(source, INSERT_STOCK, stock_rows(1, 300))
-    return source, target
+    return stocked_pair(make_database, 300)
 
 
 def _step(step: str, source: str, target: str, **options: int) -> int:
