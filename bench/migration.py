@@ -30,7 +30,7 @@ import yaml
 from bench.checkouts import LoadFailed, customer
 from bench.cpu import LOAD_CPU, PROXY_CPU, Pinning
 from bench.progress import say
-from bench.tracing import ROOT, Shop, measure_side
+from bench.tracing import ROOT, Shop, checkout_bench_parser, measure_side
 from strangler.stages.manifest import get_stage, latest_stage
 from strangler.stages.processes import (
     ProcessFailed,
@@ -165,13 +165,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--clients", type=int, default=8, help="customers checking out at once")
-    parser.add_argument("--seconds", type=float, default=10.0, help="measured load per turn")
-    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured load before it")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
-    return run(parser.parse_args(argv))
+    return run(checkout_bench_parser(__doc__).parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -141,6 +141,18 @@ class Shop:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def checkout_bench_parser(doc: str | None) -> argparse.ArgumentParser:
+    """The options every checkout bench takes: the load :func:`measure_side` makes, the rounds,
+    and whether to keep the temporary folder."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
+    parser.add_argument("--clients", type=int, default=8, help="customers checking out at once")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured load per turn")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured load before it")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    return parser
+
+
 def measure_side(
     url: str, sessions: list[int], tokens: list[str], sku: str, args: argparse.Namespace
 ) -> tuple[LoadResult, float, int]:
@@ -215,11 +227,7 @@ def _pair(text: str) -> tuple[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--clients", type=int, default=8, help="customers checking out at once")
-    parser.add_argument("--seconds", type=float, default=10.0, help="measured load per turn")
-    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured load before it")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser = checkout_bench_parser(__doc__)
     parser.add_argument(
         "--traced-env",
         type=_pair,
@@ -228,7 +236,6 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME=VALUE",
         help="for the traced side only, e.g. OTEL_TRACES_SAMPLER=parentbased_traceidratio",
     )
-    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--restock", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.restock:
