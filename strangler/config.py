@@ -18,6 +18,12 @@ env = environ.FileAwareEnv()
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def extracted_services(root: Path = REPO_ROOT) -> tuple[str, ...]:
+    """The services of this checkout's ``extracted/`` (each a Django project with a manage.py):
+    none before stage 2, then one more with each stage that extracts or adds one."""
+    return tuple(sorted(path.parent.name for path in (root / "extracted").glob("*/manage.py")))
+
+
 def var_dir(service: str) -> Path:
     """Where a service keeps its embedded state (SQLite files, broker folders, mail, keys)."""
     root = Path(env.str("STRANGLER_VAR_DIR", default=str(REPO_ROOT / "var")))

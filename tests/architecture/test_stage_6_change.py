@@ -24,6 +24,7 @@ BEFORE = STAGES[STAGES.index(STAGE) - 1]
 MAY_INTRODUCE = (
     "extracted/analytics/",
     "strangler/stages/manifest/stage_6.py",
+    "strangler/stages/tests/test_stage_6.py",
     "gateway/routes/stage-6.yaml",
     "docs/",
     "tests/architecture/test_stage_6_change.py",

@@ -22,6 +22,7 @@ import psycopg
 import pytest
 from kombu import Connection
 
+from strangler.config import extracted_services
 from strangler.stages.launcher import RunningStage, run_setup, start
 from strangler.stages.manifest import STAGES, Stage, get_stage, missing_paths
 from strangler.stages.processes import free_port
@@ -37,6 +38,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 BLACK_BOX_STAGES = tuple(stage.number for stage in STAGES)
 
 
+# Each extracted service has a database of its own, a sibling of the monolith's
+# (<name>_<service>), and queues of its own: none before stage 2.
+SERVICES_WITH_A_DATABASE = extracted_services()
+EVENT_QUEUES = tuple(
+    f"{service.upper()}_{queue}"
+    for service in SERVICES_WITH_A_DATABASE
+    for queue in ("EVENTS_QUEUE", "EVENTS_DLQ", "TASK_QUEUE")
+)
+
+
 def _base_env(var: Path, run_id: str) -> dict[str, str]:
     env = {
         key: value
@@ -49,31 +60,15 @@ def _base_env(var: Path, run_id: str) -> dict[str, str]:
         EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         EMAIL_FILE_PATH=str(var / "mail"),
         CELERY_TASK_DEFAULT_QUEUE=f"e2e-{run_id}",
-        # stage 2 on: the events exchange and the notifications service's queues, per run
+        # stage 2 on: the events exchange, and each extracted service's queues, per run
         EVENTS_EXCHANGE=f"e2e-{run_id}.events",
-        NOTIFICATIONS_EVENTS_QUEUE=f"e2e-{run_id}.notifications.events",
-        NOTIFICATIONS_EVENTS_DLQ=f"e2e-{run_id}.notifications.dlq",
-        NOTIFICATIONS_TASK_QUEUE=f"e2e-{run_id}.notifications.tasks",
     )
-    env.update(  # stage>=6
-        ANALYTICS_EVENTS_QUEUE=f"e2e-{run_id}.analytics.events",  # stage>=6
-        ANALYTICS_EVENTS_DLQ=f"e2e-{run_id}.analytics.dlq",  # stage>=6
-        ANALYTICS_TASK_QUEUE=f"e2e-{run_id}.analytics.tasks",  # stage>=6
-    )  # stage>=6
+    for service in SERVICES_WITH_A_DATABASE:
+        prefix, name = service.upper(), f"e2e-{run_id}.{service}"
+        env[f"{prefix}_EVENTS_QUEUE"] = f"{name}.events"
+        env[f"{prefix}_EVENTS_DLQ"] = f"{name}.dlq"
+        env[f"{prefix}_TASK_QUEUE"] = f"{name}.tasks"
     return env
-
-
-EVENT_QUEUES = (
-    "NOTIFICATIONS_EVENTS_QUEUE",
-    "NOTIFICATIONS_EVENTS_DLQ",
-    "NOTIFICATIONS_TASK_QUEUE",
-    "ANALYTICS_EVENTS_QUEUE",  # stage>=6
-    "ANALYTICS_EVENTS_DLQ",  # stage>=6
-    "ANALYTICS_TASK_QUEUE",  # stage>=6
-)
-# An extracted service's database is a sibling of the monolith's: <name>_<service>.
-SERVICES_WITH_A_DATABASE: tuple[str, ...] = ("notifications",)
-SERVICES_WITH_A_DATABASE += ("analytics",)  # stage>=6
 
 
 class _Engines:
@@ -103,8 +98,7 @@ class _Engines:
                 for name in (
                     "EVENTS_EXCHANGE",
                     "CELERY_TASK_DEFAULT_QUEUE",
-                    "NOTIFICATIONS_TASK_QUEUE",
-                    "ANALYTICS_TASK_QUEUE",  # stage>=6
+                    *(f"{service.upper()}_TASK_QUEUE" for service in SERVICES_WITH_A_DATABASE),
                 )
             ]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from strangler.config import REPO_ROOT
-from strangler.stages.manifest import STAGES
+from strangler.stages.manifest import STAGES, Stage
 from strangler.stages.processes import free_port, http_ok
 from strangler.stages.state import StageState, is_running
 
@@ -56,17 +56,18 @@ def test_list_names_every_stage_of_the_manifest(env: dict[str, str]) -> None:
         assert stage.tag in result.stdout
 
 
-# >>> stage 1
-def test_show_prints_processes_routes_and_a_mermaid_diagram(env: dict[str, str]) -> None:
-    result = stage_cli(env, "show", "1")
+@pytest.mark.parametrize("stage", STAGES, ids=lambda s: f"stage-{s.number}")
+def test_show_prints_processes_routes_and_a_mermaid_diagram(
+    env: dict[str, str], stage: Stage
+) -> None:
+    result = stage_cli(env, "show", str(stage.number))
     assert result.returncode == 0, result.stderr
-    assert "gateway" in result.stdout and "monolith-grpc" in result.stdout
-    assert "gateway/routes/stage-1.yaml" in result.stdout
+    for process in stage.processes:
+        assert process.name in result.stdout
+    if stage.routes:
+        assert stage.routes in result.stdout
     assert "```mermaid\nflowchart LR" in result.stdout
-    assert "client -->|HTTP| gateway" in result.stdout
-
-
-# <<< stage 1
+    assert f"client -->|HTTP| {stage.entrypoint}" in result.stdout
 
 
 def test_show_names_a_stage_that_does_not_exist(env: dict[str, str]) -> None:

@@ -79,11 +79,18 @@ def _load() -> tuple[Stage, ...]:
         stage: Stage = module.build(stages[-1] if stages else None)
         if stage.number != number:
             raise ImportError(f"{name}.build() returned stage {stage.number}")
-        own = Path(module.__file__ or "").resolve().relative_to(REPO_ROOT).as_posix()
-        if number > 0 and own not in stage.introduces:
-            stage = replace(stage, introduces=(*stage.introduces, own))
+        if number > 0:
+            stage = replace(stage, introduces=(*stage.introduces, *_own_files(module, number)))
         stages.append(stage)
     return tuple(stages)
+
+
+def _own_files(module: object, number: int) -> tuple[str, ...]:
+    """A stage's manifest module and its test module (strangler/stages/tests/test_stage_N.py):
+    a stage brings both, so no shared file lists them."""
+    module_file = Path(getattr(module, "__file__", "") or "").resolve()
+    tests = REPO_ROOT / "strangler" / "stages" / "tests" / f"test_stage_{number}.py"
+    return tuple(path.relative_to(REPO_ROOT).as_posix() for path in (module_file, tests))
 
 
 STAGES: tuple[Stage, ...] = _load()

@@ -76,6 +76,7 @@ def build(previous: Stage | None) -> Stage:
             "docs/stages/2-notifications.md",
             "docs/prometheus/stage-2.yml",
             "tests/faults/",
+            "tests/architecture/test_extracted_services_stand_alone.py",
             "tests/e2e/test_going_back_a_stage.py",
             "bench/events.py",
             "bench/noop_celery.py",

@@ -14,7 +14,6 @@ from strangler.stages.manifest import (
     STAGES,
     ProcessSpec,
     Stage,
-    Subscription,  # stage>=6
     get_stage,
     latest_stage,
     missing_paths,
@@ -93,117 +92,6 @@ def test_stage_0_is_the_monolith_alone() -> None:
     assert stage.settings_env["ORDERS_INVENTORY_ADAPTER"].endswith("InProcessInventory")
 
 
-# >>> stage 1
-def test_stage_1_puts_the_gateway_in_front_of_the_monolith() -> None:
-    stage = get_stage(1)
-    assert stage.tag == "stage-1-gateway"
-    assert stage.entrypoint == "gateway"
-    assert stage.routes == "gateway/routes/stage-1.yaml"
-    assert stage.subscriptions == ()
-    gateway = stage.process("gateway")
-    assert gateway.ready == "http" and gateway.port_name == "gateway"
-    assert gateway.ready_path == "/health/ready" and gateway.live_path == "/health/live"
-    grpc = stage.process("monolith-grpc")
-    assert grpc.ready == "tcp" and grpc.port_name == "monolith-grpc"
-    assert {"monolith", "monolith-2", "monolith-worker"} <= {p.name for p in stage.processes}
-    assert "gateway/" in stage.introduces
-    assert "strangler/stages/manifest/stage_1.py" in stage.introduces
-    # The adapters do not change when only a gateway is put in front.
-    assert stage.settings == get_stage(0).settings
-
-
-def test_gateway_argv_names_every_instance_of_every_upstream() -> None:
-    from strangler.stages.launcher import argv_of
-
-    stage = get_stage(1)
-    ports = {"gateway": 18000, "monolith": 18001, "monolith-2": 18011, "monolith-grpc": 19001}
-    argv = argv_of(stage.process("gateway"), ports, Path("/tmp/var"))
-    assert argv[1:] == [
-        "-m",
-        "gateway",
-        "serve",
-        "--routes",
-        "gateway/routes/stage-1.yaml",
-        "--port",
-        "18000",
-        "--upstream",
-        "monolith=127.0.0.1:18001,127.0.0.1:18011",
-        "--upstream",
-        "monolith-grpc=127.0.0.1:19001",
-    ]
-
-
-def test_stage_1_runs_the_monolith_as_two_replicas_of_one_gunicorn_worker_each() -> None:
-    stage = get_stage(1)
-    replicas = stage.instances("monolith")
-    assert [(p.name, p.port_name) for p in replicas] == [
-        ("monolith", "monolith"),
-        ("monolith-2", "monolith-2"),
-    ]
-    for replica in replicas:
-        assert replica.ready == "http" and not replica.optional
-        assert replica.argv[replica.argv.index("--workers") + 1] == "1"
-        assert replica.argv[:4] == get_stage(0).process("monolith").argv[:4]
-    assert replicas[0].urls and not replicas[1].urls
-    assert stage.instances("monolith-grpc") == (stage.process("monolith-grpc"),)
-    assert get_stage(0).instances("monolith") == ()
-
-
-# <<< stage 1
-
-
-# >>> stage 2
-def test_stage_2_extracts_notifications_and_publishes_the_monoliths_events() -> None:
-    stage = get_stage(2)
-    assert stage.tag == "stage-2-notifications"
-    assert stage.routes == "gateway/routes/stage-2.yaml"
-    for context in ("ORDERS", "PAYMENTS", "INVENTORY"):
-        assert stage.settings_env[f"{context}_EVENTS_ADAPTER"].endswith("OutboxEvents")
-    assert {"notifications", "notifications-worker", "outbox-relay"} <= {
-        p.name for p in stage.required_processes()
-    }
-    assert {(s.event_type, s.consumer) for s in stage.subscriptions} == {
-        ("order.paid", "notifications"),
-        ("order.cancelled", "notifications"),
-    }
-    assert "notifications=127.0.0.1:{port:notifications}" in stage.process("gateway").argv
-    assert "extracted/notifications/" in stage.introduces
-    # the queue is bound and the history handed over before anything runs
-    steps = [" ".join(step) for step in stage.setup]
-    assert steps.index(next(s for s in steps if "events_declare" in s)) < steps.index(
-        next(s for s in steps if "backfill_notifications" in s)
-    )
-
-
-# <<< stage 2
-
-
-# >>> stage 6
-def test_stage_6_adds_the_analytics_service_and_changes_nothing_else() -> None:
-    stage = get_stage(6)
-    before = STAGES[STAGES.index(stage) - 1]
-    assert stage.tag == "stage-6-analytics"
-    assert stage.routes == "gateway/routes/stage-6.yaml"
-    assert {p.name for p in stage.processes} - {p.name for p in before.processes} == {
-        "analytics",
-        "analytics-worker",
-    }
-    kept = [p for p in before.processes if p.name != "gateway"]
-    assert all(p in stage.processes for p in kept), "stage 6 changed a process it did not add"
-    assert stage.settings == before.settings
-    assert set(stage.subscriptions) - set(before.subscriptions) == {
-        Subscription("order.paid", "analytics", queue="analytics.events"),
-        Subscription("order.cancelled", "analytics", queue="analytics.events"),
-    }
-    assert "analytics=127.0.0.1:{port:analytics}" in stage.process("gateway").argv
-    assert stage.process("analytics").port_name == "analytics"
-    assert DEFAULT_PORTS["analytics"] == 8006
-    assert "strangler/stages/manifest/stage_6.py" in stage.introduces
-
-
-# <<< stage 6
-
-
 def test_fill_replaces_every_placeholder() -> None:
     argv = ("{python}", "{var}/x", "127.0.0.1:{port}", "a={port:other}")
     assert fill(argv, var="/v", ports={"me": 1, "other": 2}, own_port="me", python="py") == [
@@ -270,16 +158,6 @@ def test_http_and_tcp_readiness_need_a_port() -> None:
 def test_missing_paths_names_programs_not_in_the_checkout(tmp_path: Path) -> None:
     assert "manage.py" in missing_paths(get_stage(0), root=tmp_path)
     assert missing_paths(get_stage(0), root=Path(__file__).resolve().parents[3]) == []
-
-
-# >>> stage 1
-def test_missing_paths_names_the_gateway_and_its_route_table(tmp_path: Path) -> None:
-    missing = missing_paths(get_stage(1), root=tmp_path)
-    assert "gateway.py or gateway/__main__.py" in missing
-    assert "gateway/routes/stage-1.yaml" in missing
-
-
-# <<< stage 1
 
 
 def test_the_latest_stage_is_the_last_one_that_can_run(monkeypatch: pytest.MonkeyPatch) -> None:

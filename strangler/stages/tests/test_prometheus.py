@@ -15,7 +15,7 @@ from strangler.stages.manifest import DEFAULT_PORTS, STAGES, Stage, get_stage
 from strangler.stages.runner import ports_for
 
 
-def _targets(config: dict[str, object]) -> dict[str, list[str]]:
+def scrape_targets(config: dict[str, object]) -> dict[str, list[str]]:
     jobs = config["scrape_configs"]
     assert isinstance(jobs, list)
     return {
@@ -27,31 +27,17 @@ def _targets(config: dict[str, object]) -> dict[str, list[str]]:
 def test_every_process_with_metrics_is_a_target_on_its_port() -> None:
     stage = get_stage(0)
     ports = {name: 20000 + n for n, name in enumerate(stage.port_names)}
-    targets = _targets(prometheus.scrape_config(stage, ports))
+    targets = scrape_targets(prometheus.scrape_config(stage, ports))
     assert targets == {
         "monolith": [f"127.0.0.1:{ports['monolith']}"],
         "flower": [f"127.0.0.1:{ports['flower']}"],
     }
 
 
-# >>> stage 2
-def test_replicas_are_targets_of_one_job_and_each_service_has_its_own() -> None:
-    stage = get_stage(2)
-    ports = {name: 20000 + n for n, name in enumerate(stage.port_names)}
-    targets = _targets(prometheus.scrape_config(stage, ports))
-    assert targets == {
-        "monolith": [f"127.0.0.1:{ports['monolith']}", f"127.0.0.1:{ports['monolith-2']}"],
-        "flower": [f"127.0.0.1:{ports['flower']}"],
-        "gateway": [f"127.0.0.1:{ports['gateway']}"],
-        "notifications": [f"127.0.0.1:{ports['notifications']}"],
-    }
-
-
-# <<< stage 2
 def test_optional_processes_can_be_left_out() -> None:
     stage = get_stage(0)
     ports = ports_for(stage, {}, with_optional=False)
-    targets = _targets(prometheus.scrape_config(stage, ports, with_optional=False))
+    targets = scrape_targets(prometheus.scrape_config(stage, ports, with_optional=False))
     assert targets == {"monolith": [f"127.0.0.1:{DEFAULT_PORTS['monolith']}"]}
 
 

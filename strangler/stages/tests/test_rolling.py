@@ -72,21 +72,6 @@ def test_a_stage_without_instances_of_the_upstream_is_refused(tmp_path: Path) ->
         restarter(0, tmp_path).instances("monolith")
 
 
-# >>> stage 1
-def test_stage_1_rolls_the_monolith_replicas_and_refuses_what_cannot_drain(
-    tmp_path: Path,
-) -> None:
-    rolling = restarter(1, tmp_path)
-    assert [s.name for s in rolling.instances("monolith")] == ["monolith", "monolith-2"]
-    with pytest.raises(RestartFailed, match="no HTTP readiness"):
-        rolling.instances("monolith-grpc")
-    with pytest.raises(RestartFailed, match=r"upstreams with instances: monolith, monolith-grpc"):
-        rolling.instances("payments")
-
-
-# <<< stage 1
-
-
 def test_the_control_channel_streams_progress_then_the_result(tmp_path: Path) -> None:
     def handle(request: dict[str, Any], emit: Emit) -> dict[str, Any]:
         emit({"log": f"working on {request['upstream']}"})
