@@ -173,12 +173,12 @@ async def inventory_availability(
     """
     query = dict(parse_qsl(request.query, keep_blank_values=True))
     if query.get("format") not in (None, "", "json"):  # DRF: no renderer for that format
-        return json_response(404, error_body("not_found", "Not found."))
+        return gateway_error(404, "not_found", "Not found.")
     try:
         indent = negotiate(_header(request.headers, b"accept"))
     except NotAcceptable:
         message = "Could not satisfy the request Accept header."
-        return json_response(406, error_body("not_acceptable", message))
+        return gateway_error(406, "not_acceptable", message)
 
     sku = unquote(request.path_params["sku"])
     upstream = options["upstreams"]["inventory"]
