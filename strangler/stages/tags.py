@@ -15,6 +15,10 @@ when that stage was the last one:
    - one line ending in ``# stage>=2`` (or ``<!-- stage>=2 -->``): that line exists from
      stage 2 on (for table rows, where a block would break the table).
 
+3. Files generated from the manifest (``strangler.stages.generated``: docker-compose.yml,
+   deploy/k8s/stage-N.yaml, ...) are rendered again from the stages up to N, and the generated
+   files of later stages are left out: a tag commits what its own generator gives.
+
 Each tag's commit has the previous stage's tag as its parent, so
 ``git diff stage-0-monolith stage-1-gateway`` shows exactly the step. The commits take the
 author, committer and date of the main commit they are cut from: the same main commit
@@ -42,6 +46,12 @@ LINE = re.compile(r"\s*(?:#|<!--)\s*stage>=(\d+)\s*(?:-->)?\s*$")
 ANY_MARKER = r"(>>>|<<<) stage [0-9]|stage>=[0-9]"
 
 Log = Callable[[str], None]
+# The generated files for the stages given (stage 0 up to one stage): path -> content.
+Generate = Callable[[Sequence[Stage]], dict[str, str]]
+
+
+def _no_generated_files(stages: Sequence[Stage]) -> dict[str, str]:
+    return {}
 
 
 class TagError(RuntimeError):
@@ -189,8 +199,11 @@ def build(
     dry_run: bool = False,
     force: bool = False,
     log: Log = print,
+    generate: Generate = _no_generated_files,
 ) -> dict[str, str]:
-    """Make (or, with ``dry_run``, describe) every stage's tag; returns tag -> commit."""
+    """Make (or, with ``dry_run``, describe) every stage's tag; returns tag -> commit.
+
+    ``generate`` gives the generated files of the stages up to each tag's stage."""
     source = repo.git("rev-parse", "--verify", f"{rev}^{{commit}}").strip()
     name, email, date = repo.git("log", "-1", "--format=%cn%x00%ce%x00%cI", source).split("\0")
     identity = {
@@ -203,8 +216,11 @@ def build(
     }
     made: dict[str, str] = {}
     parent: str | None = None
+    every_generated = set(generate(stages))
     for cut in plan(repo, stages, source):
         tag = cut.stage.tag
+        files = generate([s for s in stages if s.number <= cut.stage.number])
+        later = sorted(every_generated - set(files))
         summary = (
             f"{tag}: {len(cut.removed)} files of later stages left out, "
             f"{len(cut.rewritten)} files cut at stage {cut.stage.number}"
@@ -213,8 +229,10 @@ def build(
             log(f"would tag {summary}")
             for path in cut.rewritten:
                 log(f"    cut {path}")
+            for path in files:
+                log(f"    generate {path}")
             continue
-        tree = _write_tree(repo, source, cut)
+        tree = _write_tree(repo, source, cut, files, later)
         message = (
             f"{tag}: {cut.stage.title}\n\nCut from {source[:12]} by "
             "`python -m strangler stage tag`: main's tree without the paths of later stages, "
@@ -239,14 +257,17 @@ def build(
     return made
 
 
-def _write_tree(repo: Repo, source: str, cut: Cut) -> str:
+def _write_tree(
+    repo: Repo, source: str, cut: Cut, generated: dict[str, str], later: Sequence[str]
+) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         index = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
         repo.git("read-tree", source, env=index)
-        if cut.removed:
+        removed = [*cut.removed, *later]
+        if removed:
             repo.git(
                 "update-index", "--force-remove", "-z", "--stdin",
-                input="\0".join(cut.removed) + "\0", env=index,
+                input="\0".join(removed) + "\0", env=index,
             )  # fmt: skip
         modes = {e.path: e.mode for e in repo.entries(source)}
         for path in cut.rewritten:
@@ -254,6 +275,10 @@ def _write_tree(repo: Repo, source: str, cut: Cut) -> str:
             content = cut_text(text, cut.stage.number, source=path)
             sha = repo.store(content.encode("utf-8", errors="surrogateescape"))
             repo.git("update-index", "--cacheinfo", f"{modes[path]},{sha},{path}", env=index)
+        for path, text in generated.items():
+            sha = repo.store(text.encode())
+            mode = modes.get(path, "100644")
+            repo.git("update-index", "--add", "--cacheinfo", f"{mode},{sha},{path}", env=index)
         return repo.git("write-tree", env=index).strip()
 
 
@@ -263,8 +288,10 @@ def main(*, dry_run: bool, force: bool, rev: str = "HEAD") -> int:
     if dirty:
         print(f"stage tag: the manifest has uncommitted changes:\n{dirty}")
         return 1
+    from strangler.stages import generated
+
     try:
-        build(repo, STAGES, rev=rev, dry_run=dry_run, force=force)
+        build(repo, STAGES, rev=rev, dry_run=dry_run, force=force, generate=generated.rendered)
     except TagError as exc:
         print(f"stage tag: {exc}")
         return 1

@@ -63,6 +63,11 @@ def files(stages: Sequence[Stage]) -> tuple[GeneratedFile, ...]:
     return tuple(found)
 
 
+def rendered(stages: Sequence[Stage]) -> dict[str, str]:
+    """Path -> content of every file generated for ``stages``."""
+    return {generated.path: generated.render(stages) for generated in files(stages)}
+
+
 def stale(stages: Sequence[Stage], root: Path = REPO_ROOT) -> list[str]:
     """The generated files that are missing or differ from what the generator gives."""
     out = []
