@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from strangler.config import var_dir
+from strangler.config import REPO_ROOT, var_dir
 from strangler.stages.manifest import Stage, get_stage, latest_stage, missing_paths
 from strangler.stages.supervisor import Policy
 
@@ -146,13 +146,13 @@ def _generate(*, check: bool) -> int:
     from strangler.stages.manifest import STAGES
 
     if check:
-        stale = generated.stale(STAGES)
+        stale = generated.stale(STAGES, REPO_ROOT)
         for path in stale:
             print(f"stale: {path}", file=sys.stderr)
         if stale:
             print("regenerate: python -m strangler stage generate", file=sys.stderr)
             return 1
         return 0
-    for path in generated.write(STAGES):
+    for path in generated.write(STAGES, REPO_ROOT):
         print(f"wrote {path}")
     return 0
