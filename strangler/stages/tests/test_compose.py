@@ -155,9 +155,9 @@ def test_every_service_its_own_database_and_the_stage_settings(stage: Stage) -> 
     urls = {key: url for key, url in env.items() if key.endswith("DATABASE_URL")}
     assert urls["DATABASE_URL"].endswith("/monolith")
     assert len(set(urls.values())) == len(urls), urls
-    for service in {p.argv[p.argv.index("-A") + 1] for p in stage.processes if "-A" in p.argv}:
-        if service.startswith("extracted."):
-            name = service.split(".")[1]
+    for app in {p.argv[p.argv.index("-A") + 1] for p in stage.processes if "-A" in p.argv}:
+        if app.startswith("extracted."):
+            name = app.split(".")[1]
             assert urls[f"{name.upper()}_DATABASE_URL"].endswith(f"/{name}")
     for service in services.values():
         assert stage.settings_env.items() <= service["environment"].items()
