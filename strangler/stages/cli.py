@@ -133,7 +133,13 @@ def _run(args: argparse.Namespace) -> int:
             print(text, end="")
         return 0
     if args.command == "generate":
-        return _generate(check=args.check)
+        from strangler.stages.generated import GenerationError
+
+        try:
+            return _generate(check=args.check)
+        except GenerationError as exc:
+            print(f"stage generate: {exc}", file=sys.stderr)
+            return 2
     if args.command == "tag":
         from strangler.stages import tags
 

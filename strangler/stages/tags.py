@@ -46,11 +46,13 @@ LINE = re.compile(r"\s*(?:#|<!--)\s*stage>=(\d+)\s*(?:-->)?\s*$")
 ANY_MARKER = r"(>>>|<<<) stage [0-9]|stage>=[0-9]"
 
 Log = Callable[[str], None]
-# The generated files for the stages given (stage 0 up to one stage): path -> content.
-Generate = Callable[[Sequence[Stage]], dict[str, str]]
+# The generated files for the stages given (stage 0 up to one stage): path -> content,
+# given how to read a path's text before generation (None: not in the tree).
+Read = Callable[[str], "str | None"]
+Generate = Callable[[Sequence[Stage], Read], dict[str, str]]
 
 
-def _no_generated_files(stages: Sequence[Stage]) -> dict[str, str]:
+def _no_generated_files(stages: Sequence[Stage], read: Read) -> dict[str, str]:
     return {}
 
 
@@ -216,10 +218,11 @@ def build(
     }
     made: dict[str, str] = {}
     parent: str | None = None
-    every_generated = set(generate(stages))
+    every_generated = set(generate(stages, _reader(repo, source, stages[-1].number, ())))
     for cut in plan(repo, stages, source):
         tag = cut.stage.tag
-        files = generate([s for s in stages if s.number <= cut.stage.number])
+        read = _reader(repo, source, cut.stage.number, cut.removed)
+        files = generate([s for s in stages if s.number <= cut.stage.number], read)
         later = sorted(every_generated - set(files))
         summary = (
             f"{tag}: {len(cut.removed)} files of later stages left out, "
@@ -257,6 +260,19 @@ def build(
     return made
 
 
+def _reader(repo: Repo, source: str, number: int, removed: Sequence[str]) -> Read:
+    """A path's text on the tag of stage ``number``, before generation."""
+    present = {e.path for e in repo.entries(source)} - set(removed)
+
+    def read(path: str) -> str | None:
+        if path not in present:
+            return None
+        text = repo.blob(source, path).decode("utf-8", errors="surrogateescape")
+        return cut_text(text, number, source=path)
+
+    return read
+
+
 def _write_tree(
     repo: Repo, source: str, cut: Cut, generated: dict[str, str], later: Sequence[str]
 ) -> str:
@@ -276,7 +292,7 @@ def _write_tree(
             sha = repo.store(content.encode("utf-8", errors="surrogateescape"))
             repo.git("update-index", "--cacheinfo", f"{modes[path]},{sha},{path}", env=index)
         for path, text in generated.items():
-            sha = repo.store(text.encode())
+            sha = repo.store(text.encode("utf-8", errors="surrogateescape"))
             mode = modes.get(path, "100644")
             repo.git("update-index", "--add", "--cacheinfo", f"{mode},{sha},{path}", env=index)
         return repo.git("write-tree", env=index).strip()
@@ -292,7 +308,7 @@ def main(*, dry_run: bool, force: bool, rev: str = "HEAD") -> int:
 
     try:
         build(repo, STAGES, rev=rev, dry_run=dry_run, force=force, generate=generated.rendered)
-    except TagError as exc:
+    except (TagError, generated.GenerationError) as exc:
         print(f"stage tag: {exc}")
         return 1
     return 0

@@ -28,7 +28,7 @@ def test_each_stage_has_its_kubernetes_manifests_and_prometheus_configuration() 
 @pytest.fixture
 def copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The generated files of the checkout, in a folder the CLI takes for the repository."""
-    for path in generated.rendered(STAGES):
+    for path in generated.rendered(STAGES, generated.reader(REPO_ROOT)):
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO_ROOT / path, tmp_path / path)
     monkeypatch.setattr(cli, "REPO_ROOT", tmp_path)
@@ -60,3 +60,22 @@ def test_generate_writes_what_is_stale_and_then_the_check_passes(
     assert capsys.readouterr().out == "wrote docker-compose.yml\n"
     assert cli.main(["generate", "--check"]) == 0
     assert compose.read_text() == (REPO_ROOT / "docker-compose.yml").read_text()
+
+
+def test_a_region_is_rendered_between_its_lines_and_the_rest_is_left_as_written() -> None:
+    text = "# Title\n<!-- begin generated: t -->\nold\n<!-- end generated: t -->\nafter\n"
+    assert generated.replace_region(text, "t", "new\nrows\n") == (
+        "# Title\n<!-- begin generated: t -->\nnew\nrows\n<!-- end generated: t -->\nafter\n"
+    )
+
+
+def test_a_page_whose_region_lines_were_removed_is_a_clear_error(
+    copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = copy / "docs" / "operations.md"
+    page.write_text(page.read_text().replace("end generated: stage-commands", "end"))
+
+    assert cli.main(["generate"]) == 2
+
+    err = capsys.readouterr().err
+    assert "docs/operations.md: wants one 'begin generated: stage-commands' line" in err
