@@ -6,8 +6,8 @@ when that stage was the last one:
 1. Paths a later stage introduces (``Stage.introduces``: files, ``folder/``, globs) are left
    out. The manifest is a package with one module per stage, so leaving out ``stage_2.py``
    is what makes stage 1 the manifest's last stage on its tag; nothing is rewritten.
-2. Files shared by every stage (the Makefile, the README's stage table, docker-compose.yml)
-   carry stage markers, kept on main and stripped on every tag:
+2. Files shared by every stage (the Makefile, the README's stage table) carry stage markers,
+   kept on main and stripped on every tag:
 
    - a block: a line ``# >>> stage 2`` (or ``// >>> stage 2``, ``<!-- >>> stage 2 -->``)
      up to ``# <<< stage 2``: the lines in between exist from stage 2 on (the blank lines
