@@ -45,8 +45,9 @@ HEADER = """\
 #
 # Without a profile only the engines start. One profile at a time: stage N's services are
 # stage-N-<process>, each reachable by its process's name (docs/operations.md, "docker compose").
-# Open: the shop {entry}, Flower http://localhost:5555, Jaeger http://localhost:16686,
-# Prometheus http://localhost:9090, RabbitMQ http://localhost:15672 (guest / guest).
+# Open (the latest stage): the shop {entry}, Flower http://localhost:5555,
+# Jaeger http://localhost:16686, Prometheus http://localhost:9090,
+# RabbitMQ http://localhost:15672 (guest / guest).
 
 """
 

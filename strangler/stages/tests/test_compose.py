@@ -125,6 +125,7 @@ def test_web_processes_are_checked_on_ready_and_listen_beyond_loopback(stage: St
         service = services[spec.name]
         command = " ".join(service["command"])
         assert "{" not in command, f"{spec.name}: a placeholder left: {command}"
+        assert "127.0.0.1" not in command, f"{spec.name}: loopback in a container: {command}"
         if not spec.port_name:
             continue
         assert "0.0.0.0" in command, f"{spec.name} binds loopback only: {command}"
