@@ -190,6 +190,9 @@ def resources(stage: Stage) -> list[dict[str, Any]]:
             "metadata": _meta(stage, "setup"),
             "spec": {
                 "backoffLimit": 6,
+                # A Job's template cannot change once applied; gone an hour after it finished,
+                # the next `kubectl apply` runs the (idempotent) set-up again instead of failing.
+                "ttlSecondsAfterFinished": 3600,
                 "template": {
                     "metadata": {"labels": _labels(stage, "setup")},
                     "spec": {
@@ -213,8 +216,8 @@ def resources(stage: Stage) -> list[dict[str, Any]]:
 HEADER = """\
 # Kubernetes manifests of {tag}, written from the stage manifest by
 # `python -m strangler stage generate`: do not edit, regenerate.
-# Before `kubectl apply -f` this file: the image {image} where the cluster finds it, and the
-# Secrets {secret} and {jwt} in namespace {namespace} (docs/operations.md, "Kubernetes").
+# Needs the image {image} where the cluster finds it, and the Secrets {secret} and
+# {jwt} in namespace {namespace} (docs/operations.md, "Kubernetes").
 """
 
 
