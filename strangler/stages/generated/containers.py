@@ -14,6 +14,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from strangler.stages import launcher
 from strangler.stages.manifest import DEFAULT_PORTS, ProcessSpec, Stage
 
 IMAGE = "shop-kit:latest"  # built from the repository's Dockerfile
@@ -53,20 +54,15 @@ def host_of(stage: Stage) -> dict[str, str]:
 def fill(argv: Sequence[str], stage: Stage, own_port: str = "") -> tuple[str, ...]:
     """``argv`` with its placeholders filled for a container, listening on every interface."""
     hosts = host_of(stage)
-
-    def peer(match: re.Match[str]) -> str:
-        return f"{hosts[match.group(1)]}:{port_of(match.group(1))}"
-
-    out: list[str] = []
+    rewritten = []
     for part in argv:
-        part = _LOOPBACK_PEER.sub(peer, part)
+        part = _LOOPBACK_PEER.sub(lambda m: f"{hosts[m.group(1)]}:{{port:{m.group(1)}}}", part)
         part = part.replace("127.0.0.1:{port}", f"{ANY_INTERFACE}:{{port}}")
         part = part.replace("--address=127.0.0.1", f"--address={ANY_INTERFACE}")
-        part = part.replace("{python}", "python").replace("{var}", STATE_DIR)
-        part = part.replace("{run}", RUN_ID)
-        if own_port:
-            part = part.replace("{port}", str(port_of(own_port)))
-        out.append(part)
+        rewritten.append(part.replace("{run}", RUN_ID))
+    out = launcher.fill(
+        rewritten, var=STATE_DIR, ports=DEFAULT_PORTS, own_port=own_port, python="python"
+    )
     # A server that takes ``--port`` and no host binds loopback by default (the gateway, gRPC).
     if own_port and "--port" in argv and "--host" not in argv:
         at = out.index("--port")
