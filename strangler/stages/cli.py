@@ -1,5 +1,6 @@
 """``python -m strangler stage ...``: list, show, start, check, restart, stop and tag the stages;
-write a Prometheus configuration for one."""
+write a Prometheus configuration for one; write (or check) the files generated from the
+manifest."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from strangler.config import var_dir
+from strangler.config import REPO_ROOT, var_dir
 from strangler.stages.manifest import Stage, get_stage, latest_stage, missing_paths
 from strangler.stages.supervisor import Policy
 
@@ -59,6 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     prometheus.add_argument("--no-optional", action="store_true", help="leave Flower out")
     prometheus.add_argument("--interval", default="15s", help="scrape interval (default: 15s)")
     prometheus.add_argument("--output", "-o", help="write to this file instead of stdout")
+    generate = sub.add_parser(
+        "generate",
+        help="write the files derived from the manifest (docker-compose.yml, deploy/k8s/, "
+        "docs/prometheus/)",
+    )
+    generate.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 naming each stale file"
+    )
     tag = sub.add_parser("tag", help="make the git tag of every stage (on a fresh clone)")
     tag.add_argument("--dry-run", action="store_true", help="say what would be tagged")
     tag.add_argument("--force", action="store_true", help="move tags that exist")
@@ -123,8 +132,33 @@ def _run(args: argparse.Namespace) -> int:
         else:
             print(text, end="")
         return 0
+    if args.command == "generate":
+        from strangler.stages.generated import GenerationError
+
+        try:
+            return _generate(check=args.check)
+        except GenerationError as exc:
+            print(f"stage generate: {exc}", file=sys.stderr)
+            return 2
     if args.command == "tag":
         from strangler.stages import tags
 
         return tags.main(rev=args.rev, dry_run=args.dry_run, force=args.force)
     raise AssertionError(args.command)
+
+
+def _generate(*, check: bool) -> int:
+    from strangler.stages import generated
+    from strangler.stages.manifest import STAGES
+
+    if check:
+        stale = generated.stale(STAGES, REPO_ROOT)
+        for path in stale:
+            print(f"stale: {path}", file=sys.stderr)
+        if stale:
+            print("regenerate: python -m strangler stage generate", file=sys.stderr)
+            return 1
+        return 0
+    for path in generated.write(STAGES, REPO_ROOT):
+        print(f"wrote {path}")
+    return 0

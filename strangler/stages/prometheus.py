@@ -8,13 +8,13 @@ two targets of the job ``monolith``), each target labelled with its process and 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import yaml
 
 from strangler.stages.launcher import processes_to_start
-from strangler.stages.manifest import Stage
+from strangler.stages.manifest import ProcessSpec, Stage
 
 HOST = "127.0.0.1"  # every process of a stage binds loopback
 
@@ -26,7 +26,10 @@ def scrape_config(
     with_optional: bool = True,
     interval: str = "15s",
     timeout: str = "5s",
+    host: Callable[[ProcessSpec], str] = lambda spec: HOST,
 ) -> dict[str, Any]:
+    """``host`` names where a process is reached: loopback for the runner, the container's
+    name in docker-compose.yml."""
     jobs: dict[str, dict[str, Any]] = {}
     for spec in processes_to_start(stage, with_optional=with_optional):
         if not spec.metrics_path:
@@ -39,7 +42,7 @@ def scrape_config(
             raise ValueError(f"stage {stage.number}: {spec.service} serves metrics on two paths")
         job["static_configs"].append(
             {
-                "targets": [f"{HOST}:{ports[spec.port_name]}"],
+                "targets": [f"{host(spec)}:{ports[spec.port_name]}"],
                 "labels": {"process": spec.name, "stage": str(stage.number)},
             }
         )

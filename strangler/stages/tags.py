@@ -6,14 +6,18 @@ when that stage was the last one:
 1. Paths a later stage introduces (``Stage.introduces``: files, ``folder/``, globs) are left
    out. The manifest is a package with one module per stage, so leaving out ``stage_2.py``
    is what makes stage 1 the manifest's last stage on its tag; nothing is rewritten.
-2. Files shared by every stage (the Makefile, the README's stage table, docker-compose.yml)
-   carry stage markers, kept on main and stripped on every tag:
+2. Files shared by every stage (the Makefile, the README's stage table) carry stage markers,
+   kept on main and stripped on every tag:
 
    - a block: a line ``# >>> stage 2`` (or ``// >>> stage 2``, ``<!-- >>> stage 2 -->``)
      up to ``# <<< stage 2``: the lines in between exist from stage 2 on (the blank lines
      right after the closing marker go with the block, so spacing stays as the file had it);
    - one line ending in ``# stage>=2`` (or ``<!-- stage>=2 -->``): that line exists from
      stage 2 on (for table rows, where a block would break the table).
+
+3. Files generated from the manifest (``strangler.stages.generated``: docker-compose.yml,
+   deploy/k8s/stage-N.yaml, ...) are rendered again from the stages up to N, and the generated
+   files of later stages are left out: a tag commits what its own generator gives.
 
 Each tag's commit has the previous stage's tag as its parent, so
 ``git diff stage-0-monolith stage-1-gateway`` shows exactly the step. The commits take the
@@ -42,6 +46,14 @@ LINE = re.compile(r"\s*(?:#|<!--)\s*stage>=(\d+)\s*(?:-->)?\s*$")
 ANY_MARKER = r"(>>>|<<<) stage [0-9]|stage>=[0-9]"
 
 Log = Callable[[str], None]
+# The generated files for the stages given (stage 0 up to one stage): path -> content,
+# given how to read a path's text before generation (None: not in the tree).
+Read = Callable[[str], "str | None"]
+Generate = Callable[[Sequence[Stage], Read], dict[str, str]]
+
+
+def _no_generated_files(stages: Sequence[Stage], read: Read) -> dict[str, str]:
+    return {}
 
 
 class TagError(RuntimeError):
@@ -189,8 +201,11 @@ def build(
     dry_run: bool = False,
     force: bool = False,
     log: Log = print,
+    generate: Generate = _no_generated_files,
 ) -> dict[str, str]:
-    """Make (or, with ``dry_run``, describe) every stage's tag; returns tag -> commit."""
+    """Make (or, with ``dry_run``, describe) every stage's tag; returns tag -> commit.
+
+    ``generate`` gives the generated files of the stages up to each tag's stage."""
     source = repo.git("rev-parse", "--verify", f"{rev}^{{commit}}").strip()
     name, email, date = repo.git("log", "-1", "--format=%cn%x00%ce%x00%cI", source).split("\0")
     identity = {
@@ -203,8 +218,12 @@ def build(
     }
     made: dict[str, str] = {}
     parent: str | None = None
+    every_generated = set(generate(stages, _reader(repo, source, stages[-1].number, ())))
     for cut in plan(repo, stages, source):
         tag = cut.stage.tag
+        read = _reader(repo, source, cut.stage.number, cut.removed)
+        files = generate([s for s in stages if s.number <= cut.stage.number], read)
+        later = sorted(every_generated - set(files))
         summary = (
             f"{tag}: {len(cut.removed)} files of later stages left out, "
             f"{len(cut.rewritten)} files cut at stage {cut.stage.number}"
@@ -213,8 +232,10 @@ def build(
             log(f"would tag {summary}")
             for path in cut.rewritten:
                 log(f"    cut {path}")
+            for path in files:
+                log(f"    generate {path}")
             continue
-        tree = _write_tree(repo, source, cut)
+        tree = _write_tree(repo, source, cut, files, later)
         message = (
             f"{tag}: {cut.stage.title}\n\nCut from {source[:12]} by "
             "`python -m strangler stage tag`: main's tree without the paths of later stages, "
@@ -239,14 +260,30 @@ def build(
     return made
 
 
-def _write_tree(repo: Repo, source: str, cut: Cut) -> str:
+def _reader(repo: Repo, source: str, number: int, removed: Sequence[str]) -> Read:
+    """A path's text on the tag of stage ``number``, before generation."""
+    present = {e.path for e in repo.entries(source)} - set(removed)
+
+    def read(path: str) -> str | None:
+        if path not in present:
+            return None
+        text = repo.blob(source, path).decode("utf-8", errors="surrogateescape")
+        return cut_text(text, number, source=path)
+
+    return read
+
+
+def _write_tree(
+    repo: Repo, source: str, cut: Cut, generated: dict[str, str], later: Sequence[str]
+) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         index = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
         repo.git("read-tree", source, env=index)
-        if cut.removed:
+        removed = [*cut.removed, *later]
+        if removed:
             repo.git(
                 "update-index", "--force-remove", "-z", "--stdin",
-                input="\0".join(cut.removed) + "\0", env=index,
+                input="\0".join(removed) + "\0", env=index,
             )  # fmt: skip
         modes = {e.path: e.mode for e in repo.entries(source)}
         for path in cut.rewritten:
@@ -254,6 +291,10 @@ def _write_tree(repo: Repo, source: str, cut: Cut) -> str:
             content = cut_text(text, cut.stage.number, source=path)
             sha = repo.store(content.encode("utf-8", errors="surrogateescape"))
             repo.git("update-index", "--cacheinfo", f"{modes[path]},{sha},{path}", env=index)
+        for path, text in generated.items():
+            sha = repo.store(text.encode("utf-8", errors="surrogateescape"))
+            mode = modes.get(path, "100644")
+            repo.git("update-index", "--add", "--cacheinfo", f"{mode},{sha},{path}", env=index)
         return repo.git("write-tree", env=index).strip()
 
 
@@ -263,9 +304,11 @@ def main(*, dry_run: bool, force: bool, rev: str = "HEAD") -> int:
     if dirty:
         print(f"stage tag: the manifest has uncommitted changes:\n{dirty}")
         return 1
+    from strangler.stages import generated
+
     try:
-        build(repo, STAGES, rev=rev, dry_run=dry_run, force=force)
-    except TagError as exc:
+        build(repo, STAGES, rev=rev, dry_run=dry_run, force=force, generate=generated.rendered)
+    except (TagError, generated.GenerationError) as exc:
         print(f"stage tag: {exc}")
         return 1
     return 0

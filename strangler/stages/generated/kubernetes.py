@@ -1,0 +1,228 @@
+"""Kubernetes manifests of one stage, from the stage manifest: ``deploy/k8s/stage-N.yaml``.
+
+Each stage is a namespace of its own (``shop-stage-N``), so every object keeps its process's
+name and the gateway reaches ``monolith:8001`` at every stage. In it: a ConfigMap with the
+stage's settings, a Job running the set-up steps, a Deployment per process and a Service per
+process that listens on a port. Credentials (the database, broker and Redis URLs, Django's
+secret key, the JWT key pair) are read from two Secrets by reference; the Secrets themselves
+are not in the repository (docs/operations.md says how to create them). The engines
+(PostgreSQL, RabbitMQ, Redis) are not part of the stage: they are the cluster's or a
+provider's, named in those Secrets.
+
+Probes: an HTTP process has a startup and a liveness probe on its ``/health/live`` and a
+readiness probe on its ``/health/ready`` (so a monolith whose database is down leaves the
+Service's endpoints but is not restarted); a TCP process (the gRPC server) has TCP probes. A
+process that is ready when its log says so (Celery workers, the outbox relay) has no probe:
+no Service sends it traffic, so readiness gates nothing, and the only question it can answer
+is whether the broker answers, which must not restart it (the broker being down is not the
+worker being stuck). Kubernetes restarts its container when it exits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strangler.stages.generated import yamltext
+from strangler.stages.generated.containers import (
+    IMAGE,
+    STATE_DIR,
+    Container,
+    collectstatic_script,
+    containers,
+    databases,
+    host_of,
+    setup_script,
+)
+from strangler.stages.manifest import Stage
+
+SECRET = "shop"  # created by hand per namespace: the engines' URLs and SECRET_KEY
+JWT_SECRET = "shop-jwt"  # created by hand: jwt.pem (the issuer's private key), jwt.pub.pem
+JWT_DIR = "/run/secrets/jwt"
+CONFIG = "shop-settings"
+PART_OF = "shop"
+
+
+def namespace(stage: Stage) -> str:
+    return f"shop-stage-{stage.number}"
+
+
+def secret_env(stage: Stage) -> list[dict[str, Any]]:
+    """The environment read from the Secret ``shop``, one key per variable."""
+    names = [*databases(stage), "CELERY_BROKER_URL", "REDIS_URL", "SECRET_KEY"]
+    return [
+        {
+            "name": name,
+            "valueFrom": {"secretKeyRef": {"name": SECRET, "key": name.lower().replace("_", "-")}},
+        }
+        for name in names
+    ]
+
+
+def settings(stage: Stage) -> dict[str, str]:
+    return {
+        "DJANGO_SETTINGS_MODULE": "monolith.shop.settings",  # as the runner gives it
+        "ALLOWED_HOSTS": ",".join(["localhost", "127.0.0.1", *host_of(stage).values()]),
+        "JWT_PRIVATE_KEY_FILE": f"{JWT_DIR}/jwt.pem",
+        "JWT_PUBLIC_KEY_FILE": f"{JWT_DIR}/jwt.pub.pem",
+        "PYTHONUNBUFFERED": "1",
+        **stage.settings_env,
+    }
+
+
+def _labels(stage: Stage, name: str) -> dict[str, str]:
+    return {
+        "app.kubernetes.io/name": name,
+        "app.kubernetes.io/instance": namespace(stage),
+        "app.kubernetes.io/part-of": PART_OF,
+    }
+
+
+def _meta(stage: Stage, name: str) -> dict[str, Any]:
+    return {"name": name, "namespace": namespace(stage), "labels": _labels(stage, name)}
+
+
+def _container(stage: Stage, name: str, command: list[str]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "image": IMAGE,
+        "imagePullPolicy": "IfNotPresent",
+        "command": command,
+        "envFrom": [{"configMapRef": {"name": CONFIG}}],
+        "env": secret_env(stage),
+        "volumeMounts": [
+            {"name": "state", "mountPath": STATE_DIR},
+            {"name": "jwt", "mountPath": JWT_DIR, "readOnly": True},
+        ],
+    }
+
+
+def _volumes() -> list[dict[str, Any]]:
+    return [
+        {"name": "state", "emptyDir": {}},
+        {"name": "jwt", "secret": {"secretName": JWT_SECRET}},
+    ]
+
+
+def probes(container: Container) -> dict[str, Any]:
+    spec = container.spec
+    if spec.ready == "http":
+        live = {"httpGet": {"path": spec.live_path, "port": container.port}}
+        ready = {"httpGet": {"path": spec.ready_path, "port": container.port}}
+    elif spec.ready == "tcp":
+        live = ready = {"tcpSocket": {"port": container.port}}
+    else:
+        return {}
+    return {
+        # up to a minute to answer the first time, as the runner's supervisor allows
+        "startupProbe": {**live, "periodSeconds": 2, "failureThreshold": 30},
+        "livenessProbe": {**live, "periodSeconds": 5, "timeoutSeconds": 2, "failureThreshold": 3},
+        "readinessProbe": {
+            **ready,
+            "periodSeconds": 5,
+            "timeoutSeconds": 2,
+            "failureThreshold": 2,
+        },
+    }
+
+
+def deployment(stage: Stage, container: Container) -> dict[str, Any]:
+    spec = container.spec
+    main = _container(stage, spec.name, list(container.command)) | probes(container)
+    if container.port:
+        main["ports"] = [{"name": "main", "containerPort": container.port}]
+    pod: dict[str, Any] = {"containers": [main], "volumes": _volumes()}
+    if "gunicorn" in container.command and stage.setup:
+        # A Django web process serves its static files itself (WhiteNoise) from the pod's
+        # state folder, which starts empty: collect them there first.
+        init = _container(stage, "collectstatic", ["sh", "-ec", collectstatic_script(stage)])
+        pod["initContainers"] = [init]
+    template_meta: dict[str, Any] = {"labels": _labels(stage, spec.name)}
+    if spec.metrics_path:
+        template_meta["annotations"] = {
+            "prometheus.io/scrape": "true",
+            "prometheus.io/port": str(container.port),
+            "prometheus.io/path": spec.metrics_path,
+        }
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _meta(stage, spec.name),
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"app.kubernetes.io/name": spec.name}},
+            "template": {"metadata": template_meta, "spec": pod},
+        },
+    }
+
+
+def service(stage: Stage, container: Container) -> dict[str, Any]:
+    assert container.port is not None
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _meta(stage, container.name),
+        "spec": {
+            "selector": {"app.kubernetes.io/name": container.name},
+            "ports": [{"name": "main", "port": container.port, "targetPort": container.port}],
+        },
+    }
+
+
+def resources(stage: Stage) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = [
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {
+                "name": namespace(stage),
+                "labels": {"app.kubernetes.io/part-of": PART_OF},
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": _meta(stage, CONFIG),
+            "data": settings(stage),
+        },
+        {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": _meta(stage, "setup"),
+            "spec": {
+                "backoffLimit": 6,
+                # A Job's template cannot change once applied; gone an hour after it finished,
+                # the next `kubectl apply` runs the (idempotent) set-up again instead of failing.
+                "ttlSecondsAfterFinished": 3600,
+                "template": {
+                    "metadata": {"labels": _labels(stage, "setup")},
+                    "spec": {
+                        "restartPolicy": "OnFailure",
+                        "containers": [
+                            _container(stage, "setup", ["sh", "-ec", setup_script(stage)])
+                        ],
+                        "volumes": _volumes(),
+                    },
+                },
+            },
+        },
+    ]
+    for container in containers(stage):
+        found.append(deployment(stage, container))
+        if container.port:
+            found.append(service(stage, container))
+    return found
+
+
+HEADER = """\
+# Kubernetes manifests of {tag}, written from the stage manifest by
+# `python -m strangler stage generate`: do not edit, regenerate.
+# Needs the image {image} where the cluster finds it, and the Secrets {secret} and
+# {jwt} in namespace {namespace} (docs/operations.md, "Kubernetes").
+"""
+
+
+def render(stage: Stage) -> str:
+    header = HEADER.format(
+        tag=stage.tag, image=IMAGE, secret=SECRET, jwt=JWT_SECRET, namespace=namespace(stage)
+    )
+    return header + yamltext.dump(resources(stage))

@@ -1,0 +1,139 @@
+"""deploy/k8s/stage-N.yaml: valid against the Kubernetes schema (offline), and each runs what
+the stage's manifest runs, with the probes of the Health Check pattern."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+from kubernetes_validate.utils import latest_version
+
+from strangler.config import REPO_ROOT
+from strangler.stages.generated import kubernetes
+from strangler.stages.manifest import STAGES, Stage
+
+# The oldest Kubernetes release the manifests are checked against, and the newest the
+# validator's bundled schemas know (no network: the schemas are in the package).
+VERSIONS = ("1.31.0", latest_version())
+
+
+def committed(stage: Stage) -> list[dict[str, Any]]:
+    path = REPO_ROOT / "deploy" / "k8s" / f"stage-{stage.number}.yaml"
+    return list(yaml.safe_load_all(path.read_text()))
+
+
+def schema_errors(resources: list[dict[str, Any]], version: str) -> list[str]:
+    """Every resource checked with the strict schemas (unknown fields are errors too); a kind
+    the validator has no schema for is an error here, not the warning its CLI gives."""
+    errors = []
+    for resource in resources:
+        name = f"{resource.get('kind')}/{resource.get('metadata', {}).get('name')}"
+        try:
+            kubernetes_validate.validate(resource, version, strict=True)
+        except kubernetes_validate.ValidationError as exc:
+            path = ".".join(str(part) for part in exc.path)
+            errors.append(f"{name}: {path}: {exc.message}")
+        except kubernetes_validate.SchemaNotFoundError as exc:
+            errors.append(f"{name}: {exc.message}")
+    return errors
+
+
+def by_kind(resources: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
+    return {r["metadata"]["name"]: r for r in resources if r["kind"] == kind}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("stage", STAGES, ids=lambda s: f"stage-{s.number}")
+def test_every_stage_validates_against_the_kubernetes_schema(stage: Stage, version: str) -> None:
+    resources = committed(stage)
+    assert resources
+    assert schema_errors(resources, version) == []
+
+
+def _port_as_words(container: dict[str, Any]) -> None:
+    container["ports"][0]["containerPort"] = "eight thousand"
+
+
+def _misspelt_probe(container: dict[str, Any]) -> None:
+    container["livenessProbes"] = container.pop("livenessProbe")
+
+
+@pytest.mark.parametrize("edit", [_port_as_words, _misspelt_probe])
+def test_the_validator_rejects_a_hand_edited_manifest(
+    edit: Callable[[dict[str, Any]], None],
+) -> None:
+    resources = committed(STAGES[0])
+    deployment = next(r for r in resources if r["kind"] == "Deployment")
+    edit(deployment["spec"]["template"]["spec"]["containers"][0])
+
+    errors = schema_errors(resources, VERSIONS[0])
+
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(f"Deployment/{deployment['metadata']['name']}: spec.template")
+
+
+@pytest.mark.parametrize("stage", STAGES, ids=lambda s: f"stage-{s.number}")
+def test_a_deployment_per_process_a_service_per_process_with_a_port(stage: Stage) -> None:
+    resources = committed(stage)
+    assert set(by_kind(resources, "Deployment")) == {p.name for p in stage.processes}
+    assert set(by_kind(resources, "Service")) == {p.name for p in stage.processes if p.port_name}
+    assert set(by_kind(resources, "Job")) == {"setup"}
+    assert {r["metadata"].get("namespace") for r in resources if r["kind"] != "Namespace"} == {
+        f"shop-stage-{stage.number}"
+    }
+
+
+@pytest.mark.parametrize("stage", STAGES, ids=lambda s: f"stage-{s.number}")
+def test_http_processes_are_probed_on_live_and_ready_and_workers_are_not(stage: Stage) -> None:
+    deployments = by_kind(committed(stage), "Deployment")
+    for spec in stage.processes:
+        container = deployments[spec.name]["spec"]["template"]["spec"]["containers"][0]
+        if spec.ready == "http":
+            assert container["livenessProbe"]["httpGet"]["path"] == spec.live_path
+            assert container["startupProbe"]["httpGet"]["path"] == spec.live_path
+            assert container["readinessProbe"]["httpGet"]["path"] == spec.ready_path
+        elif spec.ready == "tcp":
+            assert "tcpSocket" in container["readinessProbe"], spec.name
+        else:
+            assert not {"livenessProbe", "readinessProbe"} & set(container), spec.name
+
+
+def test_web_processes_probe_the_health_endpoints() -> None:
+    """Every stage's own web processes: /health/live and /health/ready (Flower has its own)."""
+    deployments = by_kind(committed(STAGES[-1]), "Deployment")
+    probes = deployments["monolith"]["spec"]["template"]["spec"]["containers"][0]
+    assert probes["livenessProbe"]["httpGet"]["path"] == "/health/live"
+    assert probes["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+
+
+@pytest.mark.parametrize("stage", STAGES, ids=lambda s: f"stage-{s.number}")
+def test_settings_come_from_the_config_map_and_secrets_by_reference(stage: Stage) -> None:
+    resources = committed(stage)
+    assert "Secret" not in {r["kind"] for r in resources}  # created by hand, never committed
+    config = by_kind(resources, "ConfigMap")[kubernetes.CONFIG]["data"]
+    assert stage.settings_env.items() <= config.items()
+    for deployment in by_kind(resources, "Deployment").values():
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        assert container["envFrom"] == [{"configMapRef": {"name": kubernetes.CONFIG}}]
+        secret_refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"]}
+        assert {"DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY"} <= set(secret_refs)
+        assert not any("value" in e for e in container["env"]), "a literal value among secrets"
+
+
+@pytest.mark.parametrize("stage", STAGES, ids=lambda s: f"stage-{s.number}")
+def test_each_extracted_service_reads_a_database_of_its_own(stage: Stage) -> None:
+    """A process running ``extracted.<service>...`` finds ``<SERVICE>_DATABASE_URL`` in its
+    own Secret key, apart from the monolith's ``DATABASE_URL``."""
+    deployments = by_kind(committed(stage), "Deployment")
+    for spec in stage.processes:
+        modules = [part for part in spec.argv if part.startswith("extracted.")]
+        if not modules:
+            continue
+        service = modules[0].split(".")[1]
+        env = deployments[spec.name]["spec"]["template"]["spec"]["containers"][0]["env"]
+        keys = {e["name"]: e["valueFrom"]["secretKeyRef"]["key"] for e in env}
+        assert keys[f"{service.upper()}_DATABASE_URL"] == f"{service}-database-url", spec.name
+        assert keys["DATABASE_URL"] == "database-url"
