@@ -1,9 +1,10 @@
-"""``python -m strangler migrate backfill|verify``: move a context's tables and prove it.
+"""``python -m strangler migrate ...``: move a context's tables, prove it, flip and roll back.
 
     python -m strangler migrate backfill --source URL --target URL (--context APP | --table T ...)
     python -m strangler migrate verify   --source URL --target URL (--context APP | --table T ...)
     python -m strangler migrate sync     --source URL --target URL (--context APP | --table T ...)
                                          [--install | --remove | --follow]
+    python -m strangler migrate report   --gateway URL
 
 URLs are ``sqlite:///path/db.sqlite3`` or ``postgres://user@host:port/name``. Every table is
 checked on both sides (present, same columns, same one-column key) before anything is written.
@@ -26,6 +27,8 @@ from strangler.migrate.endpoints import Endpoint, open_endpoint
 from strangler.migrate.errors import MigrateError
 from strangler.migrate.plan import TablePlan, context_tables, plan
 from strangler.migrate.progress import RowProgress
+from strangler.migrate.report import RESULTS, fetch_metrics, shadow_figures
+from strangler.migrate.report import rows as report_rows
 from strangler.migrate.verify import TableVerdict, prepare, verify_table
 
 Result = TypeVar("Result")
@@ -53,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
                 "--remove", action="store_true", help="stop recording (after the flip)"
             )
             mode.add_argument("--follow", action="store_true", help="keep applying until Ctrl-C")
+    command = commands.add_parser("report", help="the shadow mismatch rate per route")
+    command.add_argument("--gateway", required=True, help="the gateway's URL, e.g. http://h:8000")
     return parser
 
 
@@ -180,10 +185,20 @@ def sync(args: argparse.Namespace) -> int:
                 time.sleep(1)  # polling the change table between batches
 
 
+def report(args: argparse.Namespace) -> int:
+    figures = shadow_figures(fetch_metrics(args.gateway))
+    if not figures:
+        print(f"no shadow comparisons counted at {args.gateway} (no shadowed GET/HEAD yet)")
+        return 0
+    print(text_table(["route", *RESULTS, "mismatch rate"], report_rows(figures)))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    commands = {"backfill": backfill, "verify": verify, "sync": sync, "report": report}
     try:
-        return {"backfill": backfill, "verify": verify, "sync": sync}[args.command](args)
+        return commands[args.command](args)
     except MigrateError as exc:
         print(f"migrate {args.command}: {exc}", file=sys.stderr)
         return 2
