@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
         which = command.add_mutually_exclusive_group(required=True)
         which.add_argument("--context", help="every table named <context>_* in the source")
         which.add_argument("--table", action="append", help="a table (repeatable)")
-        command.add_argument("--chunk-size", type=int, default=10_000, help="rows per chunk")
+        command.add_argument("--chunk-size", type=int, default=50_000, help="rows per chunk")
         if name == "sync":
             mode = command.add_mutually_exclusive_group()
             mode.add_argument("--install", action="store_true", help="start recording writes")
@@ -76,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
             command.add_argument("--to", required=True, help="the service's upstream")
         command.add_argument("--table", required=True, type=Path, help="the route table file")
         command.add_argument("--pid", type=int, help="the gateway's (default: stage state)")
-        command.add_argument("--chunk-size", type=int, default=10_000, help="rows per batch")
+        command.add_argument("--chunk-size", type=int, default=50_000, help="rows per batch")
     command = commands.add_parser("report", help="the shadow mismatch rate per route")
     command.add_argument("--gateway", required=True, help="the gateway's URL, e.g. http://h:8000")
     return parser

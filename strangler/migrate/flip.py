@@ -41,7 +41,7 @@ class Move:
     route: str  # the route prefix
     table: Path  # the route table file the gateway serves
     pid: int | None  # the gateway's; None: from the stage runner's state file
-    batch_size: int = 10_000
+    batch_size: int = 50_000
 
 
 @dataclass(frozen=True)

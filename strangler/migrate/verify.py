@@ -3,7 +3,10 @@
 Chunks are key ranges cut from the source every ``chunk_size`` keys; the last range is open so
 rows only the target holds are counted too. Each database hashes its own rows (PostgreSQL with
 ``md5``, SQLite with a hash function registered on the connection), both at the same time, so
-only one digest per chunk crosses the wire. Where a chunk differs, its per-row hashes are
+only one digest per chunk crosses the wire. A chunk's digest is the sum of its rows' hashes
+(the first 64 bits of the md5 of each row's text): it needs no sort and no concatenation, which
+made it about twice as fast as an md5 of the ordered row hashes, and a changed, missing or
+extra row changes it (short of a 64-bit collision). Where a chunk differs, its per-row hashes are
 compared to name every differing key. Both sides must be the same engine: a row's text
 differs between engines.
 """
@@ -44,22 +47,23 @@ def _md5(text: str | None) -> str:
 
 
 class _Digest:
-    """SQLite aggregate: md5 of the rows' md5s in key order (the order PostgreSQL's uses)."""
+    """SQLite aggregate: the sum of the rows' hashes read as signed 64-bit numbers, in
+    decimal (what :func:`chunk_digest`'s PostgreSQL query gives for the same hashes)."""
 
     def __init__(self) -> None:
-        self.rows: list[tuple[Any, str]] = []
+        self.total = 0
 
-    def step(self, key: Any, row_hash: str) -> None:
-        self.rows.append((key, row_hash))
+    def step(self, row_hash: str) -> None:
+        self.total += int.from_bytes(bytes.fromhex(row_hash[:16]), "big", signed=True)
 
     def finalize(self) -> str:
-        return _md5("".join(h for _, h in sorted(self.rows, key=lambda r: r[0])))
+        return str(self.total)
 
 
 def prepare(endpoint: Endpoint) -> None:
     if endpoint.vendor == "sqlite":
         endpoint.connection.create_function("strangler_md5", 1, _md5, deterministic=True)
-        endpoint.connection.create_aggregate("strangler_digest", 2, _Digest)
+        endpoint.connection.create_aggregate("strangler_digest", 1, _Digest)
 
 
 def _row_hash(endpoint: Endpoint, table: TablePlan) -> str:
@@ -101,15 +105,15 @@ def boundaries(source: Endpoint, table: TablePlan, chunk_size: int) -> list[Rang
 
 def chunk_digest(endpoint: Endpoint, table: TablePlan, span: Range) -> tuple[int, str]:
     where, params = _where(endpoint, table, span)
-    row_hash, key = _row_hash(endpoint, table), endpoint.quote(table.key)
+    row_hash = _row_hash(endpoint, table)
     if endpoint.vendor == "postgresql":
-        agg = f"md5(COALESCE(string_agg({row_hash}, '' ORDER BY {key}), ''))"
+        agg = f"COALESCE(SUM(('x' || left({row_hash}, 16))::bit(64)::bigint), 0)"
     else:
-        agg = f"strangler_digest({key}, {row_hash})"
+        agg = f"strangler_digest({row_hash})"
     count, digest = endpoint.rows(
         f"SELECT COUNT(*), {agg} FROM {endpoint.quote(table.name)}{where}", params
     )[0]
-    return int(count), digest or _md5("")
+    return int(count), str(digest or 0)
 
 
 def row_hashes(endpoint: Endpoint, table: TablePlan, span: Range) -> dict[Any, str]:
