@@ -189,6 +189,8 @@ def render(rounds: Sequence[Round], args: argparse.Namespace, pinning: Pinning) 
         f"ratio (backfill + verify) / raw COPY, in rows/s: {ratio:.2f} "
         f"(+/- {spread:.2f} over the rounds; goal 0.5 or more: "
         f"{'met' if ratio >= 0.5 else 'NOT met'})",
+        f"Absolute figures move with the machine's load (load average {os.getloadavg()[0]:.1f} "
+        "at the end; the server is shared); the sides take turns, compare the ratio.",
     ]
     return "\n".join(lines)
 
