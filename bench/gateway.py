@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         proxies: dict[str, str] = {}
         for target, starter in (
             ("gateway", lambda: bench.start_gateway(table_path)),
-            ("nginx", bench.start_proxy_nginx),
+            ("nginx", lambda: bench.start_proxy_nginx(table)),
         ):
             try:
                 starter()
