@@ -5,6 +5,7 @@ reload on SIGHUP is tested in gateway/tests); the route table is a real one, par
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pytest
 from strangler.__main__ import main
 from strangler.migrate.tests.conftest import MakeDatabase, execute, query, stocked_pair
 from strangler.routing.table import load_route_table
+from strangler.stages.state import ProcessState, StageState, start_time
 from strangler.testing import eventually
 
 ROUTES = """\
@@ -219,3 +221,50 @@ def test_rollback_of_a_context_never_flipped_is_refused(
 
     assert "is not flipped (the monolith owns it): nothing to roll back" in capsys.readouterr().err
     assert routes.read_text() == ROUTES
+
+
+def _flip_argv(source: str, target: str, routes: Path) -> list[str]:
+    """A flip with no --pid."""
+    urls = ["--source", source, "--target", target, "--context", "inventory"]
+    return ["migrate", "flip", *urls, "--route", "/api/v1/inventory", "--table", str(routes),
+            "--to", "inventory"]  # fmt: skip
+
+
+def test_without_pid_the_gateway_is_the_one_the_stage_runner_started(
+    synced: tuple[str, str],
+    routes: Path,
+    gateway: FakeGateway,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("STRANGLER_VAR_DIR", str(tmp_path / "var"))
+    source, target = synced
+    argv = _flip_argv(source, target, routes)
+    StageState(
+        stage=3, tag="t", runner_pid=os.getpid(), runner_started=start_time(os.getpid()),
+        var=str(tmp_path / "var"), ports={},
+        processes=[ProcessState("gateway", gateway.pid, start_time(gateway.pid), None, "", "",
+                                "", "")],
+    ).write()  # fmt: skip
+
+    assert main(argv) == 0
+
+    eventually(lambda: gateway.reloads() == 1, "the state file's gateway told to reload")
+
+
+def test_without_pid_or_a_running_stage_the_flip_is_refused(
+    synced: tuple[str, str],
+    routes: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("STRANGLER_VAR_DIR", str(tmp_path / "no-stage"))
+    source, target = synced
+    argv = _flip_argv(source, target, routes)
+
+    assert main(argv) == 2
+
+    assert "no running gateway in the stage state file: pass --pid" in capsys.readouterr().err
+    assert routes.read_text() == ROUTES
+    execute(source, "UPDATE inventory_stockitem SET on_hand = 1 WHERE id = 3")  # writable
