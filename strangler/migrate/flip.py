@@ -7,10 +7,13 @@ flip, once every check has passed (nothing is written before):
   4. the service's writes start being recorded (the sync's capture, installed in the service);
   5. the route table sends the route to the service, and the gateway reloads (SIGHUP).
 
+A flip that fails after step 1 makes the monolith writable again and can be run again.
+
 rollback: the service's copy becomes read-only, the writes it took are applied to the monolith
-(the same sync, the other way), the monolith is writable again, the route goes back to the
-upstream it was on before the flip (kept by the flip in the monolith's ownership table), and
-the capture in the service is removed.
+(the same sync, the other way), the route goes back to the upstream it was on before the flip
+(kept by the flip in the monolith's ownership table), the monolith is writable again, and the
+capture in the service is removed. Until the monolith is writable its ownership row stays, so
+a rollback that failed on the way can be run again.
 """
 
 from __future__ import annotations
@@ -91,22 +94,41 @@ def flip(move: Move, upstream: str, say: Say) -> FlipResult:
             source, plans, ownership.Owner(move.context, upstream, move.route, change.previous)
         )
         say(f"the monolith's {names} read-only: owned by {upstream}")
-        applied = _drain(source, target, plans, move)
-        say(f"applied the last {applied} recorded changes to the service")
-        prepare(source)
-        prepare(target)
-        verdicts = tuple(verify_table(source, target, p, chunk_size=move.batch_size) for p in plans)
-        result = FlipResult(change.routes, change.previous, upstream, applied, verdicts)
+        try:
+            result = _hand_over(source, target, plans, move, change, upstream, say)
+        except BaseException:
+            ownership.make_writable(source, plans)  # run the flip again from the start
+            raise
         if not result.go:
             ownership.make_writable(source, plans)
             say("verify: NO-GO, the monolith is writable again and the route was not moved")
             return result
+        routetable.reload(pid)
+        say(f"route {', '.join(change.routes)} now on {upstream}; gateway {pid} reloading")
+    return result
+
+
+def _hand_over(
+    source: Endpoint,
+    target: Endpoint,
+    plans: Sequence[TablePlan],
+    move: Move,
+    change: routetable.Retarget,
+    upstream: str,
+    say: Say,
+) -> FlipResult:
+    """Flip's steps 2 to 5 but the reload, with the monolith already read-only."""
+    applied = _drain(source, target, plans, move)
+    say(f"applied the last {applied} recorded changes to the service")
+    prepare(source)
+    prepare(target)
+    verdicts = tuple(verify_table(source, target, p, chunk_size=move.batch_size) for p in plans)
+    result = FlipResult(change.routes, change.previous, upstream, applied, verdicts)
+    if result.go:
         ownership.make_writable(target, plans)  # a service made read-only by a rollback
         capture.install(target, plans)
         say("recording the service's writes (for a rollback)")
         routetable.write(change)
-        routetable.reload(pid)
-        say(f"route {', '.join(change.routes)} now on {upstream}; gateway {pid} reloading")
     return result
 
 
@@ -130,10 +152,11 @@ def rollback(move: Move, say: Say) -> FlipResult:
         say(f"the service's {', '.join(p.name for p in plans)} read-only")
         applied = _drain(target, source, plans, move)
         say(f"applied the {applied} writes the service took to the monolith")
-        ownership.make_writable(source, plans)
-        say("the monolith is writable again")
         routetable.write(change)
         routetable.reload(pid)
         say(f"route {', '.join(change.routes)} back on {owner.previous}; gateway {pid} reloading")
+        # last: until here the ownership row stays, so a rollback that failed can run again
+        ownership.make_writable(source, plans)
+        say("the monolith is writable again")
         capture.remove(target, plans)
     return FlipResult(change.routes, owner.owner, owner.previous, applied)

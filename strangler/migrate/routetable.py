@@ -122,4 +122,9 @@ def gateway_pid(pid: int | None) -> int:
 
 
 def reload(pid: int) -> None:
-    os.kill(pid, signal.SIGHUP)
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except ProcessLookupError:
+        raise MigrateError(
+            f"the route table is written, but the gateway (pid {pid}) is gone: start it again"
+        ) from None

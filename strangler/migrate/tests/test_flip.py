@@ -16,6 +16,7 @@ import psycopg
 import pytest
 
 from strangler.__main__ import main
+from strangler.migrate import routetable
 from strangler.migrate.tests.conftest import MakeDatabase, execute, query, stocked_pair
 from strangler.routing.table import load_route_table
 from strangler.stages.state import ProcessState, StageState, start_time
@@ -268,3 +269,23 @@ def test_without_pid_or_a_running_stage_the_flip_is_refused(
     assert "no running gateway in the stage state file: pass --pid" in capsys.readouterr().err
     assert routes.read_text() == ROUTES
     execute(source, "UPDATE inventory_stockitem SET on_hand = 1 WHERE id = 3")  # writable
+
+
+def test_a_flip_that_fails_half_way_leaves_the_monolith_writable(
+    synced: tuple[str, str],
+    routes: Path,
+    gateway: FakeGateway,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def full_disk(change: routetable.Retarget) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(routetable, "write", full_disk)
+
+    with pytest.raises(OSError, match="No space left"):
+        _move("flip", synced, routes, gateway.pid, "--to", "inventory")
+
+    execute(synced[0], "UPDATE inventory_stockitem SET on_hand = 1 WHERE id = 3")  # writable
+    assert routes.read_text() == ROUTES and gateway.reloads() == 0
+    monkeypatch.undo()
+    assert _move("flip", synced, routes, gateway.pid, "--to", "inventory") == 0  # runs again
