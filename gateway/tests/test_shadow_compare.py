@@ -3,6 +3,11 @@ own name (``instance``), so a primary and a candidate differ in exactly that fie
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
+from gateway.sinks import Answer, MismatchLog
 from gateway.tests.harness import Gateway, Harness, Upstream, table
 from strangler.migrate.report import shadow_figures
 from strangler.testing import eventually
@@ -69,3 +74,22 @@ def test_an_unsafe_request_is_copied_but_never_compared(harness: Harness) -> Non
     eventually(lambda: _counted(gateway, "mismatch") == 1, "the GET compared")
     assert _counted(gateway) == 1  # the POST's copy was never compared
     assert "target=/stock/7" not in gateway.log_text()
+
+
+def test_mismatches_above_the_burst_are_counted_not_logged_until_the_next_window(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    log = MismatchLog(burst=2, window=60.0)
+    primary, candidate = Answer(200, b'{"on_hand": 5}'), Answer(200, b'{"on_hand": 4}')
+
+    with caplog.at_level(logging.WARNING, logger="gateway.shadow"):
+        for second in range(5):
+            log.mismatch(float(second), "stock", f"/stock/{second}", primary, candidate)
+        log.mismatch(61.0, "stock", "/stock/61", primary, candidate)
+
+    lines = [record.getMessage() for record in caplog.records]
+    assert [line.split()[3] for line in lines] == [
+        "target=/stock/0", "target=/stock/1", "target=/stock/61"
+    ]  # fmt: skip
+    assert lines[0].endswith('primary=200 {"on_hand": 5} candidate=200 {"on_hand": 4}')
+    assert lines[2].endswith("(3 earlier mismatches not logged)")
