@@ -10,6 +10,10 @@ The same load (``wrk -t1 -c32 -d8s --latency`` after a 2 s warm-up) on three rou
 - real: ``GET /api/v1/products`` on the monolith under gunicorn (SQLite, seeded by
   ``seed_demo``), so the proxy's cost is seen next to a real Django request.
 
+With ``--shadow``, a fourth route, ``shadowed``: the trivial route with ``shadow`` on (a copy
+of each GET to the same upstream, its answer compared with the primary's), and a line giving
+its req/s and CPU per request over the trivial route's, through our gateway.
+
 Each is hit (a) directly, (b) through ``python -m gateway serve``, (c) through nginx running
 the configuration exported from the same route table (both write their JSON access log on
 every route). Each proxy is pinned with ``taskset`` to core 0, wrk and the upstreams to core
@@ -37,6 +41,7 @@ from bench.targets import FEATURES_PATH, REAL_PATH, STATIC_BODY, TRIVIAL_PATH, B
 from strangler.stages.processes import ProcessFailed, free_port
 
 TARGETS = ("direct", "gateway", "nginx")
+SHADOWED_PATH = "/shadowed/item"
 
 
 def _is_static(body: bytes) -> bool:
@@ -55,6 +60,21 @@ def measured(route: str, target: str) -> tuple[str, ...]:
     if target == "gateway":
         return ("gateway",)
     return ("proxy-nginx", "gateway") if route == "features" else ("proxy-nginx",)
+
+
+def shadow_cost(rows: Sequence[Row]) -> str:
+    """Our gateway's shadowed route over its trivial route: req/s and CPU per request."""
+    got = {row.route: row.result for row in rows if row.target == "gateway"}
+    on, off = got.get("shadowed"), got.get("trivial")
+    if on is None or off is None or not off.requests_per_second:
+        return "\nshadow on / off: not measured"
+    line = f"\nshadow on / off (gateway, same upstream): req/s {on.requests_per_second:,.0f} / "
+    line += (
+        f"{off.requests_per_second:,.0f} = {on.requests_per_second / off.requests_per_second:.2f}"
+    )
+    if on.cpu_us_per_request is not None and off.cpu_us_per_request is not None:
+        line += f"; CPU/req {on.cpu_us_per_request:.1f} / {off.cpu_us_per_request:.1f} us"
+    return line
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,11 +99,17 @@ def run(args: argparse.Namespace) -> int:
         else:
             bench.ports["monolith"] = free_port()
         table_path = tmp / "routes.yaml"
-        table_path.write_text(yaml.safe_dump(bench_table(), sort_keys=False))
+        table = bench_table()
+        if args.shadow:
+            table["routes"].append(
+                {"name": "shadowed", "prefix": "/shadowed", "upstream": "static",
+                 "shadow": {"upstream": "static", "ignore": ["updated_at"]}}
+            )  # fmt: skip
+        table_path.write_text(yaml.safe_dump(table, sort_keys=False))
         proxies: dict[str, str] = {}
         for target, starter in (
             ("gateway", lambda: bench.start_gateway(table_path)),
-            ("nginx", bench.start_proxy_nginx),
+            ("nginx", lambda: bench.start_proxy_nginx(table)),
         ):
             try:
                 starter()
@@ -95,6 +121,8 @@ def run(args: argparse.Namespace) -> int:
         if "trivial" in routes:
             plan.append(("trivial", TRIVIAL_PATH, _is_static))
             plan.append(("features", FEATURES_PATH, _is_static))
+            if args.shadow:
+                plan.append(("shadowed", SHADOWED_PATH, _is_static))
         if "real" in routes:
             plan.append(("real", REAL_PATH, _is_products))
         for route, path, expect in plan:
@@ -125,6 +153,8 @@ def run(args: argparse.Namespace) -> int:
     say(f"done in {time.monotonic() - started:.0f}s; logs in {tmp / 'logs'}")
     print()
     print(render(rows, args, pinning))
+    if args.shadow:
+        print(shadow_cost(rows))
     failures += [f"{r.route} / {r.target}: {r.error}" for r in rows if r.error]
     if failures:
         print("\nSome measurements could not run:", *failures, sep="\n  - ")
@@ -147,6 +177,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--repeat", type=int, default=1, help="rounds, interleaved; the median round is shown"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temp folder and its logs")
+    parser.add_argument(
+        "--shadow", action="store_true", help="also the trivial route with shadow comparison on"
+    )
     return run(parser.parse_args(argv))
 
 

@@ -181,10 +181,11 @@ class Bench:
         env = {**_base_env(), "TRACES_DIR": str(self.tmp / "traces")}
         self.start("gateway", argv, f"http://127.0.0.1:{port}/health/live", cpu=PROXY_CPU, env=env)
 
-    def start_proxy_nginx(self) -> None:
+    def start_proxy_nginx(self, data: dict[str, Any] | None = None) -> None:
+        """``data``: the route table to export (default :func:`bench_table`)."""
         port = self.ports["nginx"] = free_port()
         say(f"nginx: the exported configuration on :{port}, pinned to core {PROXY_CPU}")
-        table = parse_route_table(bench_table(), self.ports, source="bench table")
+        table = parse_route_table(data or bench_table(), self.ports, source="bench table")
         options = ExportOptions(
             listen=f"127.0.0.1:{port}",
             workers="1",

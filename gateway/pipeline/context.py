@@ -12,7 +12,7 @@ from gateway.policy.auth import AuthError, Identity, TokenVerifier
 from gateway.policy.ratelimit import Policy, RateLimiter
 from gateway.policy.router import Router
 from gateway.server import Reject
-from gateway.sinks import Metrics, Sink
+from gateway.sinks import Metrics, MismatchLog, Sink
 from gateway.upstreams import UpstreamRegistry
 from strangler.routing.model import Route, RouteTable
 
@@ -50,6 +50,7 @@ class Pipeline:
         self.loaded: Loaded | None = None
         self.verifier: TokenVerifier | None = None
         self.in_flight = 0
+        self.mismatches = MismatchLog()
 
     async def verify(self, authorization: bytes) -> tuple[Identity | None, AuthError | None]:
         """The identity of a token, or why it is refused."""

@@ -3,36 +3,58 @@
 Retries (on another instance) only for idempotent methods and only when no byte reached the
 upstream: connect errors and timeouts. A pooled connection the upstream had already closed
 is retried once on a fresh one. Failures are the gateway's own 502/503/504. :func:`settle`
-accounts for a relayed reply on both paths.
+accounts for a relayed reply on both paths. A shadowed route sends a copy to its candidate
+(:mod:`gateway.pipeline.shadowing`) and, for a safe method, hands it the primary's answer.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
-from gateway.handlers import UpstreamTimeout, UpstreamUnavailable
 from gateway.pipeline.exchange import Exchange
 from gateway.pipeline.outbound import proxied_head, upstream_headers
 from gateway.pipeline.relay import RelayExchange
 from gateway.pipeline.replies import error
+from gateway.pipeline.shadowing import CapturingRelay, answer_of, shadow
 from gateway.policy.record import ClientGone
+from gateway.sinks import Answer
 from gateway.upstreams import UpstreamConnection
-from strangler.routing.model import IDEMPOTENT_METHODS, Route
+from strangler.routing.model import IDEMPOTENT_METHODS
 
 
 async def proxy(ex: Exchange, upstream: str, extra: bytes, *, stale_retry: bool = True) -> None:
+    request, route, pipeline = ex.request, ex.route, ex.pipeline
+    assert route is not None
+    body = b""
+    if request.chunked or route.shadow is not None:
+        body = await whole_body(ex)
+    head, target = proxied_head(ex, pipeline.registry.groups[upstream].instances[0].address)
+    if route.shadow is None:
+        await _proxy(ex, upstream, head, extra, None, stale_retry)
+        return
+    primary = shadow(pipeline, route, request.method, target, upstream_headers(ex), body)
+    try:
+        await _proxy(ex, upstream, head, extra, primary, stale_retry)
+    finally:
+        if primary is not None and not primary.done():
+            primary.set_result(None)  # no answer to compare: the comparison must not wait
+
+
+async def _proxy(
+    ex: Exchange,
+    upstream: str,
+    head: bytes,
+    extra: bytes,
+    primary: asyncio.Future[Answer | None] | None,
+    stale_retry: bool,
+) -> None:
+    """Send ``head`` on, relay the reply; resolve ``primary`` with that answer when given."""
     request, record, route, pipeline = ex.request, ex.record, ex.route, ex.pipeline
     assert route is not None
     record.upstream = upstream
     group = pipeline.registry.groups[upstream]
-    if request.chunked:
-        await whole_body(ex)
-    head, target = proxied_head(ex, group.instances[0].address)
-    if route.shadow is not None:
-        body = await whole_body(ex)
-        shadow(ex, route, target, upstream_headers(ex), body)
     retries = route.retries if request.method in IDEMPOTENT_METHODS else 0
     tried: list[Any] = []
     stale_retry = stale_retry and not request.has_body
@@ -70,11 +92,13 @@ async def proxy(ex: Exchange, upstream: str, extra: bytes, *, stale_retry: bool 
             raise ClientGone
         group.connect_ok(instance)
         future: asyncio.Future[str] = pipeline.loop.create_future()
-        relay = start(ex, upstream_conn, head, extra, future.set_result)
+        relay = start(ex, upstream_conn, head, extra, future.set_result, primary is not None)
         outcome = await future
         if settle(ex, upstream, relay, outcome, stale_retry):
             stale_retry = False
             continue
+        if primary is not None:
+            primary.set_result(answer_of(relay, outcome))
         return
 
 
@@ -84,11 +108,14 @@ def start(
     head: bytes,
     extra: bytes,
     on_done: Callable[[str], None],
+    capture: bool = False,
 ) -> RelayExchange:
-    """Send the request on ``upstream_conn``; ``on_done(outcome)`` once the reply is relayed."""
+    """Send the request on ``upstream_conn``; ``on_done(outcome)`` once the reply is relayed.
+
+    With ``capture``, the reply's body is also kept for a shadow comparison."""
     conn, request, route = ex.conn, ex.request, ex.route
     assert route is not None
-    relay = RelayExchange(conn, request, extra, on_done)
+    relay = (CapturingRelay if capture else RelayExchange)(conn, request, extra, on_done)
     conn.upstream = upstream_conn
     upstream_conn.start(relay, head, route.timeout, request.method == "HEAD")
     if conn.write_paused:
@@ -144,23 +171,3 @@ async def whole_body(ex: Exchange) -> bytes:
     if not ex.request.complete:
         raise ClientGone
     return body
-
-
-def shadow(
-    ex: Exchange, route: Route, target: str, headers: Sequence[tuple[bytes, bytes]], body: bytes
-) -> None:
-    """Send a copy of the request to the route's shadow upstream; its reply is ignored."""
-    mirror_to = route.shadow
-    assert mirror_to is not None
-    pipeline, method = ex.pipeline, ex.request.method
-
-    async def mirror() -> None:
-        try:
-            await pipeline.registry.request(
-                mirror_to, method, target, headers=headers, body=body, timeout=route.timeout
-            )
-        except (UpstreamTimeout, UpstreamUnavailable) as exc:
-            kind = "timeout" if isinstance(exc, UpstreamTimeout) else "unavailable"
-            pipeline.upstream_failed(mirror_to, f"shadow_{kind}")
-
-    pipeline.loop.create_task(mirror())

@@ -35,6 +35,7 @@ class Metrics:
         self.membership: dict[tuple[str, str], int] = {}
         self.rate_limited: defaultdict[str, int] = defaultdict(int)
         self.reloads: defaultdict[str, int] = defaultdict(int)
+        self.shadow: defaultdict[tuple[str, str], int] = defaultdict(int)  # (route, result)
         # (upstream, instance, state) of each instance's breaker, asked for on scrape only
         self.breakers: Callable[[], Iterable[tuple[str, str, str]]] = list
         self._registry = CollectorRegistry(auto_describe=False)
@@ -56,6 +57,9 @@ class Metrics:
 
     def upstream_error(self, upstream: str, kind: str) -> None:
         self.upstream_errors[upstream, kind] += 1
+
+    def shadow_compared(self, route: str, result: str) -> None:
+        self.shadow[route, result] += 1
 
     def set_membership(self, upstream: str, instance: str, healthy: bool) -> None:
         self.membership[upstream, instance] = 1 if healthy else 0
@@ -124,3 +128,12 @@ class Metrics:
         for result, count in sorted(self.reloads.items()):
             reloads.add_metric([result], count)
         yield reloads
+        shadow = CounterMetricFamily(
+            "gateway_shadow_comparisons",
+            "Safe shadowed requests, by route and result: match, mismatch, candidate_failed, "
+            "not_compared (the primary failed or its body was too large to keep).",
+            labels=["route", "result"],
+        )
+        for (route, result), count in sorted(self.shadow.items()):
+            shadow.add_metric([route, result], count)
+        yield shadow

@@ -1,9 +1,14 @@
-"""``python -m strangler migrate backfill|verify``: move a context's tables and prove it.
+"""``python -m strangler migrate ...``: move a context's tables, prove it, flip and roll back.
 
     python -m strangler migrate backfill --source URL --target URL (--context APP | --table T ...)
     python -m strangler migrate verify   --source URL --target URL (--context APP | --table T ...)
     python -m strangler migrate sync     --source URL --target URL (--context APP | --table T ...)
                                          [--install | --remove | --follow]
+    python -m strangler migrate flip     --source URL --target URL --context APP
+                                         --route PREFIX --to UPSTREAM --table ROUTES.yaml [--pid N]
+    python -m strangler migrate rollback --source URL --target URL --context APP
+                                         --route PREFIX --table ROUTES.yaml [--pid N]
+    python -m strangler migrate report   --gateway URL
 
 URLs are ``sqlite:///path/db.sqlite3`` or ``postgres://user@host:port/name``. Every table is
 checked on both sides (present, same columns, same one-column key) before anything is written.
@@ -17,15 +22,20 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import TypeVar
 
 from strangler.console import table as text_table
+from strangler.migrate import flip as moves
 from strangler.migrate import sync as capture
 from strangler.migrate.backfill import TableResult, backfill_table, exclusive
 from strangler.migrate.endpoints import Endpoint, open_endpoint
 from strangler.migrate.errors import MigrateError
+from strangler.migrate.flip import Move
 from strangler.migrate.plan import TablePlan, context_tables, plan
 from strangler.migrate.progress import RowProgress
+from strangler.migrate.report import RESULTS, fetch_metrics, shadow_figures
+from strangler.migrate.report import rows as report_rows
 from strangler.migrate.verify import TableVerdict, prepare, verify_table
 
 Result = TypeVar("Result")
@@ -45,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
         which = command.add_mutually_exclusive_group(required=True)
         which.add_argument("--context", help="every table named <context>_* in the source")
         which.add_argument("--table", action="append", help="a table (repeatable)")
-        command.add_argument("--chunk-size", type=int, default=10_000, help="rows per chunk")
+        command.add_argument("--chunk-size", type=int, default=50_000, help="rows per chunk")
         if name == "sync":
             mode = command.add_mutually_exclusive_group()
             mode.add_argument("--install", action="store_true", help="start recording writes")
@@ -53,6 +63,22 @@ def _parser() -> argparse.ArgumentParser:
                 "--remove", action="store_true", help="stop recording (after the flip)"
             )
             mode.add_argument("--follow", action="store_true", help="keep applying until Ctrl-C")
+    for name, help_text in (
+        ("flip", "monolith read-only, last changes applied, verify, route to the service"),
+        ("rollback", "the service's writes back to the monolith, route back, writable again"),
+    ):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("--source", required=True, help="the monolith's database URL")
+        command.add_argument("--target", required=True, help="the service's database URL")
+        command.add_argument("--context", required=True, help="the tables named <context>_*")
+        command.add_argument("--route", required=True, help="the route's prefix")
+        if name == "flip":
+            command.add_argument("--to", required=True, help="the service's upstream")
+        command.add_argument("--table", required=True, type=Path, help="the route table file")
+        command.add_argument("--pid", type=int, help="the gateway's (default: stage state)")
+        command.add_argument("--chunk-size", type=int, default=50_000, help="rows per batch")
+    command = commands.add_parser("report", help="the shadow mismatch rate per route")
+    command.add_argument("--gateway", required=True, help="the gateway's URL, e.g. http://h:8000")
     return parser
 
 
@@ -180,10 +206,63 @@ def sync(args: argparse.Namespace) -> int:
                 time.sleep(1)  # polling the change table between batches
 
 
+def _move(args: argparse.Namespace) -> Move:
+    if args.chunk_size < 1:
+        raise MigrateError("--chunk-size must be at least 1")
+    return Move(args.source, args.target, args.context, args.route, args.table, args.pid,
+                args.chunk_size)  # fmt: skip
+
+
+def _said(line: str) -> None:
+    print(f"  .. {line}", file=sys.stderr, flush=True)
+
+
+def flip(args: argparse.Namespace) -> int:
+    result = moves.flip(_move(args), args.to, _said)
+    print(
+        text_table(
+            ["table", "source rows", "target rows", "verdict"],
+            [(v.table, v.source_rows, v.target_rows, "GO" if v.go else "NO-GO")
+             for v in result.verdicts],
+        )
+    )  # fmt: skip
+    if not result.go:
+        print("\nNO-GO: the copies differ; nothing was flipped (run verify for the keys)")
+        return 1
+    print(f"\nflipped {args.route} from {result.previous} to {result.upstream}")
+    return 0
+
+
+def rollback(args: argparse.Namespace) -> int:
+    result = moves.rollback(_move(args), _said)
+    print(
+        f"rolled back {args.route} from {result.previous} to {result.upstream}: "
+        f"{result.applied} writes the service took copied back; the monolith is writable"
+    )
+    return 0
+
+
+def report(args: argparse.Namespace) -> int:
+    figures = shadow_figures(fetch_metrics(args.gateway))
+    if not figures:
+        print(f"no shadow comparisons counted at {args.gateway} (no shadowed GET/HEAD yet)")
+        return 0
+    print(text_table(["route", *RESULTS, "mismatch rate"], report_rows(figures)))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    commands = {
+        "backfill": backfill,
+        "verify": verify,
+        "sync": sync,
+        "flip": flip,
+        "rollback": rollback,
+        "report": report,
+    }
     try:
-        return {"backfill": backfill, "verify": verify, "sync": sync}[args.command](args)
+        return commands[args.command](args)
     except MigrateError as exc:
         print(f"migrate {args.command}: {exc}", file=sys.stderr)
         return 2

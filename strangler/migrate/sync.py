@@ -9,7 +9,9 @@ backfill starts, so every write after that point is caught.
 them in the target (delete, then insert the current row if it still exists) in one target
 transaction, then deletes exactly that batch from the change table. Applying a row's current
 state twice changes nothing, so a crash between the two commits only repeats work; a key
-written again meanwhile has a newer change row, left for the next batch.
+written again meanwhile has a newer change row, left for the next batch. The same pair run
+the other way (capture in the service, apply to the monolith) is how a rollback brings back
+the writes the service took while it owned the data.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from strangler.migrate.backfill import BACKFILLED
-from strangler.migrate.endpoints import Endpoint
+from strangler.migrate.endpoints import Endpoint, masked
 from strangler.migrate.errors import MigrateError
+from strangler.migrate.ownership import unlocked
 from strangler.migrate.plan import TablePlan
 
 CHANGES = "strangler_migrate_change"
@@ -137,10 +140,8 @@ def _replace(
         )
 
 
-def apply_changes(
-    source: Endpoint, target: Endpoint, tables: Sequence[TablePlan], *, batch_size: int
-) -> SyncResult:
-    """Apply every change recorded so far, batch by batch; returns what it did."""
+def check_ready(source: Endpoint, target: Endpoint, tables: Sequence[TablePlan]) -> None:
+    """A MigrateError unless changes recorded in ``source`` can be applied to ``target``."""
     if not installed(source):
         raise MigrateError("no change capture in the source: run `migrate sync --install` first")
     unfinished = sorted({t.name for t in tables} - _backfilled(target))
@@ -148,6 +149,25 @@ def apply_changes(
         raise MigrateError(
             f"the backfill has not finished for {', '.join(unfinished)}: run it first"
         )
+
+
+def apply_changes(
+    source: Endpoint,
+    target: Endpoint,
+    tables: Sequence[TablePlan],
+    *,
+    batch_size: int,
+    backfilled: bool = False,
+) -> SyncResult:
+    """Apply every change recorded so far, batch by batch; returns what it did.
+
+    ``backfilled``: the caller knows the target holds a full copy (a rollback applies the
+    service's changes back to the monolith, which no backfill ever marked)."""
+    if backfilled:
+        if not installed(source):
+            raise MigrateError(f"no change capture in {masked(source.url)}")
+    else:
+        check_ready(source, target, tables)
     by_name = {t.name: t for t in tables}
     result = SyncResult()
     mark = source.placeholder
@@ -169,7 +189,7 @@ def apply_changes(
             current[table_name] = source.rows(
                 f"SELECT {cols} FROM {source.quote(table.name)} WHERE {where}", params
             )
-        with target.transaction():
+        with target.transaction(), unlocked(target):
             for name, wanted in keys.items():
                 _replace(target, by_name[name], wanted, current[name])
         ids = [row[0] for row in batch]

@@ -16,6 +16,7 @@ Balance = Literal["round_robin", "least_conn"]
 AuthMode = Literal["required", "optional", "none"]
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+SAFE_METHODS = frozenset({"GET", "HEAD"})  # a shadowed request of these is compared
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
@@ -139,8 +140,10 @@ class Route:
     timeout: float
     retries: int
     rewrite: Rewrite | None
-    shadow: str | None
+    shadow: str | None  # the candidate upstream a copy of each request goes to
     match: Match | None
+    # fields left out when a safe request's two JSON answers are compared (any depth)
+    shadow_ignore: frozenset[str] = frozenset()
 
     @property
     def key(self) -> str:

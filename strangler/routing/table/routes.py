@@ -106,9 +106,7 @@ class RouteReader(RoutePartsReader):
         upstream = fields.get("upstream")
         if upstream is not None and upstream not in upstreams:
             self.problem(f"{where}.upstream", f"unknown upstream {upstream!r}")
-        shadow = fields.get("shadow")
-        if shadow is not None and shadow not in upstreams:
-            self.problem(f"{where}.shadow", f"unknown upstream {shadow!r}")
+        shadow, shadow_ignore = self.shadow(fields.get("shadow"), f"{where}.shadow", upstreams)
         rate_limit = fields.get("rate_limit")
         if rate_limit is not None and rate_limit not in rate_limits:
             self.problem(f"{where}.rate_limit", f"unknown rate limit {rate_limit!r}")
@@ -145,7 +143,29 @@ class RouteReader(RoutePartsReader):
             rewrite=self.rewrite(fields.get("rewrite"), f"{where}.rewrite", prefix),
             shadow=shadow,
             match=self.match(fields.get("match"), f"{where}.match"),
+            shadow_ignore=shadow_ignore,
         )
+
+    def shadow(
+        self, value: Any, where: str, upstreams: Mapping[str, Upstream]
+    ) -> tuple[str | None, frozenset[str]]:
+        """``shadow: NAME`` or ``shadow: {upstream: NAME, ignore: [field, ...]}``."""
+        if value is None:
+            return None, frozenset()
+        ignore: Any = []
+        if isinstance(value, Mapping):
+            fields = self.mapping(value, where, {"upstream", "ignore"})
+            value, ignore = fields.get("upstream"), fields.get("ignore") or []
+            where = f"{where}.upstream"
+        if not isinstance(value, str) or value not in upstreams:
+            self.problem(where, f"unknown upstream {value!r}")
+            return None, frozenset()
+        if not isinstance(ignore, list) or not all(
+            isinstance(name, str) and name for name in ignore
+        ):
+            self.problem(f"{where.removesuffix('.upstream')}.ignore", "must list field names")
+            return value, frozenset()
+        return value, frozenset(ignore)
 
     def check_handler(
         self, handler: Any, options: Mapping[str, Any], where: str, upstreams: Mapping[str, Any]

@@ -120,6 +120,16 @@ def test_rewrite_to_another_prefix_keeps_the_rest_of_the_path() -> None:
     assert rewrite.apply("/api/v1/auth") == "/auth"
 
 
+def test_a_shadow_names_its_upstream_alone_or_with_fields_to_ignore() -> None:
+    plain = parse_route_table(valid(), PORTS, source="t").route("order")
+    assert plain.shadow == "monolith_v2" and plain.shadow_ignore == frozenset()
+    data = valid()
+    _route(data, "order")["shadow"] = {"upstream": "monolith_v2", "ignore": ["updated_at", "id"]}
+    long_form = parse_route_table(data, PORTS, source="t").route("order")
+    assert long_form.shadow == "monolith_v2"
+    assert long_form.shadow_ignore == frozenset({"updated_at", "id"})
+
+
 Mutation = Callable[[dict[str, Any]], None]
 
 
@@ -149,6 +159,21 @@ def _insert(route: dict[str, Any]) -> Mutation:
 BAD: list[tuple[str, Mutation, str]] = [
     ("unknown upstream", _set("root", upstream="nope"), "route root.upstream: unknown upstream"),
     ("unknown shadow", _set("order", shadow="nope"), "route order.shadow: unknown upstream"),
+    (
+        "unknown shadow upstream in the long form",
+        _set("order", shadow={"upstream": "nope", "ignore": ["updated_at"]}),
+        "route order.shadow.upstream: unknown upstream 'nope'",
+    ),
+    (
+        "shadow ignore not a list of names",
+        _set("order", shadow={"upstream": "monolith_v2", "ignore": "updated_at"}),
+        "route order.shadow.ignore: must list field names",
+    ),
+    (
+        "unknown shadow key",
+        _set("order", shadow={"upstream": "monolith_v2", "skip": ["a"]}),
+        "route order.shadow: unknown key 'skip'",
+    ),
     ("unknown rate limit", _set("root", rate_limit="nope"), "route root.rate_limit: unknown rate"),
     (
         "unknown default rate limit",
