@@ -17,7 +17,6 @@ from pathlib import Path
 import yaml
 
 from strangler.migrate.errors import MigrateError
-from strangler.routing.table import RouteTableError, parse_route_table
 from strangler.stages.state import StageState
 
 
@@ -90,6 +89,12 @@ def retarget(path: Path, prefix: str, upstream: str) -> Retarget:
         raise MigrateError(f"the routes on {prefix} go to several upstreams: {sorted(previous)}")
     for start, end in sorted(edits, reverse=True):
         text = text[:start] + upstream + text[end:]
+    # The route table and its parser arrive with the gateway (stage 1); backfill, verify and
+    # sync work without them.
+    try:
+        from strangler.routing.table import RouteTableError, parse_route_table
+    except ModuleNotFoundError:
+        raise MigrateError("a flip moves a gateway route; the gateway comes with stage 1") from None
     try:
         parse_route_table(yaml.safe_load(text), _AnyPort(), source=str(path))
     except RouteTableError as exc:
