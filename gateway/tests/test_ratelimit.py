@@ -18,6 +18,9 @@ from gateway.policy.ratelimit import Decision, MemoryRateLimiter, Policy, RedisR
 from strangler.stages.processes import free_port
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/13")
+# The tests that count a shared budget give Redis time: on a loaded machine the default 0.25 s
+# would turn a slow connect into a fail-open (the request allowed), which has its own test.
+PATIENT = 5.0
 PER_HOUR = 1 / 3600  # slow enough that no refill happens while a test runs
 
 
@@ -175,8 +178,8 @@ def test_two_replicas_share_one_budget(prefix: str) -> None:
     policy = Policy("login", rate_per_second=PER_HOUR, burst=4)
 
     async def scenario() -> list[bool]:
-        first = RedisRateLimiter(REDIS_URL, prefix=prefix)
-        second = RedisRateLimiter(REDIS_URL, prefix=prefix)
+        first = RedisRateLimiter(REDIS_URL, prefix=prefix, timeout=PATIENT)
+        second = RedisRateLimiter(REDIS_URL, prefix=prefix, timeout=PATIENT)
         try:
             results = []
             for limiter in (first, second, first, second, first, second, first):
@@ -193,7 +196,7 @@ def test_concurrent_hits_never_overspend_the_budget(prefix: str) -> None:
     policy = Policy("default", rate_per_second=PER_HOUR, burst=9)
 
     async def scenario() -> list[Decision]:
-        limiters = [RedisRateLimiter(REDIS_URL, prefix=prefix) for _ in range(3)]
+        limiters = [RedisRateLimiter(REDIS_URL, prefix=prefix, timeout=PATIENT) for _ in range(3)]
         try:
             return await asyncio.gather(
                 *(limiters[n % 3].hit("ip:10.0.0.1", policy) for n in range(30))
@@ -212,7 +215,7 @@ def test_redis_decisions_carry_the_same_numbers_as_memory(prefix: str) -> None:
     policy = Policy("default", rate_per_second=PER_HOUR, burst=2)
 
     async def scenario() -> list[Decision]:
-        limiter = RedisRateLimiter(REDIS_URL, prefix=prefix)
+        limiter = RedisRateLimiter(REDIS_URL, prefix=prefix, timeout=PATIENT)
         try:
             return [await limiter.hit("ip:1", policy) for _ in range(4)]
         finally:
@@ -234,7 +237,7 @@ def test_the_redis_key_expires_when_the_bucket_is_full_again(prefix: str) -> Non
     policy = Policy("default", rate_per_second=1.0, burst=5)
 
     async def scenario() -> str:
-        limiter = RedisRateLimiter(REDIS_URL, prefix=prefix)
+        limiter = RedisRateLimiter(REDIS_URL, prefix=prefix, timeout=PATIENT)
         try:
             for _ in range(3):
                 await limiter.hit("ip:1", policy)
