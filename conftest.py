@@ -33,6 +33,7 @@ def _memory_email(settings: pytest.FixtureRequest) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # type: ignore[attr-defined]
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook turns the marks into groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist (``make test``: ``-n auto --dist loadgroup``) a session- or
     module-scoped fixture is built once per worker that runs a test asking for it: tests that
