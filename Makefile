@@ -20,9 +20,9 @@ MYPY_PATHS := $(wildcard monolith strangler gateway bench tests)
 
 # pytest-xdist workers for the main session (auto: one per core; 0 runs in one process). Each
 # worker gets its own test database (test_<name>_gw0, ...); tests sharing an expensive
-# session fixture are kept on one worker by their xdist_group (conftest.py).
+# session fixture are kept on one worker (xdist_scope in conftest.py).
 PYTEST_WORKERS ?= auto
-XDIST := -n $(PYTEST_WORKERS) --dist loadgroup
+XDIST := -n $(PYTEST_WORKERS) --dist loadscope
 
 # A newline, so that a $(foreach) over the services gives one recipe line (one command) each.
 define EOL

@@ -1,16 +1,16 @@
 """Root pytest configuration: fast password hashing and eager Celery for in-process tests,
-and the pytest-xdist groups.
+and how pytest-xdist shares the tests out.
 
 E2E tests start real processes with their own environment; nothing here reaches them.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-
-from strangler.stages.manifest import STAGES
 
 
 @pytest.fixture(autouse=True)
@@ -33,36 +33,33 @@ def _memory_email(settings: pytest.FixtureRequest) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # type: ignore[attr-defined]
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook turns the marks into groups
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (``make test``: ``-n auto --dist loadgroup``) a session- or
-    module-scoped fixture is built once per worker that runs a test asking for it: tests that
-    share an expensive one go to one worker, so a stage's processes start once per run."""
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        group = xdist_group(item)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
+# pytest-xdist: `make test` runs `-n auto --dist loadscope`, and a scope's tests run on one
+# worker. A session- or module-scoped fixture is built once per worker that asks for it, so the
+# scopes follow the expensive ones. (xdist_group marks would say it per test, but xdist's
+# loadgroup rewrites item._nodeid, which pytest 9.2 no longer reads: the marks are ignored.)
+STAGE_PARAM = re.compile(r"[\[-]stage-(\d+)\]$")
 
 
-def xdist_group(item: pytest.Item) -> str | None:
-    names = getattr(item, "fixturenames", ())
-    if "stages" in names:
-        # tests/e2e: one group per stage, so the stages start on both workers side by side;
-        # a test that picks its stage itself asks for the last one.
-        callspec = getattr(item, "callspec", None)
-        params = callspec.params if callspec is not None else {}
-        number = params.get("stage", STAGES[-1].number)
-        return f"e2e-stage-{number}"
-    if "world" in names:
-        return "gateway-conformance"  # tests/gateway: the upstreams and both gateways
-    # A module-scoped fixture of ours (a plugin's has no baseid). pytest has no public API for
-    # a fixture's scope; _fixtureinfo has been stable for years.
-    definitions = getattr(item, "_fixtureinfo", None)
-    if definitions is not None and any(
-        defs[-1].scope == "module" and defs[-1].baseid
-        for defs in definitions.name2fixturedefs.values()
-    ):
-        return item.nodeid.split("::", 1)[0]  # the module's tests together
-    return None
+def xdist_scope(nodeid: str) -> str:
+    """The scope of a test, from its node id (the controller has no more than that)."""
+    module = nodeid.split("::", 1)[0]
+    stage = STAGE_PARAM.search(nodeid)
+    if module.startswith("tests/e2e/") and stage:
+        # The black-box suite, once per stage: a stage's processes start on one worker, and
+        # the stages start side by side on the workers.
+        return f"e2e-stage-{stage.group(1)}"
+    if module.startswith("tests/gateway/"):
+        return "tests/gateway/"  # one session-scoped world: the upstreams and both gateways
+    return module  # module-scoped fixtures (the faults rig, the gateway's signers)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_scope(nodeid)
+
+    return SharedFixtureScheduling(config, log)
