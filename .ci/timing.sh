@@ -31,5 +31,5 @@ print_table() {
     printf '%s\t%s\t%s\t%s\n' part status "at (s)" "seconds"
     [ -s "$CI_TIMINGS" ] && cat "$CI_TIMINGS"
     printf '%s\t%s\t%s\t%s\n' "total (wall clock)" "$total" 0 $(( $(now) - CI_STARTED ))
-  } | awk -F'\t' '{ printf "%-40s %-12s %7s %8s\n", $1, $2, $3, $4 }'
+  } | awk -F'\t' '{ printf "%-52s %-12s %7s %8s\n", $1, $2, $3, $4 }'
 }
