@@ -53,6 +53,7 @@ def xdist_scope(nodeid: str) -> str:
     return module  # module-scoped fixtures (the faults rig, the gateway's signers)
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist's, when it is installed
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     if config.getvalue("dist") != "loadscope":
         return None
