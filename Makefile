@@ -11,11 +11,26 @@ TEST_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672//
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) REDIS_URL=$(TEST_REDIS_URL)
 
-# What mypy checks; a stage adds its own packages.
-MYPY_PATHS := monolith strangler tests
-MYPY_PATHS += gateway bench  # stage>=1
+# What the tree holds decides what runs: a stage adds whole folders, never lines here.
+# The extracted services present, each with its manage.py, its pytest.ini (a test session of
+# its own, on its settings) and its mypy.ini.
+SERVICES := $(patsubst extracted/%/manage.py,%,$(sort $(wildcard extracted/*/manage.py)))
+# What mypy checks: the top-level packages present (gateway and bench come with stage 1).
+MYPY_PATHS := $(wildcard monolith strangler gateway bench tests)
 
-.PHONY: install demo test quick lint format unit e2e clean openapi
+# pytest-xdist workers for the main session (auto: one per core; 0 runs in one process). Each
+# worker gets its own test database (test_<name>_gw0, ...); tests sharing an expensive
+# session fixture are kept on one worker (xdist_scope in conftest.py).
+PYTEST_WORKERS ?= auto
+XDIST := -n $(PYTEST_WORKERS) --dist loadscope
+
+# A newline, so that a $(foreach) over the services gives one recipe line (one command) each.
+define EOL
+
+
+endef
+
+.PHONY: install demo test quick lint format unit e2e clean openapi suites suite-main
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,30 +44,36 @@ demo: install  ## the whole stage on embedded defaults, one customer journey, th
 	$(PY) -m strangler.stages.demo $(if $(STAGE),--stage $(STAGE)) $(DEMO_ARGS)
 
 test: install lint  ## every suite, on PostgreSQL + RabbitMQ + Redis
-	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
-	cd extracted/notifications && $(TEST_ENV) ../../$(VENV)/bin/pytest $(PYTEST_ARGS)  # stage>=2
-	cd extracted/analytics && $(TEST_ENV) ../../$(VENV)/bin/pytest $(PYTEST_ARGS)  # stage>=6
+	@$(MAKE) --no-print-directory suites
 
 unit: install
-	$(TEST_ENV) $(VENV)/bin/pytest -m "not e2e" $(PYTEST_ARGS)
-	cd extracted/notifications && $(TEST_ENV) ../../$(VENV)/bin/pytest $(PYTEST_ARGS)  # stage>=2
-	cd extracted/analytics && $(TEST_ENV) ../../$(VENV)/bin/pytest $(PYTEST_ARGS)  # stage>=6
+	@$(MAKE) --no-print-directory suites MAIN_ARGS='-m "not e2e"'
 
 e2e: install
-	$(TEST_ENV) $(VENV)/bin/pytest -m e2e $(PYTEST_ARGS)
+	$(TEST_ENV) $(VENV)/bin/pytest $(XDIST) -m e2e $(PYTEST_ARGS)
 
 quick: install lint  ## lint + every test but the e2e ones (CI runs it on each stage tag)
-	$(TEST_ENV) $(VENV)/bin/pytest -m "not e2e" -q $(PYTEST_ARGS)
-	cd extracted/notifications && $(TEST_ENV) ../../$(VENV)/bin/pytest -q $(PYTEST_ARGS)  # stage>=2
-	cd extracted/analytics && $(TEST_ENV) ../../$(VENV)/bin/pytest -q $(PYTEST_ARGS)  # stage>=6
+	@$(MAKE) --no-print-directory suites MAIN_ARGS='-m "not e2e" -q' SERVICE_ARGS=-q
+
+# The main session and each service's own session side by side (their test databases differ:
+# test_<name>_gwN and test_<name>_<service>); each suite's output is printed whole as it ends,
+# and the exit status fails if any suite failed.
+suites:
+	@echo "suites side by side: main $(SERVICES) (each one's output appears when it ends)"
+	@$(MAKE) --no-print-directory -j --output-sync=target suite-main $(SERVICES:%=suite-%)
+
+suite-main:
+	$(TEST_ENV) $(VENV)/bin/pytest $(XDIST) $(MAIN_ARGS) $(PYTEST_ARGS)
+
+suite-%:
+	cd extracted/$* && $(TEST_ENV) ../../$(VENV)/bin/pytest $(SERVICE_ARGS) $(PYTEST_ARGS)
 
 lint: install  ## ruff (lint + format), mypy, and the bounded-context import contracts
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy $(MYPY_PATHS)
-	$(VENV)/bin/mypy --config-file extracted/notifications/mypy.ini extracted/notifications  # stage>=2
-	$(VENV)/bin/mypy --config-file extracted/analytics/mypy.ini extracted/analytics  # stage>=6
+	$(foreach s,$(SERVICES),$(VENV)/bin/mypy --config-file extracted/$(s)/mypy.ini extracted/$(s)$(EOL))
 
 format: install
 	$(VENV)/bin/ruff check --fix .
@@ -63,24 +84,31 @@ clean:
 
 openapi: install  ## regenerate the committed OpenAPI contract after a deliberate API change
 	$(PY) manage.py spectacular --validate --fail-on-warn --file docs/api/monolith-v1.yaml
-	$(PY) extracted/notifications/manage.py spectacular --validate --fail-on-warn --file docs/api/notifications-v1.yaml  # stage>=2
-	$(PY) extracted/analytics/manage.py spectacular --validate --fail-on-warn --file docs/api/analytics-v1.yaml  # stage>=6
+	$(foreach s,$(SERVICES),$(PY) extracted/$(s)/manage.py spectacular --validate --fail-on-warn --file docs/api/$(s)-v1.yaml$(EOL))
 
-# >>> stage 1
 .PHONY: contracts
 contracts: install  ## regenerate the committed gRPC stubs after a change to a .proto in strangler/contracts/proto (refused if it breaks the baseline)
+ifneq ($(wildcard strangler/contracts/proto/),)
 	$(PY) -m strangler.contracts.proto.breaking
 	$(PY) -m strangler.contracts.proto.generate
-# <<< stage 1
+else
+	@echo "make contracts: no gRPC contract in this tree (strangler/contracts/proto/ comes with stage 1)" >&2
+	@exit 2
+endif
 
-# >>> stage 1
 .PHONY: bench
 bench: install  ## the gateway against nginx (wrk, pinned); checkouts traced vs untraced; checkouts at stage 0 vs the latest stage; from stage 2 the outbox against a raw Celery task
+ifneq ($(wildcard bench/),)
 	$(PY) -m bench.gateway $(BENCH_ARGS)
 	$(TEST_ENV) $(PY) -m bench.tracing $(TRACING_BENCH_ARGS)
 	$(TEST_ENV) $(PY) -m bench.migration $(MIGRATION_BENCH_ARGS)
-	$(TEST_ENV) $(PY) -m bench.events $(EVENTS_BENCH_ARGS)  # stage>=2
-# <<< stage 1
+ifneq ($(wildcard bench/events.py),)
+	$(TEST_ENV) $(PY) -m bench.events $(EVENTS_BENCH_ARGS)
+endif
+else
+	@echo "make bench: no benchmarks in this tree (bench/ comes with stage 1)" >&2
+	@exit 2
+endif
 
 # The stage runner (python -m strangler stage ...). STAGE=N picks a stage (default: the latest
 # that can run here); STAGE_ARGS are passed to `stage up` (e.g. --port monolith=18001).
@@ -97,12 +125,10 @@ stage-up: install  ## set up and start STAGE, wait until ready, print the URLs, 
 stage-check: install  ## health of every process of STAGE as a table (exit 1 if one is not ready)
 	$(PY) -m strangler stage check $(STAGE)
 
-# >>> stage 1
 SERVICE ?= monolith
 .PHONY: stage-restart
-stage-restart: install  ## rolling restart of SERVICE's replicas behind the gateway, no failed request
+stage-restart: install  ## rolling restart of SERVICE's replicas behind the gateway, no failed request (stage 1 on)
 	$(PY) -m strangler stage restart $(SERVICE)
-# <<< stage 1
 
 stage-down:  ## stop what `make stage-up` started, from another shell
 	$(PY) -m strangler stage down

@@ -1,11 +1,14 @@
-"""Root pytest configuration: fast password hashing and eager Celery for in-process tests.
+"""Root pytest configuration: fast password hashing and eager Celery for in-process tests,
+and how pytest-xdist shares the tests out.
 
 E2E tests start real processes with their own environment; nothing here reaches them.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -28,3 +31,36 @@ def _eager_celery() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _memory_email(settings: pytest.FixtureRequest) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # type: ignore[attr-defined]
+
+
+# pytest-xdist: `make test` runs `-n auto --dist loadscope`, and a scope's tests run on one
+# worker. A session- or module-scoped fixture is built once per worker that asks for it, so the
+# scopes follow the expensive ones. (xdist_group marks would say it per test, but xdist's
+# loadgroup rewrites item._nodeid, which pytest 9.2 no longer reads: the marks are ignored.)
+STAGE_PARAM = re.compile(r"[\[-]stage-(\d+)\]$")
+
+
+def xdist_scope(nodeid: str) -> str:
+    """The scope of a test, from its node id (the controller has no more than that)."""
+    module = nodeid.split("::", 1)[0]
+    stage = STAGE_PARAM.search(nodeid)
+    if module.startswith("tests/e2e/") and stage:
+        # The black-box suite, once per stage: a stage's processes start on one worker, and
+        # the stages start side by side on the workers.
+        return f"e2e-stage-{stage.group(1)}"
+    if module.startswith("tests/gateway/"):
+        return "tests/gateway/"  # one session-scoped world: the upstreams and both gateways
+    return module  # module-scoped fixtures (the faults rig, the gateway's signers)
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist's, when it is installed
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_scope(nodeid)
+
+    return SharedFixtureScheduling(config, log)
