@@ -72,6 +72,7 @@ lint: install  ## ruff (lint + format), mypy, and the bounded-context import con
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(PY) -m strangler stage generate --check
 	$(VENV)/bin/mypy $(MYPY_PATHS)
 	$(foreach s,$(SERVICES),$(VENV)/bin/mypy --config-file extracted/$(s)/mypy.ini extracted/$(s)$(EOL))
 
@@ -97,11 +98,12 @@ else
 endif
 
 .PHONY: bench
-bench: install  ## the gateway against nginx (wrk, pinned); checkouts traced vs untraced; checkouts at stage 0 vs the latest stage; from stage 2 the outbox against a raw Celery task
+bench: install  ## the gateway against nginx (wrk, pinned), with shadowing on vs off; checkouts traced vs untraced; checkouts at stage 0 vs the latest stage; a million rows backfilled and verified vs raw COPY; from stage 2 the outbox against a raw Celery task
 ifneq ($(wildcard bench/),)
-	$(PY) -m bench.gateway $(BENCH_ARGS)
+	$(PY) -m bench.gateway --shadow $(BENCH_ARGS)
 	$(TEST_ENV) $(PY) -m bench.tracing $(TRACING_BENCH_ARGS)
 	$(TEST_ENV) $(PY) -m bench.migration $(MIGRATION_BENCH_ARGS)
+	$(TEST_ENV) $(PY) -m bench.backfill $(BACKFILL_BENCH_ARGS)
 ifneq ($(wildcard bench/events.py),)
 	$(TEST_ENV) $(PY) -m bench.events $(EVENTS_BENCH_ARGS)
 endif
@@ -112,6 +114,10 @@ endif
 
 # The stage runner (python -m strangler stage ...). STAGE=N picks a stage (default: the latest
 # that can run here); STAGE_ARGS are passed to `stage up` (e.g. --port monolith=18001).
+.PHONY: generate
+generate: install  ## write the files derived from the stage manifest (docker-compose.yml, deploy/k8s/, docs/prometheus/)
+	$(PY) -m strangler stage generate $(GENERATE_ARGS)
+
 .PHONY: stage-list stage-show stage-up stage-check stage-down tags
 stage-list: install  ## every stage: tag, title, processes, runnable here
 	$(PY) -m strangler stage list
