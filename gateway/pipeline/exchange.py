@@ -30,6 +30,10 @@ class Exchange:
         """The reply is written: tell every sink, and let the connection go on (or close)."""
         pipeline, request, record = self.pipeline, self.request, self.record
         pipeline.in_flight -= 1
+        # The duration first, then the wall clock: a span starts at ``ts - duration``, so a
+        # pause between the two reads (the process preempted) may only make it start later
+        # than it did, never before the client sent the request.
+        duration = perf_counter() - request.started
         entry = (
             time(),
             request.method,
@@ -38,7 +42,7 @@ class Exchange:
             record.upstream,
             record.instance,
             record.status,
-            perf_counter() - request.started,
+            duration,
             record.sent,
             record.request_id,
             record.trace_id,
