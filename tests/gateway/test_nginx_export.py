@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from strangler.routing.model import RouteTable
 from strangler.routing.nginx import ExportOptions, NginxExportError, export_nginx
 from strangler.routing.table import load_route_table, parse_route_table
 from strangler.stages.processes import ProcessGroup, free_port, ready_when_http_ok
+from strangler.testing import eventually
 from tests.gateway.conftest import NGINX, call, nginx_prefix, route_table, skip_without_nginx
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -432,6 +434,10 @@ def test_cli_export_refusal_exits_1_with_the_reason(tmp_path: Path) -> None:
 # --- the exported stage-1 configuration in front of the real monolith ---------------------------
 
 
+def _routes(base: str) -> bool:
+    return call(base, "GET", "/api/v1/products").status == 200
+
+
 @pytest.fixture(scope="module")
 def stage_1_behind_nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """Monolith (SQLite, seeded), our gateway as verifier and handler host, nginx in front."""
@@ -481,10 +487,15 @@ def stage_1_behind_nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[d
             ready_when_http_ok(f"http://127.0.0.1:{nginx_port}/health/live"),
         )
         group.wait_ready(deadline_seconds=90)
-        yield {
+        bases = {
             "gateway": f"http://127.0.0.1:{gateway_port}",
             "nginx": f"http://127.0.0.1:{nginx_port}",
         }
+        # Each proxy is live before its first health check has put the monolith in its pool:
+        # wait until a routed request gets through both.
+        for kind, base in bases.items():
+            eventually(partial(_routes, base), f"{kind} routing to the monolith", deadline=60)
+        yield bases
     finally:
         group.stop()
         shutil.rmtree(prefix, ignore_errors=True)
