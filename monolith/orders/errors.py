@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from strangler.errors import Conflict, DomainError, NotFound
+from strangler.errors import Conflict, DomainError, NotFound, Unprocessable
 
 
 class OrderNotFound(NotFound):
@@ -32,6 +32,13 @@ class CartQuantityInvalid(DomainError):
 
     code = "validation_error"
     http_status = 400
+
+
+class UnknownCardToken(Unprocessable):
+    """The payments context does not know the card token: well formed, yet refused (422)."""
+
+    code = "unknown_card_token"
+    writes_nothing = True
 
 
 class ProductUnavailable(Conflict):

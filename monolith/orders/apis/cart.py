@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from monolith.orders import selectors, services
 from monolith.orders.models import CartItem
 from strangler.api import (
+    ClosedInputSerializer,
     StrictCharField,
     StrictIntegerField,
     customer_id_of,
@@ -61,7 +62,7 @@ class CartApi(APIView):
 
 
 class CartItemsApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(ClosedInputSerializer):
         sku = StrictCharField(max_length=64)
         quantity = _quantity_field()
 
@@ -88,7 +89,8 @@ class CartItemsApi(APIView):
 
 
 class CartItemApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(ClosedInputSerializer):
+        patch_is_partial = False
         quantity = _quantity_field()
 
         class Meta:

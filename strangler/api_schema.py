@@ -1,0 +1,149 @@
+"""What makes every service's OpenAPI document exact, in one place.
+
+drf-spectacular documents what a view declares; the responses the framework itself gives (a
+401 from authentication, a 400 for a malformed body, a 404 for an unknown id, the gateway's
+429) and the constraints DRF's fields enforce without a schema keyword (no NUL character, not
+only whitespace) are added here, so that ``schemathesis --checks all`` finds the document and
+the server in agreement.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.validators import RegexValidator
+from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
+from rest_framework import serializers
+
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
+# JSON Schema patterns for what DRF's CharField refuses beyond lengths: a NUL character always
+# (ProhibitNullCharactersValidator); with trim_whitespace and not allow_blank, a string of
+# whitespace only ("This field may not be blank."). Python's \s is str.isspace, what strip() uses.
+NO_NUL = r"^[^\u0000]*$"
+NOT_BLANK = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+
+
+def char_pattern(field: serializers.CharField) -> str:
+    """The pattern a CharField's input must match (by ``trim_whitespace`` and ``allow_blank``)."""
+    return NOT_BLANK if field.trim_whitespace and not field.allow_blank else NO_NUL
+
+
+class CharFieldExtension(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
+    """A request's CharField (and subclasses) gets :func:`char_pattern` unless it has a
+    pattern, format or enum of its own (a slug, an e-mail, a regex validator say more)."""
+
+    target_class = "rest_framework.fields.CharField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        schema: dict[str, Any] = auto_schema._map_serializer_field(
+            self.target, direction, bypass_extensions=True
+        )
+        regex = any(isinstance(v, RegexValidator) for v in self.target.validators)
+        if (
+            direction == "request"
+            and not regex
+            and not {"pattern", "format", "enum"} & schema.keys()
+        ):
+            schema["pattern"] = char_pattern(self.target)
+        return schema
+
+
+class ClosedInputExtension(OpenApiSerializerExtension):  # type: ignore[no-untyped-call]
+    """A :class:`strangler.api.ClosedInputSerializer` refuses unknown fields: its request
+    schema says so with ``additionalProperties: false``."""
+
+    target_class = "strangler.api.ClosedInputSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        if not self.target.patch_is_partial:
+            self.target.partial = False  # a copy drf-spectacular made partial for a PATCH
+        schema: dict[str, Any] = auto_schema._map_serializer(
+            self.target, direction, bypass_extensions=True
+        )
+        if direction == "request":
+            schema["additionalProperties"] = False
+        return schema
+
+
+# --- the responses every operation can give --------------------------------------------------
+
+UNAUTHENTICATED = (
+    "not_authenticated (no Authorization header) or invalid_token (a token that is not a "
+    "valid, unexpired access token of an active customer)"
+)
+PUBLIC_UNAUTHENTICATED = (
+    "invalid_token: an Authorization header was sent and is not a valid access token "
+    "(leave it out on this public operation)"
+)
+BAD_REQUEST = "validation_error (details name each field) or malformed_request (not JSON)"
+BAD_QUERY = "validation_error: a query parameter that is not valid (details name it)"
+NOT_FOUND = "not_found: no such resource (or not the caller's)"
+NOT_FOUND_PAGE = "not_found: a page past the last one"
+NOT_ACCEPTABLE = "not_acceptable: the Accept header does not allow application/json"
+UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type: the body is not application/json"
+RATE_LIMITED = "rate_limited: over the rate limit (see the Retry-After header)"
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": ERROR_REF}}, "description": description}
+
+
+def framework_responses(operation: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The error responses DRF (or the gateway in front) can give for ``operation``."""
+    parameters = operation.get("parameters", [])
+    query = {p["name"] for p in parameters if p["in"] == "query"}
+    in_path = any(p["in"] == "path" for p in parameters)
+    public = {} in operation.get("security", [{}]) or not operation.get("security")
+    responses = {
+        "401": _error(PUBLIC_UNAUTHENTICATED if public else UNAUTHENTICATED),
+        "406": _error(NOT_ACCEPTABLE),
+        "429": _error(RATE_LIMITED),
+    }
+    if "requestBody" in operation:
+        responses["400"] = _error(BAD_REQUEST)
+        responses["415"] = _error(UNSUPPORTED_MEDIA_TYPE)
+    elif query:
+        responses["400"] = _error(BAD_QUERY)
+    if in_path:
+        responses["404"] = _error(NOT_FOUND)
+    elif "page" in query:
+        responses["404"] = _error(NOT_FOUND_PAGE)
+    return responses
+
+
+def allow_empty_query_value(parameter: dict[str, Any]) -> None:
+    """DRF reads an optional query parameter sent empty (``?q=``) as left out: its schema
+    accepts the empty string too."""
+    schema = parameter.get("schema", {})
+    if parameter["in"] != "query" or parameter.get("required"):
+        return
+    if schema.get("type") != "string" or "format" in schema:  # an integer, a day: no pattern
+        parameter["schema"] = {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
+        return
+    if schema.get("minLength") == 1:
+        del schema["minLength"]
+    if "pattern" in schema:
+        schema["pattern"] = f"^$|{schema['pattern']}"
+
+
+def declare_framework_responses(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """drf-spectacular ``POSTPROCESSING_HOOKS`` entry: every operation declares the error
+    responses of :func:`framework_responses` it does not declare itself, in the one error
+    shape (the ``Error`` component, which a view's :func:`strangler.api.error_response` adds)."""
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            for parameter in operation.get("parameters", []):
+                allow_empty_query_value(parameter)
+            declared = operation.setdefault("responses", {})
+            for status, response in framework_responses(operation).items():
+                declared.setdefault(status, response)
+            operation["responses"] = dict(sorted(declared.items()))
+    schemas = result.get("components", {}).get("schemas", {})
+    if "Error" not in schemas:  # drf-spectacular adds a component only once a view uses it
+        raise ValueError("declare one error response with strangler.api.error_response")
+    return result
