@@ -19,6 +19,8 @@ from strangler import api_schema as api_schema  # registers the schema's field e
 from strangler.auth.drf import Principal
 
 if TYPE_CHECKING:  # rest_framework.views reads the settings, which name this module
+    from collections.abc import Sequence
+
     from django.db.models import QuerySet
     from rest_framework.views import APIView
 
@@ -46,7 +48,10 @@ class Pagination(PageNumberPagination):
     last_page_strings = ()
 
     def paginate_queryset(
-        self, queryset: QuerySet[Any], request: Request, view: APIView | None = None
+        self,
+        queryset: QuerySet[Any, Any] | Sequence[Any],
+        request: Request,
+        view: APIView | None = None,
     ) -> list[Any] | None:
         errors = {
             name: [message]

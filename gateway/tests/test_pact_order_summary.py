@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from urllib.parse import urlsplit
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from pact import Pact, match

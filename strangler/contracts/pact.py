@@ -96,4 +96,5 @@ def verify_provider(
     try:
         verifier.verify()
     except RuntimeError as exc:
-        raise AssertionError(f"{provider} breaks a consumer's pact:\n{verifier.output(strip_ansi=True)}") from exc
+        report = verifier.output(strip_ansi=True)
+        raise AssertionError(f"{provider} breaks a consumer's pact:\n{report}") from exc
