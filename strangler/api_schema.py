@@ -80,6 +80,8 @@ PUBLIC_UNAUTHENTICATED = (
 )
 BAD_REQUEST = "validation_error (details name each field) or malformed_request (not JSON)"
 BAD_QUERY = "validation_error: a query parameter that is not valid (details name it)"
+BAD_PATH = "path_traversal (from the gateway): a path with a control character or a dot segment"
+URI_TOO_LONG = "uri_too_long: the request target is longer than the server accepts"
 NOT_FOUND = "not_found: no such resource (or not the caller's)"
 NOT_FOUND_PAGE = "not_found: a page past the last one"
 NOT_ACCEPTABLE = "not_acceptable: the Accept header does not allow application/json"
@@ -102,11 +104,17 @@ def framework_responses(operation: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "406": _error(NOT_ACCEPTABLE),
         "429": _error(RATE_LIMITED),
     }
+    bad_request = [
+        *([BAD_REQUEST] if "requestBody" in operation else []),
+        *([BAD_QUERY] if query else []),
+        *([BAD_PATH] if in_path else []),
+    ]
+    if bad_request:
+        responses["400"] = _error("; ".join(bad_request))
     if "requestBody" in operation:
-        responses["400"] = _error(BAD_REQUEST)
         responses["415"] = _error(UNSUPPORTED_MEDIA_TYPE)
-    elif query:
-        responses["400"] = _error(BAD_QUERY)
+    if query or in_path:
+        responses["414"] = _error(URI_TOO_LONG)
     if in_path:
         responses["404"] = _error(NOT_FOUND)
     elif "page" in query:
