@@ -121,14 +121,13 @@ def error_responses(described: dict[int, str]) -> dict[int, OpenApiResponse]:
 # --- request bodies: closed objects ---------------------------------------------------------
 
 
+# No docstring on purpose: drf-spectacular would print it as every request body's description.
 class ClosedInputSerializer(serializers.Serializer[dict[str, Any]]):
-    """A request body's serializer that refuses fields it does not declare (a 400 naming each),
-    where DRF would drop them silently: a misspelt optional field is an error the client sees.
-    Its schema says ``additionalProperties: false`` (strangler.api_schema).
-
-    drf-spectacular documents a PATCH body as partial (no field required); a view that
-    validates its PATCH body whole sets ``patch_is_partial = False`` so the schema says so.
-    """
+    # A request body's serializer that refuses fields it does not declare (a 400 naming each),
+    # where DRF would drop them silently: a misspelt optional field is an error the client
+    # sees. Its schema says ``additionalProperties: false`` (strangler.api_schema).
+    # drf-spectacular documents a PATCH body as partial (no field required); a view that
+    # validates its PATCH body whole sets ``patch_is_partial = False`` so the schema says so.
 
     patch_is_partial: ClassVar[bool] = True
 

@@ -9,6 +9,7 @@ the server in agreement.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.validators import RegexValidator
@@ -129,12 +130,40 @@ def allow_empty_query_value(parameter: dict[str, Any]) -> None:
     if parameter["in"] != "query" or parameter.get("required"):
         return
     if schema.get("type") != "string" or "format" in schema:  # an integer, a day: no pattern
-        parameter["schema"] = {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
+        parameter["schema"] = {"anyOf": [schema, EMPTY_STRING]}
         return
     if schema.get("minLength") == 1:
         del schema["minLength"]
     if "pattern" in schema:
         schema["pattern"] = f"^$|{schema['pattern']}"
+
+
+EMPTY_STRING = {"type": "string", "maxLength": 0}
+
+
+def _accepts_empty(schema: dict[str, Any]) -> bool:
+    pattern = schema.get("pattern")
+    return (
+        "format" not in schema
+        and not schema.get("minLength")
+        and (pattern is None or re.search(pattern, "") is not None)
+    )
+
+
+def blank_as_any_of(schema: Any) -> None:
+    """drf-spectacular writes an ``allow_blank`` field with a pattern as ``oneOf: [field,
+    empty string]``; when the field's pattern accepts "" too, oneOf refuses "" (both match).
+    ``anyOf`` says what was meant."""
+    if isinstance(schema, dict):
+        one_of = schema.get("oneOf")
+        blank = isinstance(one_of, list) and len(one_of) == 2 and one_of[1] == EMPTY_STRING
+        if blank and _accepts_empty(one_of[0]):
+            schema["anyOf"] = schema.pop("oneOf")
+        for value in schema.values():
+            blank_as_any_of(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            blank_as_any_of(value)
 
 
 def declare_framework_responses(
@@ -152,6 +181,7 @@ def declare_framework_responses(
                 declared.setdefault(status, response)
             operation["responses"] = dict(sorted(declared.items()))
     schemas = result.get("components", {}).get("schemas", {})
+    blank_as_any_of(schemas)
     if "Error" not in schemas:  # drf-spectacular adds a component only once a view uses it
         raise ValueError("declare one error response with strangler.api.error_response")
     return result
