@@ -156,8 +156,12 @@ def blank_as_any_of(schema: Any) -> None:
     ``anyOf`` says what was meant."""
     if isinstance(schema, dict):
         one_of = schema.get("oneOf")
-        blank = isinstance(one_of, list) and len(one_of) == 2 and one_of[1] == EMPTY_STRING
-        if blank and _accepts_empty(one_of[0]):
+        if (
+            isinstance(one_of, list)
+            and len(one_of) == 2
+            and one_of[1] == EMPTY_STRING
+            and _accepts_empty(one_of[0])
+        ):
             schema["anyOf"] = schema.pop("oneOf")
         for value in schema.values():
             blank_as_any_of(value)
