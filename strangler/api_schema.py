@@ -123,6 +123,23 @@ def framework_responses(operation: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return responses
 
 
+# A text path parameter: one segment the gateway lets through (gateway.server.request's
+# path_problem): no control character, slash, backslash or percent sign, and not "." or "..".
+_SEGMENT_CHAR = r"[^\u0000-\u001f\u007f/\\%]"
+_SEGMENT_CHAR_NOT_DOT = r"[^\u0000-\u001f\u007f/\\%.]"
+PATH_SEGMENT = (
+    rf"^(?:{_SEGMENT_CHAR_NOT_DOT}|{_SEGMENT_CHAR_NOT_DOT}{_SEGMENT_CHAR}"
+    rf"|\.{_SEGMENT_CHAR_NOT_DOT}|{_SEGMENT_CHAR}{{3,}})$"
+)
+
+
+def state_path_segment(parameter: dict[str, Any]) -> None:
+    """A text path parameter without a pattern of its own gets :data:`PATH_SEGMENT`."""
+    schema = parameter.get("schema", {})
+    if parameter["in"] == "path" and schema.get("type") == "string":
+        schema.setdefault("pattern", PATH_SEGMENT)
+
+
 def allow_empty_query_value(parameter: dict[str, Any]) -> None:
     """DRF reads an optional query parameter sent empty (``?q=``) as left out: its schema
     accepts the empty string too."""
@@ -180,6 +197,7 @@ def declare_framework_responses(
         for operation in path_item.values():
             for parameter in operation.get("parameters", []):
                 allow_empty_query_value(parameter)
+                state_path_segment(parameter)
             declared = operation.setdefault("responses", {})
             for status, response in framework_responses(operation).items():
                 declared.setdefault(status, response)
