@@ -1,75 +1,13 @@
-"""What makes every service's OpenAPI document exact, in one place.
-
-drf-spectacular documents what a view declares; the responses the framework itself gives (a
-401 from authentication, a 400 for a malformed body, a 404 for an unknown id, the gateway's
-429) and the constraints DRF's fields enforce without a schema keyword (no NUL character, not
-only whitespace) are added here, so that ``schemathesis --checks all`` finds the document and
-the server in agreement.
-"""
+"""The drf-spectacular hook that adds, to every operation, what the framework (and the gateway
+in front) does on its own: the error responses it can give, the empty query values DRF reads
+as left out, the one path segment the gateway lets through."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from django.core.validators import RegexValidator
-from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
-from rest_framework import serializers
-
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
-
-# JSON Schema patterns for what DRF's CharField refuses beyond lengths: a NUL character always
-# (ProhibitNullCharactersValidator); with trim_whitespace and not allow_blank, a string of
-# whitespace only ("This field may not be blank."). Python's \s is str.isspace, what strip() uses.
-NO_NUL = r"^[^\u0000]*$"
-NOT_BLANK = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
-
-
-def char_pattern(field: serializers.CharField) -> str:
-    """The pattern a CharField's input must match (by ``trim_whitespace`` and ``allow_blank``)."""
-    return NOT_BLANK if field.trim_whitespace and not field.allow_blank else NO_NUL
-
-
-class CharFieldExtension(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
-    """A request's CharField (and subclasses) gets :func:`char_pattern` unless it has a
-    pattern, format or enum of its own (a slug, an e-mail, a regex validator say more)."""
-
-    target_class = "rest_framework.fields.CharField"
-    match_subclasses = True
-
-    def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
-        schema: dict[str, Any] = auto_schema._map_serializer_field(
-            self.target, direction, bypass_extensions=True
-        )
-        regex = any(isinstance(v, RegexValidator) for v in self.target.validators)
-        if (
-            direction == "request"
-            and not regex
-            and not {"pattern", "format", "enum"} & schema.keys()
-        ):
-            schema["pattern"] = char_pattern(self.target)
-        return schema
-
-
-class ClosedInputExtension(OpenApiSerializerExtension):  # type: ignore[no-untyped-call]
-    """A :class:`strangler.api.ClosedInputSerializer` refuses unknown fields: its request
-    schema says so with ``additionalProperties: false``."""
-
-    target_class = "strangler.api.ClosedInputSerializer"
-    match_subclasses = True
-
-    def map_serializer(self, auto_schema: Any, direction: str) -> dict[str, Any]:
-        if not self.target.patch_is_partial:
-            self.target.partial = False  # a copy drf-spectacular made partial for a PATCH
-        schema: dict[str, Any] = auto_schema._map_serializer(
-            self.target, direction, bypass_extensions=True
-        )
-        if direction == "request":
-            schema["additionalProperties"] = False
-        return schema
-
-
-# --- the responses every operation can give --------------------------------------------------
 
 UNAUTHENTICATED = (
     "not_authenticated (no Authorization header) or invalid_token (a token that is not a "
