@@ -11,9 +11,13 @@ from rest_framework import serializers
 
 # JSON Schema patterns for what DRF's CharField refuses beyond lengths: a NUL character always
 # (ProhibitNullCharactersValidator); with trim_whitespace and not allow_blank, a string of
-# whitespace only ("This field may not be blank."). Python's \s is str.isspace, what strip() uses.
+# whitespace only ("This field may not be blank."). Whitespace is what str.strip() removes
+# (str.isspace), spelt out: ECMA's \s, which JSON Schema validators use, differs from it.
+WHITESPACE = (
+    r"\t\n\u000b\f\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 NO_NUL = r"^[^\u0000]*$"
-NOT_BLANK = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+NOT_BLANK = rf"^[^\u0000]*[^{WHITESPACE}\u0000][^\u0000]*$"
 
 
 def char_pattern(field: serializers.CharField) -> str:

@@ -102,6 +102,7 @@ def test_the_path_segment_pattern_is_what_the_gateway_lets_through(
 def test_the_not_blank_pattern_refuses_whitespace_only_and_nul() -> None:
     assert re.search(NOT_BLANK, " a ")
     assert not re.search(NOT_BLANK, " \t ")
+    assert not re.search(NOT_BLANK, "\x1c\u3000")  # what str.strip() removes, not only ECMA's \s
     assert not re.search(NOT_BLANK, "a\x00")
 
 

@@ -76,7 +76,11 @@ class CartItemsApi(APIView):
         responses={
             201: CartOutputSerializer,
             **error_responses(
-                {400: "validation_error", 404: "product_not_found", 409: "out_of_stock"}
+                {
+                    400: "validation_error",
+                    404: "product_not_found",
+                    409: "out_of_stock, or cart_quantity_exceeded (with what the cart holds)",
+                }
             ),
         },
     )
