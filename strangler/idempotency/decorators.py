@@ -31,6 +31,7 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     description="Repeat the request with the same key and body to get the first answer "
     "back (header Idempotent-Replayed: true) instead of doing it twice.",
 )
+CLAIM_ROUNDS = 3
 # A claim older than this whose request never finished (the process died) may be taken over.
 STALE_CLAIM = timedelta(seconds=60)
 
@@ -49,21 +50,35 @@ def _fingerprint(request: Request) -> str:
 
 def _claim(scope: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
     """Claim the key for this request; return the earlier record if there is one."""
-    try:
-        with transaction.atomic():
-            IdempotencyRecord.objects.create(scope=scope, key=key, fingerprint=fingerprint)
-        return None
-    except IntegrityError:
-        pass
+    # The request holding the key may release it (a 400) between our insert and our read:
+    # then the key is free and claimed again. A few rounds, so a storm of them cannot loop.
+    for _ in range(CLAIM_ROUNDS):
+        try:
+            with transaction.atomic():
+                IdempotencyRecord.objects.create(scope=scope, key=key, fingerprint=fingerprint)
+            return None
+        except IntegrityError:
+            pass
+        held, earlier = _earlier_claim(scope, key, fingerprint)
+        if held:
+            return earlier
+    raise Conflict("A request with this Idempotency-Key is still being processed; retry shortly.")
+
+
+def _earlier_claim(scope: str, key: str, fingerprint: str) -> tuple[bool, IdempotencyRecord | None]:
+    """(False, None) if the key was released meanwhile; else (True, the earlier record, or
+    None when its claim was stale and is now ours)."""
     with transaction.atomic():
-        record = IdempotencyRecord.objects.select_for_update().get(scope=scope, key=key)
+        record = IdempotencyRecord.objects.select_for_update().filter(scope=scope, key=key).first()
+        if record is None:
+            return False, None
         stale = timezone.now() - record.created_at > STALE_CLAIM
         if record.state == IdempotencyRecord.State.IN_PROGRESS and stale:
             record.fingerprint = fingerprint
             record.created_at = timezone.now()
             record.save(update_fields=["fingerprint", "created_at"])
-            return None
-        return record
+            return True, None
+        return True, record
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:

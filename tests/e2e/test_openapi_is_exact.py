@@ -63,9 +63,9 @@ def latest(stages: Callable[[int], StartedStage]) -> StartedStage:
     return stages(LATEST.number)
 
 
-@pytest.fixture(scope="module")
 def access_token(latest: StartedStage) -> str:
-    """A real customer's access token, so that schemathesis reaches past authentication."""
+    """A new customer's access token, so that schemathesis reaches past authentication; one
+    per run, so that concurrent runs never share a cart or an Idempotency-Key."""
     url = f"{latest.running.urls['monolith']}/api/v1/auth/register"
     body = {
         "email": f"contract-{uuid.uuid4().hex[:8]}@example.com",
@@ -109,7 +109,7 @@ def schemathesis_run(document: Path, base_url: str, token: str, phases: str, cwd
 
 @pytest.fixture(scope="module")
 def runs(
-    latest: StartedStage, access_token: str, tmp_path_factory: pytest.TempPathFactory
+    latest: StartedStage, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[tuple[str, str], Run]]:
     """Every run started at once (each waits on its servers more than on the CPU)."""
     started: dict[tuple[str, str], Run] = {}
@@ -122,9 +122,8 @@ def runs(
             ):
                 cwd = tmp_path_factory.mktemp(f"schemathesis-{service}-{through}")
                 url = latest.running.urls[process]
-                started[service, through] = schemathesis_run(
-                    document, url, access_token, phases, cwd
-                )
+                token = access_token(latest)
+                started[service, through] = schemathesis_run(document, url, token, phases, cwd)
         yield started
     finally:
         for run in started.values():
