@@ -6,15 +6,23 @@ fields that refuse a value of the wrong JSON type instead of coercing it, and th
 
 from __future__ import annotations
 
-from typing import Any, cast
+import re
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import parsers, serializers
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 
+from strangler import api_schema as api_schema  # registers the schema's field extension
 from strangler.auth.drf import Principal
+
+if TYPE_CHECKING:  # rest_framework.views reads the settings, which name this module
+    from collections.abc import Sequence
+
+    from django.db.models import QuerySet
+    from rest_framework.views import APIView
 
 
 class JSONParser(parsers.JSONParser):
@@ -28,10 +36,56 @@ class JSONParser(parsers.JSONParser):
 
 
 class Pagination(PageNumberPagination):
-    """``?page=N&page_size=M``; the body is ``{count, next, previous, results}``."""
+    """``?page=N&page_size=M``; the body is ``{count, next, previous, results}``.
+
+    Both are integers the document states (``page`` from 1, ``page_size`` from 1 to
+    ``max_page_size``), or empty (left out); anything else is a 400, where DRF would fall back
+    to a default or answer 404. A page past the last one is a 404.
+    """
 
     page_size_query_param = "page_size"
     max_page_size = 100
+    last_page_strings = ()
+
+    def paginate_queryset(
+        self,
+        queryset: QuerySet[Any, Any] | Sequence[Any],
+        request: Request,
+        view: APIView | None = None,
+    ) -> list[Any] | None:
+        errors = {
+            name: [message]
+            for name, maximum in (("page", None), ("page_size", self.max_page_size))
+            if (message := _query_integer_error(request, name, maximum))
+        }
+        if errors:
+            raise ValidationError(errors)
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
+        return parameters
+
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _query_integer_error(request: Request, name: str, maximum: int | None) -> str | None:
+    """Why ``?name=`` is not an integer from 1 to ``maximum``, or None (also when absent or
+    empty: DRF reads an empty optional query parameter as left out)."""
+    value = request.query_params.get(name, "")
+    if not value:
+        return None
+    if not _DIGITS.fullmatch(value) or not value.strip("0"):
+        return "A positive integer is required."
+    # compared as text first: int() refuses more than 4300 digits
+    if maximum is not None and (len(value.lstrip("0")) > len(str(maximum)) or int(value) > maximum):
+        return f"Ensure this value is less than or equal to {maximum}."
+    return None
 
 
 # --- the error body --------------------------------------------------------------------------
@@ -64,15 +118,45 @@ def error_responses(described: dict[int, str]) -> dict[int, OpenApiResponse]:
     return {status: error_response(text) for status, text in described.items()}
 
 
+# --- request bodies: closed objects ---------------------------------------------------------
+
+
+# No docstring on purpose: drf-spectacular would print it as every request body's description.
+class ClosedInputSerializer(serializers.Serializer[dict[str, Any]]):
+    # A request body's serializer that refuses fields it does not declare (a 400 naming each),
+    # where DRF would drop them silently: a misspelt optional field is an error the client
+    # sees. Its schema says ``additionalProperties: false`` (strangler.api_schema).
+    # drf-spectacular documents a PATCH body as partial (no field required); a view that
+    # validates its PATCH body whole sets ``patch_is_partial = False`` so the schema says so.
+
+    patch_is_partial: ClassVar[bool] = True
+
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        validated = super().run_validation(data)
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise ValidationError({name: ["Unknown field."] for name in unknown})
+        return validated
+
+
 # --- strict fields: JSON of the wrong type is a 400, never silently coerced ------------------
+
+
+def _strict_text(field: serializers.CharField, data: Any) -> None:
+    """Refuse what is not a JSON string, or longer than ``max_length`` before trimming (as the
+    schema's ``maxLength`` counts; DRF counts after)."""
+    if not isinstance(data, str):
+        field.fail("invalid")
+    if field.max_length is not None and len(data) > field.max_length:
+        field.fail("max_length", max_length=field.max_length)
 
 
 class StrictCharField(serializers.CharField):
     """A CharField that refuses numbers and booleans instead of turning them into text."""
 
     def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
+        _strict_text(self, data)
         return super().to_internal_value(data)
 
 
@@ -80,8 +164,7 @@ class StrictEmailField(serializers.EmailField):
     """An EmailField that refuses anything but a JSON string."""
 
     def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
+        _strict_text(self, data)
         return super().to_internal_value(data)
 
 

@@ -23,6 +23,9 @@ class DomainError(Exception):
 
     code: ClassVar[str] = "domain_error"
     http_status: ClassVar[int] = 409
+    # Refused before anything was written: an Idempotency-Key is released (as for a 400), so
+    # the client may correct the request and send it again with the same key.
+    writes_nothing: ClassVar[bool] = False
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)

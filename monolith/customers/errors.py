@@ -26,6 +26,14 @@ class InvalidInput(DomainError):
     http_status = 400
 
 
+class WeakPassword(InvalidInput):
+    """A well-formed password a rule refuses that no schema can state (too common, too like
+    the e-mail or the name): the length and the all-digits rule are the serializer's 400."""
+
+    code = "weak_password"
+    http_status = 422
+
+
 class InvalidCredentials(DomainError):
     """One message for an unknown e-mail, a wrong password and an inactive customer."""
 

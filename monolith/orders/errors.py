@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from strangler.errors import Conflict, DomainError, NotFound
+from strangler.errors import Conflict, NotFound, Unprocessable
 
 
 class OrderNotFound(NotFound):
@@ -27,11 +27,18 @@ class CartItemNotFound(NotFound):
     code = "cart_item_not_found"
 
 
-class CartQuantityInvalid(DomainError):
-    """A quantity the serializer could not see (the sum of what is already in the cart)."""
+class CartQuantityInvalid(Conflict):
+    """The quantity fits the schema, but with what the cart already holds it passes the limit:
+    like out_of_stock, the cart's state says no (409)."""
 
-    code = "validation_error"
-    http_status = 400
+    code = "cart_quantity_exceeded"
+
+
+class UnknownCardToken(Unprocessable):
+    """The payments context does not know the card token: well formed, yet refused (422)."""
+
+    code = "unknown_card_token"
+    writes_nothing = True
 
 
 class ProductUnavailable(Conflict):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
@@ -13,17 +13,15 @@ from rest_framework.views import APIView
 from monolith.payments import selectors, services
 from monolith.payments.errors import PaymentDeclined
 from monolith.payments.models import Payment, Refund
-from strangler.api import OrderFilterSerializer, customer_id_of, error_response, order_id_filter
-from strangler.idempotency.decorators import idempotent
-
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    required=False,
-    description="Repeat the request with the same key and body to get the first answer "
-    "back (header Idempotent-Replayed: true) instead of paying twice.",
+from strangler.api import (
+    ClosedInputSerializer,
+    OrderFilterSerializer,
+    StrictCharField,
+    customer_id_of,
+    error_response,
+    order_id_filter,
 )
+from strangler.idempotency.decorators import IDEMPOTENCY_KEY, idempotent
 
 
 class RefundOutputSerializer(serializers.ModelSerializer[Refund]):
@@ -53,16 +51,12 @@ class PaymentOutputSerializer(serializers.ModelSerializer[Payment]):
 
 
 class PaymentListCreateApi(ListAPIView[Payment]):
-    class InputSerializer(serializers.Serializer[dict[str, object]]):
+    class InputSerializer(ClosedInputSerializer):
         order_id = serializers.IntegerField(min_value=1)
-        card_token = serializers.CharField(max_length=64)
+        card_token = StrictCharField(max_length=64)
 
         class Meta:
             ref_name = "PaymentCreate"
-
-        def validate_card_token(self, value: str) -> str:
-            services.payment_validate_card_token(card_token=value)
-            return value
 
     OutputSerializer = PaymentOutputSerializer
     serializer_class = PaymentOutputSerializer
@@ -87,7 +81,7 @@ class PaymentListCreateApi(ListAPIView[Payment]):
         parameters=[IDEMPOTENCY_KEY],
         responses={
             201: PaymentOutputSerializer,
-            400: error_response("validation_error (e.g. an unknown card token); nothing recorded"),
+            400: error_response("validation_error; nothing recorded"),
             402: error_response(
                 "payment_declined: the attempt is recorded; details payment_id, order_id, reasons"
             ),
@@ -95,13 +89,17 @@ class PaymentListCreateApi(ListAPIView[Payment]):
             409: error_response(
                 "order_not_payable (not pending), or the key's request in progress"
             ),
-            422: error_response("unprocessable: the Idempotency-Key was used with another body"),
+            422: error_response(
+                "unknown_card_token (nothing recorded), or unprocessable: the Idempotency-Key "
+                "was used with another body"
+            ),
         },
     )
     @idempotent(scope="payments.create")
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        services.payment_validate_card_token(card_token=serializer.validated_data["card_token"])
         result = services.payment_create_for_order(
             customer_id=customer_id_of(request),
             order_id=serializer.validated_data["order_id"],

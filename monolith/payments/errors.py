@@ -20,11 +20,12 @@ class PaymentNotFound(NotFound):
     code = "payment_not_found"
 
 
-class InvalidCardToken(DomainError):
-    """The card processor does not know the token: an invalid request, nothing is recorded."""
+class InvalidCardToken(Unprocessable):
+    """The card processor does not know the token: a well-formed request no schema can refuse
+    (the tokens are the processor's), so a 422; nothing is recorded."""
 
-    code = "validation_error"
-    http_status = 400
+    code = "unknown_card_token"
+    writes_nothing = True
 
 
 class InvalidAmount(Unprocessable):

@@ -25,7 +25,7 @@ def charge(
     """Record a payment attempt whatever the outcome; fraud rules run first.
 
     Never raises for a decline (look at ``status`` / ``decline_reasons``). Raises
-    InvalidCardToken (400 validation_error) for an unknown token, recording nothing.
+    InvalidCardToken (422 unknown_card_token) for an unknown token, recording nothing.
     """
     return services.payment_charge(
         order_id=order_id,

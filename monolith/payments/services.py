@@ -27,9 +27,9 @@ PAYABLE_ORDER_STATUS = "pending"
 
 
 def payment_validate_card_token(*, card_token: str) -> None:
-    """Raise InvalidCardToken (400) if the card processor does not know the token."""
+    """Raise InvalidCardToken (422) if the card processor does not know the token."""
     if root.get(CARD_PROCESSOR).describe(card_token) is None:
-        raise InvalidCardToken("The request is not valid.", card_token=["Unknown card token."])
+        raise InvalidCardToken("Unknown card token.", card_token=["Unknown card token."])
 
 
 @transaction.atomic
@@ -45,7 +45,7 @@ def payment_charge(
     processor = root.get(CARD_PROCESSOR)
     card = processor.describe(card_token)
     if card is None:
-        raise InvalidCardToken("The request is not valid.", card_token=["Unknown card token."])
+        raise InvalidCardToken("Unknown card token.", card_token=["Unknown card token."])
     if amount <= 0:
         raise InvalidAmount("The amount to charge must be positive.", amount=str(amount))
 
@@ -115,7 +115,7 @@ def payment_create_for_order(
     raised here). If the order can no longer take an approved payment (its reservation ran out
     in between), the payment is refunded at once and the order's refusal is raised: money never
     stays charged with no paid order behind it. Raises OrderNotFound (404; also another
-    customer's order), OrderNotPayable (409) and InvalidCardToken (400); those write nothing.
+    customer's order), OrderNotPayable (409) and InvalidCardToken (422); those write nothing.
     """
     payment_validate_card_token(card_token=card_token)
     book = order_book or root.get(ORDER_BOOK)

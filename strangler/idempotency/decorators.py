@@ -5,12 +5,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -19,6 +21,17 @@ from strangler.idempotency.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+# Visible ASCII, spaces inside only (a UUID fits): what the header's schema says, exactly.
+KEY_PATTERN = rf"^[!-~](?:[ -~]{{0,{MAX_KEY_LENGTH - 2}}}[!-~])?$"
+IDEMPOTENCY_KEY = OpenApiParameter(
+    HEADER,
+    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Repeat the request with the same key and body to get the first answer "
+    "back (header Idempotent-Replayed: true) instead of doing it twice.",
+)
+CLAIM_ROUNDS = 3
 # A claim older than this whose request never finished (the process died) may be taken over.
 STALE_CLAIM = timedelta(seconds=60)
 
@@ -37,21 +50,35 @@ def _fingerprint(request: Request) -> str:
 
 def _claim(scope: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
     """Claim the key for this request; return the earlier record if there is one."""
-    try:
-        with transaction.atomic():
-            IdempotencyRecord.objects.create(scope=scope, key=key, fingerprint=fingerprint)
-        return None
-    except IntegrityError:
-        pass
+    # The request holding the key may release it (a 400) between our insert and our read:
+    # then the key is free and claimed again. A few rounds, so a storm of them cannot loop.
+    for _ in range(CLAIM_ROUNDS):
+        try:
+            with transaction.atomic():
+                IdempotencyRecord.objects.create(scope=scope, key=key, fingerprint=fingerprint)
+            return None
+        except IntegrityError:
+            pass
+        held, earlier = _earlier_claim(scope, key, fingerprint)
+        if held:
+            return earlier
+    raise Conflict("A request with this Idempotency-Key is still being processed; retry shortly.")
+
+
+def _earlier_claim(scope: str, key: str, fingerprint: str) -> tuple[bool, IdempotencyRecord | None]:
+    """(False, None) if the key was released meanwhile; else (True, the earlier record, or
+    None when its claim was stale and is now ours)."""
     with transaction.atomic():
-        record = IdempotencyRecord.objects.select_for_update().get(scope=scope, key=key)
+        record = IdempotencyRecord.objects.select_for_update().filter(scope=scope, key=key).first()
+        if record is None:
+            return False, None
         stale = timezone.now() - record.created_at > STALE_CLAIM
         if record.state == IdempotencyRecord.State.IN_PROGRESS and stale:
             record.fingerprint = fingerprint
             record.created_at = timezone.now()
             record.save(update_fields=["fingerprint", "created_at"])
-            return None
-        return record
+            return True, None
+        return True, record
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
@@ -75,8 +102,9 @@ def idempotent(scope: str) -> Callable[[View], View]:
     """Make a DRF view method honour ``Idempotency-Key`` per authenticated caller.
 
     Successful responses and business refusals (``DomainError``, e.g. a declined payment) are
-    stored and replayed. Invalid requests (400) and crashes release the key, since nothing
-    was done and the caller may fix the request and try again with the same key.
+    stored and replayed. Invalid requests (400, or a ``DomainError`` that ``writes_nothing``)
+    and crashes release the key, since nothing was done and the caller may fix the request and
+    try again with the same key.
     """
 
     def decorator(view: View) -> View:
@@ -86,9 +114,9 @@ def idempotent(scope: str) -> Callable[[View], View]:
             if key is None:
                 return view(self, request, *args, **kwargs)
             key = key.strip()
-            if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+            if not re.fullmatch(KEY_PATTERN, key):
                 raise InvalidIdempotencyKey(
-                    f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters."
+                    f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters."
                 )
             owner = getattr(request.user, "customer_id", None) or "anonymous"
             full_scope = f"{scope}:{owner}"
@@ -99,7 +127,7 @@ def idempotent(scope: str) -> Callable[[View], View]:
             try:
                 response = view(self, request, *args, **kwargs)
             except DomainError as exc:
-                if exc.http_status == 400:
+                if exc.http_status == 400 or exc.writes_nothing:
                     _release(full_scope, key)
                     raise
                 response = domain_error_response(exc)

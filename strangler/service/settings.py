@@ -100,6 +100,11 @@ def spectacular(*, title: str, description: str) -> dict[str, Any]:
         "SERVE_INCLUDE_SCHEMA": False,
         "COMPONENT_SPLIT_REQUEST": True,
         "SCHEMA_PATH_PREFIX": r"/api/v1",
+        # the responses and constraints DRF adds on its own (strangler.api_schema)
+        "POSTPROCESSING_HOOKS": [
+            "drf_spectacular.hooks.postprocess_schema_enums",
+            "strangler.api_schema.declare_framework_responses",
+        ],
         # Swagger UI's assets are served from this process, not a CDN: the docs work offline.
         "SWAGGER_UI_DIST": "SIDECAR",
         "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

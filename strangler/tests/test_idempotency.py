@@ -134,3 +134,28 @@ def test_malformed_keys_are_400(key: str) -> None:
     assert response.status_code == 400
     assert response.data["error"]["code"] == "invalid_idempotency_key"
     assert ChargeView.calls == []
+
+
+def test_a_key_released_between_our_insert_and_our_read_is_claimed_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two requests with one key: the first fails its insert because the other holds the key,
+    which is released (a 400) before the first reads it. The first then runs; no 500."""
+    from django.db import IntegrityError
+
+    create = IdempotencyRecord.objects.create
+    inserts: list[int] = []
+
+    def held_then_released(**fields: Any) -> IdempotencyRecord:
+        inserts.append(1)
+        if len(inserts) == 1:
+            raise IntegrityError("duplicate key: the other request holds it")
+        return create(**fields)
+
+    monkeypatch.setattr(IdempotencyRecord.objects, "create", held_then_released)
+
+    response = post({"amount": 5})
+
+    assert response.status_code == 201
+    assert len(inserts) == 2
+    assert ChargeView.calls == [{"amount": 5}]

@@ -70,7 +70,6 @@ def test_wrong_types_in_the_cart(shop: Shop, ada: Shopper, body: Any) -> None:
     "body",
     [
         {"card_token": 4242},
-        {"card_token": "tok_unknown"},
         {"card_token": "tok_visa", "shipping_address_id": "1"},
         {"card_token": "tok_visa", "shipping_address_id": 0},
         {},
@@ -83,6 +82,15 @@ def test_wrong_types_at_checkout(shop: Shop, ada: Shopper, body: dict[str, Any])
     response = ada.client.post("/api/v1/checkout", body, format="json")
 
     assert_refused(response, 400, "validation_error", before)
+
+
+def test_an_unknown_card_token_is_a_422(shop: Shop, ada: Shopper) -> None:
+    ada.client.post("/api/v1/cart/items", {"sku": shop.first.sku, "quantity": 1}, format="json")
+    before = db_counts()
+
+    response = ada.client.post("/api/v1/checkout", {"card_token": "tok_unknown"}, format="json")
+
+    assert_refused(response, 422, "unknown_card_token", before)
 
 
 def test_an_unknown_product(shop: Shop, ada: Shopper) -> None:

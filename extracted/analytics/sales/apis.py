@@ -1,7 +1,8 @@
 """HTTP API of the analytics service: the sales figures, for signed-in callers.
 
-Dates are ISO days (``2025-01-31``), UTC. A bad date, a range the wrong way round or longer
-than ``MAX_DAYS`` is a 400 whose ``details`` name the parameter.
+Dates are ISO days (``2025-01-31``), UTC. A bad date is a 400; a range the wrong way round or
+longer than ``MAX_DAYS`` (which no schema can state) is a 422 ``invalid_range``; ``details``
+name the parameter.
 """
 
 from __future__ import annotations
@@ -19,9 +20,16 @@ from rest_framework.views import APIView
 from extracted.analytics.sales import selectors
 from extracted.analytics.sales.models import DailySales, ProductDailySales
 from strangler.api import error_response
+from strangler.errors import Unprocessable
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
+
+
+class InvalidRange(Unprocessable):
+    """Two valid days that make no range to report (raised past the serializer's 400s)."""
+
+    code = "invalid_range"
 
 
 class DailySalesFilterSerializer(serializers.Serializer[dict[str, date]]):
@@ -43,10 +51,13 @@ class DailySalesFilterSerializer(serializers.Serializer[dict[str, date]]):
         end = attrs.get("to") or timezone.now().date()
         start = attrs.get("from") or end - timedelta(days=DEFAULT_DAYS - 1)
         if start > end:
-            raise serializers.ValidationError({"from": [f"from ({start}) is after to ({end})."]})
+            raise InvalidRange(
+                "The range is not valid.", **{"from": [f"from ({start}) is after to ({end})."]}
+            )
         if (end - start).days + 1 > MAX_DAYS:
-            raise serializers.ValidationError(
-                {"to": [f"At most {MAX_DAYS} days at once; {start}..{end} is longer."]}
+            raise InvalidRange(
+                "The range is not valid.",
+                to=[f"At most {MAX_DAYS} days at once; {start}..{end} is longer."],
             )
         return {"from": start, "to": end}
 
@@ -121,14 +132,15 @@ class SalesTotalsSerializer(serializers.Serializer[dict[str, Any]]):
         ref_name = "SalesTotals"
 
 
-BAD_QUERY = error_response("validation_error: a bad date, from after to, or too long a range")
+BAD_QUERY = error_response("validation_error: a day that is not an ISO date")
+BAD_RANGE = error_response("invalid_range: from after to, or more than 366 days")
 
 
 class DailySalesApi(APIView):
     @extend_schema(
         operation_id="analytics_sales_daily",
         parameters=[DailySalesFilterSerializer],
-        responses={200: DailySalesListSerializer, 400: BAD_QUERY},
+        responses={200: DailySalesListSerializer, 400: BAD_QUERY, 422: BAD_RANGE},
         summary="Orders and revenue per day and currency (net of cancelled orders).",
     )
     def get(self, request: Request) -> Response:

@@ -14,7 +14,13 @@ from rest_framework.views import APIView
 
 from monolith.customers import selectors, services
 from monolith.customers.apis.common import CountryField, active_customer
-from strangler.api import Pagination, StrictBooleanField, StrictCharField, error_response
+from strangler.api import (
+    ClosedInputSerializer,
+    Pagination,
+    StrictBooleanField,
+    StrictCharField,
+    error_response,
+)
 from strangler.idempotency.decorators import idempotent
 
 
@@ -34,7 +40,7 @@ class AddressOutputSerializer(serializers.Serializer):
         ref_name = "CustomerAddress"
 
 
-class AddressInputSerializer(serializers.Serializer):
+class AddressInputSerializer(ClosedInputSerializer):
     full_name = StrictCharField(max_length=200, help_text="The recipient's name.")
     line1 = StrictCharField(max_length=200)
     line2 = StrictCharField(max_length=200, required=False, allow_blank=True, default="")

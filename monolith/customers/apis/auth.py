@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -12,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from monolith.customers import services
-from strangler.api import StrictCharField, StrictEmailField, error_response
+from strangler.api import ClosedInputSerializer, StrictCharField, StrictEmailField, error_response
 from strangler.auth import keys
 from strangler.auth.tokens import TokenPair
 
@@ -36,6 +37,12 @@ def _token_body(pair: TokenPair) -> dict[str, Any]:
     }
 
 
+# The password rules a schema can state (the service's validators check the same and more).
+PASSWORD_MIN_LENGTH = 8
+NOT_ONLY_DIGITS = RegexValidator(
+    r"^[^\u0000]*[^\d\u0000][^\u0000]*$", "This password is entirely numeric."
+)
+
 # Token responses must never be cached (RFC 6749, section 5.1).
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -43,9 +50,17 @@ NO_STORE = {"Cache-Control": "no-store"}
 class RegisterApi(APIView):
     permission_classes = [AllowAny]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(ClosedInputSerializer):
         email = StrictEmailField(max_length=254)
-        password = StrictCharField(max_length=256, trim_whitespace=False, write_only=True)
+        password = StrictCharField(
+            min_length=PASSWORD_MIN_LENGTH,
+            max_length=256,
+            trim_whitespace=False,
+            write_only=True,
+            validators=[NOT_ONLY_DIGITS],
+            help_text="At least 8 characters, not only digits; a common password or one "
+            "like the e-mail or the name is refused with 422 weak_password.",
+        )
         full_name = StrictCharField(max_length=200)
 
         class Meta:
@@ -72,8 +87,9 @@ class RegisterApi(APIView):
         request=InputSerializer,
         responses={
             201: OutputSerializer,
-            400: error_response("validation_error (e.g. a weak password) or malformed_request"),
+            400: error_response("validation_error (e.g. a short password) or malformed_request"),
             409: error_response("email_taken: an account with this e-mail (in any case) exists"),
+            422: error_response("weak_password: too common, or too like the e-mail or name"),
         },
         auth=[],
     )
@@ -96,7 +112,7 @@ class RegisterApi(APIView):
 class TokenApi(APIView):
     permission_classes = [AllowAny]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(ClosedInputSerializer):
         email = StrictCharField(max_length=254)
         password = StrictCharField(max_length=256, trim_whitespace=False, write_only=True)
 
@@ -124,7 +140,7 @@ class TokenApi(APIView):
 class RefreshApi(APIView):
     permission_classes = [AllowAny]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(ClosedInputSerializer):
         refresh = StrictCharField(max_length=4096)
 
         class Meta:

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from monolith.customers import services
 from monolith.customers.apis.common import active_customer
 from monolith.customers.models import phone_validator
-from strangler.api import StrictCharField, error_response
+from strangler.api import ClosedInputSerializer, StrictCharField, error_response
 
 
 class ProfileOutputSerializer(serializers.Serializer):
@@ -28,7 +28,7 @@ class ProfileOutputSerializer(serializers.Serializer):
 
 
 class MeApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(ClosedInputSerializer):
         full_name = StrictCharField(max_length=200, required=False)
         phone = StrictCharField(
             max_length=32,

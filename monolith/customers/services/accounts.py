@@ -23,6 +23,7 @@ from monolith.customers.errors import (
     InvalidCredentials,
     InvalidInput,
     InvalidRefreshToken,
+    WeakPassword,
 )
 from monolith.customers.models import Customer
 from monolith.customers.services.addresses import address_create
@@ -66,7 +67,7 @@ class SignedIn:
 
 
 def password_check_strength(*, password: str, customer: Customer) -> None:
-    """Raise :class:`InvalidInput` (``details.password``) for a password the validators refuse."""
+    """Raise :class:`WeakPassword` (``details.password``) for a password the validators refuse."""
     configured = getattr(settings, "CUSTOMERS_PASSWORD_VALIDATORS", DEFAULT_PASSWORD_VALIDATORS)
     try:
         validate_password(
@@ -75,7 +76,7 @@ def password_check_strength(*, password: str, customer: Customer) -> None:
             password_validators=get_password_validators(configured),
         )
     except ValidationError as exc:
-        raise InvalidInput("The password is too weak.", password=list(exc.messages)) from exc
+        raise WeakPassword("The password is too weak.", password=list(exc.messages)) from exc
 
 
 def tokens_issue(*, customer: Customer) -> TokenPair:

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from monolith.orders import selectors, services
 from monolith.orders.models import CartItem
 from strangler.api import (
+    ClosedInputSerializer,
     StrictCharField,
     StrictIntegerField,
     customer_id_of,
@@ -61,7 +62,7 @@ class CartApi(APIView):
 
 
 class CartItemsApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(ClosedInputSerializer):
         sku = StrictCharField(max_length=64)
         quantity = _quantity_field()
 
@@ -75,7 +76,11 @@ class CartItemsApi(APIView):
         responses={
             201: CartOutputSerializer,
             **error_responses(
-                {400: "validation_error", 404: "product_not_found", 409: "out_of_stock"}
+                {
+                    400: "validation_error",
+                    404: "product_not_found",
+                    409: "out_of_stock, or cart_quantity_exceeded (with what the cart holds)",
+                }
             ),
         },
     )
@@ -88,7 +93,8 @@ class CartItemsApi(APIView):
 
 
 class CartItemApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(ClosedInputSerializer):
+        patch_is_partial = False
         quantity = _quantity_field()
 
         class Meta:

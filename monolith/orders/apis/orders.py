@@ -12,19 +12,21 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from monolith.orders import selectors, services
+from monolith.orders.errors import UnknownCardToken
 from monolith.orders.models import Order
 from monolith.orders.wiring import PAYMENTS
 from monolith.payments.interface import PaymentDeclined
 from strangler.api import (
+    ClosedInputSerializer,
     StrictCharField,
     StrictIntegerField,
     customer_id_of,
     error_responses,
 )
 from strangler.composition import root
-from strangler.idempotency.decorators import idempotent
+from strangler.idempotency.decorators import IDEMPOTENCY_KEY, idempotent
 
-# The fake card processor's tokens (payments context); anything else is a 400 before any write.
+# The fake card processor's tokens (payments context); anything else is a 422 before any write.
 
 
 class OrderLineOutputSerializer(serializers.Serializer):
@@ -70,22 +72,18 @@ class OrderOutputSerializer(serializers.Serializer):
 
 
 class CheckoutApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(ClosedInputSerializer):
         card_token = StrictCharField(max_length=64)
         shipping_address_id = StrictIntegerField(min_value=1, required=False)
 
         class Meta:
             ref_name = "Checkout"
 
-        def validate_card_token(self, value: str) -> str:
-            if not root.get(PAYMENTS).accepts_card_token(value):
-                raise serializers.ValidationError("Unknown card token.")
-            return value
-
     @extend_schema(
         operation_id="checkout",
         tags=["orders"],
         request=InputSerializer,
+        parameters=[IDEMPOTENCY_KEY],
         responses={
             201: OrderOutputSerializer,
             **error_responses(
@@ -94,7 +92,7 @@ class CheckoutApi(APIView):
                     402: "payment_declined (details: order_id, payment_id, reasons)",
                     404: "address_not_found",
                     409: "cart_empty, out_of_stock",
-                    422: "Idempotency-Key reused with another body",
+                    422: "unknown_card_token, or the Idempotency-Key reused with another body",
                 }
             ),
         },
@@ -103,6 +101,9 @@ class CheckoutApi(APIView):
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        card_token = serializer.validated_data["card_token"]
+        if not root.get(PAYMENTS).accepts_card_token(card_token):
+            raise UnknownCardToken("Unknown card token.", card_token=["Unknown card token."])
         result = services.order_checkout(
             customer_id=customer_id_of(request), **serializer.validated_data
         )
@@ -141,7 +142,7 @@ class OrderDetailApi(APIView):
 
 
 class OrderCancelApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(ClosedInputSerializer):
         reason = StrictCharField(max_length=255, required=False, allow_blank=True)
 
         class Meta:

@@ -21,7 +21,7 @@ def _cart_locked(*, customer_id: int) -> Cart:
 def _ensure_quantity(*, sku: str, quantity: int) -> None:
     if quantity > CartItem.MAX_QUANTITY:
         raise CartQuantityInvalid(
-            "The request is not valid.",
+            f"At most {CartItem.MAX_QUANTITY} units of {sku} fit in a cart.",
             quantity=[f"At most {CartItem.MAX_QUANTITY} units of {sku} fit in a cart."],
         )
     available = root.get(INVENTORY).available(sku)

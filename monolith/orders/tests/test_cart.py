@@ -99,8 +99,8 @@ def test_the_sum_in_the_cart_may_not_pass_the_limit(world: FakeInventory) -> Non
     with pytest.raises(CartQuantityInvalid) as excinfo:
         services.cart_item_add(customer_id=CUSTOMER, sku="MUG", quantity=60)
 
-    assert excinfo.value.http_status == 400
-    assert excinfo.value.code == "validation_error"
+    assert excinfo.value.http_status == 409
+    assert excinfo.value.code == "cart_quantity_exceeded"
 
 
 def test_setting_a_quantity_replaces_it_within_stock(world: FakeInventory) -> None:

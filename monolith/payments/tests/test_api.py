@@ -194,24 +194,30 @@ def test_an_order_cancelled_meanwhile_gets_its_approved_payment_refunded(
 
 
 @pytest.mark.parametrize(
-    ("body", "field"),
+    ("body", "field", "status", "code"),
     [
-        ({"order_id": 1, "card_token": "tok_mastercard"}, "card_token"),
-        ({"order_id": 1}, "card_token"),
-        ({"order_id": "one", "card_token": "tok_visa"}, "order_id"),
-        ({"order_id": 0, "card_token": "tok_visa"}, "order_id"),
+        ({"order_id": 1, "card_token": "tok_mastercard"}, "card_token", 422, "unknown_card_token"),
+        ({"order_id": 1}, "card_token", 400, "validation_error"),
+        ({"order_id": "one", "card_token": "tok_visa"}, "order_id", 400, "validation_error"),
+        ({"order_id": 0, "card_token": "tok_visa"}, "order_id", 400, "validation_error"),
+        ({"order_id": 1, "card_token": "tok_visa", "amount": 1}, "amount", 400, "validation_error"),
     ],
 )
-def test_invalid_input_is_400_and_writes_nothing(
-    api: APIClient, order_book: FakeOrderBook, body: dict[str, object], field: str
+def test_invalid_input_is_refused_and_writes_nothing(
+    api: APIClient,
+    order_book: FakeOrderBook,
+    body: dict[str, object],
+    field: str,
+    status: int,
+    code: str,
 ) -> None:
     order_book.add(order_id=1, customer_id=CUSTOMER_ID)
 
     response = api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-invalid")
 
-    assert response.status_code == 400
+    assert response.status_code == status
     error = response.json()["error"]
-    assert error["code"] == "validation_error"
+    assert error["code"] == code
     assert field in error["details"]
     assert Payment.objects.count() == 0
     assert IdempotencyRecord.objects.count() == 0  # the key is released for a corrected retry

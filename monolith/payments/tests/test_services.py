@@ -115,8 +115,8 @@ def test_an_unknown_card_token_is_rejected_and_records_nothing() -> None:
     with pytest.raises(InvalidCardToken) as caught:
         _charge("tok_mastercard")
 
-    assert caught.value.http_status == 400
-    assert caught.value.code == "validation_error"
+    assert caught.value.http_status == 422
+    assert caught.value.code == "unknown_card_token"
     assert Payment.objects.count() == 0
 
 
