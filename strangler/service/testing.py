@@ -10,7 +10,7 @@ import uuid
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
@@ -18,10 +18,10 @@ from celery import Celery
 
 from strangler.config import REPO_ROOT
 from strangler.contracts.compat import events, openapi
-from strangler.events import Event
-from strangler.events.consumer import EventConsumer
-from strangler.events.schemas import PUBLISHED, SchemaRegistry
-from strangler.service.consumer import build_consumer
+
+if TYPE_CHECKING:  # the events library arrives at stage 2, with the first service
+    from strangler.events import Event
+    from strangler.events.consumer import EventConsumer
 
 
 @pytest.fixture
@@ -36,6 +36,8 @@ def consumer(settings: Any) -> EventConsumer:
     """The service's consumer, on queue names of this test alone."""
     settings.EVENTS_QUEUE = f"t-{uuid.uuid4().hex[:8]}.events"
     settings.EVENTS_DLQ = f"t-{uuid.uuid4().hex[:8]}.dlq"
+    from strangler.service.consumer import build_consumer
+
     return build_consumer()
 
 
@@ -100,6 +102,8 @@ def assert_schema_copies_accept_what_producers_publish(
     ``event_types``, each accepts every event its producer's schema allows (it may be looser,
     never stricter: :mod:`strangler.contracts.compat.events`), and both accept the
     ``examples``."""
+    from strangler.events.schemas import PUBLISHED, SchemaRegistry
+
     own_schemas = REPO_ROOT / "extracted" / service / "schemas"
     own = SchemaRegistry(own_schemas)
     producer = SchemaRegistry(PUBLISHED)

@@ -33,13 +33,13 @@ def test_importing_another_contexts_models_breaks_the_contract(copy_of_the_code:
 
 
 def test_importing_another_contexts_services_breaks_the_contract(copy_of_the_code: Path) -> None:
-    violation = copy_of_the_code / "monolith" / "notifications" / "shortcut.py"
+    violation = copy_of_the_code / "monolith" / "payments" / "shortcut.py"
     violation.write_text("from monolith.customers import services  # noqa: F401\n")
 
     result = lint_imports(copy_of_the_code)
 
     assert result.returncode != 0
-    assert "monolith.notifications is not allowed to import monolith.customers" in result.stdout
+    assert "monolith.payments is not allowed to import monolith.customers" in result.stdout
 
 
 # >>> stage 1
