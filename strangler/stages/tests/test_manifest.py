@@ -21,6 +21,23 @@ from strangler.stages.manifest import (
     runnable_stages,
 )
 from strangler.stages.processes import ProcessFailed
+from strangler.stages.tags import introduced_by
+from strangler.stages.views import stage_show
+
+
+def test_every_adapter_a_stage_sets_is_in_that_stages_tree() -> None:
+    """A stage's adapters are neither introduced after it nor retired by then (stage 2's
+    outbox adapters arrive with it; stage 0's in-process notifications leave there)."""
+    for stage in STAGES:
+        later = [p for s in STAGES if s.number > stage.number for p in s.introduces]
+        retired = [p for s in STAGES if s.number <= stage.number for p in s.retires]
+        for name, value in stage.settings:
+            if not name.endswith("_ADAPTER"):
+                continue
+            module = value.rsplit(".", 1)[0].replace(".", "/")
+            for path in (f"{module}.py", f"{module}/__init__.py"):
+                assert not introduced_by(path, later), f"{stage.tag}: {name} = {value} comes later"
+                assert not introduced_by(path, retired), f"{stage.tag}: {name} = {value} retired"
 
 
 def test_stages_are_numbered_from_zero_in_order() -> None:
@@ -168,6 +185,12 @@ def test_stage_2_extracts_notifications_and_publishes_the_monoliths_events() -> 
     }
     assert "notifications=127.0.0.1:{port:notifications}" in stage.process("gateway").argv
     assert "extracted/notifications/" in stage.introduces
+    # the outbox arrives with the stage that switches it on; the monolith's notifications leave
+    assert {"strangler/events/", "monolith/orders/outbox/"} <= set(stage.introduces)
+    assert "monolith/notifications/" in stage.retires
+    shown = stage_show(stage)
+    assert "Paths this stage retires" in shown
+    assert "  monolith/notifications/" in shown
     # the queue is bound and the history handed over before anything runs
     steps = [" ".join(step) for step in stage.setup]
     assert steps.index(next(s for s in steps if "events_declare" in s)) < steps.index(
