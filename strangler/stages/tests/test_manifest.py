@@ -188,9 +188,6 @@ def test_stage_2_extracts_notifications_and_publishes_the_monoliths_events() -> 
     # the outbox arrives with the stage that switches it on; the monolith's notifications leave
     assert {"strangler/events/", "monolith/orders/outbox/"} <= set(stage.introduces)
     assert "monolith/notifications/" in stage.retires
-    shown = stage_show(stage)
-    assert "Paths this stage retires" in shown
-    assert "  monolith/notifications/" in shown
     # the queue is bound and the history handed over before anything runs
     steps = [" ".join(step) for step in stage.setup]
     assert steps.index(next(s for s in steps if "events_declare" in s)) < steps.index(
@@ -272,6 +269,18 @@ def test_extend_adds_replaces_removes_and_merges_settings() -> None:
     assert [p.name for p in two.processes] == ["web"]
     assert two.settings_env == {"A": "1", "B": "2"}
     assert one.introduces == () and two.introduces == ("svc/",)
+
+
+def test_stage_show_lists_what_a_stage_retires() -> None:
+    base = _base()
+    one = base.extend(number=1, tag="stage-1-t", title="one", retires=("old/", "legacy.py"))
+
+    shown = stage_show(one)
+
+    assert "Paths this stage retires (gone from its tag and every later one)" in shown
+    assert "  old/\n  legacy.py" in shown
+    assert "retires" not in stage_show(base)
+    assert base.extend(number=2, tag="stage-2-t", title="two").retires == ()
 
 
 def test_extend_refuses_to_remove_a_process_that_is_not_there() -> None:
