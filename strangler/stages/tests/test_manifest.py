@@ -272,15 +272,15 @@ def test_extend_adds_replaces_removes_and_merges_settings() -> None:
 
 
 def test_stage_show_lists_what_a_stage_retires() -> None:
-    base = _base()
-    one = base.extend(number=1, tag="stage-1-t", title="one", retires=("old/", "legacy.py"))
+    zero = get_stage(0)
+    one = zero.extend(number=1, tag="stage-1-t", title="one", retires=("old/", "legacy.py"))
 
     shown = stage_show(one)
 
     assert "Paths this stage retires (gone from its tag and every later one)" in shown
     assert "  old/\n  legacy.py" in shown
-    assert "retires" not in stage_show(base)
-    assert base.extend(number=2, tag="stage-2-t", title="two").retires == ()
+    assert "retires" not in stage_show(zero)
+    assert one.extend(number=2, tag="stage-2-t", title="two").retires == ()
 
 
 def test_extend_refuses_to_remove_a_process_that_is_not_there() -> None:
