@@ -49,7 +49,10 @@ ADAPTERS = {
 
 def _held(kind: str) -> bool:
     """Whether this tree holds the adapters of ``kind`` (a stage tag holds one kind)."""
-    return all(find_spec(path.rsplit(".", 1)[0]) is not None for path in ADAPTERS[kind])
+    try:
+        return all(find_spec(path.rsplit(".", 1)[0]) is not None for path in ADAPTERS[kind])
+    except ModuleNotFoundError:  # the adapter's package is not in the tree either
+        return False
 
 
 def _adapter(path: str) -> Any:
