@@ -118,5 +118,7 @@ def build(previous: Stage | None) -> Stage:
             ".committed / .released / .restocked) publish through outboxes of their own",
             "the notifications Celery worker consumes them idempotently (ProcessedMessage), "
             "retries with backoff, dead-letters poison messages",
+            "the monolith's notifications app and its in-process adapter are retired "
+            "(decommissioned): the route and the history moved to the service",
         ),
     )
