@@ -19,7 +19,7 @@ from monolith.orders.wiring import EVENTS, INVENTORY
 from monolith.shop.bootstrap import PORTS, check_adapters
 from strangler.composition import root
 from strangler.config import REPO_ROOT
-from strangler.stages.manifest import STAGES, latest_stage
+from strangler.stages.manifest import STAGES, Stage, latest_stage
 
 
 class InventoryWithoutRestock:
@@ -60,9 +60,18 @@ def test_the_check_passes_for_the_real_settings() -> None:
     call_command("check")
 
 
+def _retired_here(stage: Stage) -> bool:
+    """A later stage retired code of ``stage`` and this tree is that later stage's tag (main
+    keeps retired code: it runs every stage)."""
+    retired = [p for s in STAGES if s.number > stage.number for p in s.retires]
+    return any(not (REPO_ROOT / path.rstrip("/")).exists() for path in retired)
+
+
 def test_every_adapter_a_stage_sets_implements_its_port(settings: pytest.FixtureRequest) -> None:
     port_settings = {port.setting for port in PORTS}
-    for stage in STAGES:
+    checked = [stage for stage in STAGES if not _retired_here(stage)]
+    assert checked[-1] == STAGES[-1]
+    for stage in checked:
         for name, path in stage.settings_env.items():
             if name in port_settings:
                 setattr(settings, name, path)
