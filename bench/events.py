@@ -50,7 +50,7 @@ def _fill(count: int, first: int = 1) -> None:
     django.setup()
     from django.db import transaction
 
-    from monolith.orders.models import OutboxMessage
+    from monolith.orders.outbox.models import OutboxMessage
     from strangler.events import Event
     from strangler.events.outbox import publish
 

@@ -28,29 +28,3 @@ class NoEvents:
 
     def stock_restocked(self, *, order_id: int, rows: Sequence[Reservation], at: datetime) -> None:
         return None
-
-
-class OutboxEvents:
-    """Stage 2 on: integration events written to the inventory outbox, in the same transaction."""
-
-    def stock_reserved(self, *, order_id: int, rows: Sequence[Reservation], at: datetime) -> None:
-        from monolith.inventory import events
-
-        events.publish_stock_reserved(order_id=order_id, rows=rows, at=at)
-
-    def stock_committed(self, *, order_id: int, rows: Sequence[Reservation], at: datetime) -> None:
-        from monolith.inventory import events
-
-        events.publish_stock_committed(order_id=order_id, rows=rows, at=at)
-
-    def stock_released(
-        self, *, order_id: int, rows: Sequence[Reservation], cause: ReleaseCause, at: datetime
-    ) -> None:
-        from monolith.inventory import events
-
-        events.publish_stock_released(order_id=order_id, rows=rows, cause=cause, at=at)
-
-    def stock_restocked(self, *, order_id: int, rows: Sequence[Reservation], at: datetime) -> None:
-        from monolith.inventory import events
-
-        events.publish_stock_restocked(order_id=order_id, rows=rows, at=at)

@@ -8,9 +8,8 @@ from django.db.models import F, QuerySet
 from django.http import HttpRequest
 
 from monolith.inventory import services
-from monolith.inventory.models import OutboxMessage, Reservation, StockItem
+from monolith.inventory.models import Reservation, StockItem
 from strangler.admin import ReadOnlyAdminMixin
-from strangler.events.admin import OutboxAdmin
 
 LOW_STOCK_THRESHOLD = 10
 
@@ -95,9 +94,3 @@ class ReservationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Reservation | None = None) -> Any:
         return [f.name for f in self.model._meta.fields]
-
-
-@admin.register(OutboxMessage)
-class OutboxMessageAdmin(OutboxAdmin):
-    """The inventory outbox: events written with each reservation step; unsent ones wait for
-    the relay."""

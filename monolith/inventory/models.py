@@ -2,16 +2,14 @@
 
 ``available = on_hand - reserved``. A reservation moves units from available to reserved; a
 commit (the order was paid) takes them out of both; a release gives them back to available.
-The outbox holds the integration events inventory publishes about reservations (from stage 2),
-written in the same transaction as the stock change.
+The integration events inventory publishes about reservations (from stage 2) have their own
+app and table: ``monolith.inventory.outbox``.
 """
 
 from __future__ import annotations
 
 from django.db import models
 from django.db.models import F, Q
-
-from strangler.events.models import OutboxMessage as BaseOutboxMessage
 
 
 class StockItem(models.Model):
@@ -76,10 +74,3 @@ class Reservation(models.Model):
 
     def __str__(self) -> str:
         return f"order {self.order_id}: {self.quantity} x {self.sku} ({self.status})"
-
-
-class OutboxMessage(BaseOutboxMessage):
-    """The integration events of inventory, written in the same transaction as the change."""
-
-    class Meta(BaseOutboxMessage.Meta):
-        verbose_name = "outbox message"

@@ -9,19 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from monolith.orders.ports import (
-    CancelCause,
     ChargeResult,
     OutOfStock,
     RefundResult,
     ReservationLost,
     StockLine,
 )
-
-if TYPE_CHECKING:
-    from monolith.orders.models import Order
 
 
 class InProcessInventory:
@@ -100,54 +95,3 @@ class InProcessPayments:
         return RefundResult(
             payment_id=result.payment_id, amount=result.amount, currency=result.currency
         )
-
-
-class InProcessNotifications:
-    """Stages 0 and 1: notifications is called in process (its e-mail task enqueued on commit)."""
-
-    def order_created(self, order: Order) -> None:
-        return None  # nobody in process listens to a placed order
-
-    def order_paid(self, order: Order) -> None:
-        from monolith.notifications import interface as notifications
-
-        lines = list(order.lines.all())
-        notifications.notify_order_paid(
-            customer_id=order.customer_id,
-            order_id=order.pk,
-            total=order.total,
-            currency=order.currency,
-            lines=[(line.sku, line.name, line.quantity) for line in lines],
-        )
-
-    def order_cancelled(
-        self, order: Order, *, reason: str, cause: CancelCause, was_paid: bool
-    ) -> None:
-        from monolith.notifications import interface as notifications
-
-        if cause == "checkout_failed":
-            return  # the customer saw the failed checkout; no e-mail (as before stage 2)
-        notifications.notify_order_cancelled(
-            customer_id=order.customer_id, order_id=order.pk, reason=reason
-        )
-
-
-class OutboxEvents:
-    """Stage 2 on: integration events written to the orders outbox, in the same transaction."""
-
-    def order_created(self, order: Order) -> None:
-        from monolith.orders import events
-
-        events.publish_order_created(order)
-
-    def order_paid(self, order: Order) -> None:
-        from monolith.orders import events
-
-        events.publish_order_paid(order)
-
-    def order_cancelled(
-        self, order: Order, *, reason: str, cause: CancelCause, was_paid: bool
-    ) -> None:
-        from monolith.orders import events
-
-        events.publish_order_cancelled(order, reason=reason, cause=cause, was_paid=was_paid)

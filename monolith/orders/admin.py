@@ -9,10 +9,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from monolith.orders import services
-from monolith.orders.models import Cart, CartItem, Order, OrderLine, OutboxMessage
+from monolith.orders.models import Cart, CartItem, Order, OrderLine
 from strangler.admin import ReadOnlyAdminMixin
 from strangler.errors import DomainError
-from strangler.events.admin import OutboxAdmin
 
 
 class OrderLineInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -82,8 +81,3 @@ class CartItemAdmin(admin.ModelAdmin):
     list_filter = ["added_at"]
     search_fields = ["sku", "=cart__customer_id"]
     list_select_related = ["cart"]
-
-
-@admin.register(OutboxMessage)
-class OutboxMessageAdmin(OutboxAdmin):
-    """The orders outbox: events written with each change; unsent ones wait for the relay."""

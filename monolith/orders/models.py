@@ -6,8 +6,6 @@ from decimal import Decimal
 
 from django.db import models
 
-from strangler.events.models import OutboxMessage as BaseOutboxMessage
-
 
 class Cart(models.Model):
     customer_id = models.BigIntegerField(unique=True)
@@ -111,10 +109,3 @@ class OrderLine(models.Model):
     @staticmethod
     def total_for(unit_price: Decimal, quantity: int) -> Decimal:
         return (unit_price * quantity).quantize(Decimal("0.01"))
-
-
-class OutboxMessage(BaseOutboxMessage):
-    """The integration events of orders, written in the same transaction as the change."""
-
-    class Meta(BaseOutboxMessage.Meta):
-        verbose_name = "outbox message"

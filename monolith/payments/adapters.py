@@ -53,22 +53,3 @@ class NoEvents:
 
     def payment_refunded(self, payment: Payment, refund: Refund) -> None:
         return None
-
-
-class OutboxEvents:
-    """Stage 2 on: integration events written to the payments outbox, in the same transaction."""
-
-    def payment_approved(self, payment: Payment) -> None:
-        from monolith.payments import events
-
-        events.publish_payment_approved(payment)
-
-    def payment_declined(self, payment: Payment) -> None:
-        from monolith.payments import events
-
-        events.publish_payment_declined(payment)
-
-    def payment_refunded(self, payment: Payment, refund: Refund) -> None:
-        from monolith.payments import events
-
-        events.publish_payment_refunded(payment, refund)

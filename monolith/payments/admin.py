@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from monolith.payments.models import OutboxMessage, Payment, Refund
+from monolith.payments.models import Payment, Refund
 from strangler.admin import ReadOnlyAdminMixin
-from strangler.events.admin import OutboxAdmin
 
 
 class RefundInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -43,9 +42,3 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("created_at",)
     search_fields = ("=payment__id", "=payment__order_id", "reason")
     readonly_fields = [f.name for f in Refund._meta.fields]
-
-
-@admin.register(OutboxMessage)
-class OutboxMessageAdmin(OutboxAdmin):
-    """The payments outbox: events written with each attempt or refund; unsent ones wait for
-    the relay."""

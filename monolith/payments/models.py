@@ -1,8 +1,8 @@
 """Payments: one row per charge attempt (approved or declined), and the refunds of approved ones.
 
 Attempts are history: a row is written once and only its status moves (approved -> refunded).
-The outbox holds the integration events payments publishes (from stage 2), written in the
-same transaction as the attempt or the refund.
+The integration events payments publishes (from stage 2) have their own app and table:
+``monolith.payments.outbox``.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-
-from strangler.events.models import OutboxMessage as BaseOutboxMessage
 
 
 class Payment(models.Model):
@@ -69,10 +67,3 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"Refund {self.pk} of payment {self.payment_id} {self.amount}"
-
-
-class OutboxMessage(BaseOutboxMessage):
-    """The integration events of payments, written in the same transaction as the change."""
-
-    class Meta(BaseOutboxMessage.Meta):
-        verbose_name = "outbox message"

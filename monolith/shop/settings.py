@@ -4,9 +4,11 @@ the defaults are the embedded ones: SQLite and a broker that needs no server."""
 from __future__ import annotations
 
 from datetime import timedelta
+from importlib.util import find_spec
 
 from strangler.config import broker, cache, database, env, var_dir
 from strangler.service import settings as common
+from strangler.stages.manifest import latest_stage
 from strangler.telemetry.logs import json_logging
 from strangler.telemetry.metrics import instrument_database
 
@@ -15,10 +17,28 @@ VAR_DIR = var_dir(SERVICE_NAME)
 # debug, secret, hosts, locale, static files: as in every service
 globals().update(common.django_basics(SERVICE_NAME))
 
+
+def present(*packages: str) -> list[str]:
+    """The packages this tree holds. A stage adds or retires whole folders (the outboxes and
+    the events library arrive at stage 2, the notifications app leaves there), so the apps
+    are discovered, not listed per stage. A package is its ``__init__.py``: a folder a checkout
+    left with only ``__pycache__`` in it is not one."""
+    return [p for p in packages if (spec := find_spec(p)) is not None and spec.origin is not None]
+
+
+# Each context's outbox (stage 2 on), an app of its own so that its table arrives with it:
+# package -> app label.
+OUTBOXES = {
+    "monolith.orders.outbox": "orders_outbox",
+    "monolith.payments.outbox": "payments_outbox",
+    "monolith.inventory.outbox": "inventory_outbox",
+}
+OUTBOX_APPS = present(*OUTBOXES)
+
 INSTALLED_APPS = [
     *common.FRAMEWORK_APPS,
     "strangler.idempotency",
-    "strangler.events",
+    *present("strangler.events"),  # stage 2 on: the outbox relay's command, the events admin
     "strangler.telemetry",
     "monolith.shop",
     "monolith.catalog",
@@ -26,7 +46,8 @@ INSTALLED_APPS = [
     "monolith.orders",
     "monolith.inventory",
     "monolith.payments",
-    "monolith.notifications",
+    *OUTBOX_APPS,
+    *present("monolith.notifications"),  # stages 0 and 1: stage 2 retires it
 ]
 
 MIDDLEWARE = common.middleware()  # counted for /metrics (django-prometheus)
@@ -70,13 +91,17 @@ FRAUD_MAX_AMOUNT = env.str("FRAUD_MAX_AMOUNT", default="5000.00")
 FRAUD_MAX_ATTEMPTS = env.int("FRAUD_MAX_ATTEMPTS", default=5)
 FRAUD_WINDOW = timedelta(seconds=env.int("FRAUD_WINDOW_SECONDS", default=600))
 # Branch by abstraction: the dotted path of the adapter behind each port, built once at start-up
-# (monolith.shop.bootstrap; `manage.py check` names a wrong one). How orders reaches inventory
-# and payments:
+# (monolith.shop.bootstrap; `manage.py check` names a wrong one). A stage's processes get its
+# adapters from the manifest's settings; without them (tests, `manage.py shell`) a port gets
+# what the latest stage this tree can run sets: the tree holds that stage's adapters (stage 2
+# retires the in-process notifications one), and tests that need another one say so.
+STAGE_ADAPTERS = latest_stage().settings_env
+# How orders reaches inventory and payments:
 ORDERS_INVENTORY_ADAPTER = env.str(
-    "ORDERS_INVENTORY_ADAPTER", default="monolith.orders.adapters.InProcessInventory"
+    "ORDERS_INVENTORY_ADAPTER", default=STAGE_ADAPTERS["ORDERS_INVENTORY_ADAPTER"]
 )
 ORDERS_PAYMENTS_ADAPTER = env.str(
-    "ORDERS_PAYMENTS_ADAPTER", default="monolith.orders.adapters.InProcessPayments"
+    "ORDERS_PAYMENTS_ADAPTER", default=STAGE_ADAPTERS["ORDERS_PAYMENTS_ADAPTER"]
 )
 # How payments reaches orders and the card processor:
 PAYMENTS_ORDER_BOOK = env.str(
@@ -85,23 +110,23 @@ PAYMENTS_ORDER_BOOK = env.str(
 PAYMENTS_CARD_PROCESSOR = env.str(
     "PAYMENTS_CARD_PROCESSOR", default="monolith.payments.processor.FakeCardProcessor"
 )
-# Who hears about orders: notifications in process (stages 0-1), or integration events through
-# the orders outbox (stage 2 on: monolith.orders.adapters.OutboxEvents).
+# Who hears about orders: notifications in process (stages 0-1:
+# monolith.orders.in_process_notifications.InProcessNotifications), or integration events
+# through the orders outbox (stage 2 on: monolith.orders.outbox.adapters.OutboxEvents).
 ORDERS_EVENTS_ADAPTER = env.str(
-    "ORDERS_EVENTS_ADAPTER", default="monolith.orders.adapters.InProcessNotifications"
+    "ORDERS_EVENTS_ADAPTER", default=STAGE_ADAPTERS["ORDERS_EVENTS_ADAPTER"]
 )
-# Who hears about payments and stock: nobody (stages 0-1), or integration events through each
-# context's own outbox (stage 2 on: monolith.payments.adapters.OutboxEvents,
-# monolith.inventory.adapters.OutboxEvents).
+# Who hears about payments and stock: nobody (stages 0-1: ...adapters.NoEvents), or integration
+# events through each context's own outbox (stage 2 on: ...outbox.adapters.OutboxEvents).
 PAYMENTS_EVENTS_ADAPTER = env.str(
-    "PAYMENTS_EVENTS_ADAPTER", default="monolith.payments.adapters.NoEvents"
+    "PAYMENTS_EVENTS_ADAPTER", default=STAGE_ADAPTERS["PAYMENTS_EVENTS_ADAPTER"]
 )
 INVENTORY_EVENTS_ADAPTER = env.str(
-    "INVENTORY_EVENTS_ADAPTER", default="monolith.inventory.adapters.NoEvents"
+    "INVENTORY_EVENTS_ADAPTER", default=STAGE_ADAPTERS["INVENTORY_EVENTS_ADAPTER"]
 )
 
 # --- integration events (strangler.events): the outbox tables `manage.py outbox_relay` reads
-EVENTS_OUTBOX_MODELS = ["orders.OutboxMessage", "payments.OutboxMessage", "inventory.OutboxMessage"]
+EVENTS_OUTBOX_MODELS = [f"{OUTBOXES[app]}.OutboxMessage" for app in OUTBOX_APPS]
 
 # JSON lines with service, trace_id, span_id and request_id (LOG_FORMAT=plain for text)
 LOGGING = json_logging(SERVICE_NAME)

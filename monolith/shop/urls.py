@@ -1,6 +1,8 @@
 """The monolith's URL table: the common URLs of every service (health, metrics, admin, schema,
-docs), and each context's own ``urls`` under /api/v1/."""
+docs), and each installed context's own ``urls`` under /api/v1/ (notifications only while it is
+in the tree: stage 2 retires it, its route goes to the extracted service)."""
 
+from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
 
@@ -13,8 +15,9 @@ urlpatterns = [
     path("api/v1/", include("monolith.orders.urls")),
     path("api/v1/", include("monolith.inventory.urls")),
     path("api/v1/", include("monolith.payments.urls")),
-    path("api/v1/", include("monolith.notifications.urls")),
 ]
+if apps.is_installed("monolith.notifications"):
+    urlpatterns.append(path("api/v1/", include("monolith.notifications.urls")))
 
 __all__ = ["handler400", "handler404", "handler500", "urlpatterns"]
 

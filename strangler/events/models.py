@@ -12,6 +12,18 @@ from django.db import models
 from django.utils import timezone
 
 
+def outbox_indexes(prefix: str) -> list[models.Index]:
+    """The outbox's indexes, named ``<prefix>_unsent`` and ``<prefix>_agg``. A subclass whose
+    ``app_label`` makes the names too long (30 characters at most) gives its table name."""
+    return [
+        # The relay's scan: unsent rows in id order.
+        models.Index(
+            fields=["id"], condition=models.Q(sent_at__isnull=True), name=f"{prefix}_unsent"
+        ),
+        models.Index(fields=["aggregate_type", "aggregate_id", "id"], name=f"{prefix}_agg"),
+    ]
+
+
 class OutboxMessage(models.Model):
     """One integration event waiting to be published (``sent_at`` is null) or published."""
 
@@ -31,18 +43,7 @@ class OutboxMessage(models.Model):
     class Meta:
         abstract = True
         ordering = ["id"]
-        indexes = [
-            # The relay's scan: unsent rows in id order.
-            models.Index(
-                fields=["id"],
-                condition=models.Q(sent_at__isnull=True),
-                name="%(app_label)s_%(class)s_unsent",
-            ),
-            models.Index(
-                fields=["aggregate_type", "aggregate_id", "id"],
-                name="%(app_label)s_%(class)s_agg",
-            ),
-        ]
+        indexes = outbox_indexes("%(app_label)s_%(class)s")
 
     def __str__(self) -> str:
         state = "sent" if self.sent_at else "unsent"

@@ -8,7 +8,6 @@ import os
 from celery import Celery
 from django.conf import settings
 
-from strangler.events.tasks import register_event_task
 from strangler.telemetry.logs import bind_worker_logging
 from strangler.telemetry.tracing import trace_celery_worker
 from strangler.workers import follow_conn_max_age
@@ -25,5 +24,7 @@ def celery_app(name: str, settings_module: str) -> Celery:
     bind_worker_logging()
     app.autodiscover_tasks()
     if getattr(settings, "EVENTS_CONSUMER", ""):
+        from strangler.events.tasks import register_event_task  # a consumer: stage 2 on
+
         register_event_task(app)
     return app

@@ -27,7 +27,6 @@ from datetime import timedelta
 from typing import Any
 
 from strangler.config import REPO_ROOT, cache, env, service_database, var_dir
-from strangler.service.queues import celery_settings
 from strangler.telemetry.logs import json_logging
 from strangler.telemetry.metrics import instrument_database, instrument_middleware
 
@@ -172,6 +171,10 @@ def service_settings(
     if subscribes and not subscriptions:
         subscriptions = f"{apps[0]}.handlers.SUBSCRIPTIONS"
     database = database if database is not None else service_database(name)
+    # imported here: the queues come with the events library, at stage 2 with the first
+    # service (the monolith's settings import this module from stage 0)
+    from strangler.service.queues import celery_settings
+
     return {
         **django_basics(name),
         "SERVICE_NAME": name,

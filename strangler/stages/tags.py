@@ -6,8 +6,10 @@ when that stage was the last one:
 1. Paths a later stage introduces (``Stage.introduces``: files, ``folder/``, globs) are left
    out. The manifest is a package with one module per stage, so leaving out ``stage_2.py``
    is what makes stage 1 the manifest's last stage on its tag; nothing is rewritten.
-2. Files shared by every stage (the Makefile, the README's stage table) carry stage markers,
-   kept on main and stripped on every tag:
+   Paths a stage retires (``Stage.retires``: the code it decommissions) are left out of its
+   own tag and every later one; main keeps them, since it still runs every stage.
+2. Files shared by every stage carry stage markers where discovery cannot do (a test counts
+   them: tests/architecture/test_stage_markers.py), kept on main and stripped on every tag:
 
    - a block: a line ``# >>> stage 2`` (or ``// >>> stage 2``, ``<!-- >>> stage 2 -->``)
      up to ``# <<< stage 2``: the lines in between exist from stage 2 on (the blank lines
@@ -187,7 +189,8 @@ def plan(repo: Repo, stages: Sequence[Stage], rev: str = "HEAD") -> list[Cut]:
     cuts = []
     for stage in stages:
         later = [p for s in stages if s.number > stage.number for p in s.introduces]
-        removed = tuple(e.path for e in entries if introduced_by(e.path, later))
+        retired = [p for s in stages if s.number <= stage.number for p in s.retires]
+        removed = tuple(e.path for e in entries if introduced_by(e.path, [*later, *retired]))
         rewritten = tuple(sorted(marked - set(removed)))
         cuts.append(Cut(stage=stage, removed=removed, rewritten=rewritten))
     return cuts

@@ -164,6 +164,9 @@ def stage_show(stage: Stage) -> str:
         out.append("(route table not in the checkout yet)")
     out += ["", "Paths this stage introduces", ""]
     out += [f"  {path}" for path in stage.introduces] or ["  (the whole kit as it starts)"]
+    if stage.retires:
+        out += ["", "Paths this stage retires (gone from its tag and every later one)", ""]
+        out += [f"  {path}" for path in stage.retires]
     out += ["", "Diagram (mermaid)", "", "```mermaid", mermaid(stage), "```"]
     return "\n".join(out)
 

@@ -42,13 +42,15 @@ def instrument_middleware(middleware: Sequence[str]) -> list[str]:
 def messaging_collectors() -> list[OutboxCollector | ConsumerCollector]:
     """What this service owns, read from its settings: outboxes (``EVENTS_OUTBOX_MODELS``)
     and a consumer (``EVENTS_CONSUMER_NAME`` with ``EVENTS_QUEUE`` / ``EVENTS_DLQ``)."""
+    outboxes = getattr(settings, "EVENTS_OUTBOX_MODELS", ())
+    consumer = getattr(settings, "EVENTS_CONSUMER_NAME", "")
+    if not outboxes and not consumer:
+        return []  # no messaging yet (stages 0 and 1): the events library is not in the tree
     from strangler.telemetry.messaging import BrokerSettings, ConsumerCollector, OutboxCollector
 
     collectors: list[OutboxCollector | ConsumerCollector] = []
-    outboxes = getattr(settings, "EVENTS_OUTBOX_MODELS", ())
     if outboxes:
         collectors.append(OutboxCollector(outboxes))
-    consumer = getattr(settings, "EVENTS_CONSUMER_NAME", "")
     if consumer:
         queues = {
             role: name

@@ -44,7 +44,7 @@ def test_a_declined_checkout_keeps_the_order_pending_and_the_cart(shop: Shop, ad
     assert len(mail.outbox) == 0
 
 
-def test_paying_the_pending_order_with_a_good_card_pays_commits_and_mails_once(
+def test_paying_the_pending_order_with_a_good_card_pays_and_commits_once(
     shop: Shop, ada: Shopper, django_capture_on_commit_callbacks: CaptureCallbacks
 ) -> None:
     order_id = declined_checkout(ada, shop.first.sku, 2)
@@ -60,9 +60,6 @@ def test_paying_the_pending_order_with_a_good_card_pays_commits_and_mails_once(
     assert order["payment_id"] == paid.json()["id"]
     assert stock(ada.client, shop.first.sku) == {"on_hand": 3, "reserved": 0, "available": 3}
     assert ada.client.get("/api/v1/cart").json()["lines"] == []
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert str(order_id) in f"{message.subject} {message.body}"
 
     again = ada.client.post(
         "/api/v1/payments", {"order_id": order_id, "card_token": "tok_visa"}, format="json"

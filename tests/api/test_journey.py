@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.core import mail
 
 from tests.api.conftest import Shop, Shopper, stock
 
@@ -46,16 +45,12 @@ def test_browse_fill_the_cart_check_out_read_the_history_and_cancel(
     assert stock(client, shop.first.sku) == {"on_hand": 3, "reserved": 0, "available": 3}
     assert stock(client, shop.second.sku) == {"on_hand": 1, "reserved": 0, "available": 1}
     assert client.get("/api/v1/cart").json()["lines"] == []
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == [ada.email]
 
     payments = client.get("/api/v1/payments").json()["results"]
     assert [(p["id"], p["status"]) for p in payments] == [(order["payment_id"], "approved")]
     history = client.get("/api/v1/orders").json()
     assert [o["id"] for o in history["results"]] == [order["id"]]
     assert client.get(f"/api/v1/orders/{order['id']}").json() == order
-    kinds = [n["kind"] for n in client.get("/api/v1/notifications").json()["results"]]
-    assert len(kinds) == 1
 
     with django_capture_on_commit_callbacks(execute=True):
         cancelled = client.post(
@@ -68,7 +63,6 @@ def test_browse_fill_the_cart_check_out_read_the_history_and_cancel(
     assert stock(client, shop.second.sku)["on_hand"] == 2
     refunded = client.get(f"/api/v1/payments/{order['payment_id']}").json()
     assert refunded["status"] == "refunded"
-    assert len(mail.outbox) == 2
     again = client.post(f"/api/v1/orders/{order['id']}/cancel", {}, format="json")
     assert (again.status_code, again.json()["error"]["code"]) == (409, "invalid_order_transition")
 

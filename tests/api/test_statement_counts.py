@@ -1,7 +1,8 @@
 """What the customer's hot paths cost in SQL statements, pinned so a regression fails.
 
-Counted in process through the public API, every context real, on the adapters of stage 0
-(notifications in process) and of stage 2 on (every context writes its outbox). The counts
+Counted in process through the public API, every context real, on the adapters of stages 0
+and 1 (notifications in process) and of stage 2 on (every context writes its outbox), each
+while the tree holds it (stage 2 brings the outboxes and retires the in-process adapter). The counts
 are those of a test inside a transaction: each ``transaction.atomic`` block shows up as a
 ``SAVEPOINT`` / ``RELEASE`` pair, as a nested block does in production (a checkout's four
 outermost blocks, the idempotency claim and its three steps, are ``BEGIN`` / ``COMMIT``
@@ -11,15 +12,15 @@ there, which Django does not count: 8 fewer).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from importlib import import_module
+from importlib.util import find_spec
+from typing import Any
 
 import pytest
 from pytest_django import DjangoAssertNumQueries
 
-from monolith.inventory import adapters as inventory_adapters
 from monolith.inventory.wiring import EVENTS as INVENTORY_EVENTS
-from monolith.orders import adapters as orders_adapters
 from monolith.orders.wiring import EVENTS as ORDERS_EVENTS
-from monolith.payments import adapters as payments_adapters
 from monolith.payments.wiring import EVENTS as PAYMENTS_EVENTS
 from strangler.composition import root
 from tests.api.conftest import Shop, Shopper
@@ -31,16 +32,42 @@ PRODUCT_LIST = 2
 ORDER_DETAIL = 2
 
 
-@pytest.fixture(params=["in-process", "outbox"])
+# The event adapters of each kind of stage: orders, payments, inventory (dotted class paths).
+ADAPTERS = {
+    "in-process": (
+        "monolith.orders.in_process_notifications.InProcessNotifications",
+        "monolith.payments.adapters.NoEvents",
+        "monolith.inventory.adapters.NoEvents",
+    ),
+    "outbox": (
+        "monolith.orders.outbox.adapters.OutboxEvents",
+        "monolith.payments.outbox.adapters.OutboxEvents",
+        "monolith.inventory.outbox.adapters.OutboxEvents",
+    ),
+}
+
+
+def _held(kind: str) -> bool:
+    """Whether this tree holds the adapters of ``kind`` (a stage tag holds one kind)."""
+    try:
+        return all(find_spec(path.rsplit(".", 1)[0]) is not None for path in ADAPTERS[kind])
+    except ModuleNotFoundError:  # the adapter's package is not in the tree either
+        return False
+
+
+def _adapter(path: str) -> Any:
+    module, name = path.rsplit(".", 1)
+    return getattr(import_module(module), name)()
+
+
+@pytest.fixture(params=[kind for kind in ADAPTERS if _held(kind)])
 def events(request: pytest.FixtureRequest) -> Iterator[str]:
     """The stage's event adapters: in process (stages 0 and 1) or the outboxes (stage 2 on)."""
-    if request.param == "in-process":
-        yield request.param
-        return
+    orders, payments, inventory = ADAPTERS[request.param]
     with (
-        root.replaced(ORDERS_EVENTS, orders_adapters.OutboxEvents()),
-        root.replaced(PAYMENTS_EVENTS, payments_adapters.OutboxEvents()),
-        root.replaced(INVENTORY_EVENTS, inventory_adapters.OutboxEvents()),
+        root.replaced(ORDERS_EVENTS, _adapter(orders)),
+        root.replaced(PAYMENTS_EVENTS, _adapter(payments)),
+        root.replaced(INVENTORY_EVENTS, _adapter(inventory)),
     ):
         yield request.param
 

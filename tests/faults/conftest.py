@@ -253,7 +253,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
         NOTIFICATIONS_EVENTS_DLQ=names["dlq"],
         NOTIFICATIONS_TASK_QUEUE=names["tasks"],
         CELERY_TASK_DEFAULT_QUEUE=names["monolith_queue"],
-        ORDERS_EVENTS_ADAPTER="monolith.orders.adapters.OutboxEvents",
+        ORDERS_EVENTS_ADAPTER="monolith.orders.outbox.adapters.OutboxEvents",
         EVENTS_MAX_RETRIES="2",
         EVENTS_RETRY_BACKOFF="0.05",
         EVENTS_RETRY_BACKOFF_MAX="0.5",

@@ -33,7 +33,7 @@ def embedded(tmp_path: Path) -> Iterator[tuple[dict[str, str], ProcessGroup]]:
     }
     env.update(
         STRANGLER_VAR_DIR=str(tmp_path),
-        ORDERS_EVENTS_ADAPTER="monolith.orders.adapters.OutboxEvents",
+        ORDERS_EVENTS_ADAPTER="monolith.orders.outbox.adapters.OutboxEvents",
         FRAUD_MAX_ATTEMPTS="1000000",
         NOTIFICATIONS_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         NOTIFICATIONS_EMAIL_FILE_PATH=str(tmp_path / "mail"),

@@ -9,16 +9,15 @@ from rest_framework.test import APIClient
 
 from monolith.catalog import interface as catalog_interface
 from monolith.customers import interface as customers_interface
-from monolith.notifications import interface as notifications_interface
 from monolith.orders.tests.fakes import (
     FakeCatalog,
     FakeCustomers,
     FakeInventory,
-    FakeNotifications,
+    FakeOrderEvents,
     FakePayments,
 )
 from monolith.orders.tests.helpers import CUSTOMER, OTHER_CUSTOMER, client_for
-from monolith.orders.wiring import INVENTORY, PAYMENTS
+from monolith.orders.wiring import EVENTS, INVENTORY, PAYMENTS
 from strangler.composition import root
 
 
@@ -58,13 +57,12 @@ def customers(monkeypatch: pytest.MonkeyPatch) -> FakeCustomers:
 
 
 @pytest.fixture
-def notifications(monkeypatch: pytest.MonkeyPatch) -> FakeNotifications:
-    fake = FakeNotifications()
-    monkeypatch.setattr(notifications_interface, "notify_order_paid", fake.notify_order_paid)
-    monkeypatch.setattr(
-        notifications_interface, "notify_order_cancelled", fake.notify_order_cancelled
-    )
-    return fake
+def order_events() -> Iterator[FakeOrderEvents]:
+    """What orders announces, recorded: the same at every stage, whichever adapter the stage
+    puts behind the port (the adapters have tests of their own)."""
+    fake = FakeOrderEvents()
+    with root.replaced(EVENTS, fake):
+        yield fake
 
 
 @pytest.fixture
@@ -73,7 +71,7 @@ def world(
     payments: FakePayments,
     catalog: FakeCatalog,
     customers: FakeCustomers,
-    notifications: FakeNotifications,
+    order_events: FakeOrderEvents,
 ) -> FakeInventory:
     """Every collaborator faked; MUG and TEE in stock (10 and 3)."""
     inventory.on_hand.update({"MUG": 10, "TEE": 3})

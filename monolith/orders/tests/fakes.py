@@ -1,8 +1,8 @@
 """In-memory stand-ins for everything the orders context talks to.
 
-``FakeInventory`` and ``FakePayments`` sit behind the ports (a fixture puts them in the
-composition root for the test). The catalog, customers and notifications fakes replace the functions
-of those contexts' interfaces, so these tests exercise the orders context alone.
+``FakeInventory``, ``FakePayments`` and ``FakeOrderEvents`` sit behind the ports (a fixture
+puts them in the composition root for the test). The catalog and customers fakes replace the
+functions of those contexts' interfaces, so these tests exercise the orders context alone.
 """
 
 from __future__ import annotations
@@ -18,7 +18,15 @@ from django.utils import timezone
 
 from monolith.catalog.interface import ProductInfo, ProductNotFound
 from monolith.customers.interface import Address, AddressNotFound, CustomerNotFound, Recipient
-from monolith.orders.ports import ChargeResult, OutOfStock, RefundResult, ReservationLost, StockLine
+from monolith.orders.models import Order
+from monolith.orders.ports import (
+    CancelCause,
+    ChargeResult,
+    OutOfStock,
+    RefundResult,
+    ReservationLost,
+    StockLine,
+)
 
 
 @dataclass
@@ -178,17 +186,28 @@ class FakeCustomers:
         return Recipient(customer_id, f"c{customer_id}@example.com", "Customer", default)
 
 
-class FakeNotifications:
+class FakeOrderEvents:
+    """Behind the orders events port: what orders announced, in order, whatever the stage's
+    adapter (in-process notifications or the outbox) would make of it."""
+
     def __init__(self) -> None:
         self.sent: list[tuple[str, int, dict[str, Any]]] = []
 
-    def notify_order_paid(self, *, customer_id: int, order_id: int, **rest: Any) -> None:
-        self.sent.append(("order_paid", order_id, {"customer_id": customer_id, **rest}))
+    def order_created(self, order: Order) -> None:
+        self.sent.append(("order_created", order.pk, {}))
 
-    def notify_order_cancelled(self, *, customer_id: int, order_id: int, reason: str) -> None:
-        self.sent.append(
-            ("order_cancelled", order_id, {"customer_id": customer_id, "reason": reason})
-        )
+    def order_paid(self, order: Order) -> None:
+        lines = [(line.sku, line.name, line.quantity) for line in order.lines.all()]
+        self.sent.append(("order_paid", order.pk, {"lines": lines}))
+
+    def order_cancelled(
+        self, order: Order, *, reason: str, cause: CancelCause, was_paid: bool
+    ) -> None:
+        details = {"reason": reason, "cause": cause, "was_paid": was_paid}
+        self.sent.append(("order_cancelled", order.pk, details))
 
     def kinds(self, order_id: int) -> list[str]:
         return [kind for kind, oid, _ in self.sent if oid == order_id]
+
+    def details(self, kind: str, order_id: int) -> dict[str, Any]:
+        return next(d for k, oid, d in self.sent if (k, oid) == (kind, order_id))

@@ -9,14 +9,14 @@ from monolith.orders import services
 from monolith.orders.errors import InvalidOrderTransition, OrderNotFound
 from monolith.orders.models import Order
 from monolith.orders.tasks import expire_stale_orders
-from monolith.orders.tests.fakes import FakeInventory, FakeNotifications, FakePayments
+from monolith.orders.tests.fakes import FakeInventory, FakeOrderEvents, FakePayments
 from monolith.orders.tests.helpers import CUSTOMER, OTHER_CUSTOMER, make_order, place_checkout
 
 pytestmark = pytest.mark.django_db
 
 
 def test_cancelling_a_pending_order_releases_its_reservation(
-    world: FakeInventory, payments: FakePayments, notifications: FakeNotifications
+    world: FakeInventory, payments: FakePayments, order_events: FakeOrderEvents
 ) -> None:
     order = place_checkout("tok_declined", MUG=2).order
 
@@ -29,11 +29,16 @@ def test_cancelling_a_pending_order_releases_its_reservation(
     assert world.reservations[order.pk].state == "released"
     assert world.available("MUG") == 10
     assert payments.refunds == []
-    assert notifications.kinds(order.pk) == ["order_cancelled"]
+    assert order_events.kinds(order.pk) == ["order_created", "order_cancelled"]
+    assert order_events.details("order_cancelled", order.pk) == {
+        "reason": "Changed my mind",
+        "cause": "requested",
+        "was_paid": False,
+    }
 
 
 def test_cancelling_a_paid_order_refunds_and_restocks(
-    world: FakeInventory, payments: FakePayments, notifications: FakeNotifications
+    world: FakeInventory, payments: FakePayments, order_events: FakeOrderEvents
 ) -> None:
     order = place_checkout(MUG=2).order
     assert world.on_hand["MUG"] == 8
@@ -46,7 +51,8 @@ def test_cancelling_a_paid_order_refunds_and_restocks(
     assert payments.refunds == [{"order_id": order.pk, "reason": order.cancel_reason}]
     assert world.reservations[order.pk].state == "restocked"
     assert world.on_hand["MUG"] == 10
-    assert notifications.kinds(order.pk) == ["order_paid", "order_cancelled"]
+    assert order_events.kinds(order.pk) == ["order_created", "order_paid", "order_cancelled"]
+    assert order_events.details("order_cancelled", order.pk)["was_paid"] is True
 
 
 @pytest.mark.parametrize("status", ["fulfilled", "cancelled"])
@@ -75,7 +81,7 @@ def test_another_customers_order_cannot_be_cancelled(world: FakeInventory) -> No
 
 
 def test_expiry_cancels_only_pending_orders_whose_reservation_expired(
-    world: FakeInventory, notifications: FakeNotifications
+    world: FakeInventory, order_events: FakeOrderEvents
 ) -> None:
     stale = place_checkout("tok_declined", MUG=2).order
     services.cart_clear(customer_id=CUSTOMER)  # a declined checkout keeps the cart
@@ -95,18 +101,19 @@ def test_expiry_cancels_only_pending_orders_whose_reservation_expired(
     assert world.reservations[stale.pk].state == "released"
     assert world.reservations[fresh.pk].state == "reserved"
     assert world.available("MUG") == 9
-    assert notifications.kinds(stale.pk) == ["order_cancelled"]
+    assert order_events.kinds(stale.pk) == ["order_created", "order_cancelled"]
+    assert order_events.details("order_cancelled", stale.pk)["cause"] == "expired"
 
 
 def test_the_expiry_task_runs_the_service_and_a_second_run_changes_nothing(
-    world: FakeInventory, notifications: FakeNotifications
+    world: FakeInventory, order_events: FakeOrderEvents
 ) -> None:
     order = place_checkout("tok_declined").order
     later = timezone.now() + FakeInventory.ttl + timedelta(seconds=1)
 
     assert services.order_expire_stale(now=later) == 1
     assert services.order_expire_stale(now=later) == 0
-    assert notifications.kinds(order.pk) == ["order_cancelled"]
+    assert order_events.kinds(order.pk) == ["order_created", "order_cancelled"]
 
 
 def test_the_celery_task_is_registered_under_its_public_name(world: FakeInventory) -> None:

@@ -14,7 +14,7 @@ from monolith.orders.tests.fakes import (
     FakeCatalog,
     FakeCustomers,
     FakeInventory,
-    FakeNotifications,
+    FakeOrderEvents,
     FakePayments,
 )
 from monolith.orders.tests.helpers import CUSTOMER, OTHER_CUSTOMER, counts, place_checkout
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_an_approved_checkout_pays_the_order_commits_stock_and_empties_the_cart(
-    world: FakeInventory, payments: FakePayments, notifications: FakeNotifications
+    world: FakeInventory, payments: FakePayments, order_events: FakeOrderEvents
 ) -> None:
     result = place_checkout(MUG=2, TEE=1)
 
@@ -43,8 +43,8 @@ def test_an_approved_checkout_pays_the_order_commits_stock_and_empties_the_cart(
     assert world.reservations[order.pk].state == "committed"
     assert world.on_hand == {"MUG": 8, "TEE": 2}
     assert selectors.cart_get(customer_id=CUSTOMER).lines == ()
-    assert notifications.kinds(order.pk) == ["order_paid"]
-    assert notifications.sent[0][2]["lines"] == [
+    assert order_events.kinds(order.pk) == ["order_created", "order_paid"]
+    assert order_events.details("order_paid", order.pk)["lines"] == [
         ("MUG", "Stoneware mug", 2),
         ("TEE", "Organic tee", 1),
     ]
@@ -141,7 +141,7 @@ def test_out_of_stock_at_checkout_writes_no_order_and_charges_nothing(
 
 
 def test_a_declined_payment_keeps_the_order_pending_with_stock_reserved_and_the_cart(
-    world: FakeInventory, payments: FakePayments, notifications: FakeNotifications
+    world: FakeInventory, payments: FakePayments, order_events: FakeOrderEvents
 ) -> None:
     result = place_checkout("tok_insufficient_funds", MUG=2)
 
@@ -154,11 +154,11 @@ def test_a_declined_payment_keeps_the_order_pending_with_stock_reserved_and_the_
     assert world.reservations[order.pk].state == "reserved"
     assert world.available("MUG") == 8
     assert [line.sku for line in selectors.cart_get(customer_id=CUSTOMER).lines] == ["MUG"]
-    assert notifications.sent == []
+    assert order_events.kinds(order.pk) == ["order_created"]  # neither paid nor cancelled
 
 
 def test_a_payment_error_releases_the_stock_and_cancels_the_order(
-    world: FakeInventory, payments: FakePayments, notifications: FakeNotifications
+    world: FakeInventory, payments: FakePayments, order_events: FakeOrderEvents
 ) -> None:
     payments.fail_with = ConnectionError("payments is down")
 
@@ -171,7 +171,8 @@ def test_a_payment_error_releases_the_stock_and_cancels_the_order(
     assert world.reservations[order.pk].state == "released"
     assert world.available("MUG") == 10
     assert [line.sku for line in selectors.cart_get(customer_id=CUSTOMER).lines] == ["MUG"]
-    assert notifications.sent == []
+    assert order_events.kinds(order.pk) == ["order_created", "order_cancelled"]
+    assert order_events.details("order_cancelled", order.pk)["cause"] == "checkout_failed"
 
 
 def test_a_charged_order_that_cannot_be_marked_paid_is_refunded_and_cancelled(

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from monolith.orders import interface
 from monolith.orders.models import Order
-from monolith.orders.tests.fakes import FakeInventory, FakeNotifications
+from monolith.orders.tests.fakes import FakeInventory, FakeOrderEvents
 from monolith.orders.tests.helpers import CUSTOMER, OTHER_CUSTOMER, make_order, place_checkout
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,7 @@ def test_an_order_whose_reservation_expired_is_not_payable(world: FakeInventory)
 
 
 def test_confirm_payment_pays_the_order_once(
-    world: FakeInventory, notifications: FakeNotifications
+    world: FakeInventory, order_events: FakeOrderEvents
 ) -> None:
     order = place_checkout("tok_declined", MUG=2).order
 
@@ -61,7 +61,7 @@ def test_confirm_payment_pays_the_order_once(
     order.refresh_from_db()
     assert (order.status, order.payment_id) == ("paid", 77)
     assert world.on_hand["MUG"] == 8
-    assert notifications.kinds(order.pk) == ["order_paid"]
+    assert order_events.kinds(order.pk) == ["order_created", "order_paid"]
 
 
 def test_confirm_payment_of_a_cancelled_order_is_refused(world: FakeInventory) -> None:

@@ -13,13 +13,13 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from monolith.orders.adapters import InProcessInventory, InProcessNotifications
+from monolith.orders.adapters import InProcessInventory
 from monolith.orders.ports import StockLine
 from monolith.orders.wiring import EVENTS, INVENTORY
 from monolith.shop.bootstrap import PORTS, check_adapters
 from strangler.composition import root
 from strangler.config import REPO_ROOT
-from strangler.stages.manifest import STAGES
+from strangler.stages.manifest import STAGES, Stage, latest_stage
 
 
 class InventoryWithoutRestock:
@@ -50,16 +50,28 @@ def test_every_port_of_the_monolith_has_its_adapter_from_the_settings() -> None:
         "INVENTORY_EVENTS_ADAPTER",
     }
     assert isinstance(root.get(INVENTORY), InProcessInventory)
-    assert isinstance(root.get(EVENTS), InProcessNotifications)
+    # without a stage's environment, the adapters are those of the latest stage the tree holds
+    events = type(root.get(EVENTS))
+    own = latest_stage().settings_env["ORDERS_EVENTS_ADAPTER"]
+    assert f"{events.__module__}.{events.__qualname__}" == own
 
 
 def test_the_check_passes_for_the_real_settings() -> None:
     call_command("check")
 
 
+def _retired_here(stage: Stage) -> bool:
+    """A later stage retired code of ``stage`` and this tree is that later stage's tag (main
+    keeps retired code: it runs every stage)."""
+    retired = [p for s in STAGES if s.number > stage.number for p in s.retires]
+    return any(not (REPO_ROOT / path.rstrip("/")).exists() for path in retired)
+
+
 def test_every_adapter_a_stage_sets_implements_its_port(settings: pytest.FixtureRequest) -> None:
     port_settings = {port.setting for port in PORTS}
-    for stage in STAGES:
+    checked = [stage for stage in STAGES if not _retired_here(stage)]
+    assert checked[-1] == STAGES[-1]
+    for stage in checked:
         for name, path in stage.settings_env.items():
             if name in port_settings:
                 setattr(settings, name, path)

@@ -10,12 +10,15 @@ type, a new enum value, a value that may now be null). Anything else that change
 endpoint, an optional field or parameter, a looser limit) is additive: it breaks nobody, but
 the committed file no longer says what the server does.
 
+A removed endpoint that the stage's gateway now sends to another service (``moved``, see
+:mod:`strangler.contracts.compat.moved`) is not breaking: clients call it through the gateway.
+
 The schema verdicts come from :mod:`strangler.contracts.compat.schemas` (jsoncompat).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -40,17 +43,32 @@ class Difference:
     where: str
     changes: tuple[str, ...]
     breaking: bool
+    # the endpoint left this service for another one behind the gateway
+    moved: bool = False
 
     def __str__(self) -> str:
         return f"{self.where}: {'; '.join(self.changes)}"
 
 
-def compare(committed: Document, generated: Document) -> list[Difference]:
-    """Every difference from ``committed`` to ``generated``, breaking or additive."""
+def compare(
+    committed: Document,
+    generated: Document,
+    *,
+    moved: Callable[[str, str], str | None] | None = None,
+) -> list[Difference]:
+    """Every difference from ``committed`` to ``generated``, breaking or additive.
+
+    ``moved(METHOD, path)`` names the upstream a removed endpoint now reaches through the
+    gateway (None: it did not move, its removal breaks clients)."""
     old_operations, new_operations = _operations(committed), _operations(generated)
     found: list[Difference] = []
     for key in sorted(old_operations.keys() - new_operations.keys()):
-        found.append(Difference(" ".join(key), ("endpoint removed",), breaking=True))
+        target = moved(*key) if moved else None
+        if target:
+            note = f"moved behind the gateway to {target} (clients call it through the gateway)"
+            found.append(Difference(" ".join(key), (note,), breaking=False, moved=True))
+        else:
+            found.append(Difference(" ".join(key), ("endpoint removed",), breaking=True))
     for key in sorted(new_operations.keys() - old_operations.keys()):
         found.append(Difference(" ".join(key), ("endpoint added",), breaking=False))
     pair = _Pair(committed, generated)

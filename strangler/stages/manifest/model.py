@@ -98,6 +98,10 @@ class Stage:
     # Paths (files, or folders ending in "/") this stage adds to the repository. The tag
     # command removes them from the trees of earlier stages.
     introduces: tuple[str, ...] = ()
+    # Paths (same forms) this stage removes from its own tree and every later one: code the
+    # strangler decommissions once its replacement took over. They stay on main, which still
+    # runs every stage; the tag command leaves them out of this stage's tag and the later ones.
+    retires: tuple[str, ...] = ()
     # The page that explains the stage.
     doc: str = ""
     # What this stage changed, in one line per item, for ``stage show``.
@@ -155,6 +159,7 @@ class Stage:
         settings: Mapping[str, str] | None = None,
         subscriptions: Iterable[Subscription] = (),
         introduces: Iterable[str] = (),
+        retires: Iterable[str] = (),
         doc: str = "",
         changes: Iterable[str] = (),
     ) -> Stage:
@@ -162,8 +167,8 @@ class Stage:
 
         Processes are added, replaced by name or removed; settings are merged (a later stage
         switches an adapter by setting the same key); subscriptions accumulate; the route
-        table is replaced when given. ``introduces`` and ``changes`` belong to the new stage
-        alone.
+        table is replaced when given. ``introduces``, ``retires`` and ``changes`` belong to
+        the new stage alone (a retired path stays retired: the tag command reads every stage's).
         """
         removed = set(remove)
         replacements = {p.name: p for p in replace_processes}
@@ -184,6 +189,7 @@ class Stage:
             settings=tuple(merged.items()),
             subscriptions=(*self.subscriptions, *subscriptions),
             introduces=tuple(introduces),
+            retires=tuple(retires),
             doc=doc,
             changes=tuple(changes),
         )

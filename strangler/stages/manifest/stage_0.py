@@ -70,6 +70,13 @@ def build(previous: Stage | None) -> Stage:
         settings=(
             ("ORDERS_INVENTORY_ADAPTER", "monolith.orders.adapters.InProcessInventory"),
             ("ORDERS_PAYMENTS_ADAPTER", "monolith.orders.adapters.InProcessPayments"),
+            # who hears about orders, payments and stock: notifications in process, else nobody
+            (
+                "ORDERS_EVENTS_ADAPTER",
+                "monolith.orders.in_process_notifications.InProcessNotifications",
+            ),
+            ("PAYMENTS_EVENTS_ADAPTER", "monolith.payments.adapters.NoEvents"),
+            ("INVENTORY_EVENTS_ADAPTER", "monolith.inventory.adapters.NoEvents"),
         ),
         doc="docs/stages/0-monolith.md",
         changes=(

@@ -61,15 +61,33 @@ def build(previous: Stage | None) -> Stage:
         replace_processes=(gateway_for(served, ROUTES),),
         routes=ROUTES,
         settings={
-            "ORDERS_EVENTS_ADAPTER": "monolith.orders.adapters.OutboxEvents",
-            "PAYMENTS_EVENTS_ADAPTER": "monolith.payments.adapters.OutboxEvents",
-            "INVENTORY_EVENTS_ADAPTER": "monolith.inventory.adapters.OutboxEvents",
+            "ORDERS_EVENTS_ADAPTER": "monolith.orders.outbox.adapters.OutboxEvents",
+            "PAYMENTS_EVENTS_ADAPTER": "monolith.payments.outbox.adapters.OutboxEvents",
+            "INVENTORY_EVENTS_ADAPTER": "monolith.inventory.outbox.adapters.OutboxEvents",
         },
         subscriptions=(
             Subscription("order.paid", "notifications", queue="notifications.events"),
             Subscription("order.cancelled", "notifications", queue="notifications.events"),
         ),
         introduces=(
+            # the events library and the monolith's side of it: an outbox per context (its
+            # table, the adapter that writes it, the events), the relay; the service skeleton's
+            # event consumer and queues, the messaging metrics
+            "strangler/events/",
+            "monolith/orders/outbox/",
+            "monolith/payments/outbox/",
+            "monolith/inventory/outbox/",
+            "monolith/orders/tests/test_outbox.py",
+            "monolith/payments/tests/test_events.py",
+            "monolith/inventory/tests/test_events.py",
+            "strangler/service/consumer.py",
+            "strangler/service/queues.py",
+            "strangler/service/management/commands/events_declare.py",
+            "strangler/service/tests/test_consumer.py",
+            "strangler/service/tests/test_settings.py",
+            "strangler/telemetry/messaging.py",
+            "strangler/telemetry/tests/test_messaging.py",
+            # the extracted service
             "extracted/notifications/",
             "gateway/routes/stage-2.yaml",
             "docs/api/notifications-v1.yaml",
@@ -82,6 +100,15 @@ def build(previous: Stage | None) -> Stage:
             "bench/noop_celery.py",
             "bench/plain_celery.py",
         ),
+        # Decommission, the strangler's last step: the monolith's notifications code leaves
+        # the tree once the route went to the service and the history was handed over
+        # (docs/stages/2-notifications.md, "What leaves the monolith").
+        retires=(
+            "monolith/notifications/",
+            "monolith/orders/in_process_notifications.py",
+            "monolith/orders/tests/test_in_process_notifications.py",
+            "tests/api/test_notifications_in_process.py",
+        ),
         doc="docs/stages/2-notifications.md",
         changes=(
             "notifications extracted into its own Django project and database; the monolith's "
@@ -92,5 +119,7 @@ def build(previous: Stage | None) -> Stage:
             ".committed / .released / .restocked) publish through outboxes of their own",
             "the notifications Celery worker consumes them idempotently (ProcessedMessage), "
             "retries with backoff, dead-letters poison messages",
+            "the monolith's notifications app and its in-process adapter are retired "
+            "(decommissioned): the route and the history moved to the service",
         ),
     )

@@ -20,6 +20,23 @@ from strangler.stages.manifest import (
     runnable_stages,
 )
 from strangler.stages.processes import ProcessFailed
+from strangler.stages.tags import introduced_by
+from strangler.stages.views import stage_show
+
+
+def test_every_adapter_a_stage_sets_is_in_that_stages_tree() -> None:
+    """A stage's adapters are neither introduced after it nor retired by then (stage 2's
+    outbox adapters arrive with it; stage 0's in-process notifications leave there)."""
+    for stage in STAGES:
+        later = [p for s in STAGES if s.number > stage.number for p in s.introduces]
+        retired = [p for s in STAGES if s.number <= stage.number for p in s.retires]
+        for name, value in stage.settings:
+            if not name.endswith("_ADAPTER"):
+                continue
+            module = value.rsplit(".", 1)[0].replace(".", "/")
+            for path in (f"{module}.py", f"{module}/__init__.py"):
+                assert not introduced_by(path, later), f"{stage.tag}: {name} = {value} comes later"
+                assert not introduced_by(path, retired), f"{stage.tag}: {name} = {value} retired"
 
 
 def test_stages_are_numbered_from_zero_in_order() -> None:
@@ -137,6 +154,18 @@ def test_extend_adds_replaces_removes_and_merges_settings() -> None:
     assert [p.name for p in two.processes] == ["web"]
     assert two.settings_env == {"A": "1", "B": "2"}
     assert one.introduces == () and two.introduces == ("svc/",)
+
+
+def test_stage_show_lists_what_a_stage_retires() -> None:
+    zero = get_stage(0)
+    one = zero.extend(number=1, tag="stage-1-t", title="one", retires=("old/", "legacy.py"))
+
+    shown = stage_show(one)
+
+    assert "Paths this stage retires (gone from its tag and every later one)" in shown
+    assert "  old/\n  legacy.py" in shown
+    assert "retires" not in stage_show(zero)
+    assert one.extend(number=2, tag="stage-2-t", title="two").retires == ()
 
 
 def test_extend_refuses_to_remove_a_process_that_is_not_there() -> None:

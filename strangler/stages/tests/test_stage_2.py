@@ -26,6 +26,9 @@ def test_stage_2_extracts_notifications_and_publishes_the_monoliths_events() -> 
     }
     assert "notifications=127.0.0.1:{port:notifications}" in stage.process("gateway").argv
     assert "extracted/notifications/" in stage.introduces
+    # the outbox arrives with the stage that switches it on; the monolith's notifications leave
+    assert {"strangler/events/", "monolith/orders/outbox/"} <= set(stage.introduces)
+    assert "monolith/notifications/" in stage.retires
     # the queue is bound and the history handed over before anything runs
     steps = [" ".join(step) for step in stage.setup]
     assert steps.index(next(s for s in steps if "events_declare" in s)) < steps.index(

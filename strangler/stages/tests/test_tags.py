@@ -204,6 +204,36 @@ def test_dry_run_makes_no_tag(repo: Repo) -> None:
     assert plan(repo, _stages())[0].removed == ("svc/app.py",)
 
 
+def test_a_retired_path_leaves_its_stage_and_every_later_one(repo: Repo) -> None:
+    zero, one = _stages()
+    two = one.extend(number=2, tag="stage-2-new", title="new", retires=("base.txt",))
+    three = two.extend(number=3, tag="stage-3-more", title="more")
+
+    cuts = {cut.stage.number: cut for cut in plan(repo, [zero, one, two, three])}
+
+    assert cuts[0].removed == ("svc/app.py",)
+    assert cuts[1].removed == ()
+    assert cuts[2].removed == ("base.txt",)
+    assert cuts[3].removed == ("base.txt",)
+    assert three.retires == ()  # retires belongs to the stage that declares it
+
+
+def test_a_retired_folder_is_gone_from_the_tag_and_kept_on_main(repo: Repo) -> None:
+    zero, one = _stages()
+    two = one.extend(number=2, tag="stage-2-new", title="new", retires=("svc/",))
+
+    build(repo, [zero, one, two], log=lambda message: None)
+
+    assert "svc/app.py" in _git(repo.root, "ls-tree", "-r", "--name-only", "stage-1-svc").split()
+    assert _git(repo.root, "ls-tree", "-r", "--name-only", "stage-2-new").split() == [
+        "Makefile",
+        "base.txt",
+    ]
+    diff = _git(repo.root, "diff", "--name-status", "stage-1-svc", "stage-2-new").split()
+    assert diff == ["D", "svc/app.py"]
+    assert (repo.root / "svc" / "app.py").is_file()
+
+
 def ruff_problems(tree: Path) -> set[str]:
     """``check:<file>`` and ``format:<file>`` for every file ruff finds fault with."""
     ruff = str(Path(sys.executable).parent / "ruff")
@@ -278,6 +308,7 @@ def test_a_fresh_clone_gets_a_tag_per_stage_whose_tree_runs_that_stage(tmp_path:
         stray = [
             p
             for p in changed
-            if p not in allowed and not introduced_by(p, cuts[after].stage.introduces)
+            if p not in allowed
+            and not introduced_by(p, (*cuts[after].stage.introduces, *cuts[after].stage.retires))
         ]
         assert not stray, f"{before} -> {after} touches paths of no step: {stray}"

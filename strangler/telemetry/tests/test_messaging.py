@@ -19,7 +19,7 @@ from prometheus_client.core import Metric
 from strangler.events.models import DeadLetter, ProcessedMessage
 from strangler.telemetry.messaging import BrokerSettings, ConsumerCollector, OutboxCollector
 
-OUTBOX = "orders.OutboxMessage"  # a label, as in settings: the library imports no app
+OUTBOX = "orders_outbox.OutboxMessage"  # a label, as in settings: the library imports no app
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
@@ -57,13 +57,16 @@ def test_outbox_backlog_counts_unsent_rows_and_the_age_of_the_oldest(
     outbox_row(sent=False, age=timedelta(seconds=1))
     outbox_row(sent=True, age=timedelta(hours=1))
 
-    got = samples(OutboxCollector([OUTBOX, "payments.OutboxMessage"]).collect())
+    got = samples(OutboxCollector([OUTBOX, "payments_outbox.OutboxMessage"]).collect())
 
     assert got[("events_outbox_unsent", (("outbox", OUTBOX),))] == 2
     age = got[("events_outbox_oldest_unsent_age_seconds", (("outbox", OUTBOX),))]
     assert age == 300.0
-    assert got[("events_outbox_unsent", (("outbox", "payments.OutboxMessage"),))] == 0
-    empty = ("events_outbox_oldest_unsent_age_seconds", (("outbox", "payments.OutboxMessage"),))
+    assert got[("events_outbox_unsent", (("outbox", "payments_outbox.OutboxMessage"),))] == 0
+    empty = (
+        "events_outbox_oldest_unsent_age_seconds",
+        (("outbox", "payments_outbox.OutboxMessage"),),
+    )
     assert got[empty] == 0
     assert got[("events_metrics_source_up", (("source", "database"),))] == 1
 

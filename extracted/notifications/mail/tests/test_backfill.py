@@ -97,6 +97,20 @@ def test_an_unreadable_source_is_a_clear_error(tmp_path: Path) -> None:
         _backfill(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
 
 
+def test_a_monolith_without_the_notifications_table_has_nothing_to_hand_over(
+    tmp_path: Path,
+) -> None:
+    """A monolith database made at stage 2 or later: its notifications app is retired."""
+    path = tmp_path / "monolith.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE orders_order (id integer PRIMARY KEY)")
+
+    report = _backfill(f"sqlite:///{path}")
+
+    assert "monolith notifications: nothing to hand over" in report
+    assert Notification.objects.count() == 0
+
+
 def test_the_services_own_ids_start_above_the_monoliths() -> None:
     own = Notification.objects.create(customer_id=1, order_id=500, kind="order_paid", subject="s")
 

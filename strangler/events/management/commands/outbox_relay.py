@@ -1,6 +1,7 @@
 """``manage.py outbox_relay``: publish the outbox to the broker, for as long as it runs.
 
-The outbox tables are named by the ``EVENTS_OUTBOX_MODELS`` setting (``["orders.OutboxMessage"]``).
+The outbox tables are named by the ``EVENTS_OUTBOX_MODELS`` setting
+(``["orders_outbox.OutboxMessage"]``).
 Several relays may run against PostgreSQL (rows are locked with SKIP LOCKED); run one on SQLite.
 """
 

@@ -8,6 +8,9 @@ is reported as a conflict and not copied. The service issues its own ids from
 writes (a rollback, or going back a stage and forward again): the monolith's new rows are
 copied, never clash with the service's. Run it before the service's worker starts
 consuming (the stage's set-up does), then route ``/api/v1/notifications`` to the service.
+
+A monolith database without the table (one created at stage 2 or later, where the monolith's
+notifications app is retired) has nothing to hand over: the command says so and succeeds.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from extracted.notifications.mail.ids import SERVICE_ID_FLOOR, reserve_service_i
 from extracted.notifications.mail.models import Notification
 from strangler.config import database, env
 
+TABLE = "notifications_notification"  # the monolith's (the service's table has its name too)
 COLUMNS = (
     "id",
     "customer_id",
@@ -50,15 +54,19 @@ def _aware(value: Any) -> Any:
     return value
 
 
-def _source_rows(config: dict[str, Any]) -> list[dict[str, Any]]:
-    """The monolith's rows, read over a plain DB-API connection (not one of this service's)."""
-    query = f"SELECT {', '.join(COLUMNS)} FROM notifications_notification ORDER BY id"
+def _source_rows(config: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The monolith's rows, read over a plain DB-API connection (not one of this service's);
+    None when its database has no notifications table."""
+    query = f"SELECT {', '.join(COLUMNS)} FROM {TABLE} ORDER BY id"
     engine = config.get("ENGINE", "")
     if "sqlite3" in engine:
         path = Path(config["NAME"])
         if not path.is_file():
             raise FileNotFoundError(f"no SQLite database at {path}")
         with closing(sqlite3.connect(path)) as db:
+            exists = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+            if db.execute(exists, (TABLE,)).fetchone() is None:
+                return None
             return [dict(zip(COLUMNS, row, strict=True)) for row in db.execute(query)]
     if "postgresql" in engine:
         import psycopg
@@ -73,6 +81,9 @@ def _source_rows(config: dict[str, Any]) -> list[dict[str, Any]]:
         }
         conninfo = make_conninfo(**{k: str(v) for k, v in params.items() if v})
         with psycopg.connect(conninfo) as db:
+            [(found,)] = db.execute("SELECT to_regclass(%s) IS NOT NULL", (TABLE,)).fetchall()
+            if not found:
+                return None
             return [dict(zip(COLUMNS, row, strict=True)) for row in db.execute(query)]
     raise CommandError(f"unsupported source database engine {engine!r}")
 
@@ -101,6 +112,14 @@ class Command(BaseCommand):
             rows = _source_rows(config)
         except Exception as exc:
             raise CommandError(f"cannot read the monolith's notifications: {exc}") from exc
+        if rows is None:
+            reserve_service_ids(connection)
+            self.stdout.write(
+                f"monolith notifications: nothing to hand over (its database has no {TABLE} "
+                "table: the monolith never ran its notifications app)\n"
+                f"service notifications now: {Notification.objects.count()}"
+            )
+            return
         if rows and rows[-1]["id"] >= SERVICE_ID_FLOOR:
             raise CommandError(
                 f"the monolith's notification ids reach {SERVICE_ID_FLOOR}, where this service "

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from monolith.inventory.models import OutboxMessage, Reservation
+from monolith.inventory.models import Reservation
+from monolith.inventory.outbox.models import OutboxMessage
 from monolith.inventory.ports import ReleaseCause
 from strangler.events import Event, current_traceparent
 from strangler.events.envelope import wire_time

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from monolith.payments.models import OutboxMessage, Payment, Refund
+from monolith.payments.models import Payment, Refund
+from monolith.payments.outbox.models import OutboxMessage
 from strangler.events import Event, current_traceparent
 from strangler.events.envelope import wire_money, wire_time
 from strangler.events.outbox import publish

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from monolith.customers import interface as customers
-from monolith.orders.models import Order, OrderLine, OutboxMessage
+from monolith.orders.models import Order, OrderLine
+from monolith.orders.outbox.models import OutboxMessage
 from strangler.events import Event, current_traceparent
 from strangler.events.envelope import wire_money, wire_time
 from strangler.events.outbox import publish

@@ -1,0 +1,45 @@
+"""Stages 0 and 1: who hears about an order is the notifications context, called in process.
+
+A module of its own because stage 2 retires it together with the monolith's notifications
+app (``Stage.retires`` in ``strangler/stages/manifest/stage_2.py``): from there on the orders
+outbox carries the order's events to the extracted notifications service.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from monolith.orders.ports import CancelCause
+
+if TYPE_CHECKING:
+    from monolith.orders.models import Order
+
+
+class InProcessNotifications:
+    """Stages 0 and 1: notifications is called in process (its e-mail task enqueued on commit)."""
+
+    def order_created(self, order: Order) -> None:
+        return None  # nobody in process listens to a placed order
+
+    def order_paid(self, order: Order) -> None:
+        from monolith.notifications import interface as notifications
+
+        lines = list(order.lines.all())
+        notifications.notify_order_paid(
+            customer_id=order.customer_id,
+            order_id=order.pk,
+            total=order.total,
+            currency=order.currency,
+            lines=[(line.sku, line.name, line.quantity) for line in lines],
+        )
+
+    def order_cancelled(
+        self, order: Order, *, reason: str, cause: CancelCause, was_paid: bool
+    ) -> None:
+        from monolith.notifications import interface as notifications
+
+        if cause == "checkout_failed":
+            return  # the customer saw the failed checkout; no e-mail (as before stage 2)
+        notifications.notify_order_cancelled(
+            customer_id=order.customer_id, order_id=order.pk, reason=reason
+        )

@@ -1,0 +1,6 @@
+"""The orders outbox (stage 2 on): its table, the adapter that writes it (``OutboxEvents``,
+behind the orders events port), the events it holds (``events``) and its admin.
+
+An app of its own (label ``orders_outbox``) so that it reaches the tree with the stage that
+switches it on; ``monolith.shop.settings`` installs it when it is there.
+"""
