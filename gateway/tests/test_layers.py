@@ -1,4 +1,5 @@
-"""The gateway's layer and acyclicity contracts (``pyproject.toml``) hold, and each can fail."""
+"""The gateway's import contracts (`pyproject.toml`): its layers, no cycle, and no service imported,
+in its code or its tests; each can fail."""
 
 from __future__ import annotations
 
@@ -43,3 +44,25 @@ def test_a_cycle_between_two_modules_of_a_layer_breaks_acyclicity(copy_of_the_co
 
     assert result.returncode != 0
     assert "No cycles are allowed in gateway.policy." in result.stdout
+
+
+def test_the_gateway_may_not_import_a_service(copy_of_the_code: Path) -> None:
+    violation = copy_of_the_code / "gateway" / "shortcut.py"
+    violation.write_text("from monolith.orders import selectors  # noqa: F401\n")
+
+    result = lint_imports(copy_of_the_code)
+
+    assert result.returncode != 0
+    assert "gateway.shortcut -> monolith.orders.selectors" in result.stdout
+
+
+def test_the_gateways_tests_may_not_import_a_service_either(copy_of_the_code: Path) -> None:
+    tests = copy_of_the_code / "gateway" / "tests"
+    tests.mkdir()
+    (tests / "__init__.py").write_text("")
+    (tests / "test_shortcut.py").write_text("from monolith.inventory import grpc  # noqa: F401\n")
+
+    result = lint_imports(copy_of_the_code)
+
+    assert result.returncode != 0
+    assert "gateway.tests.test_shortcut -> monolith.inventory.grpc" in result.stdout

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,15 +25,6 @@ TABLE = {
     "upstreams": {"app": {"instances": ["127.0.0.1:{app}"]}},
     "routes": [{"name": "api", "prefix": "/api", "upstream": "app", "auth": "none"}],
 }
-
-
-@pytest.fixture
-def harness(tmp_path: Path) -> Iterator[Harness]:
-    running = Harness(tmp_path)
-    try:
-        yield running
-    finally:
-        running.close()
 
 
 def gateway_argv(routes: Path, port: int, *extra: str) -> list[str]:

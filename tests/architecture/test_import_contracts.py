@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from strangler.config import REPO_ROOT
-from strangler.testing import copy_code, lint_imports
-
-
-@pytest.fixture
-def copy_of_the_code(tmp_path: Path) -> Path:
-    return copy_code(REPO_ROOT, tmp_path)
+from strangler.testing import lint_imports
 
 
 def test_the_code_keeps_every_contract() -> None:
