@@ -21,7 +21,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -29,10 +29,10 @@ from strangler.console import table as text_table
 from strangler.migrate import flip as moves
 from strangler.migrate import sync as capture
 from strangler.migrate.backfill import TableResult, backfill_table, exclusive
-from strangler.migrate.endpoints import Endpoint, open_endpoint
+from strangler.migrate.endpoints import Endpoint
 from strangler.migrate.errors import MigrateError
 from strangler.migrate.flip import Move
-from strangler.migrate.plan import TablePlan, context_tables, plan
+from strangler.migrate.plan import TablePlan, opened
 from strangler.migrate.progress import RowProgress
 from strangler.migrate.report import RESULTS, fetch_metrics, shadow_figures
 from strangler.migrate.report import rows as report_rows
@@ -86,15 +86,8 @@ def _parser() -> argparse.ArgumentParser:
 def _endpoints(args: argparse.Namespace) -> Iterator[tuple[Endpoint, Endpoint, list[TablePlan]]]:
     if args.chunk_size < 1:
         raise MigrateError("--chunk-size must be at least 1")
-    if args.source == args.target:
-        raise MigrateError("the source and the target are the same database")
-    with ExitStack() as stack:
-        source = open_endpoint(args.source, role="source")
-        stack.callback(source.close)
-        target = open_endpoint(args.target, role="target")
-        stack.callback(target.close)
-        tables = args.table or context_tables(source, args.context)
-        yield source, target, plan(source, target, tables)
+    with opened(args.source, args.target, context=args.context, tables=args.table or ()) as pair:
+        yield pair
 
 
 def _each(

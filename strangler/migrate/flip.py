@@ -18,17 +18,16 @@ a rollback that failed on the way can be run again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from strangler.migrate import ownership, routetable
 from strangler.migrate import sync as capture
 from strangler.migrate.backfill import exclusive
-from strangler.migrate.endpoints import Endpoint, open_endpoint
+from strangler.migrate.endpoints import Endpoint
 from strangler.migrate.errors import MigrateError
-from strangler.migrate.plan import TablePlan, context_tables, plan
+from strangler.migrate.plan import TablePlan, opened
 from strangler.migrate.verify import TableVerdict, prepare, verify_table
 
 Say = Callable[[str], None]
@@ -60,18 +59,6 @@ class FlipResult:
         return all(v.go for v in self.verdicts)
 
 
-@contextmanager
-def _opened(move: Move) -> Iterator[tuple[Endpoint, Endpoint, list[TablePlan]]]:
-    if move.source == move.target:
-        raise MigrateError("the source and the target are the same database")
-    with ExitStack() as stack:
-        source = open_endpoint(move.source, role="source")
-        stack.callback(source.close)
-        target = open_endpoint(move.target, role="target")
-        stack.callback(target.close)
-        yield source, target, plan(source, target, context_tables(source, move.context))
-
-
 def _drain(source: Endpoint, target: Endpoint, plans: Sequence[TablePlan], move: Move) -> int:
     result = capture.apply_changes(
         source, target, plans, batch_size=move.batch_size, backfilled=True
@@ -84,7 +71,10 @@ def flip(move: Move, upstream: str, say: Say) -> FlipResult:
     if change.previous == upstream:
         raise MigrateError(f"the route {move.route} is already on {upstream}")
     pid = routetable.gateway_pid(move.pid)
-    with _opened(move) as (source, target, plans), exclusive(target):
+    with (
+        opened(move.source, move.target, context=move.context) as (source, target, plans),
+        exclusive(target),
+    ):
         capture.check_ready(source, target, plans)
         owner = ownership.owner_of(source, plans)
         if owner is not None:
@@ -134,7 +124,10 @@ def _hand_over(
 
 def rollback(move: Move, say: Say) -> FlipResult:
     pid = routetable.gateway_pid(move.pid)
-    with _opened(move) as (source, target, plans), exclusive(source):
+    with (
+        opened(move.source, move.target, context=move.context) as (source, target, plans),
+        exclusive(source),
+    ):
         owner = ownership.owner_of(source, plans)
         if owner is None:
             raise MigrateError(

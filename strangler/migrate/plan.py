@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
-from strangler.migrate.endpoints import Endpoint
+from strangler.migrate.endpoints import Endpoint, open_endpoint
 from strangler.migrate.errors import MigrateError
 
 
@@ -54,3 +55,19 @@ def plan(source: Endpoint, target: Endpoint, tables: Sequence[str]) -> list[Tabl
     if problems:
         raise MigrateError("cannot start (nothing was written):\n  " + "\n  ".join(problems))
     return plans
+
+
+@contextmanager
+def opened(
+    source_url: str, target_url: str, *, context: str, tables: Sequence[str] = ()
+) -> Iterator[tuple[Endpoint, Endpoint, list[TablePlan]]]:
+    """Both databases open, and the plan of ``tables`` (default: the context's tables); both
+    closed when the block ends, whatever happened."""
+    if source_url == target_url:
+        raise MigrateError("the source and the target are the same database")
+    with ExitStack() as stack:
+        source = open_endpoint(source_url, role="source")
+        stack.callback(source.close)
+        target = open_endpoint(target_url, role="target")
+        stack.callback(target.close)
+        yield source, target, plan(source, target, tables or context_tables(source, context))
