@@ -49,6 +49,18 @@ class Endpoint:
         found = self.rows(query, params)
         return found[0][0] if found else None
 
+    # A row trigger of ours: one per table on PostgreSQL (``INSERT OR UPDATE OR DELETE``),
+    # one per event on SQLite, named ``<name>_insert``, ``<name>_update``, ``<name>_delete``.
+    SQLITE_TRIGGER_EVENTS = ("insert", "update", "delete")
+
+    def drop_trigger(self, name: str, table: str) -> None:
+        """Drop our trigger ``name`` on ``table`` (every event's on SQLite), if it is there."""
+        if self.vendor == "postgresql":
+            self.connection.execute(f"DROP TRIGGER IF EXISTS {name} ON {self.quote(table)}")
+            return
+        for event in self.SQLITE_TRIGGER_EVENTS:
+            self.connection.execute(f"DROP TRIGGER IF EXISTS {name}_{event}")
+
     def tables(self) -> list[str]:
         if self.vendor == "sqlite":
             query = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"

@@ -78,16 +78,15 @@ def make_read_only(endpoint: Endpoint, tables: Sequence[TablePlan], owner: Owner
                 f"INSERT INTO {OWNERS} VALUES ({', '.join([mark] * 5)})",
                 [table.name, owner.context, owner.owner, owner.route, owner.previous],
             )
+            endpoint.drop_trigger(guard, table.name)
             if endpoint.vendor == "postgresql":
-                endpoint.connection.execute(f"DROP TRIGGER IF EXISTS {guard} ON {name}")
                 endpoint.connection.execute(
                     f"CREATE TRIGGER {guard} BEFORE INSERT OR UPDATE OR DELETE "
                     f"OR TRUNCATE ON {name} FOR EACH STATEMENT "
                     f"EXECUTE FUNCTION strangler_migrate_guard('{refusal}')"
                 )
                 continue
-            for event in ("insert", "update", "delete"):
-                endpoint.connection.execute(f"DROP TRIGGER IF EXISTS {guard}_{event}")
+            for event in endpoint.SQLITE_TRIGGER_EVENTS:
                 endpoint.connection.execute(
                     f"CREATE TRIGGER {guard}_{event} BEFORE {event} "
                     f"ON {name} WHEN NOT EXISTS (SELECT 1 FROM {UNLOCK}) "
@@ -100,15 +99,7 @@ def make_writable(endpoint: Endpoint, tables: Sequence[TablePlan]) -> None:
     known = OWNERS in endpoint.tables()
     with endpoint.transaction():
         for table in tables:
-            if endpoint.vendor == "postgresql":
-                endpoint.connection.execute(
-                    f"DROP TRIGGER IF EXISTS {_guard(table.name)} ON {endpoint.quote(table.name)}"
-                )
-            else:
-                for event in ("insert", "update", "delete"):
-                    endpoint.connection.execute(
-                        f"DROP TRIGGER IF EXISTS {_guard(table.name)}_{event}"
-                    )
+            endpoint.drop_trigger(_guard(table.name), table.name)
             if known:
                 endpoint.connection.execute(
                     f"DELETE FROM {OWNERS} WHERE table_name = {endpoint.placeholder}",

@@ -65,7 +65,7 @@ def install(source: Endpoint, tables: Sequence[TablePlan]) -> None:
         source.connection.execute(_PG_FUNCTION)
         for table in tables:
             name = source.quote(table.name)
-            source.connection.execute(f"DROP TRIGGER IF EXISTS {_trigger(table.name)} ON {name}")
+            source.drop_trigger(_trigger(table.name), table.name)
             source.connection.execute(
                 f"CREATE TRIGGER {_trigger(table.name)} AFTER INSERT OR UPDATE OR DELETE "
                 f"ON {name} FOR EACH ROW EXECUTE FUNCTION strangler_migrate_capture('{table.key}')"
@@ -93,13 +93,7 @@ def install(source: Endpoint, tables: Sequence[TablePlan]) -> None:
 def remove(source: Endpoint, tables: Sequence[TablePlan]) -> None:
     """Stop recording (after the flip) and drop the change table."""
     for table in tables:
-        if source.vendor == "postgresql":
-            source.connection.execute(
-                f"DROP TRIGGER IF EXISTS {_trigger(table.name)} ON {source.quote(table.name)}"
-            )
-        else:
-            for event in ("insert", "update", "delete"):
-                source.connection.execute(f"DROP TRIGGER IF EXISTS {_trigger(table.name)}_{event}")
+        source.drop_trigger(_trigger(table.name), table.name)
     source.connection.execute(f"DROP TABLE IF EXISTS {CHANGES}")
     if source.vendor == "postgresql":
         source.connection.execute("DROP FUNCTION IF EXISTS strangler_migrate_capture()")
