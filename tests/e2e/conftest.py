@@ -13,6 +13,8 @@ temporary folder.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ import psycopg
 import pytest
 from kombu import Connection
 
-from strangler.config import extracted_services
+from strangler.config import REPO_ROOT, extracted_services
 from strangler.stages.launcher import RunningStage, run_setup, start
 from strangler.stages.manifest import STAGES, Stage, get_stage, missing_paths
 from strangler.stages.processes import free_port
@@ -46,6 +48,26 @@ EVENT_QUEUES = tuple(
     for service in SERVICES_WITH_A_DATABASE
     for queue in ("EVENTS_QUEUE", "EVENTS_DLQ", "TASK_QUEUE")
 )
+
+
+def run_demo(
+    env: dict[str, str], stage: Stage, *, timeout: float
+) -> tuple[subprocess.CompletedProcess[str], dict[str, int]]:
+    """``make demo`` at ``stage`` with ``--exit``, every process on a free port; its result and
+    the ports it was given."""
+    ports = {name: free_port() for name in stage.port_names}
+    port_args = [arg for name, port in ports.items() for arg in ("--port", f"{name}={port}")]
+    result = subprocess.run(
+        [sys.executable, "-m", "strangler.stages.demo", "--stage", str(stage.number), "--exit",
+         *port_args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )  # fmt: skip
+    return result, ports
 
 
 def _base_env(var: Path, run_id: str) -> dict[str, str]:

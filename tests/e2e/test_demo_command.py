@@ -11,7 +11,7 @@ from pathlib import Path
 from strangler.config import REPO_ROOT
 from strangler.stages.demo import mailer
 from strangler.stages.manifest import latest_stage
-from strangler.stages.processes import free_port
+from tests.e2e.conftest import run_demo
 
 ENGINE_VARIABLES = ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "EMAIL_BACKEND")
 
@@ -24,18 +24,7 @@ def test_demo_runs_the_journey_on_embedded_defaults(tmp_path: Path) -> None:
     }
     env["STRANGLER_VAR_DIR"] = str(tmp_path)
     stage = latest_stage()
-    ports = {name: free_port() for name in stage.port_names}
-    port_args = [arg for name, port in ports.items() for arg in ("--port", f"{name}={port}")]
-
-    result = subprocess.run(
-        [sys.executable, "-m", "strangler.stages.demo", "--exit", *port_args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result, ports = run_demo(env, stage, timeout=300)
 
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]

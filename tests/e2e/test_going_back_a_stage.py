@@ -9,8 +9,6 @@ Every run shares one var dir and, on the real engines, one set of databases of i
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import closing
@@ -19,10 +17,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from strangler.config import REPO_ROOT
 from strangler.stages.manifest import get_stage, latest_stage
-from strangler.stages.processes import free_port
-from tests.e2e.conftest import _base_env, _Engines
+from tests.e2e.conftest import _base_env, _Engines, run_demo
 
 Row = tuple[int, int | None, str]
 QUERY = "SELECT id, order_id, kind FROM notifications_notification ORDER BY id"
@@ -42,25 +38,7 @@ def demo_env(tmp_path: Path) -> Iterator[dict[str, str]]:
 
 
 def _demo(env: dict[str, str], stage: int) -> str:
-    names = get_stage(stage).port_names
-    port_args = [arg for name in names for arg in ("--port", f"{name}={free_port()}")]
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "strangler.stages.demo",
-            "--stage",
-            str(stage),
-            "--exit",
-            *port_args,
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=400,
-        check=False,
-    )
+    result, _ = run_demo(env, get_stage(stage), timeout=400)
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"demo at stage {stage} failed:\n{output[-4000:]}"
     return output
