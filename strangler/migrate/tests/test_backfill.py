@@ -11,8 +11,7 @@ import psycopg
 import pytest
 
 from strangler.migrate.backfill import backfill_table
-from strangler.migrate.endpoints import open_endpoint
-from strangler.migrate.plan import plan
+from strangler.migrate.plan import opened
 from strangler.migrate.tests.conftest import (
     INSERT_STOCK,
     STOCK_TABLE,
@@ -36,13 +35,12 @@ def pair(make_database: MakeDatabase) -> tuple[str, str]:
 
 
 def _backfill(source: str, target: str, **options: object) -> int:
-    here, there = open_endpoint(source, role="source"), open_endpoint(target, role="target")
-    try:
-        (table,) = plan(here, there, ["inventory_stockitem"])
+    with opened(source, target, context="inventory", tables=["inventory_stockitem"]) as (
+        here,
+        there,
+        (table,),
+    ):
         return backfill_table(here, there, table, chunk_size=40, **options).copied  # type: ignore[arg-type]
-    finally:
-        here.close()
-        there.close()
 
 
 def test_every_row_is_copied_in_chunks(pair: tuple[str, str]) -> None:
@@ -84,11 +82,12 @@ def test_the_targets_next_key_follows_the_copied_ones(make_database: MakeDatabas
     for url in (source, target):
         execute(url, f"CREATE TABLE inventory_note ({serial}, body text NOT NULL)")
     execute(source, "INSERT INTO inventory_note (id, body) VALUES (?, ?)", [(7, "a"), (9, "b")])
-    here, there = open_endpoint(source, role="source"), open_endpoint(target, role="target")
-    (table,) = plan(here, there, ["inventory_note"])
-    backfill_table(here, there, table, chunk_size=10)
-    here.close()
-    there.close()
+    with opened(source, target, context="inventory", tables=["inventory_note"]) as (
+        here,
+        there,
+        (table,),
+    ):
+        backfill_table(here, there, table, chunk_size=10)
 
     execute(target, "INSERT INTO inventory_note (body) VALUES ('new')")
 

@@ -10,7 +10,7 @@ import pytest
 from strangler.migrate.backfill import backfill_table
 from strangler.migrate.endpoints import open_endpoint
 from strangler.migrate.errors import MigrateError
-from strangler.migrate.plan import plan
+from strangler.migrate.plan import opened
 from strangler.migrate.sync import apply_changes, install, remove
 from strangler.migrate.tests.conftest import (
     INSERT_STOCK,
@@ -31,9 +31,11 @@ def pair(make_database: MakeDatabase) -> tuple[str, str]:
 
 
 def _step(step: str, source: str, target: str, **options: int) -> int:
-    here, there = open_endpoint(source, role="source"), open_endpoint(target, role="target")
-    (table,) = plan(here, there, ["inventory_stockitem"])
-    try:
+    with opened(source, target, context="inventory", tables=["inventory_stockitem"]) as (
+        here,
+        there,
+        (table,),
+    ):
         if step == "install":
             install(here, [table])
         elif step == "backfill":
@@ -43,21 +45,17 @@ def _step(step: str, source: str, target: str, **options: int) -> int:
         elif step == "remove":
             remove(here, [table])
         return 0
-    finally:
-        here.close()
-        there.close()
 
 
 def _equal(source: str, target: str) -> bool:
-    here, there = open_endpoint(source, role="source"), open_endpoint(target, role="target")
-    try:
+    with opened(source, target, context="inventory", tables=["inventory_stockitem"]) as (
+        here,
+        there,
+        (table,),
+    ):
         prepare(here)
         prepare(there)
-        (table,) = plan(here, there, ["inventory_stockitem"])
         return verify_table(here, there, table, chunk_size=64).go
-    finally:
-        here.close()
-        there.close()
 
 
 def test_writes_after_the_backfill_reach_the_target(pair: tuple[str, str]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from strangler.migrate.endpoints import open_endpoint
-from strangler.migrate.plan import plan
+from strangler.migrate.plan import opened, plan
 from strangler.migrate.tests.conftest import (
     INSERT_STOCK,
     STOCK_TABLE,
@@ -26,15 +26,14 @@ def copied(make_database: MakeDatabase) -> tuple[str, str]:
 
 
 def _verify(source: str, target: str) -> TableVerdict:
-    here, there = open_endpoint(source, role="source"), open_endpoint(target, role="target")
-    try:
+    with opened(source, target, context="inventory", tables=["inventory_stockitem"]) as (
+        here,
+        there,
+        (table,),
+    ):
         prepare(here)
         prepare(there)
-        (table,) = plan(here, there, ["inventory_stockitem"])
         return verify_table(here, there, table, chunk_size=20)
-    finally:
-        here.close()
-        there.close()
 
 
 def test_an_equal_copy_is_a_go(copied: tuple[str, str]) -> None:
