@@ -22,6 +22,7 @@ def test_stage_6_adds_the_analytics_service_and_changes_nothing_else() -> None:
     assert all(p in stage.processes for p in kept), "stage 6 changed a process it did not add"
     assert stage.settings == before.settings
     assert set(stage.subscriptions) - set(before.subscriptions) == {
+        Subscription("order.created", "analytics", queue="analytics.events"),
         Subscription("order.paid", "analytics", queue="analytics.events"),
         Subscription("order.cancelled", "analytics", queue="analytics.events"),
     }
