@@ -19,6 +19,7 @@ a rollback that failed on the way can be run again.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +68,10 @@ def _drain(source: Endpoint, target: Endpoint, plans: Sequence[TablePlan], move:
         source, target, plans, batch_size=move.batch_size, backfilled=True
     )
     return result.changes
+
+
+def _opened(move: Move) -> AbstractContextManager[tuple[Endpoint, Endpoint, list[TablePlan]]]:
+    return opened(move.source, move.target, context=move.context, tables=move.tables)
 
 
 def flip(move: Move, upstream: str, say: Say) -> FlipResult:
