@@ -53,6 +53,18 @@ class Unprocessable(DomainError):
     http_status = 422
 
 
+class ServiceUnavailable(DomainError):
+    """A service this one depends on did not answer (refused, timed out, or failed).
+
+    details: ``service``, the name of the one that did not answer. Nothing of ours was
+    written, so an Idempotency-Key is released and the client may try again later.
+    """
+
+    code = "service_unavailable"
+    http_status = 503
+    writes_nothing = True
+
+
 _DRF_CODES: dict[type[exceptions.APIException], str] = {
     exceptions.ParseError: "malformed_request",
     exceptions.ValidationError: "validation_error",

@@ -103,6 +103,10 @@ ORDERS_INVENTORY_ADAPTER = env.str(
 ORDERS_PAYMENTS_ADAPTER = env.str(
     "ORDERS_PAYMENTS_ADAPTER", default=STAGE_ADAPTERS["ORDERS_PAYMENTS_ADAPTER"]
 )
+# The inventory service, where the inventory adapter is the HTTP one
+# (monolith.orders.http_inventory.HttpInventory): its base URL and the timeout of every call.
+INVENTORY_SERVICE_URL = env.str("INVENTORY_SERVICE_URL", default="http://127.0.0.1:8002")
+INVENTORY_TIMEOUT = env.float("INVENTORY_TIMEOUT", default=2.0)  # seconds
 # How payments reaches orders and the card processor:
 PAYMENTS_ORDER_BOOK = env.str(
     "PAYMENTS_ORDER_BOOK", default="monolith.payments.adapters.InProcessOrderBook"
