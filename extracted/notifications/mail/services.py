@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -27,42 +28,72 @@ def _money(amount: str, currency: str) -> str:
     return f"{Decimal(amount).quantize(Decimal('0.01'))} {currency}"
 
 
+def _items(lines: Sequence[Mapping[str, Any]]) -> str:
+    return "\n".join(f"  {li['quantity']} x {li['name']} ({li['sku']})" for li in lines)
+
+
+def order_received_text(
+    *, order_id: int, total: str, currency: str, lines: Sequence[Mapping[str, Any]]
+) -> tuple[str, str]:
+    body = (
+        "Hello,\n\n"
+        f"we have received your order #{order_id}. We will write again once it is paid.\n\n"
+        f"{_items(lines)}\n\n"
+        f"Total: {_money(total, currency)}\n\n"
+        "The shop\n"
+    )
+    return f"We have received your order #{order_id}", body
+
+
 def order_paid_text(
     *, order_id: int, total: str, currency: str, lines: Sequence[Mapping[str, Any]]
 ) -> tuple[str, str]:
-    items = "\n".join(f"  {li['quantity']} x {li['name']} ({li['sku']})" for li in lines)
     body = (
         "Hello,\n\n"
         f"thank you for your order #{order_id}. We have received your payment.\n\n"
-        f"{items}\n\n"
+        f"{_items(lines)}\n\n"
         f"Total: {_money(total, currency)}\n\n"
         "The shop\n"
     )
     return f"Your order #{order_id} is confirmed", body
 
 
-def order_cancelled_text(*, order_id: int, reason: str) -> tuple[str, str]:
-    body = (
-        "Hello,\n\n"
-        f"your order #{order_id} has been cancelled.\n\n"
-        f"Reason: {reason}\n\n"
-        "If you had paid for it, the payment is refunded.\n\n"
-        "The shop\n"
-    )
-    return f"Your order #{order_id} was cancelled", body
+def order_cancelled_text(*, order_id: int, reason: str, cause: str) -> tuple[str, str]:
+    if cause == "stock_unavailable":  # paid, then the stock could not be handed over
+        why = (
+            f"your order #{order_id} has been cancelled because the stock ran out."
+            "\n\n"
+            f"Reason: {reason}\n\n"
+            "Your payment is refunded.\n\n"
+        )
+    else:
+        why = (
+            f"your order #{order_id} has been cancelled.\n\n"
+            f"Reason: {reason}\n\n"
+            "If you had paid for it, the payment is refunded.\n\n"
+        )
+    return f"Your order #{order_id} was cancelled", f"Hello,\n\n{why}The shop\n"
 
 
 @dataclass(frozen=True)
 class NotificationDraft:
-    """The notification (and e-mail) one order event asks for."""
+    """The notification (and e-mail) one order event asks for.
+
+    ``recipient`` is None when the event carries no address (``order.created``): the
+    customer's known address is used, and until one is known the notification waits.
+    An empty ``recipient`` is an event that says the customer has none.
+    """
 
     event_id: str
     customer_id: int
     order_id: int
     kind: str
-    recipient: str
+    recipient: str | None
     subject: str
     body: str
+
+
+WAITING_FOR_ADDRESS = "waiting for the customer's address: no event has carried it yet"
 
 
 def notifications_create_and_send(drafts: Sequence[NotificationDraft]) -> list[Notification]:
@@ -70,7 +101,11 @@ def notifications_create_and_send(drafts: Sequence[NotificationDraft]) -> list[N
 
     One per (order, kind): a draft adds nothing when its order already has one (e.g. sent by
     the monolith before the hand-over, and backfilled) or an earlier draft made it. Whatever
-    the number of drafts, this costs one read, one insert and one mail connection.
+    the number of drafts, this costs a few reads, one insert and one mail connection.
+
+    A draft without an address goes to the address this service last wrote to for the
+    customer (every ``order.paid`` and ``order.cancelled`` carries one); when none is known it
+    is stored ``pending``, and the next event carrying that customer's address sends it.
 
     The e-mails are handed to the mail server before the rows commit as ``sent``; if that
     fails the whole transaction rolls back and the consumer retries the events. A crash after
@@ -83,8 +118,11 @@ def notifications_create_and_send(drafts: Sequence[NotificationDraft]) -> list[N
             kind__in={draft.kind for draft in drafts},
         ).values_list("order_id", "kind")
     )
+    carried = {d.customer_id: d.recipient for d in drafts if d.recipient}
+    addresses = {**_known_addresses({d.customer_id for d in drafts} - carried.keys()), **carried}
+    waiting = _waiting_for(carried)  # older than these drafts: their e-mails go first
     now = timezone.now()
-    notifications, messages = [], []
+    notifications, messages = [], [_email(notification) for notification in waiting]
     for draft in drafts:
         if (draft.order_id, draft.kind) in taken:
             logger.info(
@@ -97,32 +135,85 @@ def notifications_create_and_send(drafts: Sequence[NotificationDraft]) -> list[N
             customer_id=draft.customer_id,
             order_id=draft.order_id,
             kind=draft.kind,
-            recipient=draft.recipient,
             subject=draft.subject,
             body=draft.body,
         )
-        if draft.recipient:
-            messages.append(_email(draft))
-            notification.status = Notification.Status.SENT
-            notification.attempts = 1
-            notification.sent_at = now
+        recipient = (
+            draft.recipient if draft.recipient is not None else addresses.get(draft.customer_id)
+        )
+        if recipient:
+            notification.recipient = recipient
+            messages.append(_email(notification))
+            _mark_sent(notification, now)
+        elif recipient is None:
+            notification.status = Notification.Status.PENDING
+            notification.last_error = WAITING_FOR_ADDRESS
         else:
             notification.status = Notification.Status.FAILED
             notification.last_error = "no recipient address in the event"
         notifications.append(notification)
     if messages:
         get_connection().send_messages(messages)
+    if waiting:
+        for notification in waiting:
+            _mark_sent(notification, now)
+        Notification.objects.bulk_update(
+            waiting, ["recipient", "status", "attempts", "last_error", "sent_at"]
+        )
     return Notification.objects.bulk_create(notifications)
 
 
-def _email(draft: NotificationDraft) -> EmailMultiAlternatives:
+def _known_addresses(customer_ids: set[int]) -> dict[int, str]:
+    """The address each customer's latest e-mail from this service went to."""
+    if not customer_ids:
+        return {}
+    rows = (
+        Notification.objects.filter(customer_id__in=customer_ids, status=Notification.Status.SENT)
+        .exclude(recipient="")
+        .order_by("customer_id", "-sent_at", "-id")
+        .values_list("customer_id", "recipient")
+    )
+    known: dict[int, str] = {}
+    for customer_id, recipient in rows:
+        known.setdefault(customer_id, recipient)
+    return known
+
+
+def _waiting_for(addresses: Mapping[int, str]) -> list[Notification]:
+    """The notifications waiting for an address these customers' events now carry (locked:
+    a concurrent batch with the same customer waits, then finds them sent)."""
+    if not addresses:
+        return []
+    waiting = list(
+        Notification.objects.select_for_update()
+        .filter(
+            customer_id__in=addresses,
+            status=Notification.Status.PENDING,
+            recipient="",
+            origin=Notification.Origin.EVENT,
+        )
+        .order_by("id")
+    )
+    for notification in waiting:
+        notification.recipient = addresses[notification.customer_id]
+    return waiting
+
+
+def _mark_sent(notification: Notification, now: datetime) -> None:
+    notification.status = Notification.Status.SENT
+    notification.attempts += 1
+    notification.last_error = ""
+    notification.sent_at = now
+
+
+def _email(notification: Notification) -> EmailMultiAlternatives:
     return EmailMultiAlternatives(
-        subject=draft.subject,
-        body=draft.body,
+        subject=notification.subject,
+        body=notification.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[draft.recipient],
+        to=[notification.recipient],
         headers={
-            "Message-ID": f"<{draft.event_id}@notifications.shop>",
-            "X-Idempotency-Key": str(draft.event_id),
+            "Message-ID": f"<{notification.event_id}@notifications.shop>",
+            "X-Idempotency-Key": str(notification.event_id),
         },
     )
