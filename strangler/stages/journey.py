@@ -171,10 +171,8 @@ class Journey:
             f"replayed order {replayed['id']}; charged once",
         )
 
-        after = self._call("stock after", "GET", f"/api/v1/inventory/{sku}", 200).json()
+        after = self._wait_for_stock(sku, before["on_hand"] - 2)
         facts["stock_after"] = after["on_hand"]
-        if before["on_hand"] - after["on_hand"] != 2:
-            raise JourneyFailed(f"stock went from {before['on_hand']} to {after['on_hand']}")
         self._record(
             "stock",
             f"GET /api/v1/inventory/{sku}",
@@ -204,6 +202,18 @@ class Journey:
             if stock["available"] >= 2:
                 return product["sku"], product["name"]
         raise JourneyFailed("no product on the first page has 2 units available")
+
+    def _wait_for_stock(self, sku: str, on_hand: int) -> dict[str, Any]:
+        """The paid units leave the stock: at once where the checkout commits them in process,
+        shortly after where the inventory service commits them on ``order.paid``."""
+        deadline = time.monotonic() + self.email_deadline
+        while True:
+            after = self._call("stock after", "GET", f"/api/v1/inventory/{sku}", 200).json()
+            if after["on_hand"] == on_hand:
+                return after
+            if after["on_hand"] < on_hand or time.monotonic() > deadline:
+                raise JourneyFailed(f"stock went from {on_hand + 2} to {after['on_hand']}")
+            time.sleep(0.1)
 
     def _wait_for_email(self, order_id: int) -> dict[str, Any]:
         deadline = time.monotonic() + self.email_deadline
