@@ -209,10 +209,10 @@ def test_an_event_breaking_this_services_copy_of_the_schema_is_dead_lettered(
     consumer: EventConsumer, app: Celery
 ) -> None:
     held()
-    event = order_paid()
-    event.data["lines"] = []
+    envelope = order_paid().to_dict()
+    envelope["data"]["lines"] = []
 
-    outcome = consumer.deliver(event.to_dict(), retries=0, app=app)
+    outcome = consumer.deliver(envelope, retries=0, app=app)
 
     assert outcome.status == "dead-lettered"
     assert DeadLetter.objects.get().consumer == "inventory"
