@@ -12,6 +12,7 @@ from typing import Any
 from monolith.customers import interface as customers
 from monolith.orders.models import Order, OrderLine
 from monolith.orders.outbox.models import OutboxMessage
+from monolith.orders.ports import CancelCause
 from strangler.events import Event, current_traceparent
 from strangler.events.envelope import wire_money, wire_time
 from strangler.events.outbox import publish
@@ -74,7 +75,7 @@ def publish_order_paid(order: Order) -> OutboxMessage:
 
 
 def publish_order_cancelled(
-    order: Order, *, reason: str, cause: str, was_paid: bool
+    order: Order, *, reason: str, cause: CancelCause, was_paid: bool
 ) -> OutboxMessage:
     try:
         email = customers.get_recipient(order.customer_id).email

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -102,6 +104,52 @@ def order_abandon(*, order_id: int, reason: str) -> Order:
     order.cancel_reason = reason
     order.save(update_fields=[*fields, "cancel_reason"])
     root.get(EVENTS).order_cancelled(order, reason=reason, cause="checkout_failed", was_paid=False)
+    return order
+
+
+@dataclass(frozen=True)
+class LostStock:
+    """A line of a paid order that inventory could no longer supply."""
+
+    sku: str
+    quantity: int
+    available: int = 0
+
+
+def stock_lost_reason(names: Sequence[str]) -> str:
+    """What the customer reads: which products ran out, and that the money comes back."""
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    verb = "was" if len(names) == 1 else "were"
+    return (
+        f"Sorry: {listed} {verb} no longer in stock when your order was prepared, so the order "
+        "was cancelled and your payment refunded."
+    )
+
+
+@transaction.atomic
+def order_compensate_stock_lost(*, order_id: int, lines: Sequence[LostStock], reason: str) -> Order:
+    """paid -> cancelled when inventory could not take a paid order's units off the shelf
+    (its hold expired and the stock went to another order): refund, and tell the customer why.
+
+    The units were never committed, so nothing goes back to inventory (``order.cancelled``
+    with cause ``stock_unavailable`` lets it know). Idempotent: an order that is not paid
+    (already compensated, cancelled, fulfilled, never paid) is returned unchanged.
+    """
+    order = _order_locked(order_id=order_id, with_lines=True)
+    if order.status != OrderStatus.PAID:
+        logger.info("Order %s is %s: no compensation for lost stock.", order_id, order.status)
+        return order
+    names = {line.sku: line.name for line in order.lines.all()}
+    lost = sorted({line.sku for line in lines})
+    message = stock_lost_reason([f"{names.get(sku) or sku} ({sku})" for sku in lost])[:255]
+    logger.warning("Order %s lost its stock (%s): %s; compensating.", order_id, reason, lost)
+    root.get(PAYMENTS).refund(order_id=order.pk, reason=message)
+    fields = apply_transition(order, OrderStatus.CANCELLED, at=timezone.now())
+    order.cancel_reason = message
+    order.save(update_fields=[*fields, "cancel_reason"])
+    root.get(EVENTS).order_cancelled(
+        order, reason=message, cause="stock_unavailable", was_paid=True
+    )
     return order
 
 
