@@ -115,6 +115,7 @@ def build(previous: Stage | None) -> Stage:
             "monolith/orders/http_inventory.py",
             "monolith/orders/tests/test_http_inventory.py",
             "monolith/orders/tests/test_pact_inventory.py",
+            "monolith/orders/tests/test_compensation.py",
             "strangler/contracts/pacts/monolith-orders-inventory.json",
             # the stage's run, its page, its end-to-end tests
             "gateway/routes/stage-3.yaml",
