@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from importlib.util import find_spec
 
-from strangler.config import broker, cache, database, env, var_dir
+from strangler.config import REPO_ROOT, broker, cache, database, env, var_dir
 from strangler.service import settings as common
 from strangler.stages.manifest import latest_stage
 from strangler.telemetry.logs import json_logging
@@ -131,6 +131,21 @@ INVENTORY_EVENTS_ADAPTER = env.str(
 
 # --- integration events (strangler.events): the outbox tables `manage.py outbox_relay` reads
 EVENTS_OUTBOX_MODELS = [f"{OUTBOXES[app]}.OutboxMessage" for app in OUTBOX_APPS]
+# The events the monolith's contexts consume from extracted services, with their handler table
+# and the monolith's own copies of the producers' schemas. The queue (monolith.events) is bound
+# by `manage.py events_declare` and consumed by a worker of its own (the Celery app
+# monolith.shop.consumer), both started by the stages that need them.
+if present("strangler.events"):
+    from strangler.service.queues import events_settings
+
+    globals().update(
+        events_settings(
+            SERVICE_NAME,
+            subscriptions="monolith.shop.handlers.SUBSCRIPTIONS",
+            subscribes=("order.created", "stock.commit_failed"),
+            schemas=REPO_ROOT / "monolith" / "schemas",
+        )
+    )
 
 # JSON lines with service, trace_id, span_id and request_id (LOG_FORMAT=plain for text)
 LOGGING = json_logging(SERVICE_NAME)
