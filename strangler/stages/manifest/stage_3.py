@@ -62,7 +62,8 @@ INVENTORY_RELAY = ProcessSpec(
 )
 MONOLITH_EVENTS = ProcessSpec(
     name="monolith-events",
-    argv=celery_worker("monolith.shop", "monolith-events", "--queues", "monolith.events"),
+    # the monolith's consumer: a Celery app of its own on its queue alone (monolith.events)
+    argv=celery_worker("monolith.shop.consumer", "monolith-events"),
     ready="log",
     ready_text=" ready.",
     service="monolith",
