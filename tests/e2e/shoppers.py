@@ -94,7 +94,9 @@ def database_url(started: StartedStage, service: str = "") -> str:
     url = started.env.get("DATABASE_URL", "")
     if url.startswith("postgres"):
         return f"{url}_{service}" if service else url
-    return f"sqlite:///{Path(started.env['STRANGLER_VAR_DIR']) / (service or 'monolith')}/db.sqlite3"
+    return (
+        f"sqlite:///{Path(started.env['STRANGLER_VAR_DIR']) / (service or 'monolith')}/db.sqlite3"
+    )
 
 
 @contextmanager
