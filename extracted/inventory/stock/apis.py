@@ -116,7 +116,7 @@ class ReservationApi(APIView):
             201: ReservationOutputSerializer,
             **error_responses(
                 {
-                    400: "validation_error",
+                    400: "validation_error (details name each field) or malformed_request",
                     409: "out_of_stock (sku, requested, available), or reservation_exists "
                     "(the order holds other lines)",
                 }
