@@ -21,6 +21,7 @@ from strangler.api import (
 from strangler.errors import NotFound
 
 MAX_QUANTITY = 1_000_000
+MAX_LINES = 100
 
 
 class AvailabilityApi(APIView):
@@ -101,7 +102,7 @@ class ReservationApi(APIView):
             class Meta:
                 ref_name = "ReservationLineInput"
 
-        lines = LineSerializer(many=True, allow_empty=False)
+        lines = serializers.ListField(child=LineSerializer(), min_length=1, max_length=MAX_LINES)
 
         class Meta:
             ref_name = "ReservationInput"
