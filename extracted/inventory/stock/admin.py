@@ -100,8 +100,8 @@ class ReservationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Hold)
 class HoldAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("order_id", "created_at", "confirmed_at", "released_at")
-    list_filter = ("created_at", "confirmed_at", "released_at")
+    list_display = ("order_id", "created_at", "confirmed_at", "released_at", "cancelled_at")
+    list_filter = ("created_at", "confirmed_at", "released_at", "cancelled_at")
     search_fields = ("=order_id",)
     ordering = ("-created_at",)
     list_per_page = 50

@@ -21,6 +21,7 @@ from strangler.api import (
 from strangler.errors import NotFound
 
 MAX_QUANTITY = 1_000_000
+MAX_LINES = 100
 
 
 class AvailabilityApi(APIView):
@@ -101,7 +102,7 @@ class ReservationApi(APIView):
             class Meta:
                 ref_name = "ReservationLineInput"
 
-        lines = LineSerializer(many=True, allow_empty=False)
+        lines = serializers.ListField(child=LineSerializer(), min_length=1, max_length=MAX_LINES)
 
         class Meta:
             ref_name = "ReservationInput"
@@ -116,7 +117,7 @@ class ReservationApi(APIView):
             201: ReservationOutputSerializer,
             **error_responses(
                 {
-                    400: "validation_error",
+                    400: "validation_error (details name each field) or malformed_request",
                     409: "out_of_stock (sku, requested, available), or reservation_exists "
                     "(the order holds other lines)",
                 }

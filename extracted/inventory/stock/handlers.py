@@ -26,12 +26,9 @@ def on_order_paid(event: Event) -> None:
 
 
 def on_order_cancelled(event: Event) -> None:
-    """Unpaid: give the hold back; paid: put the committed units back on the shelf."""
+    """Give the hold back; paid: put the committed units back on the shelf too."""
     data = event.data
-    if data["was_paid"]:
-        services.reservation_restock(order_id=data["order_id"])
-    else:
-        services.reservation_release(order_id=data["order_id"])
+    services.order_cancel(order_id=data["order_id"], was_paid=data["was_paid"])
 
 
 # What the consumer runs for each event type; EVENTS_SUBSCRIBES in the settings binds the

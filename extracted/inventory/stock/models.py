@@ -77,12 +77,16 @@ class Reservation(models.Model):
 
 
 class Hold(models.Model):
-    """A reservation this service made over its API, and whether the order exists.
+    """What the service knows of an order beyond its reservation rows: whether it made the hold
+    over its API, whether the order exists, whether it was cancelled.
 
     The checkout reserves before its own transaction commits: when that transaction rolls back
     (or the call timed out), no ``order.created`` ever confirms the hold, and the sweeper gives
     its units back after ``INVENTORY_UNCONFIRMED_HOLD_SECONDS``. Reservations handed over from
-    the monolith have no row here: their orders exist.
+    the monolith have no row here until an event about their order arrives.
+
+    ``cancelled_at`` makes the events commute: an ``order.paid`` redelivered after the order's
+    ``order.cancelled`` (a retry overtaken) must not take the units again.
     """
 
     order_id = models.BigIntegerField(unique=True)
@@ -92,6 +96,11 @@ class Hold(models.Model):
     )
     released_at = models.DateTimeField(
         null=True, blank=True, help_text="When the sweeper gave back the unconfirmed hold."
+    )
+    cancelled_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When order.cancelled arrived: an order.paid delivered after it is stale.",
     )
 
     class Meta:

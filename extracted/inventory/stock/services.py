@@ -200,6 +200,8 @@ def reservation_commit(*, order_id: int, lines: Iterable[tuple[str, int]]) -> Co
     """
     rows = list(Reservation.objects.select_for_update().filter(order_id=order_id).order_by("sku"))
     now = timezone.now()
+    if Hold.objects.filter(order_id=order_id, cancelled_at__isnull=False).exists():
+        return Committed("unchanged")  # the cancellation came first: this payment is stale
     Hold.objects.filter(order_id=order_id, confirmed_at__isnull=True).update(confirmed_at=now)
     if rows and not any(r.status == Status.RELEASED for r in rows):
         active = [r for r in rows if r.status == Status.ACTIVE]
@@ -234,6 +236,23 @@ def reservation_commit(*, order_id: int, lines: Iterable[tuple[str, int]]) -> Co
         )
     events.publish_stock_committed(order_id=order_id, rows=rows, at=now)
     return Committed("committed")
+
+
+@transaction.atomic
+def order_cancel(*, order_id: int, was_paid: bool) -> None:
+    """order.cancelled: the held units go back (whether or not the payment was seen) and,
+    when the order was paid, the committed ones return to ``on_hand``. Remembered, so that an
+    order.paid arriving after it changes nothing. Idempotent; a no-op for a reservation never
+    committed (released, or its commit failed)."""
+    reservation_release(order_id=order_id)
+    if was_paid:
+        reservation_restock(order_id=order_id)
+    now = timezone.now()
+    Hold.objects.update_or_create(
+        order_id=order_id,
+        defaults={"cancelled_at": now},
+        create_defaults={"cancelled_at": now, "confirmed_at": now},
+    )
 
 
 @transaction.atomic
@@ -305,7 +324,10 @@ def hold_release_unconfirmed(*, now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.INVENTORY_UNCONFIRMED_HOLD_SECONDS)
     stale = Hold.objects.filter(
-        confirmed_at__isnull=True, released_at__isnull=True, created_at__lte=cutoff
+        confirmed_at__isnull=True,
+        released_at__isnull=True,
+        cancelled_at__isnull=True,
+        created_at__lte=cutoff,
     )
     released: list[int] = []
     for order_id in stale.order_by("order_id").values_list("order_id", flat=True):

@@ -217,3 +217,40 @@ def test_an_event_breaking_this_services_copy_of_the_schema_is_dead_lettered(
     assert outcome.status == "dead-lettered"
     assert DeadLetter.objects.get().consumer == "inventory"
     assert stock("MUG") == (5, 2)
+
+
+def test_a_paid_cancellation_of_a_hold_not_yet_committed_releases_it(
+    consumer: EventConsumer, app: Celery
+) -> None:
+    held()
+
+    consumer.deliver(order_cancelled(was_paid=True).to_dict(), retries=0, app=app)
+
+    assert stock("MUG") == (5, 0)
+    assert published(7) == ["stock.reserved", "stock.released"]
+
+
+@pytest.mark.parametrize("was_paid", [False, True])
+def test_an_order_paid_delivered_after_the_cancellation_changes_nothing(
+    consumer: EventConsumer, app: Celery, was_paid: bool
+) -> None:
+    held()
+    consumer.deliver(order_cancelled(was_paid=was_paid).to_dict(), retries=0, app=app)
+
+    outcome = consumer.deliver(order_paid().to_dict(), retries=0, app=app)  # a retry, overtaken
+
+    assert outcome.status == "applied"
+    assert stock("MUG") == (5, 0)
+    assert published(7) == ["stock.reserved", "stock.released"]
+
+
+def test_an_order_paid_after_the_cancellation_of_an_order_never_held_here_changes_nothing(
+    consumer: EventConsumer, app: Celery
+) -> None:
+    stock_set(sku="MUG", on_hand=5)
+    consumer.deliver(order_cancelled(was_paid=True).to_dict(), retries=0, app=app)
+
+    consumer.deliver(order_paid().to_dict(), retries=0, app=app)
+
+    assert stock("MUG") == (5, 0)
+    assert published() == []
