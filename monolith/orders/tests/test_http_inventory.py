@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -113,7 +114,7 @@ def shop(
 
 
 def _down_checkout(
-    api: APIClient, url: str, **headers: str
+    api: APIClient, url: str, *, key: str = ""
 ) -> tuple[int, dict[str, object], float]:
     services.cart_item_add(customer_id=CUSTOMER, sku="MUG", quantity=2)
     with (
@@ -121,6 +122,7 @@ def _down_checkout(
         root.replaced(INVENTORY, HttpInventory()),
     ):
         started = time.monotonic()
+        headers: dict[str, Any] = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
         response = api.post(
             "/api/v1/checkout", {"card_token": "tok_visa"}, format="json", **headers
         )
@@ -174,7 +176,7 @@ def test_the_stage_setting_names_an_adapter_the_check_accepts() -> None:
 def test_the_same_idempotency_key_checks_out_once_inventory_is_back(
     shop: FakePayments, api: APIClient
 ) -> None:
-    status, _, _ = _down_checkout(api, closed_port_url(), HTTP_IDEMPOTENCY_KEY="checkout-503")
+    status, _, _ = _down_checkout(api, closed_port_url(), key="checkout-503")
     assert status == 503
 
     retried = api.post(
