@@ -20,7 +20,8 @@ from strangler.workers import follow_conn_max_age
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "monolith.shop.settings")
 
-app = Celery("monolith-events")
+# not the current app: a process that imports this module (the tests) keeps the monolith's
+app = Celery("monolith-events", set_as_current=False)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 _events = {name: getattr(settings, name) for name in ("EVENTS_QUEUE", "EVENTS_SUBSCRIBES")}
 app.conf.update(

@@ -131,11 +131,12 @@ INVENTORY_EVENTS_ADAPTER = env.str(
 
 # --- integration events (strangler.events): the outbox tables `manage.py outbox_relay` reads
 EVENTS_OUTBOX_MODELS = [f"{OUTBOXES[app]}.OutboxMessage" for app in OUTBOX_APPS]
-# The events the monolith's contexts consume from extracted services, with their handler table
-# and the monolith's own copies of the producers' schemas. The queue (monolith.events) is bound
-# by `manage.py events_declare` and consumed by a worker of its own (the Celery app
-# monolith.shop.consumer), both started by the stages that need them.
-if present("strangler.events"):
+# The events the monolith's contexts consume from extracted services: their handler table (it
+# arrives with the first service whose events the monolith handles), the monolith's own copies
+# of the producers' schemas. The queue (monolith.events) is bound by `manage.py events_declare`
+# and consumed by a worker of its own (the Celery app monolith.shop.consumer), both started by
+# the stages that need them.
+if present("monolith.shop.handlers"):
     from strangler.service.queues import events_settings
 
     globals().update(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -112,14 +113,19 @@ def shop(
     return payments
 
 
-def _down_checkout(api: APIClient, url: str) -> tuple[int, dict[str, object], float]:
+def _down_checkout(
+    api: APIClient, url: str, *, key: str = ""
+) -> tuple[int, dict[str, object], float]:
     services.cart_item_add(customer_id=CUSTOMER, sku="MUG", quantity=2)
     with (
         override_settings(INVENTORY_SERVICE_URL=url, INVENTORY_TIMEOUT=TIMEOUT),
         root.replaced(INVENTORY, HttpInventory()),
     ):
         started = time.monotonic()
-        response = api.post("/api/v1/checkout", {"card_token": "tok_visa"}, format="json")
+        headers: dict[str, Any] = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+        response = api.post(
+            "/api/v1/checkout", {"card_token": "tok_visa"}, format="json", **headers
+        )
         elapsed = time.monotonic() - started
     return response.status_code, response.json(), elapsed
 
@@ -164,3 +170,22 @@ def test_the_stage_setting_names_an_adapter_the_check_accepts() -> None:
     path = "monolith.orders.http_inventory.HttpInventory"
     with override_settings(ORDERS_INVENTORY_ADAPTER=path):
         assert resolve(INVENTORY, settings) is HttpInventory
+
+
+@pytest.mark.django_db
+def test_the_same_idempotency_key_checks_out_once_inventory_is_back(
+    shop: FakePayments, api: APIClient
+) -> None:
+    status, _, _ = _down_checkout(api, closed_port_url(), key="checkout-503")
+    assert status == 503
+
+    retried = api.post(
+        "/api/v1/checkout",
+        {"card_token": "tok_visa"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="checkout-503",
+    )
+
+    assert retried.status_code == 201
+    assert retried.json()["status"] == "paid"
+    assert counts()["orders"] == 1
