@@ -17,11 +17,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection
 from django.utils import timezone
 
 from extracted.notifications.mail.models import Notification
 
 logger = logging.getLogger(__name__)
+
+# pg_advisory_xact_lock's first key: a customer's address (the second is the customer).
+_ADDRESS_LOCK = 0xADD2E55
 
 
 def _money(amount: str, currency: str) -> str:
@@ -112,6 +116,7 @@ def notifications_create_and_send(drafts: Sequence[NotificationDraft]) -> list[N
     the hand-off and before the commit sends them again on the redelivery, with the same
     idempotency key (the event id) for the provider to dedupe.
     """
+    _lock_customers({draft.customer_id for draft in drafts})
     taken = set(
         Notification.objects.filter(
             order_id__in={draft.order_id for draft in drafts},
@@ -161,6 +166,23 @@ def notifications_create_and_send(drafts: Sequence[NotificationDraft]) -> list[N
             waiting, ["recipient", "status", "attempts", "last_error", "sent_at"]
         )
     return Notification.objects.bulk_create(notifications)
+
+
+def _lock_customers(customer_ids: set[int]) -> None:
+    """Hold these customers until the commit (PostgreSQL; SQLite runs one writer at a time).
+
+    Without it a draft that finds no address and the event that carries one, applied by two
+    workers at once, would each miss the other's uncommitted row: the notification would wait
+    for an address that already came. The second now waits, then reads what the first wrote.
+    """
+    if connection.vendor != "postgresql" or not customer_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(  # in order: two workers never wait on each other in a circle
+            "SELECT pg_advisory_xact_lock(%s, (customer %% 2147483647)::int) "
+            "FROM unnest(%s::bigint[]) AS customer ORDER BY customer",
+            [_ADDRESS_LOCK, sorted(customer_ids)],
+        )
 
 
 def _known_addresses(customer_ids: set[int]) -> dict[int, str]:
