@@ -11,6 +11,7 @@ the checkout's path, and none waits for another.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -21,6 +22,11 @@ from tests.e2e.shoppers import TIMEOUT, Shopper, database, skus
 
 STAGE = 3
 DEADLINE = 30.0
+
+
+def _aware(value: datetime | str) -> datetime:
+    at = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def units_sold(base_url: str, sku: str) -> int:
@@ -74,6 +80,26 @@ def test_one_order_is_heard_by_inventory_notifications_and_the_catalog(
         ("the catalog's units sold", counted),
     ):
         eventually(check, effect, deadline=DEADLINE, poll=0.1)
+
+    # the order was paid in the checkout: the service commits its units on order.paid; the
+    # lag from the order's payment (the monolith's clock) to the commit (the service's, the
+    # same host's) is the consistency window docs/stages/3-inventory.md quotes
+    def committed_at() -> datetime | None:
+        with database(started, "inventory") as db:
+            rows = db.rows(
+                f"SELECT status, updated_at FROM inventory_reservation "
+                f"WHERE order_id = {db.placeholder}",
+                [order_id],
+            )
+        if rows and all(status == "committed" for status, _ in rows):
+            return max(_aware(at) for _, at in rows)
+        return None
+
+    committed = eventually(committed_at, "the order's units committed", deadline=DEADLINE)
+    paid_at = datetime.fromisoformat(placed.json()["paid_at"])
+    lag = (committed - paid_at).total_seconds()
+    print(f"\norder.paid written -> stock committed in the service: {lag * 1000:.0f} ms")
+    assert 0 < lag < DEADLINE
 
     [received] = order_received()
     assert received["status"] in ("pending", "sent")
