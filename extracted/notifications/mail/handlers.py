@@ -28,7 +28,7 @@ def _created(event: Event) -> NotificationDraft:
         customer_id=data["customer_id"],
         order_id=data["order_id"],
         kind=Notification.Kind.ORDER_RECEIVED,
-        recipient=data.get("customer_email"),  # not in order.created v1: see the draft
+        recipient=data["customer_email"],
         subject=subject,
         body=body,
     )

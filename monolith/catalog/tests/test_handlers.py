@@ -30,6 +30,8 @@ def order_created(order_id: int, **units: int) -> Event:
     data: dict[str, Any] = {
         "order_id": order_id,
         "customer_id": 42,
+        "customer_email": "ada@example.com",
+        "customer_name": "Ada Lovelace",
         "total": total,
         "currency": "EUR",
         "lines": lines,

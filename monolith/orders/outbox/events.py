@@ -40,12 +40,16 @@ def _publish(order: Order, event_type: str, data: dict[str, Any]) -> OutboxMessa
 
 
 def publish_order_created(order: Order) -> OutboxMessage:
+    """Carries the recipient, as order.paid does: the "order received" e-mail needs it."""
+    recipient = customers.get_recipient(order.customer_id)
     return _publish(
         order,
         "order.created",
         {
             "order_id": order.pk,
             "customer_id": order.customer_id,
+            "customer_email": recipient.email,
+            "customer_name": recipient.full_name,
             "total": wire_money(order.total),
             "currency": order.currency,
             "lines": _lines(order),

@@ -13,6 +13,8 @@ def order_created(order_id: int = 7, **overrides: Any) -> Event:
     data: dict[str, Any] = {
         "order_id": order_id,
         "customer_id": 42,
+        "customer_email": "ada@example.com",
+        "customer_name": "Ada Lovelace",
         "total": "31.50",
         "currency": "EUR",
         "lines": [MUG, TEA],

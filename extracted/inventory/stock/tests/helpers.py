@@ -20,6 +20,8 @@ def order_created(order_id: int = 7, lines: list[tuple[str, int]] | None = None)
     data: dict[str, Any] = {
         "order_id": order_id,
         "customer_id": CUSTOMER_ID,
+        "customer_email": "ada@example.com",
+        "customer_name": "Ada Lovelace",
         "total": "6.00",
         "currency": "EUR",
         "lines": _lines(lines or [("MUG", 2)]),
