@@ -117,6 +117,17 @@ def build(previous: Stage | None) -> Stage:
             "monolith/orders/tests/test_http_inventory.py",
             "monolith/orders/tests/test_pact_inventory.py",
             "monolith/orders/tests/test_compensation.py",
+            # the monolith's consumer of monolith.events and its handler tables
+            "monolith/shop/consumer.py",
+            "monolith/shop/handlers.py",
+            "monolith/shop/management/commands/events_declare.py",
+            "monolith/shop/tests/test_consumer.py",
+            "monolith/shop/tests/test_consumer_worker.py",
+            "monolith/orders/handlers.py",
+            "monolith/orders/tests/test_handlers.py",
+            "monolith/catalog/handlers.py",
+            "monolith/catalog/tests/test_handlers.py",
+            "monolith/schemas/",
             "strangler/contracts/pacts/monolith-orders-inventory.json",
             # the stage's run, its page, its end-to-end tests
             "gateway/routes/stage-3.yaml",
