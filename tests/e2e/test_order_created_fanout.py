@@ -96,6 +96,7 @@ def test_one_order_is_heard_by_inventory_notifications_and_the_catalog(
         return None
 
     committed = eventually(committed_at, "the order's units committed", deadline=DEADLINE)
+    assert committed is not None
     paid_at = datetime.fromisoformat(placed.json()["paid_at"])
     lag = (committed - paid_at).total_seconds()
     print(f"\norder.paid written -> stock committed in the service: {lag * 1000:.0f} ms")

@@ -72,6 +72,7 @@ def test_a_paid_order_whose_stock_was_sold_meanwhile_ends_cancelled_and_refunded
         return order if order["status"] == "cancelled" else None
 
     order = eventually(compensated, "the paid order compensated", deadline=60, poll=0.25)
+    assert order is not None
     assert sku in order["cancel_reason"], order["cancel_reason"]
     assert order["paid_at"] is not None and order["cancelled_at"] is not None
 

@@ -117,6 +117,17 @@ def build(previous: Stage | None) -> Stage:
             "monolith/orders/tests/test_http_inventory.py",
             "monolith/orders/tests/test_pact_inventory.py",
             "monolith/orders/tests/test_compensation.py",
+            # the monolith's consumer of monolith.events and its handler tables
+            "monolith/shop/consumer.py",
+            "monolith/shop/handlers.py",
+            "monolith/shop/management/commands/events_declare.py",
+            "monolith/shop/tests/test_consumer.py",
+            "monolith/shop/tests/test_consumer_worker.py",
+            "monolith/orders/handlers.py",
+            "monolith/orders/tests/test_handlers.py",
+            "monolith/catalog/handlers.py",
+            "monolith/catalog/tests/test_handlers.py",
+            "monolith/schemas/",
             "strangler/contracts/pacts/monolith-orders-inventory.json",
             # the stage's run, its page, its end-to-end tests
             "gateway/routes/stage-3.yaml",
@@ -127,6 +138,10 @@ def build(previous: Stage | None) -> Stage:
             "tests/e2e/test_order_created_fanout.py",
             "tests/e2e/test_stock_compensation.py",
             "tests/e2e/test_inventory_down.py",
+            "tests/e2e/shoppers.py",
+            # the first start's hand-over (backfill + verify, once)
+            "strangler/migrate/handover.py",
+            "strangler/migrate/tests/test_handover.py",
         ),
         # the monolith's inventory stays until stage 4: its tables are the rollback's target
         retires=(),

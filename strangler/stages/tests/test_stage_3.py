@@ -6,8 +6,6 @@ introduces), so an earlier stage's tag has none of it.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from strangler.stages import prometheus
 from strangler.stages.generated.containers import settings as container_settings
 from strangler.stages.launcher import stage_env
@@ -77,10 +75,3 @@ def test_the_service_is_a_scrape_target_of_its_own() -> None:
     ports = {name: 20000 + n for n, name in enumerate(STAGE.port_names)}
     targets = scrape_targets(prometheus.scrape_config(STAGE, ports))
     assert targets["inventory"] == [f"127.0.0.1:{ports['inventory']}"]
-
-
-def test_stage_6_is_built_on_stage_3() -> None:
-    stage_6 = get_stage(6)
-    assert stage_6.settings_env["ORDERS_INVENTORY_ADAPTER"].endswith("HttpInventory")
-    table = Path(stage_6.routes or "").read_text()
-    assert "upstreams: {inventory: inventory-grpc}" in table
