@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.gateway import goal_report, paced_pause_ms
+from bench.gateway import goal_report, paced_pause_ms, python_cost
 from bench.measure import Row
 from bench.wrk import WrkResult
 
@@ -40,3 +40,8 @@ def test_a_route_not_measured_is_said_so() -> None:
 
     assert "trivial route: not measured" in text
     assert "added p50 at a fixed rate: not measured" in text
+
+
+def test_the_python_cost_is_measured_on_requests_the_gateway_answered() -> None:
+    # python_cost raises when a request went unanswered or a connection closed
+    assert python_cost(rounds=1, requests=100) > 0
