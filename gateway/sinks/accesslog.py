@@ -40,8 +40,8 @@ class AccessLogFile:
     def lines(self, entries: Sequence[Entry]) -> str:
         """The JSON lines of ``entries``. What the method, path, route, upstream, instance and
         status make of a line is formatted once per such shape and reused: under load most
-        requests repeat one (a listing, a health check), and the line's fields after the
-        first half are the only ones a request changes."""
+        requests repeat a shape (a listing, a health check), and only the time, duration,
+        bytes, ids, user and client are formatted per entry."""
         shapes = self._shapes
         out: list[str] = []
         append = out.append
