@@ -131,9 +131,7 @@ def order_checkout(
         raise
     if payment.approved:
         try:
-            order = order_mark_paid(
-                order_id=order.pk, payment_id=payment.payment_id, placed=order
-            )
+            order = order_mark_paid(order_id=order.pk, payment_id=payment.payment_id, placed=order)
         except Exception:
             logger.exception("Order %s was charged but not marked paid; compensating.", order.pk)
             _compensate(order_id=order.pk, refund=True)
