@@ -32,7 +32,7 @@ CHECKOUT = {"in-process": 29, "outbox": 32}
 CHECKOUT_SENT = {"in-process": 27, "outbox": 30}
 CHECKOUT_SQL = {"in-process": 19, "outbox": 24}
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK")
-CART_ADD = 10
+CART_ADD = 9  # a SKU the cart already holds is read before its quantity is raised: one more
 PRODUCT_LIST = 2
 ORDER_DETAIL = 2
 
@@ -134,7 +134,7 @@ def test_adding_to_the_cart_stays_within_its_statements(
 
     with django_assert_max_num_queries(CART_ADD):
         _add(ada, shop.second.sku)
-    with django_assert_max_num_queries(CART_ADD):
+    with django_assert_max_num_queries(CART_ADD + 1):
         _add(ada, shop.first.sku)  # a SKU already in the cart
 
 
