@@ -8,8 +8,8 @@ checking out in a loop), for ``--rounds`` rounds, the first side alternating, so
 of a shared machine hits both alike. Throughput and the monolith's CPU time per checkout are
 printed per round, then the medians and the ratio (issue goal: traced >= 0.9x untraced).
 
-``DATABASE_URL`` pointing at PostgreSQL: a database of its own, dropped at the end;
-otherwise SQLite in a temporary folder. A
+``DATABASE_URL`` pointing at PostgreSQL: a database of its own (``<its name>_bench_<run>``),
+dropped at the end; otherwise SQLite in a temporary folder. A
 benchmark, not a test: it exits non-zero only when something could not run.
 """
 
@@ -81,7 +81,8 @@ class Shop:
             FRAUD_MAX_ATTEMPTS="1000000000",  # one customer checks out many times a minute
         )
         self.database_url = os.environ.get("DATABASE_URL", "")
-        self.database = f"bench_tracing_{self.run}"
+        # named after DATABASE_URL's own, so benches of several checkouts on one server differ
+        self.database = f"{self.database_url.rsplit('/', 1)[-1] or 'shop'}_bench_{self.run}"
         if self.postgres:
             env["DATABASE_URL"] = self.database_url.rsplit("/", 1)[0] + f"/{self.database}"
         self.env = env
