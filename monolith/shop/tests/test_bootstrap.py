@@ -49,11 +49,10 @@ def test_every_port_of_the_monolith_has_its_adapter_from_the_settings() -> None:
         "INVENTORY_EVENTS_ADAPTER",
     }
     # without a stage's environment, the adapters are those of the latest stage the tree holds
-    for port, setting in (
-        (INVENTORY, "ORDERS_INVENTORY_ADAPTER"),
-        (EVENTS, "ORDERS_EVENTS_ADAPTER"),
+    for adapter, setting in (
+        (type(root.get(INVENTORY)), "ORDERS_INVENTORY_ADAPTER"),
+        (type(root.get(EVENTS)), "ORDERS_EVENTS_ADAPTER"),
     ):
-        adapter = type(root.get(port))
         own = latest_stage().settings_env[setting]
         assert f"{adapter.__module__}.{adapter.__qualname__}" == own
 
