@@ -1,17 +1,21 @@
-"""``python -m bench.migration``: what the split costs a checkout, stage 0 against the latest stage.
+"""``python -m bench.migration``: what the split costs a checkout, stage 0 against a later stage.
 
 One database, two ways in, the same load (``--clients`` customers, each adding an item and
 checking out in a loop):
 
 - ``stage 0``: the monolith alone (gunicorn, 2 workers x 4 threads), stage 0's settings;
-- ``stage N``: the latest stage's request path: its gateway (its route table, rate limits
-  loosened so they never say no) in front of its two monolith replicas (1 worker x 4 threads
-  each), the stage's settings (every context writes its outbox).
+- ``stage N`` (``--stage N``, default the latest): that stage's request path: its gateway (its
+  route table, rate limits loosened so they never say no) in front of its two monolith
+  replicas (1 worker x 4 threads each), the stage's settings (every context writes its outbox),
+  and the services the monolith calls on a checkout (from stage 3 the inventory service, one
+  gunicorn worker x 4 threads, its stock handed over by its own set-up steps).
 
 Every server process is pinned to core 0, the load to core 1, so pairs per second is per core
-and the CPU per pair adds up the gateway and the monoliths. The sides take turns for
-``--rounds`` rounds, the first alternating. The asynchronous side of the latest stage (the
-outbox relay, the consumers) is not on the request path and is measured by ``bench.events``.
+and the CPU per pair adds up the gateway, the monoliths and the services they call. The sides
+take turns for ``--rounds`` rounds, the first alternating. The asynchronous side of the later
+stage (the relays, the consumers) is not on the request path and is measured by
+``bench.events``; at stage 3 the inventory service's holds are never committed during the run
+(its worker is not started), which the stock handed over leaves room for.
 ``DATABASE_URL`` pointing at PostgreSQL: a database of its own, dropped at the end; otherwise
 SQLite in a temporary folder. A benchmark, not a test: it exits non-zero only when something
 could not run.
@@ -31,7 +35,7 @@ from bench.checkouts import LoadFailed, customer
 from bench.cpu import LOAD_CPU, PROXY_CPU, Pinning
 from bench.progress import say
 from bench.tracing import ROOT, Shop, checkout_bench_parser, measure_side
-from strangler.stages.manifest import get_stage, latest_stage
+from strangler.stages.manifest import Stage, get_stage, latest_stage
 from strangler.stages.processes import (
     ProcessFailed,
     ProcessGroup,
@@ -53,9 +57,9 @@ def unlimited_table(routes: Path, into: Path) -> Path:
 class Stages(Shop):
     """Stage 0's monolith, and the latest stage's gateway and replicas, on one database."""
 
-    def __init__(self, pinning: Pinning) -> None:
-        super().__init__(pinning, traced_env={})
-        self.latest = latest_stage()
+    def __init__(self, pinning: Pinning, stage: Stage) -> None:
+        super().__init__(pinning, traced_env={}, stage=stage)
+        self.latest = stage
         # each side's processes get their own stage's settings, nothing of the other's
         self.env = {k: v for k, v in self.env.items() if k not in self.latest.settings_env}
         self.group = ProcessGroup(log_dir=self.tmp / "logs", env=self.env, cwd=ROOT)
@@ -82,10 +86,9 @@ class Stages(Shop):
             "monolith-stage-0", first, 2, dict(get_stage(0).settings_env)
         )
         say(f"{latest}: gateway + 2 monolith replicas (1 worker x 4 threads), core {PROXY_CPU}")
-        replicas = [
-            self._gunicorn(f"monolith-{n}", latest, 1, dict(self.latest.settings_env))
-            for n in (1, 2)
-        ]
+        settings, services = self.start_called()
+        self.sessions_of[latest] += services
+        replicas = [self._gunicorn(f"monolith-{n}", latest, 1, settings) for n in (1, 2)]
         self._gateway(replicas)
         self.group.wait_ready(deadline_seconds=120)
 
@@ -116,7 +119,11 @@ def run(args: argparse.Namespace) -> int:
         os.sched_setaffinity(0, {int(LOAD_CPU)})
     else:
         say(f"running without CPU pinning: {pinning.reason}")
-    shop = Stages(pinning)
+    stage = get_stage(args.stage) if args.stage is not None else latest_stage()
+    if stage.number == 0 or not stage.routes:
+        say(f"stage {stage.number} has no gateway: compare stage 0 with a later stage")
+        return 2
+    shop = Stages(pinning, stage)
     first, latest = shop.sides
     rates: dict[str, list[float]] = {side: [] for side in shop.sides}
     cpus: dict[str, list[float]] = {side: [] for side in shop.sides}
@@ -165,7 +172,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run(checkout_bench_parser(__doc__).parse_args(argv))
+    parser = checkout_bench_parser(__doc__)
+    parser.add_argument("--stage", type=int, help="the stage to compare (default: the latest)")
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

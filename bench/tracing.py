@@ -8,8 +8,8 @@ checking out in a loop), for ``--rounds`` rounds, the first side alternating, so
 of a shared machine hits both alike. Throughput and the monolith's CPU time per checkout are
 printed per round, then the medians and the ratio (issue goal: traced >= 0.9x untraced).
 
-``DATABASE_URL`` pointing at PostgreSQL: a database of its own, dropped at the end;
-otherwise SQLite in a temporary folder. A
+``DATABASE_URL`` pointing at PostgreSQL: a database of its own (``<its name>_bench_<run>``),
+dropped at the end; otherwise SQLite in a temporary folder. A
 benchmark, not a test: it exits non-zero only when something could not run.
 """
 
@@ -28,7 +28,8 @@ from pathlib import Path
 from bench.checkouts import LoadFailed, LoadResult, checkout_load, customer
 from bench.cpu import LOAD_CPU, PROXY_CPU, Pinning, session_cpu_seconds
 from bench.progress import say
-from strangler.stages.manifest import latest_stage
+from strangler.stages.launcher import argv_of, stage_env
+from strangler.stages.manifest import PLACEHOLDER, ProcessSpec, Stage, latest_stage
 from strangler.stages.processes import ProcessFailed, ProcessGroup, free_port, ready_when_http_ok
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,17 +51,29 @@ def _restock() -> None:
     print(sku)
 
 
-class Shop:
-    """The two monoliths, their database and the processes' logs, in a temporary folder."""
+def called_services(stage: Stage) -> tuple[ProcessSpec, ...]:
+    """The stage's web processes the monolith calls on a checkout: those whose port the
+    stage's settings name (``INVENTORY_SERVICE_URL=http://127.0.0.1:{port:inventory}``)."""
+    named = {m.group(2) for _, value in stage.settings for m in PLACEHOLDER.finditer(value)}
+    return tuple(p for p in stage.processes if p.port_name in named and p.ready == "http")
 
-    def __init__(self, pinning: Pinning, traced_env: dict[str, str]) -> None:
+
+class Shop:
+    """The two monoliths, their database and the processes' logs, in a temporary folder; the
+    services the stage's monolith calls (the inventory service from stage 3), one instance
+    each, their databases beside the monolith's."""
+
+    def __init__(
+        self, pinning: Pinning, traced_env: dict[str, str], stage: Stage | None = None
+    ) -> None:
         self.pinning = pinning
         self.traced_env = traced_env
+        self.stage = stage or latest_stage()
         self.tmp = Path(tempfile.mkdtemp(prefix="bench-tracing-"))
         self.run = uuid.uuid4().hex[:8]
         drop = ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "DJANGO_", "PYTEST_", "OTEL_")
         env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
-        env.update(latest_stage().settings_env)
+        env.update(stage_env(self.stage, {}))  # a setting naming a port: see start_called
         env.update(
             STRANGLER_VAR_DIR=str(self.tmp / "var"),  # the embedded broker too, if one is used
             TRACES_DIR=str(self.tmp / "traces"),
@@ -68,7 +81,8 @@ class Shop:
             FRAUD_MAX_ATTEMPTS="1000000000",  # one customer checks out many times a minute
         )
         self.database_url = os.environ.get("DATABASE_URL", "")
-        self.database = f"bench_tracing_{self.run}"
+        # named after DATABASE_URL's own, so benches of several checkouts on one server differ
+        self.database = f"{self.database_url.rsplit('/', 1)[-1] or 'shop'}_bench_{self.run}"
         if self.postgres:
             env["DATABASE_URL"] = self.database_url.rsplit("/", 1)[0] + f"/{self.database}"
         self.env = env
@@ -107,12 +121,38 @@ class Shop:
         say(f"set-up: migrate and seed the monolith ({engine})")
         self._manage(sys.executable, "manage.py", "migrate", "--noinput")
         self._manage(sys.executable, "manage.py", "seed_demo")
-        return self._manage(sys.executable, "-m", "bench.tracing", "--restock").split()[-1]
+        sku = self._manage(sys.executable, "-m", "bench.tracing", "--restock").split()[-1]
+        for service in called_services(self.stage):
+            # the service's own set-up steps from the stage (its database, the hand-over)
+            folder = f"extracted/{service.service}/"
+            for step in self.stage.setup:
+                if any(part.startswith(folder) for part in step):
+                    say(f"set-up: {' '.join(step[1:])}")
+                    self._manage(*(sys.executable if p == "{python}" else p for p in step))
+        return sku
+
+    def start_called(self) -> tuple[dict[str, str], list[int]]:
+        """Start the services the monolith calls (pinned with the servers); the stage's
+        settings with their ports filled in, and the services' sessions (for the CPU)."""
+        ports = {spec.port_name: free_port() for spec in called_services(self.stage)}
+        sessions = []
+        for spec in called_services(self.stage):
+            say(f"{spec.name}: {' '.join(spec.argv[1:4])} on :{ports[spec.port_name]}")
+            process = self.group.start(
+                spec.name,
+                self.pinning.argv(PROXY_CPU, argv_of(spec, ports, self.tmp / "var")),
+                ready_when_http_ok(f"http://127.0.0.1:{ports[spec.port_name]}/health/ready"),
+                env={"OTEL_SDK_DISABLED": "true"},
+            )
+            sessions.append(process.pid or 0)
+        return dict(stage_env(self.stage, {}, ports)), sessions
 
     def start(self) -> None:
+        settings, _ = self.start_called()
         for side in SIDES:
             port = self.ports[side] = free_port()
             env = {"OTEL_SDK_DISABLED": "true"} if side == "untraced" else self.traced_env
+            env = {**settings, **env}
             argv = [sys.executable, "-m", "gunicorn", "monolith.shop.wsgi:application"]
             argv += ["--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4"]
             say(f"{side} monolith: gunicorn (2 workers x 4 threads) on :{port}, core {PROXY_CPU}")
@@ -134,7 +174,11 @@ class Shop:
     def close(self, keep: bool) -> None:
         self.group.stop(grace_seconds=10)
         if self.postgres:
-            self._admin(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+            for name in (
+                self.database,
+                *(f"{self.database}_{p.service}" for p in called_services(self.stage)),
+            ):
+                self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if keep:
             say(f"kept {self.tmp}")
         else:

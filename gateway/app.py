@@ -24,7 +24,7 @@ from gateway.policy.ratelimit import MemoryRateLimiter, Policy, RateLimiter, Red
 from gateway.policy.record import Trace
 from gateway.policy.router import Router
 from gateway.server import Listener
-from gateway.sinks import AccessLogFile, Batched, BatchWriter, Metrics, Sink, SpanSink, SpanWriter
+from gateway.sinks import AccessLogFile, Batched, BatchWriter, Metrics, Sink, SpanSink, span_writer
 from gateway.upstreams import UpstreamRegistry
 from strangler.routing.model import RouteTable
 from strangler.routing.table import RouteTableError, load_route_table, resolve_handler
@@ -56,7 +56,7 @@ def build_sinks(
     if settings.access_log is not None:
         writers.append(AccessLogFile(settings.access_log))
     if settings.spans is not None:
-        writers.append(SpanWriter(settings.spans))
+        writers.append(span_writer(settings.spans))
     sinks: list[Sink] = [metrics]
     if writers:
         sinks.append(Batched(loop, writers))

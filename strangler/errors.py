@@ -7,6 +7,7 @@ and the Django 404/500 handlers below turn every failure into the same body.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, ClassVar
 
 from django.http import HttpRequest, JsonResponse
@@ -53,6 +54,53 @@ class Unprocessable(DomainError):
     http_status = 422
 
 
+class ServiceUnavailable(DomainError):
+    """A service this one depends on did not answer (refused, timed out, or failed).
+
+    details: ``service``, the name of the one that did not answer. Nothing of ours was
+    written, so an Idempotency-Key is released and the client may try again later.
+    """
+
+    code = "service_unavailable"
+    http_status = 503
+    writes_nothing = True
+
+
+class DataMoved(DomainError):
+    """A write reached tables whose data another service owns since a flip
+    (``python -m strangler migrate flip``): their guard refused it and nothing was written.
+    A window of seconds while a flip or a rollback is under way: the client may retry.
+
+    details: ``context``, the tables' context; ``owner``, the service that owns them now.
+    """
+
+    code = "data_moved"
+    http_status = 503
+    writes_nothing = True
+
+
+# The guard's refusal, as strangler/migrate/ownership.py words it (both engines).
+_GUARD_REFUSAL = re.compile(
+    r"(?P<table>\w+) is read-only here: the (?P<context>[\w-]+) context's data is owned by "
+    r"(?P<owner>[\w-]+)"
+)
+
+
+def data_moved(exc: Exception) -> DataMoved | None:
+    """The :class:`DataMoved` a database error stands for, when it is the guard's refusal."""
+    from django.db import DatabaseError
+
+    found = _GUARD_REFUSAL.search(str(exc)) if isinstance(exc, DatabaseError) else None
+    if found is None:
+        return None
+    return DataMoved(
+        f"The {found['context']} data moved to the {found['owner']} service a moment ago; "
+        "try again.",
+        context=found["context"],
+        owner=found["owner"],
+    )
+
+
 _DRF_CODES: dict[type[exceptions.APIException], str] = {
     exceptions.ParseError: "malformed_request",
     exceptions.ValidationError: "validation_error",
@@ -81,6 +129,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     if isinstance(exc, DomainError):
         return domain_error_response(exc)
+    moved = data_moved(exc)
+    if moved is not None:
+        response = domain_error_response(moved)
+        response["Retry-After"] = "1"
+        return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -16,6 +16,27 @@ from gateway.upstreams import Exchange
 _PLAIN_CONNECTION = frozenset({b"keep-alive", b"close"})
 _JOIN_LIMIT = 64 * 1024  # a larger body is written after its head, not copied behind it
 
+# What the relay does with a reply header, by its name as the upstream spelt it: an upstream
+# sends the same few names on every reply, so each is lowered and classified once, not per reply.
+_PASS, _LENGTH, _DROP, _CONNECTION = range(4)
+_KINDS: dict[bytes, int] = {}
+_MAX_KINDS = 1024  # names an upstream may make up are not all remembered
+
+
+def _kind(name: bytes) -> int:
+    lowered = name.lower()
+    if lowered == b"connection":
+        kind = _CONNECTION
+    elif lowered in HOP_BY_HOP or lowered == b"x-request-id":
+        kind = _DROP
+    elif lowered == b"content-length":
+        kind = _LENGTH
+    else:
+        kind = _PASS
+    if len(_KINDS) < _MAX_KINDS:
+        _KINDS[name] = kind
+    return kind
+
 
 def _without_named(headers: list[tuple[bytes, bytes]]) -> list[bytes]:
     """The end-to-end header lines, without those the upstream's ``Connection`` names."""
@@ -76,17 +97,18 @@ class RelayExchange(Exchange):
         parts = [status_line(status)]
         has_length = False
         named = False
+        kinds = _KINDS
         for name, value in headers:
-            lowered = name.lower()
-            if lowered in HOP_BY_HOP:
-                if lowered == b"connection" and value.lower() not in _PLAIN_CONNECTION:
-                    named = True
-                continue
-            if lowered == b"x-request-id":
-                continue
-            if lowered == b"content-length":
+            kind = kinds.get(name)
+            if kind is None:
+                kind = _kind(name)
+            if kind == _PASS:
+                parts += (name, b": ", value, b"\r\n")
+            elif kind == _LENGTH:
                 has_length = True
-            parts += (name, b": ", value, b"\r\n")
+                parts += (name, b": ", value, b"\r\n")
+            elif kind == _CONNECTION and value.lower() not in _PLAIN_CONNECTION:
+                named = True
         if named:
             parts = [status_line(status), *_without_named(headers)]
         no_body = request.method == "HEAD" or status in (204, 304)

@@ -68,7 +68,7 @@ class Trace:
             ratio = self.root_ratio
             self.sampled = ratio >= 1.0 or random.random() < ratio
             flags = b"01" if self.sampled else b"00"
-        self.traceparent: bytes = b"00-" + trace + b"-" + span + b"-" + flags
+        self.traceparent: bytes = b"".join((b"00-", trace, b"-", span, b"-", flags))
         self.trace_id = trace.decode()
         rid = request.request_id
         if rid is not None and _SANE_REQUEST_ID.fullmatch(rid):

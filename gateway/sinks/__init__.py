@@ -13,7 +13,7 @@ from gateway.sinks.batch import Batched
 from gateway.sinks.entry import BatchWriter, Entry, Sink
 from gateway.sinks.metrics import Metrics
 from gateway.sinks.mismatches import Answer, MismatchLog
-from gateway.sinks.spans import SpanSink, SpanWriter
+from gateway.sinks.spans import SpanSink, SpanWriter, span_writer
 
 __all__ = [
     "AccessLogFile",
@@ -26,4 +26,5 @@ __all__ = [
     "Sink",
     "SpanSink",
     "SpanWriter",
+    "span_writer",
 ]

@@ -19,6 +19,7 @@ from strangler.telemetry.spanfile import json_string
 
 _dumps = json.dumps
 _MILLIS = [f"{ms:03d}" for ms in range(1000)]  # the timestamp's milliseconds, preformatted
+_MAX_SHAPES = 4096
 
 
 class AccessLogFile:
@@ -31,24 +32,50 @@ class AccessLogFile:
             self.fd = os.open(Path(target), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         self._second = -1
         self._stamp = ""
+        self._shapes: dict[tuple[str, str, str, str, str, int], str] = {}
 
     def format(self, entry: Entry) -> str:
-        (ts, method, path, route, upstream, instance, status, duration, sent, request_id,
-         trace_id, user, client, _, _) = entry  # fmt: skip
-        second = int(ts)
-        if second != self._second:  # the formatted date changes once a second
-            self._second = second
-            self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        return (
-            f'{{"ts":"{self._stamp}.{_MILLIS[int((ts - second) * 1000)]}Z","method":"{method}",'
-            f'"path":{json_string(path)},"route":"{route}","upstream":"{upstream}",'
-            f'"instance":"{instance}","status":{status},"duration_ms":{duration * 1000:.3f},'
-            f'"bytes":{sent},"request_id":"{request_id}","trace_id":"{trace_id}",'
-            f'"user":{_dumps(user) if user else "null"},"client":"{client}"}}\n'
+        return self.lines((entry,))
+
+    def lines(self, entries: Sequence[Entry]) -> str:
+        """The JSON lines of ``entries``. What the method, path, route, upstream, instance and
+        status make of a line is formatted once per such shape and reused: under load most
+        requests repeat a shape (a listing, a health check), and only the time, duration,
+        bytes, ids, user and client are formatted per entry."""
+        shapes = self._shapes
+        out: list[str] = []
+        append = out.append
+        for entry in entries:
+            ts = entry[0]
+            second = int(ts)
+            if second != self._second:  # the formatted date changes once a second
+                self._second = second
+                self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            key = entry[1:7]
+            shape = shapes.get(key)
+            if shape is None:
+                shape = self._shape(key)
+            user = entry[11]
+            append(
+                f'{{"ts":"{self._stamp}.{_MILLIS[int((ts - second) * 1000)]}{shape}'
+                f'{entry[7] * 1000:.3f},"bytes":{entry[8]},"request_id":"{entry[9]}",'
+                f'"trace_id":"{entry[10]}","user":{_dumps(user) if user else "null"},'
+                f'"client":"{entry[12]}"}}\n'
+            )
+        return "".join(out)
+
+    def _shape(self, key: tuple[str, str, str, str, str, int]) -> str:
+        method, path, route, upstream, instance, status = key
+        if len(self._shapes) >= _MAX_SHAPES:  # bounded: paths with ids make new shapes
+            self._shapes.clear()
+        shape = self._shapes[key] = (
+            f'Z","method":"{method}","path":{json_string(path)},"route":"{route}",'
+            f'"upstream":"{upstream}","instance":"{instance}","status":{status},"duration_ms":'
         )
+        return shape
 
     def write(self, entries: Sequence[Entry]) -> None:
-        data = "".join([self.format(entry) for entry in entries]).encode()
+        data = self.lines(entries).encode()
         try:
             while data:
                 written = os.write(self.fd, data)

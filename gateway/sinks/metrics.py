@@ -41,16 +41,14 @@ class Metrics:
         self._registry = CollectorRegistry(auto_describe=False)
         self._registry.register(self)  # type: ignore[arg-type]
 
-    def observe(self, route: str, status: int, seconds: float) -> None:
-        self.requests[route, status] += 1
+    def answered(self, entry: Entry) -> None:
+        route, seconds = entry[3], entry[7]  # and entry[6], the status
+        self.requests[route, entry[6]] += 1
         counts = self.latency.get(route)
         if counts is None:
             counts = self.latency[route] = [0] * (len(BUCKETS) + 1)
         counts[bisect_left(BUCKETS, seconds)] += 1
         self.latency_sum[route] += seconds
-
-    def answered(self, entry: Entry) -> None:
-        self.observe(entry[3], entry[6], entry[7])  # route, status, duration
 
     def close(self) -> None:
         pass

@@ -18,13 +18,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from gateway.sinks.entry import Entry
+from gateway.sinks.entry import BatchWriter, Entry
 from strangler.telemetry.spanfile import append_whole, json_string
 
 logger = logging.getLogger("gateway")
 _dumps = json.dumps
 
 SERVICE = "gateway"
+_MAX_SHAPES = 4096
 
 # What a span needs from an entry (:data:`gateway.sinks.entry.Entry`):
 # ts (time.time() at the end), method, path, route, upstream, instance, status, duration (s),
@@ -78,16 +79,67 @@ def _attributes(fields: SpanFields) -> dict[str, Any]:
 
 class JsonLinesSpans:
     """Appends the spans to ``path`` in one ``write`` per flush, as the services' exporter does
-    (``strangler.telemetry.spanfile.span_line`` is the format)."""
+    (``strangler.telemetry.spanfile.span_line`` is the format). It is also a
+    :class:`~gateway.sinks.entry.BatchWriter`: :func:`span_writer` hands it the entries
+    themselves, and :meth:`lines` formats them without a :data:`SpanFields` copy of each."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._shapes: dict[tuple[str, str, str, str, str, int], tuple[str, str]] = {}
 
     def export(self, spans: Sequence[SpanFields]) -> None:
+        self._append("".join([self._line(fields) for fields in spans]))
+
+    def write(self, entries: Sequence[Entry]) -> None:
+        self._append(self.lines(entries))
+
+    def close(self) -> None:
+        pass
+
+    def _append(self, text: str) -> None:
         try:
-            append_whole(self.path, "".join([self._line(fields) for fields in spans]).encode())
+            append_whole(self.path, text.encode())
         except OSError as exc:
             logger.error("could not write spans to %s: %s", self.path, exc)
+
+    def lines(self, entries: Sequence[Entry]) -> str:
+        """The records of the entries that have a span, as :meth:`_line` formats them. What
+        the method, path, route, upstream, instance and status make of a record is formatted
+        once per such shape and reused (see ``AccessLogFile.lines``)."""
+        shapes = self._shapes
+        out: list[str] = []
+        append = out.append
+        for entry in entries:
+            span = entry[13]
+            if not span:
+                continue
+            key = entry[1:7]
+            shape = shapes.get(key)
+            if shape is None:
+                shape = self._shape(key)
+            end_ns = int(entry[0] * 1e9)
+            user = entry[11]
+            enduser = f',"enduser.id":{_dumps(user)}' if user else ""
+            append(
+                f'{{"trace_id":"{entry[10]}","span_id":"{span.decode()}",'
+                f'"parent_span_id":"{entry[14].decode()}",{shape[0]}'
+                f'"start":{end_ns - int(entry[7] * 1e9)},"end":{end_ns},{shape[1]}{enduser}}},'
+                '"links":[]}\n'
+            )
+        return "".join(out)
+
+    def _shape(self, key: tuple[str, str, str, str, str, int]) -> tuple[str, str]:
+        method, path, route, upstream, instance, status = key
+        if len(self._shapes) >= _MAX_SHAPES:  # bounded: paths with ids make new shapes
+            self._shapes.clear()
+        shape = self._shapes[key] = (
+            f'"name":"{method} {route}","kind":"SERVER","service":"{SERVICE}",',
+            f'"status":"{_status(status)}","status_description":"","attributes":{{'
+            f'"http.request.method":"{method}","url.path":{json_string(path)},'
+            f'"http.route":"{route}","http.response.status_code":{status},'
+            f'"gateway.upstream":"{upstream}","server.address":"{instance}"',
+        )
+        return shape
 
     @staticmethod
     def _line(fields: SpanFields) -> str:
@@ -110,6 +162,12 @@ class JsonLinesSpans:
 
     def shutdown(self) -> None:
         pass
+
+
+def span_writer(spans: SpanSink) -> BatchWriter:
+    """The writer that gives ``spans`` a batch of entries: JSON lines format the entries
+    directly, any other sink gets :data:`SpanFields` through :class:`SpanWriter`."""
+    return spans if isinstance(spans, JsonLinesSpans) else SpanWriter(spans)
 
 
 class OtlpSpans:

@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from monolith.catalog.models import Category, Product
+from monolith.catalog.models import Category, Product, ProductSales
+from strangler.admin import ReadOnlyAdminMixin
 
 
 class HasProductsFilter(admin.SimpleListFilter):
@@ -68,3 +69,12 @@ class ProductAdmin(admin.ModelAdmin):
         ("Price and availability", {"fields": ("price", "currency", "is_active")}),
         ("History", {"fields": ("created_at", "updated_at")}),
     )
+
+
+@admin.register(ProductSales)
+class ProductSalesAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Counted from the order events, never edited by hand."""
+
+    list_display = ("sku", "units_sold", "updated_at")
+    search_fields = ("sku",)
+    ordering = ("-units_sold", "sku")

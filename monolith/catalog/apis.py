@@ -104,3 +104,28 @@ class ProductDetailApi(APIView):
     def get(self, request: Request, sku: str) -> Response:
         product = selectors.product_get_active(sku=sku)
         return Response(self.OutputSerializer(product).data)
+
+
+class BestSellerListApi(APIView):
+    permission_classes = [AllowAny]
+    pagination_class = Pagination
+
+    class OutputSerializer(serializers.Serializer):
+        sku = serializers.CharField()
+        name = serializers.CharField()
+        slug = serializers.SlugField()
+        units_sold = serializers.IntegerField(min_value=1)
+
+        class Meta:
+            ref_name = "BestSeller"
+
+    @extend_schema(
+        operation_id="products_best_sellers",
+        summary="Active products by units ordered, most first (counted from the order events)",
+        responses={200: OutputSerializer(many=True)},
+        tags=["catalog"],
+    )
+    def get(self, request: Request) -> Response:
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(selectors.best_sellers(), request, view=self)
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)

@@ -42,3 +42,20 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku} {self.name}"
+
+
+class ProductSales(models.Model):
+    """Units of a SKU ordered so far, counted from ``order.created`` (the shop's best-sellers).
+
+    Keyed by SKU, not by product: an order line outlives a product taken off the catalog.
+    """
+
+    sku = models.CharField(max_length=64, unique=True)
+    units_sold = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "product sales"
+
+    def __str__(self) -> str:
+        return f"{self.sku}: {self.units_sold} sold"

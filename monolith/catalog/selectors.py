@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from monolith.catalog.errors import ProductNotFound
-from monolith.catalog.models import Category, Product
+from monolith.catalog.models import Category, Product, ProductSales
 
 
 def category_list() -> QuerySet[Category]:
@@ -34,6 +34,17 @@ def product_get_active(*, sku: str) -> Product:
         return Product.objects.select_related("category").get(sku=sku, is_active=True)
     except Product.DoesNotExist:
         raise ProductNotFound(f"No product with SKU {sku!r}.", sku=sku) from None
+
+
+def best_sellers() -> QuerySet[Product]:
+    """Active products that have sold, most units first, each with ``units_sold``."""
+    sold = ProductSales.objects.filter(sku=OuterRef("sku")).values("units_sold")[:1]
+    return (
+        Product.objects.filter(is_active=True)
+        .annotate(units_sold=Subquery(sold))
+        .filter(units_sold__gt=0)
+        .order_by("-units_sold", "sku")
+    )
 
 
 def product_get(*, sku: str) -> Product:

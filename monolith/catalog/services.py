@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from monolith.catalog.demo_data import DEMO_CATEGORIES, DEMO_PRODUCTS
-from monolith.catalog.models import Category, Product
+from monolith.catalog.models import Category, Product, ProductSales
 
 
 @transaction.atomic
@@ -68,3 +70,23 @@ def catalog_seed_demo() -> list[Product]:
         )
         for category_slug, sku, name, price, description in DEMO_PRODUCTS
     ]
+
+
+def product_sales_add(*, units: Mapping[str, int]) -> None:
+    """Add ``units`` (SKU -> units ordered) to each SKU's count, in one statement.
+
+    An upsert adding to the stored count, so concurrent consumers never lose an increment.
+    """
+    if not units:
+        return
+    table = ProductSales._meta.db_table
+    now = timezone.now()
+    rows = sorted(units.items())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (sku, units_sold, updated_at) VALUES "
+            + ", ".join(["(%s, %s, %s)"] * len(rows))
+            + f" ON CONFLICT (sku) DO UPDATE SET units_sold = {table}.units_sold + "
+            "excluded.units_sold, updated_at = excluded.updated_at",
+            [value for sku, quantity in rows for value in (sku, quantity, now)],
+        )

@@ -68,12 +68,12 @@ def _merge_lines(lines: Iterable[tuple[str, int]]) -> dict[str, int]:
     return dict(sorted(merged.items()))
 
 
-def _raise_unavailable(*, sku: str, requested: int) -> None:
+def _unavailable(*, sku: str, requested: int) -> SkuNotFound | OutOfStock:
     row = StockItem.objects.filter(sku=sku).values("on_hand", "reserved").first()
     if row is None:
-        raise SkuNotFound(f"No stock record for SKU {sku!r}.", sku=sku)
+        return SkuNotFound(f"No stock record for SKU {sku!r}.", sku=sku)
     available = max(row["on_hand"] - row["reserved"], 0)
-    raise OutOfStock(
+    return OutOfStock(
         f"Only {available} unit(s) of {sku} available, {requested} requested.",
         sku=sku,
         requested=requested,
@@ -81,7 +81,6 @@ def _raise_unavailable(*, sku: str, requested: int) -> None:
     )
 
 
-@transaction.atomic
 def stock_reserve(*, order_id: int, lines: Iterable[tuple[str, int]]) -> datetime:
     """Hold stock for every ``(sku, quantity)`` line of the order; all lines or none.
 
@@ -91,7 +90,20 @@ def stock_reserve(*, order_id: int, lines: Iterable[tuple[str, int]]) -> datetim
     with other lines, or once the reservation is no longer active, raises
     :class:`ReservationExists`.
     """
-    wanted = _merge_lines(lines)
+    reserved = _reserve_rows(order_id=order_id, wanted=_merge_lines(lines))
+    if not isinstance(reserved, datetime):
+        raise reserved
+    return reserved
+
+
+# Inside a caller's transaction (orders placing an order) this block takes no savepoint: a
+# refusal is returned, not raised, once the stock this call took is given back, so there is
+# never anything of ours to undo. Only an unexpected error (a concurrent reservation for the
+# same order) leaves it, and dooms the caller's transaction with it.
+@transaction.atomic(savepoint=False)
+def _reserve_rows(
+    *, order_id: int, wanted: dict[str, int]
+) -> datetime | ReservationExists | SkuNotFound | OutOfStock:
     existing = list(
         Reservation.objects.select_for_update().filter(order_id=order_id).order_by("sku")
     )
@@ -99,7 +111,7 @@ def stock_reserve(*, order_id: int, lines: Iterable[tuple[str, int]]) -> datetim
         held = {r.sku: r.quantity for r in existing}
         if held == wanted and all(r.status == Status.ACTIVE for r in existing):
             return existing[0].expires_at
-        raise ReservationExists(
+        return ReservationExists(
             f"Order {order_id} already has a reservation.",
             order_id=order_id,
             status=existing[0].status,
@@ -107,21 +119,24 @@ def stock_reserve(*, order_id: int, lines: Iterable[tuple[str, int]]) -> datetim
 
     now = timezone.now()
     expires_at = now + settings.INVENTORY_RESERVATION_TTL
+    taken: list[tuple[str, int]] = []
     for sku, quantity in wanted.items():
-        taken = StockItem.objects.filter(sku=sku, on_hand__gte=F("reserved") + quantity).update(
+        took = StockItem.objects.filter(sku=sku, on_hand__gte=F("reserved") + quantity).update(
             reserved=F("reserved") + quantity, updated_at=now
         )
-        if not taken:
-            # Raising leaves the atomic block: the lines already taken are rolled back.
-            _raise_unavailable(sku=sku, requested=quantity)
+        if not took:
+            for held_sku, held_quantity in taken:  # still locked by us: nobody saw them
+                _move_stock(sku=held_sku, on_hand=0, reserved=-held_quantity, now=now)
+            return _unavailable(sku=sku, requested=quantity)
+        taken.append((sku, quantity))
     try:
         rows = Reservation.objects.bulk_create(
             Reservation(order_id=order_id, sku=sku, quantity=quantity, expires_at=expires_at)
             for sku, quantity in wanted.items()
         )
     except IntegrityError:
-        # A concurrent call reserved for the same order first. Raising leaves this function's
-        # atomic block, which undoes the stock taken above (no savepoint of its own needed).
+        # A concurrent call reserved for the same order first: the transaction is lost (the
+        # stock taken above goes back with its rollback).
         raise ReservationExists(
             f"Order {order_id} already has a reservation.", order_id=order_id
         ) from None

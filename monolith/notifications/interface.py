@@ -8,7 +8,27 @@ from decimal import Decimal
 from monolith.notifications import selectors, services
 from monolith.notifications.results import NotificationInfo
 
-__all__ = ["NotificationInfo", "notify_order_cancelled", "notify_order_paid"]
+__all__ = [
+    "NotificationInfo",
+    "notify_order_cancelled",
+    "notify_order_paid",
+    "notify_order_received",
+]
+
+
+def notify_order_received(
+    *,
+    customer_id: int,
+    order_id: int,
+    total: Decimal,
+    currency: str,
+    lines: Sequence[tuple[str, str, int]],
+) -> NotificationInfo:
+    """Tell the customer the order is placed (same delivery rules as notify_order_paid)."""
+    notification = services.notification_create_order_received(
+        customer_id=customer_id, order_id=order_id, total=total, currency=currency, lines=lines
+    )
+    return selectors.notification_to_info(notification)
 
 
 def notify_order_paid(

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 class Notification(models.Model):
     class Kind(models.TextChoices):
+        ORDER_RECEIVED = "order_received"
         ORDER_PAID = "order_paid"
         ORDER_CANCELLED = "order_cancelled"
 

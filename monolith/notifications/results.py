@@ -10,7 +10,7 @@ from datetime import datetime
 class NotificationInfo:
     id: int
     customer_id: int
-    kind: str  # "order_paid" | "order_cancelled"
+    kind: str  # "order_received" | "order_paid" | "order_cancelled"
     subject: str
     status: str  # "pending" | "sent" | "failed"
     order_id: int | None

@@ -60,6 +60,34 @@ def _money(amount: Decimal, currency: str) -> str:
     return f"{amount.quantize(Decimal('0.01'))} {currency}"
 
 
+def _items(lines: Sequence[tuple[str, str, int]]) -> str:
+    return "\n".join(f"  {quantity} x {name} ({sku})" for sku, name, quantity in lines)
+
+
+def notification_create_order_received(
+    *,
+    customer_id: int,
+    order_id: int,
+    total: Decimal,
+    currency: str,
+    lines: Sequence[tuple[str, str, int]],
+) -> Notification:
+    body = (
+        "Hello,\n\n"
+        f"we have received your order #{order_id}. We will write again once it is paid.\n\n"
+        f"{_items(lines)}\n\n"
+        f"Total: {_money(total, currency)}\n\n"
+        "The shop\n"
+    )
+    return _notification_create(
+        customer_id=customer_id,
+        order_id=order_id,
+        kind=Notification.Kind.ORDER_RECEIVED,
+        subject=f"We have received your order #{order_id}",
+        body=body,
+    )
+
+
 def notification_create_order_paid(
     *,
     customer_id: int,
@@ -68,11 +96,10 @@ def notification_create_order_paid(
     currency: str,
     lines: Sequence[tuple[str, str, int]],
 ) -> Notification:
-    items = "\n".join(f"  {quantity} x {name} ({sku})" for sku, name, quantity in lines)
     body = (
         "Hello,\n\n"
         f"thank you for your order #{order_id}. We have received your payment.\n\n"
-        f"{items}\n\n"
+        f"{_items(lines)}\n\n"
         f"Total: {_money(total, currency)}\n\n"
         "The shop\n"
     )

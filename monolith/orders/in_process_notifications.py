@@ -15,22 +15,34 @@ if TYPE_CHECKING:
     from monolith.orders.models import Order
 
 
+def _lines(order: Order) -> list[tuple[str, str, int]]:
+    """``(sku, name, quantity)`` of each line, as notifications takes them."""
+    return [(line.sku, line.name, line.quantity) for line in order.lines.all()]
+
+
 class InProcessNotifications:
     """Stages 0 and 1: notifications is called in process (its e-mail task enqueued on commit)."""
 
     def order_created(self, order: Order) -> None:
-        return None  # nobody in process listens to a placed order
+        from monolith.notifications import interface as notifications
+
+        notifications.notify_order_received(
+            customer_id=order.customer_id,
+            order_id=order.pk,
+            total=order.total,
+            currency=order.currency,
+            lines=_lines(order),
+        )
 
     def order_paid(self, order: Order) -> None:
         from monolith.notifications import interface as notifications
 
-        lines = list(order.lines.all())
         notifications.notify_order_paid(
             customer_id=order.customer_id,
             order_id=order.pk,
             total=order.total,
             currency=order.currency,
-            lines=[(line.sku, line.name, line.quantity) for line in lines],
+            lines=_lines(order),
         )
 
     def order_cancelled(

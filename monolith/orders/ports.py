@@ -92,7 +92,7 @@ class PaymentsPort(Protocol):
         ...
 
 
-CancelCause = Literal["requested", "expired", "checkout_failed"]
+CancelCause = Literal["requested", "expired", "checkout_failed", "stock_unavailable"]
 
 
 class OrderEventsPort(Protocol):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from importlib.util import find_spec
 
-from strangler.config import broker, cache, database, env, var_dir
+from strangler.config import REPO_ROOT, broker, cache, database, env, var_dir
 from strangler.service import settings as common
 from strangler.stages.manifest import latest_stage
 from strangler.telemetry.logs import json_logging
@@ -103,6 +103,10 @@ ORDERS_INVENTORY_ADAPTER = env.str(
 ORDERS_PAYMENTS_ADAPTER = env.str(
     "ORDERS_PAYMENTS_ADAPTER", default=STAGE_ADAPTERS["ORDERS_PAYMENTS_ADAPTER"]
 )
+# The inventory service, where the inventory adapter is the HTTP one
+# (monolith.orders.http_inventory.HttpInventory): its base URL and the timeout of every call.
+INVENTORY_SERVICE_URL = env.str("INVENTORY_SERVICE_URL", default="http://127.0.0.1:8002")
+INVENTORY_TIMEOUT = env.float("INVENTORY_TIMEOUT", default=2.0)  # seconds
 # How payments reaches orders and the card processor:
 PAYMENTS_ORDER_BOOK = env.str(
     "PAYMENTS_ORDER_BOOK", default="monolith.payments.adapters.InProcessOrderBook"
@@ -127,6 +131,22 @@ INVENTORY_EVENTS_ADAPTER = env.str(
 
 # --- integration events (strangler.events): the outbox tables `manage.py outbox_relay` reads
 EVENTS_OUTBOX_MODELS = [f"{OUTBOXES[app]}.OutboxMessage" for app in OUTBOX_APPS]
+# The events the monolith's contexts consume from extracted services: their handler table (it
+# arrives with the first service whose events the monolith handles), the monolith's own copies
+# of the producers' schemas. The queue (monolith.events) is bound by `manage.py events_declare`
+# and consumed by a worker of its own (the Celery app monolith.shop.consumer), both started by
+# the stages that need them.
+if present("monolith.shop.handlers"):
+    from strangler.service.queues import events_settings
+
+    globals().update(
+        events_settings(
+            SERVICE_NAME,
+            subscriptions="monolith.shop.handlers.SUBSCRIPTIONS",
+            subscribes=("order.created", "stock.commit_failed"),
+            schemas=REPO_ROOT / "monolith" / "schemas",
+        )
+    )
 
 # JSON lines with service, trace_id, span_id and request_id (LOG_FORMAT=plain for text)
 LOGGING = json_logging(SERVICE_NAME)

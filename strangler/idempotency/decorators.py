@@ -7,10 +7,11 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
@@ -54,7 +55,9 @@ def _claim(scope: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
     # then the key is free and claimed again. A few rounds, so a storm of them cannot loop.
     for _ in range(CLAIM_ROUNDS):
         try:
-            with transaction.atomic():
+            # Alone (autocommit, as a request runs) the insert is its own transaction; inside a
+            # caller's block it takes a savepoint, so a taken key does not abort the block.
+            with transaction.atomic() if connection.in_atomic_block else nullcontext():
                 IdempotencyRecord.objects.create(scope=scope, key=key, fingerprint=fingerprint)
             return None
         except IntegrityError:

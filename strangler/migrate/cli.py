@@ -4,9 +4,9 @@
     python -m strangler migrate verify   --source URL --target URL (--context APP | --table T ...)
     python -m strangler migrate sync     --source URL --target URL (--context APP | --table T ...)
                                          [--install | --remove | --follow]
-    python -m strangler migrate flip     --source URL --target URL --context APP
+    python -m strangler migrate flip     --source URL --target URL --context APP [--only T ...]
                                          --route PREFIX --to UPSTREAM --table ROUTES.yaml [--pid N]
-    python -m strangler migrate rollback --source URL --target URL --context APP
+    python -m strangler migrate rollback --source URL --target URL --context APP [--only T ...]
                                          --route PREFIX --table ROUTES.yaml [--pid N]
     python -m strangler migrate report   --gateway URL
 
@@ -75,6 +75,13 @@ def _parser() -> argparse.ArgumentParser:
         if name == "flip":
             command.add_argument("--to", required=True, help="the service's upstream")
         command.add_argument("--table", required=True, type=Path, help="the route table file")
+        command.add_argument(
+            "--only",
+            action="append",
+            default=[],
+            metavar="TABLE",
+            help="move only this table of the context (repeatable; default: all of them)",
+        )
         command.add_argument("--pid", type=int, help="the gateway's (default: stage state)")
         command.add_argument("--chunk-size", type=int, default=50_000, help="rows per batch")
     command = commands.add_parser("report", help="the shadow mismatch rate per route")
@@ -203,7 +210,7 @@ def _move(args: argparse.Namespace) -> Move:
     if args.chunk_size < 1:
         raise MigrateError("--chunk-size must be at least 1")
     return Move(args.source, args.target, args.context, args.route, args.table, args.pid,
-                args.chunk_size)  # fmt: skip
+                args.chunk_size, tuple(args.only))  # fmt: skip
 
 
 def _said(line: str) -> None:

@@ -19,6 +19,7 @@ a rollback that failed on the way can be run again.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,9 @@ class Move:
     table: Path  # the route table file the gateway serves
     pid: int | None  # the gateway's; None: from the stage runner's state file
     batch_size: int = 50_000
+    # the context's tables to move (default: every source table named <context>_*); a context
+    # whose service keeps tables of its own under the same prefix names its shared ones
+    tables: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,13 +70,21 @@ def _drain(source: Endpoint, target: Endpoint, plans: Sequence[TablePlan], move:
     return result.changes
 
 
+def _opened(move: Move) -> AbstractContextManager[tuple[Endpoint, Endpoint, list[TablePlan]]]:
+    return opened(move.source, move.target, context=move.context, tables=move.tables)
+
+
 def flip(move: Move, upstream: str, say: Say) -> FlipResult:
     change = routetable.retarget(move.table, move.route, upstream)
     if change.previous == upstream:
         raise MigrateError(f"the route {move.route} is already on {upstream}")
     pid = routetable.gateway_pid(move.pid)
     with (
-        opened(move.source, move.target, context=move.context) as (source, target, plans),
+        opened(move.source, move.target, context=move.context, tables=move.tables) as (
+            source,
+            target,
+            plans,
+        ),
         exclusive(target),
     ):
         capture.check_ready(source, target, plans)
@@ -125,7 +137,11 @@ def _hand_over(
 def rollback(move: Move, say: Say) -> FlipResult:
     pid = routetable.gateway_pid(move.pid)
     with (
-        opened(move.source, move.target, context=move.context) as (source, target, plans),
+        opened(move.source, move.target, context=move.context, tables=move.tables) as (
+            source,
+            target,
+            plans,
+        ),
         exclusive(source),
     ):
         owner = ownership.owner_of(source, plans)

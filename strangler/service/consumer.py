@@ -14,8 +14,8 @@ from strangler.events.schemas import SchemaRegistry
 
 
 def _events_setting(name: str) -> Any:
-    """``EVENTS_<name>``: every consuming service's settings have it (the monolith's, which
-    the library is type-checked against, consume nothing and do not)."""
+    """``EVENTS_<name>``: every consumer's settings have it (the monolith's, which the library
+    is type-checked against, have it only where the events library is in the tree)."""
     return getattr(settings, f"EVENTS_{name}")
 
 

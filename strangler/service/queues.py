@@ -8,9 +8,11 @@ one broker.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from kombu import Queue
 
 from strangler.config import broker, env
 from strangler.events.broker import TASK_NAME, consumer_queue, direct_queue, topic_exchange
@@ -50,28 +52,51 @@ def _consumer_settings(
     takes events in batches (strangler.events.batching): up to ``EVENTS_BATCH_SIZE``, or what
     arrived within the interval; the prefetch leaves room for a full batch per pool process.
     """
+    events = events_settings(
+        name, subscriptions=subscriptions, subscribes=subscribes, schemas=schemas
+    )
+    return {
+        **events,
+        "CELERY_TASK_QUEUES": [*consumer_queues(events), direct_queue(task_queue)],
+        "CELERY_TASK_ROUTES": consumer_routes(events),
+        "CELERY_WORKER_PREFETCH_MULTIPLIER": env.int(
+            "CELERY_WORKER_PREFETCH_MULTIPLIER", default=events["EVENTS_BATCH_SIZE"]
+        ),
+    }
+
+
+def events_settings(
+    name: str, *, subscriptions: str, subscribes: Sequence[str], schemas: Path
+) -> dict[str, Any]:
+    """The ``EVENTS_*`` settings of consumer ``name``: its handler table, the types its queue
+    is bound to, its schema copies, queue, dead-letter queue, retries and batches.
+
+    Apart from a service's, they are what a process whose Celery app consumes events on a
+    worker of its own (the monolith's ``monolith.shop.consumer``) needs: that app takes its
+    queue and routes from :func:`consumer_queues` and :func:`consumer_routes`.
+    """
     prefix = name.upper()
-    events_queue = env.str(f"{prefix}_EVENTS_QUEUE", default=f"{name}.events")
-    batch_size = env.int("EVENTS_BATCH_SIZE", default=100)
     return {
         "EVENTS_CONSUMER": "strangler.service.consumer.build_consumer",
         "EVENTS_CONSUMER_NAME": name,
         "EVENTS_SUBSCRIPTIONS": subscriptions,
         "EVENTS_SUBSCRIBES": tuple(subscribes),
-        "EVENTS_SCHEMAS": schemas,  # the service's own copies of the producers' schemas
-        "EVENTS_QUEUE": events_queue,
+        "EVENTS_SCHEMAS": schemas,  # the consumer's own copies of the producers' schemas
+        "EVENTS_QUEUE": env.str(f"{prefix}_EVENTS_QUEUE", default=f"{name}.events"),
         "EVENTS_DLQ": env.str(f"{prefix}_EVENTS_DLQ", default=f"{name}.dlq"),
         "EVENTS_MAX_RETRIES": env.int("EVENTS_MAX_RETRIES", default=5),
         "EVENTS_RETRY_BACKOFF": env.float("EVENTS_RETRY_BACKOFF", default=1.0),
         "EVENTS_RETRY_BACKOFF_MAX": env.float("EVENTS_RETRY_BACKOFF_MAX", default=300.0),
-        "EVENTS_BATCH_SIZE": batch_size,
+        "EVENTS_BATCH_SIZE": env.int("EVENTS_BATCH_SIZE", default=100),
         "EVENTS_BATCH_INTERVAL": env.float("EVENTS_BATCH_INTERVAL", default=0.05),  # seconds
-        "CELERY_TASK_QUEUES": [
-            consumer_queue(events_queue, subscribes, topic_exchange()),
-            direct_queue(task_queue),
-        ],
-        "CELERY_TASK_ROUTES": {TASK_NAME: {"queue": events_queue}},
-        "CELERY_WORKER_PREFETCH_MULTIPLIER": env.int(
-            "CELERY_WORKER_PREFETCH_MULTIPLIER", default=batch_size
-        ),
     }
+
+
+def consumer_queues(events: Mapping[str, Any]) -> list[Queue]:
+    """The event queue of these ``EVENTS_*`` settings, bound to the topic exchange."""
+    return [consumer_queue(events["EVENTS_QUEUE"], events["EVENTS_SUBSCRIBES"], topic_exchange())]
+
+
+def consumer_routes(events: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """The event task routed to the consumer's own queue (its retries go back there)."""
+    return {TASK_NAME: {"queue": events["EVENTS_QUEUE"]}}

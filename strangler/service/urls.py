@@ -34,9 +34,15 @@ def common_urlpatterns() -> list[URLPattern | URLResolver]:
     ]
 
 
-def service_urlpatterns(api: str, *, admin_title: str) -> list[URLPattern | URLResolver]:
+def service_urlpatterns(
+    api: str, *, admin_title: str, internal: str = ""
+) -> list[URLPattern | URLResolver]:
     """The common URLs and the service's API (the ``api`` URLconf) under ``api/v1/``; the
-    admin's pages are titled ``<admin_title> admin``."""
+    admin's pages are titled ``<admin_title> admin``. ``internal`` names the URLconf of the
+    API other services call, under ``internal/v1/`` (the gateway never routes it)."""
     admin.site.site_header = f"{admin_title} service admin"
     admin.site.site_title = f"{admin_title} admin"
-    return [*common_urlpatterns(), path("api/v1/", include(api))]
+    patterns = [*common_urlpatterns(), path("api/v1/", include(api))]
+    if internal:
+        patterns.append(path("internal/v1/", include(internal)))
+    return patterns

@@ -171,10 +171,8 @@ class Journey:
             f"replayed order {replayed['id']}; charged once",
         )
 
-        after = self._call("stock after", "GET", f"/api/v1/inventory/{sku}", 200).json()
+        after = self._wait_for_stock(sku, before["on_hand"] - 2)
         facts["stock_after"] = after["on_hand"]
-        if before["on_hand"] - after["on_hand"] != 2:
-            raise JourneyFailed(f"stock went from {before['on_hand']} to {after['on_hand']}")
         self._record(
             "stock",
             f"GET /api/v1/inventory/{sku}",
@@ -188,13 +186,14 @@ class Journey:
             raise JourneyFailed(f"expected one payment, found {payments['count']}")
         self._record("payments", "GET /api/v1/payments", 200, "1 approved payment")
 
-        notification = self._wait_for_email(order["id"])
-        facts["email_status"] = notification["status"]
+        mails = self._wait_for_emails(order["id"], kinds=("order_received", "order_paid"))
+        facts["email_status"] = mails["order_paid"]["status"]
+        facts["emails"] = {kind: mail["subject"] for kind, mail in mails.items()}
         self._record(
-            "e-mail",
+            "e-mails",
             "GET /api/v1/notifications",
             200,
-            f"{notification['subject']!r} {notification['status']}",
+            "; ".join(f"{mail['subject']!r} {mail['status']}" for mail in mails.values()),
         )
         return self.report
 
@@ -205,18 +204,36 @@ class Journey:
                 return product["sku"], product["name"]
         raise JourneyFailed("no product on the first page has 2 units available")
 
-    def _wait_for_email(self, order_id: int) -> dict[str, Any]:
+    def _wait_for_stock(self, sku: str, on_hand: int) -> dict[str, Any]:
+        """The paid units leave the stock: at once where the checkout commits them in process,
+        shortly after where the inventory service commits them on ``order.paid``."""
+        deadline = time.monotonic() + self.email_deadline
+        while True:
+            after = self._call("stock after", "GET", f"/api/v1/inventory/{sku}", 200).json()
+            if after["on_hand"] == on_hand:
+                return after
+            if after["on_hand"] < on_hand or time.monotonic() > deadline:
+                raise JourneyFailed(f"stock went from {on_hand + 2} to {after['on_hand']}")
+            time.sleep(0.1)
+
+    def _wait_for_emails(self, order_id: int, kinds: tuple[str, ...]) -> dict[str, Any]:
+        """The order's notification of each kind, once every one of them is sent."""
         deadline = time.monotonic() + self.email_deadline
         last: list[dict[str, Any]] = []
         while time.monotonic() < deadline:
             last = self._call("notifications", "GET", "/api/v1/notifications", 200).json()[
                 "results"
             ]
-            for item in last:
-                if item.get("order_id") == order_id and item["status"] == "sent":
-                    return item
+            sent = {
+                item["kind"]: item
+                for item in last
+                if item.get("order_id") == order_id and item["status"] == "sent"
+            }
+            if set(kinds) <= sent.keys():
+                return {kind: sent[kind] for kind in kinds}
             time.sleep(0.25)
         raise JourneyFailed(
-            f"the order e-mail was not sent within {self.email_deadline:.0f}s "
-            f"(is the Celery worker running?); notifications seen: {last}"
+            f"the order's e-mails ({', '.join(kinds)}) were not all sent within "
+            f"{self.email_deadline:.0f}s (is the Celery worker running?); "
+            f"notifications seen: {last}"
         )

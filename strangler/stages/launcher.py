@@ -76,9 +76,24 @@ def require_free_ports(ports: Mapping[str, int]) -> None:
         raise ProcessFailed(f"ports already in use: {', '.join(busy)}")
 
 
-def stage_env(stage: Stage, env: Mapping[str, str]) -> dict[str, str]:
-    """The environment of every process of ``stage``: the caller's plus the stage's settings."""
-    return {**env, **stage.settings_env}
+def stage_env(
+    stage: Stage, env: Mapping[str, str], ports: Mapping[str, int] | None = None
+) -> dict[str, str]:
+    """The environment of every process of ``stage``: the caller's plus the stage's settings.
+
+    A setting may name another process's port (``http://127.0.0.1:{port:inventory}``, the
+    service a monolith's adapter calls); it is filled from ``ports``, and left out (the
+    setting's default applies) where that port is not known, as in the set-up steps.
+    """
+    settings = {}
+    for key, value in stage.settings:
+        if PLACEHOLDER.search(value):
+            try:
+                value = fill([value], var="", ports=ports or {})[0]
+            except ProcessFailed:
+                continue
+        settings[key] = value
+    return {**env, **settings}
 
 
 def run_setup(stage: Stage, env: Mapping[str, str], var: Path, progress: Progress) -> None:
@@ -125,7 +140,7 @@ def start(
     if missing:
         raise ProcessFailed(f"stage {stage.number}: no port given for {', '.join(missing)}")
     require_free_ports({name: ports[name] for name in needed})
-    group = ProcessGroup(log_dir=var / "logs", env=stage_env(stage, env), cwd=REPO_ROOT)
+    group = ProcessGroup(log_dir=var / "logs", env=stage_env(stage, env, ports), cwd=REPO_ROOT)
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     try:
         for spec in specs:

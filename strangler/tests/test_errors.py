@@ -23,3 +23,20 @@ def test_a_401_domain_error_names_the_bearer_scheme() -> None:
     response = domain_error_response(BadCredentials("Wrong e-mail or password."))
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Bearer"
+
+
+def test_the_ownership_guards_refusal_is_a_503_data_moved_to_retry() -> None:
+    from django.db import DatabaseError, IntegrityError
+
+    from strangler.errors import exception_handler
+    from strangler.migrate.ownership import message
+
+    refusal = IntegrityError(message("inventory_reservation", "inventory", "inventory"))
+    response = exception_handler(refusal, {})
+
+    assert response is not None and response.status_code == 503
+    assert response.data["error"]["code"] == "data_moved"
+    assert response.data["error"]["details"] == {"context": "inventory", "owner": "inventory"}
+    assert response["Retry-After"] == "1"
+    # any other database error stays a 500 (Django's handler)
+    assert exception_handler(DatabaseError("deadlock detected"), {}) is None

@@ -48,6 +48,8 @@ EVENT_QUEUES = tuple(
     for service in SERVICES_WITH_A_DATABASE
     for queue in ("EVENTS_QUEUE", "EVENTS_DLQ", "TASK_QUEUE")
 )
+# The monolith's own consumer's queues (from the stage that starts it), per run too.
+MONOLITH_EVENT_QUEUES = ("MONOLITH_EVENTS_QUEUE", "MONOLITH_EVENTS_DLQ")
 
 
 def run_demo(
@@ -90,6 +92,8 @@ def _base_env(var: Path, run_id: str) -> dict[str, str]:
         env[f"{prefix}_EVENTS_QUEUE"] = f"{name}.events"
         env[f"{prefix}_EVENTS_DLQ"] = f"{name}.dlq"
         env[f"{prefix}_TASK_QUEUE"] = f"{name}.tasks"
+    env["MONOLITH_EVENTS_QUEUE"] = f"e2e-{run_id}.monolith.events"
+    env["MONOLITH_EVENTS_DLQ"] = f"e2e-{run_id}.monolith.dlq"
     return env
 
 
@@ -113,7 +117,9 @@ class _Engines:
         broker_url = env.get("CELERY_BROKER_URL", "")
         if broker_url.startswith("amqp"):
             self.queues.append((broker_url, env["CELERY_TASK_DEFAULT_QUEUE"]))
-            self.queues += [(broker_url, env[name]) for name in EVENT_QUEUES]
+            self.queues += [
+                (broker_url, env[name]) for name in (*EVENT_QUEUES, *MONOLITH_EVENT_QUEUES)
+            ]
             # the events exchange, and the direct ones Celery declares named after its queues
             self.exchanges += [
                 (broker_url, env[name])

@@ -1,5 +1,6 @@
-"""Stage 6 end to end: a customer's order shows in the sales figures, through the gateway,
-and leaves them when the paid order is cancelled; the other services are untouched."""
+"""Stage 6 end to end: a customer's order is counted as placed and shows in the sales figures,
+through the gateway, and leaves the sales (not the orders placed) when the paid order is
+cancelled; the other services are untouched."""
 
 from __future__ import annotations
 
@@ -25,6 +26,14 @@ def _today(session: requests.Session, base: str, day: str) -> dict[str, Any]:
     zero = {"orders": 0, "revenue": "0.00", "cancelled_orders": 0, "cancelled_revenue": "0.00"}
     row = rows[0] if rows else zero
     return {key: row[key] for key in zero}
+
+
+def _placed(session: requests.Session, base: str, day: str) -> int:
+    response = session.get(
+        f"{base}/api/v1/analytics/orders/daily", params={"from": day, "to": day}, timeout=10
+    )
+    assert response.status_code == 200, response.text
+    return sum(row["orders_placed"] for row in response.json()["days"])
 
 
 def _products(session: requests.Session, base: str, day: str) -> dict[str, dict[str, Any]]:
@@ -73,6 +82,7 @@ def test_a_paid_order_is_counted_and_its_cancellation_takes_it_back(
     session = _signed_in(base)
     day = datetime.now(UTC).date().isoformat()
     day_before, products_before = _today(session, base, day), _products(session, base, day)
+    placed_before = _placed(session, base, day)
 
     journey = Journey(base)
     facts = journey.run().facts  # register, check out, pay, e-mail: as at every stage
@@ -88,6 +98,11 @@ def test_a_paid_order_is_counted_and_its_cancellation_takes_it_back(
     )
     paid = {**products_before, sku: _moved(sold_before, units=2, revenue=total)}
     assert _products(session, base, day) == paid
+    eventually(
+        lambda: _placed(session, base, day) == placed_before + 1,
+        f"today's orders placed counted the order once: {placed_before + 1}",
+        deadline=30,
+    )
 
     cancelled = journey.http.post(
         f"{base}/api/v1/orders/{facts['order_id']}/cancel", json={"reason": "e2e"}, timeout=30
@@ -101,6 +116,7 @@ def test_a_paid_order_is_counted_and_its_cancellation_takes_it_back(
     )
     taken_back = {**products_before, sku: _moved(sold_before, cancelled_units=2)}
     assert _products(session, base, day) == taken_back
+    assert _placed(session, base, day) == placed_before + 1  # it was placed all the same
 
     bad = session.get(
         f"{base}/api/v1/analytics/sales/daily",

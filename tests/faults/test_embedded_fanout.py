@@ -92,7 +92,8 @@ def test_the_filesystem_broker_fans_events_out_to_every_subscribed_queue(
         files = mail.glob("*") if mail.exists() else []
         return sum(path.read_text().count("\nX-Idempotency-Key: ") for path in files)
 
-    wait_until("the notifications service sent 3 e-mails", lambda: emails() == 3)
+    # "order received" and the payment's confirmation for each order
+    wait_until("the notifications service sent 6 e-mails", lambda: emails() == 6)
     seen: list[tuple[str, int]] = []
     with _broker(var) as connection:
         queue = connection.SimpleQueue("audit.events")

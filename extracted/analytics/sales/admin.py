@@ -8,6 +8,7 @@ from django.contrib import admin
 from extracted.analytics.sales.models import (
     Cancellation,
     DailySales,
+    PlacedOrder,
     ProductDailySales,
     Sale,
     SaleLine,
@@ -64,3 +65,10 @@ class CancellationAdmin(ReadOnlyAdmin):
     list_display = ("order_id", "cancelled_at", "reason")
     search_fields = ("=order_id", "=event_id", "reason")
     date_hierarchy = "cancelled_at"
+
+
+@admin.register(PlacedOrder)
+class PlacedOrderAdmin(ReadOnlyAdmin):
+    list_display = ("order_id", "day", "created_at")
+    search_fields = ("=order_id", "=event_id")
+    date_hierarchy = "day"

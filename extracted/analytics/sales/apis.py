@@ -132,6 +132,28 @@ class SalesTotalsSerializer(serializers.Serializer[dict[str, Any]]):
         ref_name = "SalesTotals"
 
 
+class OrdersPlacedDaySerializer(serializers.Serializer[dict[str, Any]]):
+    day = serializers.DateField()
+    orders_placed = serializers.IntegerField(min_value=1)
+
+    class Meta:
+        ref_name = "OrdersPlacedDay"
+
+
+class OrdersPlacedListSerializer(serializers.Serializer[dict[str, Any]]):
+    days = OrdersPlacedDaySerializer(many=True)
+
+    class Meta:
+        ref_name = "OrdersPlacedList"
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        return {
+            "from": serializers.DateField(),
+            "to": serializers.DateField(),
+            **super().get_fields(),
+        }
+
+
 BAD_QUERY = error_response("validation_error: a day that is not an ISO date")
 BAD_RANGE = error_response("invalid_range: from after to, or more than 366 days")
 
@@ -174,3 +196,18 @@ class SalesTotalsApi(APIView):
     )
     def get(self, request: Request) -> Response:
         return Response(SalesTotalsSerializer({"totals": selectors.sales_totals()}).data)
+
+
+class OrdersPlacedApi(APIView):
+    @extend_schema(
+        operation_id="analytics_orders_daily",
+        parameters=[DailySalesFilterSerializer],
+        responses={200: OrdersPlacedListSerializer, 400: BAD_QUERY, 422: BAD_RANGE},
+        summary="Orders placed per day (paid or not), the days that had one.",
+    )
+    def get(self, request: Request) -> Response:
+        query = DailySalesFilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start, end = query.validated_data["from"], query.validated_data["to"]
+        days = selectors.orders_placed_daily(start=start, end=end)
+        return Response(OrdersPlacedListSerializer({"from": start, "to": end, "days": days}).data)

@@ -1,4 +1,5 @@
-"""Sales facts (one row per paid order and its lines) and the figures computed from them.
+"""Sales facts (one row per paid order and its lines) and the figures computed from them;
+the orders placed (one row per ``order.created``, paid or not), counted per day when read.
 
 The facts are what the events said; the figures (per day, per product and day) are derived
 from the facts of a day and rewritten whole whenever that day's facts change, so a figure
@@ -36,6 +37,22 @@ class Sale(models.Model):
 
     def __str__(self) -> str:
         return f"Sale of order {self.order_id}: {self.total} {self.currency} on {self.day}"
+
+
+class PlacedOrder(models.Model):
+    """An order placed, from its ``order.created`` event, whether it is paid later or not."""
+
+    order_id = models.BigIntegerField(unique=True)
+    day = models.DateField(help_text="The UTC date the order was placed.")
+    created_at = models.DateTimeField()
+    event_id = models.UUIDField(unique=True, help_text="The order.created event.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["day"], name="analytics_placed_day")]
+
+    def __str__(self) -> str:
+        return f"Order {self.order_id} placed on {self.day}"
 
 
 class SaleLine(models.Model):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 
-from extracted.analytics.sales.models import DailySales, ProductDailySales
+from extracted.analytics.sales.models import DailySales, PlacedOrder, ProductDailySales
 
 
 def daily_sales(*, start: date, end: date) -> QuerySet[DailySales]:
@@ -31,5 +31,16 @@ def sales_totals() -> list[dict[str, Any]]:
             cancelled_revenue_total=Sum("cancelled_revenue"),
         )
         .order_by("currency")
+    )
+    return [dict(row) for row in rows]
+
+
+def orders_placed_daily(*, start: date, end: date) -> list[dict[str, Any]]:
+    """How many orders were placed each day from ``start`` to ``end`` that had one."""
+    rows = (
+        PlacedOrder.objects.filter(day__range=(start, end))
+        .values("day")
+        .annotate(orders_placed=Count("id"))
+        .order_by("day")
     )
     return [dict(row) for row in rows]

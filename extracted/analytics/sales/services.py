@@ -20,6 +20,7 @@ from extracted.analytics.sales.models import (
     ZERO,
     Cancellation,
     DailySales,
+    PlacedOrder,
     ProductDailySales,
     Sale,
     SaleLine,
@@ -48,11 +49,35 @@ class PaidOrder:
 
 
 @dataclass(frozen=True)
+class NewOrder:
+    event_id: str
+    order_id: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class CancelledOrder:
     event_id: str
     order_id: int
     cancelled_at: datetime
     reason: str
+
+
+def orders_placed_record(*, orders: Sequence[NewOrder]) -> None:
+    """The orders placed, one row each: an order already recorded (by an earlier event for it,
+    or by a concurrent worker) is left as it is. One statement."""
+    PlacedOrder.objects.bulk_create(
+        [
+            PlacedOrder(
+                order_id=order.order_id,
+                day=order.created_at.date(),
+                created_at=order.created_at,
+                event_id=order.event_id,
+            )
+            for order in orders
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def sales_record(*, orders: Sequence[PaidOrder]) -> list[Sale]:

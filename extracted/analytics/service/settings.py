@@ -9,8 +9,11 @@ globals().update(
     service_settings(
         "analytics",
         apps=["extracted.analytics.sales"],
-        # Only these two: why payment.* would count money twice is in sales/handlers.py.
-        subscribes=("order.paid", "order.cancelled"),
-        description="Sales figures (per day, per product, totals) kept from the order events.",
+        # Only the order events: why payment.* would count money twice is in sales/handlers.py.
+        subscribes=("order.created", "order.paid", "order.cancelled"),
+        description=(
+            "Sales figures (per day, per product, totals) and orders placed per day, kept "
+            "from the order events."
+        ),
     )
 )

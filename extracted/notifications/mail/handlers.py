@@ -15,6 +15,25 @@ from strangler.events import Event
 from strangler.events.consumer import Subscription
 
 
+def _created(event: Event) -> NotificationDraft:
+    data = event.data
+    subject, body = services.order_received_text(
+        order_id=data["order_id"],
+        total=data["total"],
+        currency=data["currency"],
+        lines=data["lines"],
+    )
+    return NotificationDraft(
+        event_id=event.id,
+        customer_id=data["customer_id"],
+        order_id=data["order_id"],
+        kind=Notification.Kind.ORDER_RECEIVED,
+        recipient=data["customer_email"],
+        subject=subject,
+        body=body,
+    )
+
+
 def _paid(event: Event) -> NotificationDraft:
     data = event.data
     subject, body = services.order_paid_text(
@@ -38,7 +57,9 @@ def _cancelled(event: Event) -> NotificationDraft | None:
     data = event.data
     if data["cause"] == "checkout_failed":
         return None  # the customer saw the checkout fail; the monolith never e-mailed this
-    subject, body = services.order_cancelled_text(order_id=data["order_id"], reason=data["reason"])
+    subject, body = services.order_cancelled_text(
+        order_id=data["order_id"], reason=data["reason"], cause=data["cause"]
+    )
     return NotificationDraft(
         event_id=event.id,
         customer_id=data["customer_id"],
@@ -48,6 +69,14 @@ def _cancelled(event: Event) -> NotificationDraft | None:
         subject=subject,
         body=body,
     )
+
+
+def on_orders_created(events: Sequence[Event]) -> None:
+    services.notifications_create_and_send([_created(event) for event in events])
+
+
+def on_order_created(event: Event) -> None:
+    on_orders_created([event])
 
 
 def on_orders_paid(events: Sequence[Event]) -> None:
@@ -71,6 +100,7 @@ def on_order_cancelled(event: Event) -> None:
 # What the consumer runs for each event type; EVENTS_SUBSCRIBES in the settings binds the
 # service's queue to exactly these types (strangler.service.consumer builds the consumer).
 SUBSCRIPTIONS = (
+    Subscription("order.created", apply=on_order_created, apply_many=on_orders_created),
     Subscription("order.paid", apply=on_order_paid, apply_many=on_orders_paid),
     Subscription("order.cancelled", apply=on_order_cancelled, apply_many=on_orders_cancelled),
 )

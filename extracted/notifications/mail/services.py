@@ -27,29 +27,51 @@ def _money(amount: str, currency: str) -> str:
     return f"{Decimal(amount).quantize(Decimal('0.01'))} {currency}"
 
 
+def _items(lines: Sequence[Mapping[str, Any]]) -> str:
+    return "\n".join(f"  {li['quantity']} x {li['name']} ({li['sku']})" for li in lines)
+
+
+def order_received_text(
+    *, order_id: int, total: str, currency: str, lines: Sequence[Mapping[str, Any]]
+) -> tuple[str, str]:
+    body = (
+        "Hello,\n\n"
+        f"we have received your order #{order_id}. We will write again once it is paid.\n\n"
+        f"{_items(lines)}\n\n"
+        f"Total: {_money(total, currency)}\n\n"
+        "The shop\n"
+    )
+    return f"We have received your order #{order_id}", body
+
+
 def order_paid_text(
     *, order_id: int, total: str, currency: str, lines: Sequence[Mapping[str, Any]]
 ) -> tuple[str, str]:
-    items = "\n".join(f"  {li['quantity']} x {li['name']} ({li['sku']})" for li in lines)
     body = (
         "Hello,\n\n"
         f"thank you for your order #{order_id}. We have received your payment.\n\n"
-        f"{items}\n\n"
+        f"{_items(lines)}\n\n"
         f"Total: {_money(total, currency)}\n\n"
         "The shop\n"
     )
     return f"Your order #{order_id} is confirmed", body
 
 
-def order_cancelled_text(*, order_id: int, reason: str) -> tuple[str, str]:
-    body = (
-        "Hello,\n\n"
-        f"your order #{order_id} has been cancelled.\n\n"
-        f"Reason: {reason}\n\n"
-        "If you had paid for it, the payment is refunded.\n\n"
-        "The shop\n"
-    )
-    return f"Your order #{order_id} was cancelled", body
+def order_cancelled_text(*, order_id: int, reason: str, cause: str) -> tuple[str, str]:
+    if cause == "stock_unavailable":  # paid, then the stock could not be handed over
+        why = (
+            f"your order #{order_id} has been cancelled because the stock ran out."
+            "\n\n"
+            f"Reason: {reason}\n\n"
+            "Your payment is refunded.\n\n"
+        )
+    else:
+        why = (
+            f"your order #{order_id} has been cancelled.\n\n"
+            f"Reason: {reason}\n\n"
+            "If you had paid for it, the payment is refunded.\n\n"
+        )
+    return f"Your order #{order_id} was cancelled", f"Hello,\n\n{why}The shop\n"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ globals().update(
     service_settings(
         SERVICE_NAME,
         apps=["extracted.notifications.mail"],
-        subscribes=("order.paid", "order.cancelled"),
+        subscribes=("order.created", "order.paid", "order.cancelled"),
         description="The customer's notifications; the same contract the monolith served.",
     )
 )

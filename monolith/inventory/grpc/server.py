@@ -1,8 +1,9 @@
 """``python -m monolith.inventory.grpc.server --port N``: the inventory's gRPC server.
 
-Sets Django up itself (``DJANGO_SETTINGS_MODULE``, default the monolith's settings), serves
-:mod:`monolith.inventory.grpc.servicer` on a thread pool, and on SIGTERM or SIGINT stops
-taking calls, lets the calls in flight finish (``--grace`` seconds) and exits 0.
+Sets Django up itself (``DJANGO_SETTINGS_MODULE``, default the monolith's settings) and serves
+:mod:`monolith.inventory.grpc.servicer` with the shared plumbing of :mod:`strangler.grpc_server`
+(a thread pool; on SIGTERM or SIGINT it stops taking calls, lets the calls in flight finish
+(``--grace`` seconds) and exits 0).
 """
 
 from __future__ import annotations
@@ -10,16 +11,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
-import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from types import FrameType
 
 import grpc
-
-logger = logging.getLogger("monolith.inventory.grpc")
 
 
 def build_server(host: str, port: int, executor: ThreadPoolExecutor) -> grpc.Server:
@@ -28,17 +24,9 @@ def build_server(host: str, port: int, executor: ThreadPoolExecutor) -> grpc.Ser
     Django must be set up before this is called.
     """
     from monolith.inventory.grpc.servicer import add_services
+    from strangler.grpc_server import build_server as build
 
-    server = grpc.server(executor, options=[("grpc.so_reuseport", 0)])
-    add_services(server)
-    address = f"{host}:{port}"
-    try:
-        bound = server.add_insecure_port(address)
-    except RuntimeError as exc:
-        raise OSError(f"cannot listen on {address}: {exc}") from exc
-    if bound == 0:
-        raise OSError(f"cannot listen on {address}")
-    return server
+    return build(host, port, executor, add_services)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,34 +42,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     import django
 
     django.setup()
-    from django.db import connections
+    from monolith.inventory.grpc.servicer import add_services
+    from strangler.grpc_server import serve
 
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-
-    executor = ThreadPoolExecutor(max_workers=args.workers, thread_name_prefix="grpc")
-    try:
-        server = build_server(args.host, args.port, executor)
-    except OSError as exc:
-        logger.error("%s", exc)
-        return 1
-    server.start()
-    logger.info("inventory gRPC listening on %s:%d", args.host, args.port)
-    # Wake up now and then: the kernel may deliver SIGTERM to one of gRPC's threads, and then
-    # only the main thread running Python again runs the handler. A bare wait() never did.
-    while not stop.wait(timeout=0.5):
-        pass
-    logger.info("stopping: finishing calls in flight (up to %.1fs)", args.grace)
-    server.stop(args.grace).wait()
-    executor.shutdown(wait=True)
-    connections.close_all()
-    logger.info("stopped")
-    return 0
+    return serve(
+        add_services,
+        name="inventory",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        grace=args.grace,
+    )
 
 
 if __name__ == "__main__":

@@ -115,6 +115,52 @@ def test_an_order_cancelled_mail_gives_the_reason(
     assert Notification.objects.get().status == "sent"
 
 
+def test_an_order_received_mail_gives_the_number_the_lines_and_the_total_once(
+    django_capture_on_commit_callbacks: Callable,
+) -> None:
+    def notify() -> interface.NotificationInfo:
+        return interface.notify_order_received(
+            customer_id=CUSTOMER_ID,
+            order_id=7,
+            total=Decimal("31.5"),
+            currency="EUR",
+            lines=LINES,
+        )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        infos = [notify() for _ in range(3)]  # the same event reported three times
+
+    assert {info.id for info in infos} == {infos[0].id}
+    assert infos[0].kind == "order_received"
+    [message] = mail.outbox
+    assert message.to == ["ada@example.com"]
+    assert message.subject == "We have received your order #7"
+    assert message.body == (
+        "Hello,\n\n"
+        "we have received your order #7. We will write again once it is paid.\n\n"
+        "  2 x Blue mug (MUG-BLUE)\n"
+        "  1 x Earl Grey, 100 g (TEA-EARL)\n\n"
+        "Total: 31.50 EUR\n\n"
+        "The shop\n"
+    )
+    assert Notification.objects.get().status == "sent"
+
+
+def test_an_order_is_received_then_confirmed_two_mails(
+    django_capture_on_commit_callbacks: Callable,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        interface.notify_order_received(
+            customer_id=CUSTOMER_ID, order_id=7, total=Decimal("31.5"), currency="EUR", lines=LINES
+        )
+        _notify_paid()
+
+    assert [m.subject for m in mail.outbox] == [
+        "We have received your order #7",
+        "Your order #7 is confirmed",
+    ]
+
+
 def test_smtp_errors_are_retried_until_the_mail_goes_out(
     django_capture_on_commit_callbacks: Callable, flaky_smtp: Callable[[int], None]
 ) -> None:

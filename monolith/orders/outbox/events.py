@@ -12,6 +12,7 @@ from typing import Any
 from monolith.customers import interface as customers
 from monolith.orders.models import Order, OrderLine
 from monolith.orders.outbox.models import OutboxMessage
+from monolith.orders.ports import CancelCause
 from strangler.events import Event, current_traceparent
 from strangler.events.envelope import wire_money, wire_time
 from strangler.events.outbox import publish
@@ -39,12 +40,16 @@ def _publish(order: Order, event_type: str, data: dict[str, Any]) -> OutboxMessa
 
 
 def publish_order_created(order: Order) -> OutboxMessage:
+    """Carries the recipient, as order.paid does: the "order received" e-mail needs it."""
+    recipient = customers.get_recipient(order.customer_id)
     return _publish(
         order,
         "order.created",
         {
             "order_id": order.pk,
             "customer_id": order.customer_id,
+            "customer_email": recipient.email,
+            "customer_name": recipient.full_name,
             "total": wire_money(order.total),
             "currency": order.currency,
             "lines": _lines(order),
@@ -74,7 +79,7 @@ def publish_order_paid(order: Order) -> OutboxMessage:
 
 
 def publish_order_cancelled(
-    order: Order, *, reason: str, cause: str, was_paid: bool
+    order: Order, *, reason: str, cause: CancelCause, was_paid: bool
 ) -> OutboxMessage:
     try:
         email = customers.get_recipient(order.customer_id).email

@@ -8,8 +8,10 @@ from monolith.orders.services.cart import (
 )
 from monolith.orders.services.checkout import CheckoutResult, order_checkout, order_place
 from monolith.orders.services.lifecycle import (
+    LostStock,
     order_abandon,
     order_cancel,
+    order_compensate_stock_lost,
     order_expire,
     order_expire_stale,
     order_mark_fulfilled,
@@ -18,6 +20,7 @@ from monolith.orders.services.lifecycle import (
 
 __all__ = [
     "CheckoutResult",
+    "LostStock",
     "cart_clear",
     "cart_item_add",
     "cart_item_remove",
@@ -25,6 +28,7 @@ __all__ = [
     "order_abandon",
     "order_cancel",
     "order_checkout",
+    "order_compensate_stock_lost",
     "order_expire",
     "order_expire_stale",
     "order_mark_fulfilled",

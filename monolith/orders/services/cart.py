@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from monolith.catalog import interface as catalog
 from monolith.orders.errors import CartItemNotFound, CartQuantityInvalid
@@ -40,12 +41,26 @@ def _ensure_product(sku: str) -> None:
         raise catalog.ProductNotFound(f"Product {sku} is not for sale.", sku=sku)
 
 
+def _cart_locked_holding(*, customer_id: int, sku: str) -> tuple[Cart, bool]:
+    """The customer's cart, locked, and whether it holds ``sku``: one statement once it exists."""
+    holds = Exists(CartItem.objects.filter(cart=OuterRef("pk"), sku=sku))
+    cart = (
+        Cart.objects.select_for_update()
+        .annotate(holds=holds)
+        .filter(customer_id=customer_id)
+        .first()
+    )
+    if cart is None:
+        return _cart_locked(customer_id=customer_id), False
+    return cart, bool(cart.holds)
+
+
 @transaction.atomic
 def cart_item_add(*, customer_id: int, sku: str, quantity: int) -> CartItem:
     """Add ``quantity`` units of ``sku``; an SKU already in the cart gets its quantity raised."""
     _ensure_product(sku)
-    cart = _cart_locked(customer_id=customer_id)
-    item = cart.items.filter(sku=sku).first()
+    cart, holds = _cart_locked_holding(customer_id=customer_id, sku=sku)
+    item = cart.items.filter(sku=sku).first() if holds else None
     new_quantity = quantity + (item.quantity if item else 0)
     _ensure_quantity(sku=sku, quantity=new_quantity)
     if item is None:

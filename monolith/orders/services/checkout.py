@@ -48,6 +48,15 @@ def _shipping_address(*, customer_id: int, address_id: int | None) -> customers.
     return address
 
 
+def _keep_lines(order: Order, lines: list[OrderLine]) -> None:
+    """Every later step reads the order's lines (its events, marking it paid, the response):
+    from the rows just written, stored the way ``prefetch_related`` stores them."""
+    cached = order.lines.all()
+    cached._result_cache = lines
+    cached._prefetch_done = True  # type: ignore[attr-defined]
+    order._prefetched_objects_cache = {"lines": cached}  # type: ignore[attr-defined]
+
+
 @transaction.atomic
 def order_place(*, customer_id: int, shipping_address_id: int | None = None) -> Order:
     """T1: price the cart, snapshot the address, create the pending order, reserve stock."""
@@ -90,6 +99,7 @@ def order_place(*, customer_id: int, shipping_address_id: int | None = None) -> 
     for line in lines:
         line.order = order
     OrderLine.objects.bulk_create(lines)
+    _keep_lines(order, lines)
     order.reservation_expires_at = root.get(INVENTORY).reserve(
         order_id=order.pk, lines=[StockLine(sku=li.sku, quantity=li.quantity) for li in lines]
     )
@@ -121,7 +131,7 @@ def order_checkout(
         raise
     if payment.approved:
         try:
-            order = order_mark_paid(order_id=order.pk, payment_id=payment.payment_id)
+            order = order_mark_paid(order_id=order.pk, payment_id=payment.payment_id, placed=order)
         except Exception:
             logger.exception("Order %s was charged but not marked paid; compensating.", order.pk)
             _compensate(order_id=order.pk, refund=True)

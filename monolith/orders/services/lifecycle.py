@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -36,25 +38,42 @@ def _order_locked(
     return order
 
 
+def _paid_if_pending(order: Order, payment_id: int) -> bool:
+    """One conditional UPDATE marks ``order`` paid if it is still pending (it takes the row
+    lock a read would); False, with ``order`` untouched, when it no longer is."""
+    now = timezone.now()
+    changed = Order.objects.filter(pk=order.pk, status=OrderStatus.PENDING).update(
+        status=OrderStatus.PAID, payment_id=payment_id, paid_at=now, updated_at=now
+    )
+    if changed:
+        apply_transition(order, OrderStatus.PAID, at=now)
+        order.payment_id, order.updated_at = payment_id, now
+    return bool(changed)
+
+
 @transaction.atomic
-def order_mark_paid(*, order_id: int, payment_id: int) -> Order:
+def order_mark_paid(*, order_id: int, payment_id: int, placed: Order | None = None) -> Order:
     """pending -> paid: commit the reserved stock, empty the cart, e-mail the customer.
 
     Idempotent for the same payment (a repeated confirmation changes nothing). The order comes
-    back with its lines loaded.
+    back with its lines loaded. ``placed`` is the order as the checkout that placed it holds
+    it, lines loaded: it is marked paid by one conditional UPDATE instead of being read and
+    locked again (any other case takes the general way).
     """
-    order = _order_locked(order_id=order_id, with_lines=True)
-    if order.status == OrderStatus.PAID and order.payment_id == payment_id:
-        return order
-    if order.status != OrderStatus.PENDING:
-        raise OrderNotPayable(
-            f"Order {order_id} is {order.status}; it cannot be paid.",
-            order_id=order_id,
-            status=order.status,
-        )
-    fields = apply_transition(order, OrderStatus.PAID, at=timezone.now())
-    order.payment_id = payment_id
-    order.save(update_fields=[*fields, "payment_id"])
+    order = placed if placed is not None and _paid_if_pending(placed, payment_id) else None
+    if order is None:
+        order = _order_locked(order_id=order_id, with_lines=True)
+        if order.status == OrderStatus.PAID and order.payment_id == payment_id:
+            return order
+        if order.status != OrderStatus.PENDING:
+            raise OrderNotPayable(
+                f"Order {order_id} is {order.status}; it cannot be paid.",
+                order_id=order_id,
+                status=order.status,
+            )
+        fields = apply_transition(order, OrderStatus.PAID, at=timezone.now())
+        order.payment_id = payment_id
+        order.save(update_fields=[*fields, "payment_id"])
     try:
         root.get(INVENTORY).commit(order_id=order.pk)
     except ReservationLost as exc:
@@ -102,6 +121,52 @@ def order_abandon(*, order_id: int, reason: str) -> Order:
     order.cancel_reason = reason
     order.save(update_fields=[*fields, "cancel_reason"])
     root.get(EVENTS).order_cancelled(order, reason=reason, cause="checkout_failed", was_paid=False)
+    return order
+
+
+@dataclass(frozen=True)
+class LostStock:
+    """A line of a paid order that inventory could no longer supply."""
+
+    sku: str
+    quantity: int
+    available: int = 0
+
+
+def stock_lost_reason(names: Sequence[str]) -> str:
+    """What the customer reads: which products ran out, and that the money comes back."""
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    verb = "was" if len(names) == 1 else "were"
+    return (
+        f"Sorry: {listed} {verb} no longer in stock when your order was prepared, so the order "
+        "was cancelled and your payment refunded."
+    )
+
+
+@transaction.atomic
+def order_compensate_stock_lost(*, order_id: int, lines: Sequence[LostStock], reason: str) -> Order:
+    """paid -> cancelled when inventory could not take a paid order's units off the shelf
+    (its hold expired and the stock went to another order): refund, and tell the customer why.
+
+    The units were never committed, so nothing goes back to inventory (``order.cancelled``
+    with cause ``stock_unavailable`` lets it know). Idempotent: an order that is not paid
+    (already compensated, cancelled, fulfilled, never paid) is returned unchanged.
+    """
+    order = _order_locked(order_id=order_id, with_lines=True)
+    if order.status != OrderStatus.PAID:
+        logger.info("Order %s is %s: no compensation for lost stock.", order_id, order.status)
+        return order
+    names = {line.sku: line.name for line in order.lines.all()}
+    lost = sorted({line.sku for line in lines})
+    message = stock_lost_reason([f"{names.get(sku) or sku} ({sku})" for sku in lost])[:255]
+    logger.warning("Order %s lost its stock (%s): %s; compensating.", order_id, reason, lost)
+    root.get(PAYMENTS).refund(order_id=order.pk, reason=message)
+    fields = apply_transition(order, OrderStatus.CANCELLED, at=timezone.now())
+    order.cancel_reason = message
+    order.save(update_fields=[*fields, "cancel_reason"])
+    root.get(EVENTS).order_cancelled(
+        order, reason=message, cause="stock_unavailable", was_paid=True
+    )
     return order
 
 

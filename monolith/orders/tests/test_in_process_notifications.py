@@ -28,6 +28,9 @@ class FakeNotifications:
     def __init__(self) -> None:
         self.sent: list[tuple[str, int, dict[str, Any]]] = []
 
+    def notify_order_received(self, *, customer_id: int, order_id: int, **rest: Any) -> None:
+        self.sent.append(("order_received", order_id, {"customer_id": customer_id, **rest}))
+
     def notify_order_paid(self, *, customer_id: int, order_id: int, **rest: Any) -> None:
         self.sent.append(("order_paid", order_id, {"customer_id": customer_id, **rest}))
 
@@ -47,6 +50,9 @@ def notifications(
     """The in-process adapter behind the port (after ``world``, which puts a fake there),
     calling a fake notifications interface."""
     fake = FakeNotifications()
+    monkeypatch.setattr(
+        notifications_interface, "notify_order_received", fake.notify_order_received
+    )
     monkeypatch.setattr(notifications_interface, "notify_order_paid", fake.notify_order_paid)
     monkeypatch.setattr(
         notifications_interface, "notify_order_cancelled", fake.notify_order_cancelled
@@ -55,15 +61,16 @@ def notifications(
         yield fake
 
 
-def test_a_paid_order_is_notified_with_its_lines(notifications: FakeNotifications) -> None:
+def test_a_paid_order_is_notified_when_placed_and_when_paid_with_its_lines(
+    notifications: FakeNotifications,
+) -> None:
     order = place_checkout(MUG=2, TEE=1).order
 
-    assert notifications.kinds(order.pk) == ["order_paid"]  # nobody hears of a placed order
-    assert notifications.sent[0][2]["lines"] == [
-        ("MUG", "Stoneware mug", 2),
-        ("TEE", "Organic tee", 1),
-    ]
-    assert notifications.sent[0][2]["customer_id"] == CUSTOMER
+    assert notifications.kinds(order.pk) == ["order_received", "order_paid"]
+    for _, _, sent in notifications.sent:
+        assert sent["lines"] == [("MUG", "Stoneware mug", 2), ("TEE", "Organic tee", 1)]
+        assert sent["customer_id"] == CUSTOMER
+        assert (sent["total"], sent["currency"]) == (order.total, order.currency)
 
 
 def test_a_cancelled_order_is_notified_with_its_reason(notifications: FakeNotifications) -> None:
@@ -71,9 +78,12 @@ def test_a_cancelled_order_is_notified_with_its_reason(notifications: FakeNotifi
 
     services.order_cancel(order_id=order.pk, customer_id=CUSTOMER, reason="Changed my mind")
 
-    assert notifications.sent == [
-        ("order_cancelled", order.pk, {"customer_id": CUSTOMER, "reason": "Changed my mind"})
-    ]
+    assert notifications.kinds(order.pk) == ["order_received", "order_cancelled"]
+    assert notifications.sent[-1] == (
+        "order_cancelled",
+        order.pk,
+        {"customer_id": CUSTOMER, "reason": "Changed my mind"},
+    )
 
 
 def test_a_failed_checkout_sends_no_e_mail(
@@ -84,4 +94,6 @@ def test_a_failed_checkout_sends_no_e_mail(
     with pytest.raises(ConnectionError):
         place_checkout(MUG=2)
 
-    assert notifications.sent == []  # the customer saw the failed checkout
+    # the order was placed (and heard of) before the charge failed; the customer saw the
+    # failed checkout, so its cancellation is not mailed
+    assert [kind for kind, _, _ in notifications.sent] == ["order_received"]

@@ -289,3 +289,27 @@ def test_a_flip_that_fails_half_way_leaves_the_monolith_writable(
     assert routes.read_text() == ROUTES and gateway.reloads() == 0
     monkeypatch.undo()
     assert _move("flip", synced, routes, gateway.pid, "--to", "inventory") == 0  # runs again
+
+
+def test_only_moves_the_named_tables_of_a_context_whose_service_has_others(
+    make_database: MakeDatabase, routes: Path, gateway: FakeGateway
+) -> None:
+    """The monolith's context has a table the service does not (an outbox of its own): the
+    flip and the rollback move the named ones and leave that one writable."""
+    source, target = stocked_pair(make_database, 10)
+    execute(source, "CREATE TABLE inventory_outboxmessage (id integer PRIMARY KEY)")
+    urls = ["--source", source, "--target", target, "--table", "inventory_stockitem"]
+    assert main(["migrate", "sync", *urls, "--install"]) == 0
+    assert main(["migrate", "backfill", *urls]) == 0
+    pair = (source, target)
+    only = ("--only", "inventory_stockitem")
+    # without --only the context's outbox table, which the service lacks, is refused
+    assert _move("flip", pair, routes, gateway.pid, "--to", "inventory") == 2
+
+    assert _move("flip", pair, routes, gateway.pid, "--to", "inventory", *only) == 0
+    _refused(source, "DELETE FROM inventory_stockitem WHERE id = 3")
+    execute(source, "INSERT INTO inventory_outboxmessage VALUES (1)")  # not the service's
+
+    assert _move("rollback", pair, routes, gateway.pid, *only) == 0
+    execute(source, "DELETE FROM inventory_stockitem WHERE id = 3")
+    assert _upstream(routes) == "monolith"

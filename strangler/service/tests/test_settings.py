@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from strangler.config import REPO_ROOT
+from strangler.service.queues import consumer_queues, consumer_routes, events_settings
 from strangler.service.settings import service_settings
 
 SQLITE = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
@@ -84,3 +85,26 @@ def test_static_files_are_collected_under_the_services_own_folder(tmp_path: Path
 
     assert static_root == tmp_path / "parcels" / "static"
     assert static_root.is_dir()
+
+
+def test_a_process_with_a_worker_of_its_own_for_events_gets_the_events_settings_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SHOP_EVENTS_QUEUE", "run-1.shop.events")
+    events = events_settings(
+        "shop",
+        subscriptions="shop.handlers.SUBSCRIPTIONS",
+        subscribes=("stock.commit_failed",),
+        schemas=REPO_ROOT / "shop" / "schemas",
+    )
+
+    assert not any(name.startswith("CELERY_") for name in events)
+    assert (events["EVENTS_CONSUMER_NAME"], events["EVENTS_QUEUE"], events["EVENTS_DLQ"]) == (
+        "shop",
+        "run-1.shop.events",
+        "shop.dlq",
+    )
+    [queue] = consumer_queues(events)
+    assert queue.name == "run-1.shop.events"
+    assert [b.routing_key for b in queue.bindings] == ["stock.commit_failed"]
+    assert consumer_routes(events) == {"events.handle_event": {"queue": "run-1.shop.events"}}

@@ -30,6 +30,7 @@ from strangler.stages.generated.containers import (
     port_of,
     setup_script,
 )
+from strangler.stages.generated.containers import settings as container_settings
 from strangler.stages.manifest import Stage
 
 POSTGRES = "postgres://postgres:postgres@postgres:5432"
@@ -73,7 +74,7 @@ def environment(stage: Stage) -> dict[str, str]:
         # ${...} is Compose's: the variable of the shell running compose, or the default
         "SECRET_KEY": "${SECRET_KEY:-insecure-compose-default-change-me}",
     }
-    return env | {key: _escape(value) for key, value in stage.settings}
+    return env | {key: _escape(value) for key, value in container_settings(stage).items()}
 
 
 def healthcheck(container: Container) -> dict[str, Any] | None:

@@ -70,6 +70,12 @@ def fill(argv: Sequence[str], stage: Stage, own_port: str = "") -> tuple[str, ..
     return tuple(out)
 
 
+def settings(stage: Stage) -> dict[str, str]:
+    """The stage's settings for its containers: a setting naming a process's port
+    (``http://127.0.0.1:{port:inventory}``) names that process's container instead."""
+    return {key: fill([value], stage)[0] for key, value in stage.settings}
+
+
 def containers(stage: Stage) -> tuple[Container, ...]:
     hosts = host_of(stage)
     return tuple(

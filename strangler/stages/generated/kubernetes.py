@@ -33,6 +33,7 @@ from strangler.stages.generated.containers import (
     host_of,
     setup_script,
 )
+from strangler.stages.generated.containers import settings as container_settings
 from strangler.stages.manifest import Stage
 
 SECRET = "shop"  # created by hand per namespace: the engines' URLs and SECRET_KEY
@@ -65,7 +66,7 @@ def settings(stage: Stage) -> dict[str, str]:
         "JWT_PRIVATE_KEY_FILE": f"{JWT_DIR}/jwt.pem",
         "JWT_PUBLIC_KEY_FILE": f"{JWT_DIR}/jwt.pub.pem",
         "PYTHONUNBUFFERED": "1",
-        **stage.settings_env,
+        **container_settings(stage),
     }
 
 

@@ -51,6 +51,7 @@ DEFAULT_PORTS: dict[str, int] = {
     "analytics": 8006,
     "flower": 5555,
     "monolith-grpc": 9001,
+    "inventory-grpc": 9002,
 }
 
 _MODULE = re.compile(r"stage_(\d+)$")

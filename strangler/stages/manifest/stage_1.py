@@ -98,6 +98,7 @@ def build(previous: Stage | None) -> Stage:
             "gateway/",
             "strangler/routing/",
             "monolith/inventory/grpc/",
+            "strangler/grpc_server/",
             "strangler/contracts/proto/",
             "strangler/contracts/tests/",
             "monolith/inventory/tests/test_grpc*.py",

@@ -66,6 +66,7 @@ def build(previous: Stage | None) -> Stage:
             "INVENTORY_EVENTS_ADAPTER": "monolith.inventory.outbox.adapters.OutboxEvents",
         },
         subscriptions=(
+            Subscription("order.created", "notifications", queue="notifications.events"),
             Subscription("order.paid", "notifications", queue="notifications.events"),
             Subscription("order.cancelled", "notifications", queue="notifications.events"),
         ),

@@ -1,6 +1,6 @@
 """Stage 6: a new analytics service subscribes to the order events; nothing else changes.
 
-It is built on whichever stage comes before it (stage 2 today; stage 5 once stages 3 to 5
+It is built on whichever stage comes before it (stage 3 today; stage 5 once stages 4 and 5
 exist): its own processes, its own setup steps and its subscriptions are added, the gateway
 gets the analytics route, every other process and setting stays as that stage has it.
 """
@@ -56,6 +56,7 @@ def build(previous: Stage | None) -> Stage:
         replace_processes=(gateway_for(served, ROUTES),),
         routes=ROUTES,
         subscriptions=(
+            Subscription("order.created", "analytics", queue="analytics.events"),
             Subscription("order.paid", "analytics", queue="analytics.events"),
             Subscription("order.cancelled", "analytics", queue="analytics.events"),
         ),

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from strangler.config import REPO_ROOT
+from strangler.stages.generated.containers import settings as container_settings
 from strangler.stages.manifest import STAGES, Stage
 
 ENGINES = {"postgres", "rabbitmq", "redis", "etcd", "jaeger"}
@@ -162,4 +163,4 @@ def test_every_service_its_own_database_and_the_stage_settings(stage: Stage) -> 
             name = app.split(".")[1]
             assert urls[f"{name.upper()}_DATABASE_URL"].endswith(f"/{name}")
     for service in services.values():
-        assert stage.settings_env.items() <= service["environment"].items()
+        assert container_settings(stage).items() <= service["environment"].items()

@@ -13,6 +13,7 @@ from kubernetes_validate.utils import latest_version
 
 from strangler.config import REPO_ROOT
 from strangler.stages.generated import kubernetes
+from strangler.stages.generated.containers import settings as container_settings
 from strangler.stages.manifest import STAGES, Stage
 
 # The oldest Kubernetes release the manifests are checked against, and the newest the
@@ -114,7 +115,7 @@ def test_settings_come_from_the_config_map_and_secrets_by_reference(stage: Stage
     resources = committed(stage)
     assert "Secret" not in {r["kind"] for r in resources}  # created by hand, never committed
     config = by_kind(resources, "ConfigMap")[kubernetes.CONFIG]["data"]
-    assert stage.settings_env.items() <= config.items()
+    assert container_settings(stage).items() <= config.items()
     for deployment in by_kind(resources, "Deployment").values():
         container = deployment["spec"]["template"]["spec"]["containers"][0]
         assert container["envFrom"] == [{"configMapRef": {"name": kubernetes.CONFIG}}]

@@ -21,6 +21,7 @@ def test_stage_2_extracts_notifications_and_publishes_the_monoliths_events() -> 
         p.name for p in stage.required_processes()
     }
     assert {(s.event_type, s.consumer) for s in stage.subscriptions} == {
+        ("order.created", "notifications"),
         ("order.paid", "notifications"),
         ("order.cancelled", "notifications"),
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from extracted.analytics.sales.tests.helpers import order_cancelled, order_paid
+from extracted.analytics.sales.tests.helpers import order_cancelled, order_created, order_paid
 from strangler.service.testing import (
     assert_schema_copies_accept_what_producers_publish,
     assert_service_openapi_keeps_the_contract,
@@ -18,5 +18,7 @@ def test_the_generated_schema_breaks_no_client_of_the_committed_one(tmp_path: Pa
 
 def test_the_own_schema_copies_accept_all_the_producer_publishes() -> None:
     assert_schema_copies_accept_what_producers_publish(
-        "analytics", {"order.paid", "order.cancelled"}, (order_paid(), order_cancelled())
+        "analytics",
+        {"order.created", "order.paid", "order.cancelled"},
+        (order_created(), order_paid(), order_cancelled(cause="stock_unavailable")),
     )

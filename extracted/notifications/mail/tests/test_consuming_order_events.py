@@ -84,6 +84,28 @@ def test_a_cancellation_mail_gives_the_reason(consumer: EventConsumer, app: Cele
     assert "Reason: The reservation expired." in message.body
 
 
+def test_a_cancellation_because_the_stock_ran_out_says_so_and_that_the_payment_is_refunded(
+    consumer: EventConsumer, app: Celery
+) -> None:
+    event = order_cancelled(
+        cause="stock_unavailable", was_paid=True, reason="Blue mug (MUG-BLUE) ran out of stock."
+    )
+
+    statuses = [consumer.deliver(event.to_dict(), retries=0, app=app).status for _ in range(3)]
+
+    assert statuses == ["applied", "duplicate", "duplicate"]
+    [message] = mail.outbox
+    assert message.subject == "Your order #7 was cancelled"
+    assert message.body == (
+        "Hello,\n\n"
+        "your order #7 has been cancelled because the stock ran out.\n\n"
+        "Reason: Blue mug (MUG-BLUE) ran out of stock.\n\n"
+        "Your payment is refunded.\n\n"
+        "The shop\n"
+    )
+    assert Notification.objects.get().kind == "order_cancelled"
+
+
 def test_a_failed_checkout_is_not_mailed(consumer: EventConsumer, app: Celery) -> None:
     outcome = consumer.deliver(
         order_cancelled(cause="checkout_failed").to_dict(), retries=0, app=app

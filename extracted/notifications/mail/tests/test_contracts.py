@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from extracted.notifications.mail.tests.helpers import order_cancelled, order_paid
+from extracted.notifications.mail.tests.helpers import order_cancelled, order_created, order_paid
 from strangler.config import REPO_ROOT
 from strangler.service.testing import (
     assert_schema_copies_accept_what_producers_publish,
@@ -44,5 +44,7 @@ def test_the_paths_and_json_are_the_monoliths() -> None:
 
 def test_the_own_schema_copies_accept_all_the_producer_publishes() -> None:
     assert_schema_copies_accept_what_producers_publish(
-        "notifications", {"order.paid", "order.cancelled"}, (order_paid(), order_cancelled())
+        "notifications",
+        {"order.created", "order.paid", "order.cancelled"},
+        (order_created(), order_paid(), order_cancelled(cause="stock_unavailable", was_paid=True)),
     )

@@ -1,0 +1,21 @@
+"""Reads of the inventory."""
+
+from __future__ import annotations
+
+from extracted.inventory.stock.errors import ReservationNotFound, SkuNotFound
+from extracted.inventory.stock.models import Reservation, StockItem
+
+
+def stock_get(*, sku: str) -> StockItem:
+    try:
+        return StockItem.objects.get(sku=sku)
+    except StockItem.DoesNotExist:
+        raise SkuNotFound(f"No stock record for SKU {sku!r}.", sku=sku) from None
+
+
+def reservation_get(*, order_id: int) -> list[Reservation]:
+    """The order's reservation rows by SKU; raises :class:`ReservationNotFound` when none."""
+    rows = list(Reservation.objects.filter(order_id=order_id).order_by("sku"))
+    if not rows:
+        raise ReservationNotFound(f"Order {order_id} has no reservation.", order_id=order_id)
+    return rows

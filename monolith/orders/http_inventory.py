@@ -1,0 +1,102 @@
+"""The inventory port over HTTP, for the stages where inventory is a service of its own.
+
+``available`` and ``reserve`` cross the network (``INVENTORY_SERVICE_URL``, every call bounded
+by ``INVENTORY_TIMEOUT`` seconds); a service that is down or slow raises
+:class:`strangler.errors.ServiceUnavailable` (503), and the checkout's first transaction rolls
+back, so no order is left half made. ``reserve`` is a PUT keyed by the order id: the service
+answers the same reservation to a repeat, so the client retries it safely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from django.conf import settings
+
+from monolith.orders.ports import OutOfStock, StockLine
+from strangler.errors import Conflict
+from strangler.http import ServiceClient
+
+SERVICE = "inventory"
+
+
+class InventoryRefused(Conflict):
+    """The inventory service refused a request for a reason the checkout cannot repair.
+
+    details: ``status`` and ``code`` of the service's answer.
+    """
+
+    code = "inventory_refused"
+    writes_nothing = True
+
+
+class HttpInventory:
+    """``commit``, ``release`` and ``restock`` do nothing here: the ``order.paid`` and
+    ``order.cancelled`` events that the same transaction writes to the orders outbox carry them
+    to the service, which commits, releases or restocks the order's reservation when it
+    consumes them (and publishes ``stock.commit_failed`` when a paid order's units are gone).
+    """
+
+    def __init__(self, base_url: str | None = None, timeout: float | None = None) -> None:
+        self.client = ServiceClient(
+            SERVICE,
+            base_url or settings.INVENTORY_SERVICE_URL,
+            timeout=timeout if timeout is not None else settings.INVENTORY_TIMEOUT,
+        )
+
+    def available(self, sku: str) -> int:
+        response = self.client.get(f"/api/v1/inventory/{quote(sku, safe='')}")
+        if response.status_code == 404:
+            return 0
+        body = self._ok(response.status_code, _json(response))
+        return int(body["available"])
+
+    def reserve(self, *, order_id: int, lines: Sequence[StockLine]) -> datetime:
+        response = self.client.put(
+            f"/internal/v1/reservations/{order_id}",
+            json={"lines": [{"sku": line.sku, "quantity": line.quantity} for line in lines]},
+        )
+        body = _json(response)
+        error = body.get("error") if isinstance(body, dict) else None
+        if response.status_code == 409 and error and error.get("code") == "out_of_stock":
+            details = error.get("details") or {}
+            raise OutOfStock(
+                error.get("message") or f"{details.get('sku')} is out of stock.",
+                sku=details.get("sku"),
+                requested=details.get("requested"),
+                available=details.get("available"),
+            )
+        reservation = self._ok(response.status_code, body)
+        return datetime.fromisoformat(reservation["expires_at"])
+
+    def commit(self, *, order_id: int) -> None:
+        """Carried by ``order.paid`` (the orders outbox, same transaction)."""
+
+    def release(self, *, order_id: int) -> None:
+        """Carried by ``order.cancelled`` with ``was_paid`` false."""
+
+    def restock(self, *, order_id: int) -> None:
+        """Carried by ``order.cancelled`` with ``was_paid`` true."""
+
+    @staticmethod
+    def _ok(status: int, body: Any) -> dict[str, Any]:
+        if status in (200, 201) and isinstance(body, dict):
+            return body
+        error = body.get("error") if isinstance(body, dict) else None
+        code = error.get("code", "") if isinstance(error, dict) else ""
+        answer = f"{status} {code}".strip()
+        raise InventoryRefused(
+            f"The inventory service refused the request ({answer}).", status=status, code=code
+        )
+
+
+def _json(response: requests.Response) -> Any:
+    """The body, or None when it is not JSON (a proxy's error page)."""
+    try:
+        return response.json()
+    except ValueError:
+        return None

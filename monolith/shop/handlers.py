@@ -1,0 +1,9 @@
+"""The monolith's handler table (``EVENTS_SUBSCRIPTIONS``): its contexts' subscriptions to
+the events of extracted services, run by the monolith's consumer (``monolith.shop.consumer``)."""
+
+from __future__ import annotations
+
+from monolith.catalog.handlers import SUBSCRIPTIONS as CATALOG
+from monolith.orders.handlers import SUBSCRIPTIONS as ORDERS
+
+SUBSCRIPTIONS = (*CATALOG, *ORDERS)

@@ -1,0 +1,85 @@
+"""The monolith's consumer of integration events: its handler table, queue and schema copies
+from the settings, a Celery app that takes its queue alone, and ``manage.py events_declare``."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from kombu import Connection
+
+from monolith.shop import celery as shop_celery
+from monolith.shop import consumer as shop_consumer
+from strangler.config import REPO_ROOT
+from strangler.contracts.compat.events import incompatible_copies
+from strangler.events.broker import TASK_NAME, topic_exchange
+from strangler.events.schemas import PUBLISHED, SchemaRegistry
+from strangler.events.wiring import configured_consumer
+from strangler.service.consumer import build_consumer
+
+SUBSCRIBED = ["order.created", "stock.commit_failed"]
+
+
+def test_the_consumer_is_built_from_the_monolith_s_settings() -> None:
+    consumer = build_consumer()
+    assert (consumer.name, consumer.queue_name, consumer.dlq_name) == (
+        "monolith",
+        "monolith.events",
+        "monolith.dlq",
+    )
+    assert consumer.event_types == SUBSCRIBED
+
+
+def test_the_schema_copies_are_the_subscribed_types_and_accept_what_producers_publish() -> None:
+    copies = REPO_ROOT / "monolith" / "schemas"
+    assert [t for t, _ in SchemaRegistry(copies).known()] == SUBSCRIBED
+    assert incompatible_copies(copies, PUBLISHED) == []
+
+
+def test_the_consumer_s_celery_app_takes_its_event_queue_alone() -> None:
+    conf = shop_consumer.app.conf
+    assert [queue.name for queue in conf.task_queues] == ["monolith.events"]
+    assert sorted(b.routing_key for b in conf.task_queues[0].bindings) == SUBSCRIBED
+    assert conf.task_routes == {TASK_NAME: {"queue": "monolith.events"}}
+    assert TASK_NAME in shop_consumer.app.tasks
+    # the monolith's task worker never takes an event: it consumes its default queue alone
+    assert not shop_celery.app.conf.task_queues
+    assert shop_celery.app.amqp.queues.keys() == {"monolith"}
+
+
+@pytest.fixture
+def own_queue(settings: Any) -> Iterator[str]:
+    """The consumer on an in-memory broker and queue names of this test alone."""
+    name = f"t-{uuid.uuid4().hex[:8]}"
+    settings.CELERY_BROKER_URL = "memory://"
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {}
+    settings.EVENTS_QUEUE = f"{name}.events"
+    settings.EVENTS_DLQ = f"{name}.dlq"
+    configured_consumer.cache_clear()
+    yield name
+    configured_consumer.cache_clear()
+
+
+def test_events_declare_binds_the_queue_to_the_subscribed_types(own_queue: str) -> None:
+    out = StringIO()
+    call_command("events_declare", stdout=out)
+    assert f"{own_queue}.events bound to" in out.getvalue()
+
+    with Connection("memory://") as connection:
+        producer = connection.Producer()
+        for event_type in ("stock.commit_failed", "order.paid", "order.created"):
+            producer.publish(
+                {"type": event_type}, exchange=topic_exchange(), routing_key=event_type
+            )
+        queue = connection.SimpleQueue(f"{own_queue}.events")
+        received = []
+        while queue.qsize():
+            message = queue.get(timeout=1)
+            received.append(message.payload["type"])
+            message.ack()
+        queue.close()
+    assert received == ["stock.commit_failed", "order.created"]

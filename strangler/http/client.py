@@ -1,0 +1,135 @@
+"""One client for calls between services, on ``requests``.
+
+- every call has a timeout, ``(connect, read)`` seconds: a service that does not answer costs
+  the caller at most that long per attempt, never a hung worker;
+- only idempotent methods (GET, HEAD, PUT, DELETE) are retried, with exponential backoff, on a
+  502, 503 or 504; a POST is sent once. A connection that could not be opened is retried for
+  every method (nothing was sent), a read timeout for none (the time budget is the caller's);
+- the current trace context goes out as ``traceparent`` (the requests instrumentation does it
+  where tracing is set up; the propagator below does it everywhere else);
+- a service that cannot be reached, times out or fails (5xx) raises
+  :class:`strangler.errors.ServiceUnavailable` naming it (the kit's 503 error shape); any other
+  answer, a 4xx included, is returned for the caller to translate into its own errors.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+from opentelemetry import propagate
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, NewConnectionError, TimeoutError
+from urllib3.util.retry import Retry
+
+from strangler.errors import ServiceUnavailable
+
+logger = logging.getLogger(__name__)
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
+RETRY_STATUSES = frozenset({502, 503, 504})
+
+
+class ServiceClient:
+    """Calls to one service at ``base_url``, named ``service`` in errors and logs."""
+
+    def __init__(
+        self,
+        service: str,
+        base_url: str,
+        *,
+        timeout: float,
+        connect_timeout: float | None = None,
+        retries: int = 2,
+        backoff: float = 0.1,
+    ) -> None:
+        self.service = service
+        self.base_url = base_url.rstrip("/")
+        self.timeout = (connect_timeout if connect_timeout is not None else timeout, timeout)
+        self.session = requests.Session()
+        retry = Retry(
+            total=retries,
+            connect=retries,
+            read=0,
+            status=retries,
+            other=0,
+            allowed_methods=IDEMPOTENT_METHODS,
+            status_forcelist=RETRY_STATUSES,
+            backoff_factor=backoff,
+            raise_on_status=False,
+            respect_retry_after_header=False,
+        )
+        adapter = HTTPAdapter(max_retries=retry)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("PUT", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", path, **kwargs)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        """The service's answer below 500; raises ServiceUnavailable for anything else."""
+        outgoing = {"Accept": "application/json", **(headers or {})}
+        propagate.inject(outgoing)
+        request = requests.Request(
+            method.upper(), self.base_url + path, json=json, params=params, headers=outgoing
+        )
+        try:
+            response = self._send(self.session.prepare_request(request))
+        except requests.RequestException as exc:
+            what = "did not answer in time" if _timed_out(exc) else "could not be reached"
+            raise self._unavailable(method, path, what, exc) from exc
+        if response.status_code >= 500:
+            raise self._unavailable(
+                method, path, f"answered {response.status_code}", status=response.status_code
+            )
+        return response
+
+    def _send(self, prepared: requests.PreparedRequest) -> requests.Response:
+        """The one place every call goes through: where a circuit breaker wraps it."""
+        return self.session.send(prepared, timeout=self.timeout)
+
+    def _unavailable(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        exc: Exception | None = None,
+        *,
+        status: int | None = None,
+    ) -> ServiceUnavailable:
+        logger.warning("%s %s %s: %s %s", self.service, method, path, what, exc or "")
+        details: dict[str, Any] = {"service": self.service}
+        if status is not None:
+            details["status"] = status
+        return ServiceUnavailable(
+            f"The {self.service} service {what}; please try again shortly.", **details
+        )
+
+
+def _timed_out(exc: requests.RequestException) -> bool:
+    """A timeout, also when it ended the retries (requests then raises a ConnectionError)."""
+    if isinstance(exc, requests.Timeout):
+        return True
+    reason = exc.args[0] if exc.args else None
+    if not isinstance(reason, MaxRetryError):
+        return False
+    # urllib3 makes a refused connection a kind of timeout; it is not one
+    return isinstance(reason.reason, TimeoutError) and not isinstance(
+        reason.reason, NewConnectionError
+    )

@@ -1,0 +1,109 @@
+"""A real HTTP server on a free loopback port for the tests of a service client.
+
+It answers each request with the next of the replies it was given (the last one repeats),
+records what it received, and can hold a request unanswered (:meth:`ScriptedServer.hang`)
+until it is closed, for a timeout to trip on.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: Any = None
+    hang: bool = False  # never answer (until the server closes)
+
+
+@dataclass(frozen=True)
+class Received:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class ScriptedServer:
+    replies: list[Reply] = field(default_factory=lambda: [Reply(200, {})])
+    received: list[Received] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._released = threading.Event()
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                reply = server._record(
+                    Received(
+                        method=self.command,
+                        path=self.path,
+                        headers={k.lower(): v for k, v in self.headers.items()},
+                        body=json.loads(raw) if raw else None,
+                    )
+                )
+                if reply.hang:
+                    server._released.wait()
+                    return
+                payload = b"" if reply.body is None else json.dumps(reply.body).encode()
+                self.send_response(reply.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _handle
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def _record(self, received: Received) -> Reply:
+        with self._lock:
+            index = len(self.received)
+            self.received.append(received)
+            return self.replies[min(index, len(self.replies) - 1)]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self._released.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@contextmanager
+def scripted_server(*replies: Reply) -> Iterator[ScriptedServer]:
+    server = ScriptedServer(list(replies) or [Reply(200, {})])
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def closed_port_url() -> str:
+    """The URL of a loopback port nothing listens on (bound, then closed, so it is free)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"

@@ -1,0 +1,94 @@
+import time
+
+import pytest
+from opentelemetry.sdk.trace import TracerProvider
+
+from strangler.errors import ServiceUnavailable
+from strangler.http import ServiceClient
+from strangler.http.testing import Reply, closed_port_url, scripted_server
+
+TIMEOUT = 0.5
+MARGIN = 1.0
+
+
+def client(url: str) -> ServiceClient:
+    return ServiceClient("stock", url, timeout=TIMEOUT, backoff=0.01)
+
+
+def test_a_slow_service_raises_within_the_timeout() -> None:
+    with scripted_server(Reply(200, hang=True)) as server:
+        started = time.monotonic()
+        with pytest.raises(ServiceUnavailable) as raised:
+            client(server.url).get("/slow")
+        elapsed = time.monotonic() - started
+    assert elapsed < TIMEOUT + MARGIN
+    assert raised.value.http_status == 503
+    assert raised.value.code == "service_unavailable"
+    assert raised.value.details == {"service": "stock"}
+    assert "did not answer in time" in raised.value.message
+    assert len(server.received) == 1  # a read timeout is not retried: the budget holds
+
+
+def test_a_closed_port_raises_service_unavailable_naming_the_service() -> None:
+    started = time.monotonic()
+    with pytest.raises(ServiceUnavailable) as raised:
+        client(closed_port_url()).get("/anything")
+    assert time.monotonic() - started < TIMEOUT + MARGIN
+    assert raised.value.details == {"service": "stock"}
+    assert "could not be reached" in raised.value.message
+
+
+def test_put_is_retried_after_a_503() -> None:
+    with scripted_server(Reply(503, {"error": {}}), Reply(201, {"ok": True})) as server:
+        response = client(server.url).put("/things/1", json={"n": 1})
+    assert response.status_code == 201
+    assert response.json() == {"ok": True}
+    assert [(r.method, r.path, r.body) for r in server.received] == [
+        ("PUT", "/things/1", {"n": 1}),
+        ("PUT", "/things/1", {"n": 1}),
+    ]
+
+
+@pytest.mark.parametrize("status", [502, 504])
+def test_get_is_retried_after_a_gateway_error(status: int) -> None:
+    with scripted_server(Reply(status), Reply(200, {"n": 2})) as server:
+        assert client(server.url).get("/n").json() == {"n": 2}
+    assert len(server.received) == 2
+
+
+def test_post_is_never_retried() -> None:
+    replies = (Reply(503), Reply(201, {"ok": True}))
+    with scripted_server(*replies) as server, pytest.raises(ServiceUnavailable) as raised:
+        client(server.url).post("/things", json={"n": 1})
+    assert len(server.received) == 1
+    assert raised.value.details == {"service": "stock", "status": 503}
+
+
+def test_retries_stop_after_the_limit() -> None:
+    with scripted_server(Reply(503)) as server, pytest.raises(ServiceUnavailable):
+        ServiceClient("stock", server.url, timeout=TIMEOUT, retries=2, backoff=0.01).get("/")
+    assert len(server.received) == 3
+
+
+def test_a_4xx_is_returned_to_the_caller_unretried() -> None:
+    body = {"error": {"code": "out_of_stock", "message": "no", "details": {}}}
+    with scripted_server(Reply(409, body)) as server:
+        response = client(server.url).put("/things/1", json={})
+    assert response.status_code == 409
+    assert response.json() == body
+    assert len(server.received) == 1
+
+
+def test_the_trace_context_goes_out_as_traceparent() -> None:
+    tracer = TracerProvider().get_tracer("test")
+    with scripted_server(Reply(200, {})) as server:
+        with tracer.start_as_current_span("checkout") as span:
+            client(server.url).get("/traced")
+        trace_id = format(span.get_span_context().trace_id, "032x")
+    traceparent = server.received[0].headers["traceparent"]
+    assert traceparent.split("-")[1] == trace_id
+
+
+def test_every_call_carries_the_timeout() -> None:
+    service = ServiceClient("stock", "http://127.0.0.1:1", timeout=2.0, connect_timeout=0.5)
+    assert service.timeout == (0.5, 2.0)

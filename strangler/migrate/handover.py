@@ -1,0 +1,109 @@
+"""A service's first start takes its tables over from the monolith: copy, prove, record; once.
+
+The runbook (docs/migrating-data.md) moves a context's data out of a shop that keeps taking
+writes: capture, backfill, sync, verify, shadow, flip. A stage set up from a stopped shop (the
+demo) needs only its first two proofs: ``hand_over`` backfills the tables, verifies them and,
+on GO, records in the target that the service owns them. Every later start finds that record
+and copies nothing: the service's rows are its own from then on, whatever the monolith's tables
+hold (a learner who went back a stage wrote to those; the service never takes them again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from strangler.migrate.backfill import TableResult, backfill_table, exclusive
+from strangler.migrate.endpoints import Endpoint
+from strangler.migrate.errors import MigrateError
+from strangler.migrate.plan import TablePlan, opened
+from strangler.migrate.verify import TableVerdict, prepare, verify_table
+
+HANDED_OVER = "strangler_migrate_handed_over"  # in the target: tables it owns since the copy
+
+
+@dataclass
+class HandOver:
+    tables: tuple[str, ...]
+    copied: list[TableResult] = field(default_factory=list)
+    verdicts: list[TableVerdict] = field(default_factory=list)
+    # when the target owned every table already (an earlier start took them over)
+    since: str | None = None
+
+    @property
+    def go(self) -> bool:
+        return all(v.go for v in self.verdicts)
+
+
+def database_url(config: dict[str, Any]) -> str:
+    """A Django ``DATABASES`` entry as the URL the migrate commands take."""
+    engine = config.get("ENGINE", "")
+    if "sqlite3" in engine:
+        return f"sqlite:///{config['NAME']}"
+    if "postgresql" in engine:
+        user = quote(str(config.get("USER") or ""), safe="")
+        password = quote(str(config.get("PASSWORD") or ""), safe="")
+        credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+        host = config.get("HOST") or "localhost"
+        port = f":{config['PORT']}" if config.get("PORT") else ""
+        return f"postgres://{credentials}{host}{port}/{quote(str(config['NAME']), safe='')}"
+    raise MigrateError(f"no migrate URL for the database engine {engine!r}")
+
+
+def _owned_since(target: Endpoint, tables: Sequence[TablePlan]) -> str | None:
+    if HANDED_OVER not in target.tables():
+        return None
+    found = {
+        name: at
+        for name, at in target.rows(f"SELECT table_name, handed_over_at FROM {HANDED_OVER}")
+        if name in {t.name for t in tables}
+    }
+    if len(found) < len(tables):
+        return None
+    return str(min(found.values()))
+
+
+def _record(target: Endpoint, tables: Sequence[TablePlan]) -> None:
+    target.connection.execute(
+        f"CREATE TABLE IF NOT EXISTS {HANDED_OVER} "
+        "(table_name varchar(200) PRIMARY KEY, handed_over_at varchar(40) NOT NULL)"
+    )
+    mark = target.placeholder
+    at = datetime.now(UTC).isoformat(timespec="seconds")
+    with target.transaction():
+        for table in tables:
+            target.connection.execute(
+                f"DELETE FROM {HANDED_OVER} WHERE table_name = {mark}", [table.name]
+            )
+            target.connection.execute(
+                f"INSERT INTO {HANDED_OVER} (table_name, handed_over_at) VALUES ({mark}, {mark})",
+                [table.name, at],
+            )
+
+
+def hand_over(
+    source_url: str, target_url: str, *, tables: Sequence[str], chunk_size: int = 50_000
+) -> HandOver:
+    """Copy ``tables`` (resuming a copy cut short) and verify them, unless the target owns
+    them already. The record is written only on GO: a NO-GO leaves the next start to try again.
+    """
+    with opened(source_url, target_url, context="", tables=tables) as (source, target, plans):
+        result = HandOver(tables=tuple(p.name for p in plans))
+        result.since = _owned_since(target, plans)
+        if result.since is not None:
+            return result
+        with exclusive(target):
+            result.copied = [
+                backfill_table(source, target, plan, chunk_size=chunk_size) for plan in plans
+            ]
+        prepare(source)
+        prepare(target)
+        result.verdicts = [
+            verify_table(source, target, plan, chunk_size=chunk_size) for plan in plans
+        ]
+        if result.go:
+            _record(target, plans)
+        return result

@@ -1,0 +1,106 @@
+"""Stage 3 end to end: the inventory service down or silent at checkout, through the gateway.
+
+The checkout answers 503 in the error shape naming the service, within the adapter's timeout
+(``INVENTORY_TIMEOUT``, 2 s at stage 3), keeps the cart and leaves no order; once the service
+is back the same cart checks out. The service is stopped (its port refuses) and then frozen
+(SIGSTOP: its port accepts and never answers), and started or thawed again before the test
+ends, whatever happened, so the stage's other tests find it running.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from strangler.stages.processes import Process, stop_process
+from strangler.testing import eventually
+from tests.e2e.conftest import StartedStage
+from tests.e2e.shoppers import Shopper, skus
+
+STAGE = 3
+TIMEOUT = 2.0  # the stage's INVENTORY_TIMEOUT
+MARGIN = 3.0  # the gateway, the monolith's request and its rolled-back transaction
+
+
+def _inventory(started: StartedStage) -> Process:
+    [process] = [p for p in started.running.group.processes if p.name == "inventory"]
+    return process
+
+
+@contextmanager
+def _stopped(started: StartedStage) -> Iterator[None]:
+    process = _inventory(started)
+    stop_process(process)
+    try:
+        yield
+    finally:
+        started.running.group.respawn(process, note="started again by the test")
+        eventually(lambda: process.ready(process), "the inventory service back", deadline=60)
+
+
+@contextmanager
+def _frozen(started: StartedStage) -> Iterator[None]:
+    process = _inventory(started)
+    assert process.pid is not None
+    os.killpg(process.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.killpg(process.pid, signal.SIGCONT)
+        eventually(lambda: process.ready(process), "the inventory service thawed", deadline=60)
+
+
+@pytest.fixture
+def shopper(stages: Callable[[int], StartedStage]) -> Shopper:
+    return Shopper(stages(STAGE).base_url)
+
+
+def _checkout_refused(shopper: Shopper, sku: str) -> float:
+    orders = len(shopper.orders())
+    began = time.monotonic()
+    refused = shopper.checkout(timeout=30)
+    took = time.monotonic() - began
+    assert refused.status_code == 503, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "service_unavailable"
+    assert error["details"]["service"] == "inventory"
+    assert error["message"]
+    assert shopper.cart() == [(sku, 1)]
+    assert len(shopper.orders()) == orders
+    return took
+
+
+def test_inventory_down_at_checkout_is_a_503_with_the_cart_intact_and_no_order(
+    stages: Callable[[int], StartedStage], shopper: Shopper
+) -> None:
+    started = stages(STAGE)
+    sku = skus(started.base_url)[-2]
+    shopper.add_to_cart(sku, 1)
+
+    with _stopped(started):
+        took = _checkout_refused(shopper, sku)
+    assert took < TIMEOUT + MARGIN, f"the refusal took {took:.2f} s"
+
+    placed = shopper.checkout()
+    assert placed.status_code == 201, placed.text
+    assert shopper.cart() == []
+
+
+def test_inventory_silent_at_checkout_is_a_503_within_the_timeout(
+    stages: Callable[[int], StartedStage], shopper: Shopper
+) -> None:
+    started = stages(STAGE)
+    sku = skus(started.base_url)[-2]
+    shopper.add_to_cart(sku, 1)
+
+    with _frozen(started):
+        took = _checkout_refused(shopper, sku)
+    assert TIMEOUT <= took < TIMEOUT + MARGIN, f"the refusal took {took:.2f} s"
+
+    placed = shopper.checkout()
+    assert placed.status_code == 201, placed.text
