@@ -82,6 +82,7 @@ def build(previous: Stage | None) -> Stage:
             "monolith/payments/tests/test_events.py",
             "monolith/inventory/tests/test_events.py",
             "strangler/service/consumer.py",
+            "strangler/service/ids.py",
             "strangler/service/queues.py",
             "strangler/service/management/commands/events_declare.py",
             "strangler/service/tests/test_consumer.py",

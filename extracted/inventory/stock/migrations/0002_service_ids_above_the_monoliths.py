@@ -1,14 +1,16 @@
-"""The service's own stock and reservation ids start at SERVICE_ID_FLOOR (see stock/ids.py)."""
+"""The service's own stock and reservation ids start at SERVICE_ID_FLOOR (strangler.service.ids)."""
 
 from django.apps.registry import Apps
 from django.db import migrations
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
-from extracted.inventory.stock.ids import reserve_service_ids
+from strangler.service.ids import reserve_service_ids
 
 
 def _reserve(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    reserve_service_ids(schema_editor.connection)
+    reserve_service_ids(
+        schema_editor.connection, ("inventory_stockitem", "inventory_reservation")
+    )
 
 
 class Migration(migrations.Migration):

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from extracted.inventory.stock.ids import SERVICE_ID_FLOOR
 from extracted.inventory.stock.models import Reservation, StockItem
 from extracted.inventory.stock.services import stock_reserve, stock_set
+from strangler.service.ids import SERVICE_ID_FLOOR
 
 pytestmark = pytest.mark.django_db
 

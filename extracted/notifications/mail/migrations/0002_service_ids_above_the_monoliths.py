@@ -1,14 +1,14 @@
-"""The service's own notification ids start at SERVICE_ID_FLOOR (see mail/ids.py)."""
+"""The service's own notification ids start at SERVICE_ID_FLOOR (see strangler/service/ids.py)."""
 
 from django.apps.registry import Apps
 from django.db import migrations
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
-from extracted.notifications.mail.ids import reserve_service_ids
+from strangler.service.ids import reserve_service_ids
 
 
 def _reserve(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    reserve_service_ids(schema_editor.connection)
+    reserve_service_ids(schema_editor.connection, ("notifications_notification",))
 
 
 class Migration(migrations.Migration):

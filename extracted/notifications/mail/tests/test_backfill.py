@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from extracted.notifications.mail.ids import SERVICE_ID_FLOOR
 from extracted.notifications.mail.models import Notification
+from strangler.service.ids import SERVICE_ID_FLOOR
 
 pytestmark = pytest.mark.django_db
 

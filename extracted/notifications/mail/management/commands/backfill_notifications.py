@@ -4,7 +4,7 @@ Copies every row of the monolith's ``notifications_notification`` table into thi
 database, keeping the ids (links clients hold keep working). Idempotent: a row already here
 is counted and skipped; a row whose id or (order, kind) is taken by a different notification
 is reported as a conflict and not copied. The service issues its own ids from
-``SERVICE_ID_FLOOR`` up (see ``mail/ids.py``), so it can run again after both sides took
+``SERVICE_ID_FLOOR`` up (``strangler.service.ids``), so it can run again after both sides took
 writes (a rollback, or going back a stage and forward again): the monolith's new rows are
 copied, never clash with the service's. Run it before the service's worker starts
 consuming (the stage's set-up does), then route ``/api/v1/notifications`` to the service.
@@ -25,9 +25,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
-from extracted.notifications.mail.ids import SERVICE_ID_FLOOR, reserve_service_ids
 from extracted.notifications.mail.models import Notification
 from strangler.config import database, env
+from strangler.service.ids import SERVICE_ID_FLOOR, reserve_service_ids
 
 TABLE = "notifications_notification"  # the monolith's (the service's table has its name too)
 COLUMNS = (
@@ -113,7 +113,7 @@ class Command(BaseCommand):
         except Exception as exc:
             raise CommandError(f"cannot read the monolith's notifications: {exc}") from exc
         if rows is None:
-            reserve_service_ids(connection)
+            reserve_service_ids(connection, (TABLE,))
             self.stdout.write(
                 f"monolith notifications: nothing to hand over (its database has no {TABLE} "
                 "table: the monolith never ran its notifications app)\n"
@@ -127,7 +127,7 @@ class Command(BaseCommand):
             )
         for start in range(0, len(rows), options["batch_size"]):
             self._copy(rows[start : start + options["batch_size"]], counts)
-        reserve_service_ids(connection)
+        reserve_service_ids(connection, (TABLE,))
         by_status = Counter(row["status"] for row in rows)
         self.stdout.write(
             f"monolith notifications: {len(rows)} "

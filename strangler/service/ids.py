@@ -1,9 +1,11 @@
-"""Ids this service issues start at ``SERVICE_ID_FLOOR``.
+"""Ids an extracted service issues start at ``SERVICE_ID_FLOOR``.
 
-The monolith numbers its stock rows and reservations from 1 and keeps doing so whenever it
-owns inventory again (a rollback, or going back a stage). The service's own rows live in a
-range the monolith never reaches, so a hand-over after both sides took writes copies the
-monolith's new rows without a clash, and the handed-over rows keep their ids.
+The monolith numbers its rows from 1 and keeps doing so whenever it owns a context's data
+again (a rollback, or a learner going back a stage). A service's own rows live in a range the
+monolith never reaches, so a hand-over run after both sides took writes copies the monolith's
+new rows without a clash, and the handed-over rows keep their ids (links clients hold keep
+working). Each service calls ``reserve_service_ids`` from a migration of its own, naming its
+tables.
 """
 
 from __future__ import annotations
@@ -12,10 +14,9 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 # 10**12: far beyond any shop's count of rows, well inside JSON's exact integers.
 SERVICE_ID_FLOOR = 1_000_000_000_000
-TABLES = ("inventory_stockitem", "inventory_reservation")
 
 
-def reserve_service_ids(connection: BaseDatabaseWrapper, tables: tuple[str, ...] = TABLES) -> None:
+def reserve_service_ids(connection: BaseDatabaseWrapper, tables: tuple[str, ...]) -> None:
     """Make the next id issued in each table at least ``SERVICE_ID_FLOOR`` (never lower it)."""
     with connection.cursor() as cursor:
         for table in tables:
