@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-from strangler.stages.manifest.commands import celery_worker, gunicorn
 from strangler.stages.manifest.model import ProcessSpec, Stage, Subscription
+from strangler.stages.manifest.services import (
+    service_manage,
+    service_setup,
+    service_web,
+    service_worker,
+)
 from strangler.stages.manifest.stage_0 import MANAGE
 from strangler.stages.manifest.stage_1 import gateway_for
 
 ROUTES = "gateway/routes/stage-2.yaml"
-SERVICE_MANAGE = ("{python}", "extracted/notifications/manage.py")
+SERVICE_MANAGE = service_manage("notifications")
 
-NOTIFICATIONS_WEB = ProcessSpec(
-    name="notifications",
-    argv=gunicorn("extracted.notifications.service.wsgi:application", workers=1),
-    ready="http",
-    port_name="notifications",
-    upstream="notifications",
-    metrics_path="/metrics",
-    urls=(
-        ("notifications admin (admin / admin)", "/admin/"),
-        ("notifications API docs", "/api/docs/"),
-        ("notifications readiness", "/health/ready"),
-        ("notifications metrics (Prometheus)", "/metrics"),
-    ),
-)
-NOTIFICATIONS_WORKER = ProcessSpec(
-    name="notifications-worker",
-    argv=celery_worker("extracted.notifications.service", "notifications"),
-    ready="log",
-    ready_text=" ready.",
-    service="notifications",
-)
+NOTIFICATIONS_WEB = service_web("notifications")
+NOTIFICATIONS_WORKER = service_worker("notifications")
 OUTBOX_RELAY = ProcessSpec(
     name="outbox-relay",
     argv=(*MANAGE, "outbox_relay"),
@@ -48,12 +34,7 @@ def build(previous: Stage | None) -> Stage:
         tag="stage-2-notifications",
         title="Notifications extracted: order events through a transactional outbox",
         setup=(
-            (*SERVICE_MANAGE, "ensure_database"),
-            (*SERVICE_MANAGE, "migrate", "--noinput"),
-            (*SERVICE_MANAGE, "collectstatic", "--noinput", "--verbosity", "0"),
-            (*SERVICE_MANAGE, "seed_admin"),
-            # the queue and its bindings exist before the relay publishes anything
-            (*SERVICE_MANAGE, "events_declare"),
+            *service_setup("notifications"),
             # the monolith's history handed over before the service takes the route
             (*SERVICE_MANAGE, "backfill_notifications"),
         ),
@@ -81,6 +62,7 @@ def build(previous: Stage | None) -> Stage:
             "monolith/orders/tests/test_outbox.py",
             "monolith/payments/tests/test_events.py",
             "monolith/inventory/tests/test_events.py",
+            "strangler/stages/manifest/services.py",
             "strangler/service/consumer.py",
             "strangler/service/ids.py",
             "strangler/service/queues.py",

@@ -9,28 +9,21 @@ running shop moves them without stopping; the demo starts from a stopped one.
 
 from __future__ import annotations
 
-from strangler.stages.manifest.commands import celery_worker, gunicorn
+from strangler.stages.manifest.commands import celery_worker
 from strangler.stages.manifest.model import ProcessSpec, Stage, Subscription
+from strangler.stages.manifest.services import (
+    service_manage,
+    service_setup,
+    service_web,
+    service_worker,
+)
 from strangler.stages.manifest.stage_0 import MANAGE
 from strangler.stages.manifest.stage_1 import gateway_for
 
 ROUTES = "gateway/routes/stage-3.yaml"
-SERVICE_MANAGE = ("{python}", "extracted/inventory/manage.py")
+SERVICE_MANAGE = service_manage("inventory")
 
-INVENTORY_WEB = ProcessSpec(
-    name="inventory",
-    argv=gunicorn("extracted.inventory.service.wsgi:application", workers=1),
-    ready="http",
-    port_name="inventory",
-    upstream="inventory",
-    metrics_path="/metrics",
-    urls=(
-        ("inventory admin (admin / admin)", "/admin/"),
-        ("inventory API docs", "/api/docs/"),
-        ("inventory readiness", "/health/ready"),
-        ("inventory metrics (Prometheus)", "/metrics"),
-    ),
-)
+INVENTORY_WEB = service_web("inventory")
 INVENTORY_GRPC = ProcessSpec(
     name="inventory-grpc",
     argv=(*SERVICE_MANAGE, "grpc_server", "--port", "{port}"),
@@ -39,19 +32,9 @@ INVENTORY_GRPC = ProcessSpec(
     service="inventory",
     upstream="inventory-grpc",
 )
-INVENTORY_WORKER = ProcessSpec(
-    name="inventory-worker",
-    # --beat: the sweeper releasing expired and never-confirmed holds
-    argv=celery_worker(
-        "extracted.inventory.service",
-        "inventory",
-        "--beat",
-        "--schedule",
-        "{var}/inventory-celerybeat-schedule",
-    ),
-    ready="log",
-    ready_text=" ready.",
-    service="inventory",
+# --beat: the sweeper releasing expired and never-confirmed holds
+INVENTORY_WORKER = service_worker(
+    "inventory", "--beat", "--schedule", "{var}/inventory-celerybeat-schedule"
 )
 INVENTORY_RELAY = ProcessSpec(
     name="inventory-relay",
@@ -80,12 +63,8 @@ def build(previous: Stage | None) -> Stage:
         tag="stage-3-inventory",
         title="Inventory extracted: reserve over HTTP, commit and release by events",
         setup=(
-            (*SERVICE_MANAGE, "ensure_database"),
-            (*SERVICE_MANAGE, "migrate", "--noinput"),
-            (*SERVICE_MANAGE, "collectstatic", "--noinput", "--verbosity", "0"),
-            (*SERVICE_MANAGE, "seed_admin"),
-            # both queues and their bindings exist before either relay publishes anything
-            (*SERVICE_MANAGE, "events_declare"),
+            *service_setup("inventory"),
+            # the monolith's queue too, before either relay publishes anything
             (*MANAGE, "events_declare"),
             # the monolith's stock handed over (copied and verified) before the service serves
             (*SERVICE_MANAGE, "take_over_stock"),

@@ -7,34 +7,14 @@ gets the analytics route, every other process and setting stays as that stage ha
 
 from __future__ import annotations
 
-from strangler.stages.manifest.commands import celery_worker, gunicorn
-from strangler.stages.manifest.model import ProcessSpec, Stage, Subscription
+from strangler.stages.manifest.model import Stage, Subscription
+from strangler.stages.manifest.services import service_setup, service_web, service_worker
 from strangler.stages.manifest.stage_1 import gateway_for
 
 ROUTES = "gateway/routes/stage-6.yaml"
-SERVICE_MANAGE = ("{python}", "extracted/analytics/manage.py")
 
-ANALYTICS_WEB = ProcessSpec(
-    name="analytics",
-    argv=gunicorn("extracted.analytics.service.wsgi:application", workers=1),
-    ready="http",
-    port_name="analytics",
-    upstream="analytics",
-    metrics_path="/metrics",
-    urls=(
-        ("analytics admin (admin / admin)", "/admin/"),
-        ("analytics API docs", "/api/docs/"),
-        ("analytics readiness", "/health/ready"),
-        ("analytics metrics (Prometheus)", "/metrics"),
-    ),
-)
-ANALYTICS_WORKER = ProcessSpec(
-    name="analytics-worker",
-    argv=celery_worker("extracted.analytics.service", "analytics"),
-    ready="log",
-    ready_text=" ready.",
-    service="analytics",
-)
+ANALYTICS_WEB = service_web("analytics")
+ANALYTICS_WORKER = service_worker("analytics")
 
 
 def build(previous: Stage | None) -> Stage:
@@ -44,14 +24,7 @@ def build(previous: Stage | None) -> Stage:
         number=6,
         tag="stage-6-analytics",
         title="Analytics: a new service subscribes to the order events, nothing else changes",
-        setup=(
-            (*SERVICE_MANAGE, "ensure_database"),
-            (*SERVICE_MANAGE, "migrate", "--noinput"),
-            (*SERVICE_MANAGE, "collectstatic", "--noinput", "--verbosity", "0"),
-            (*SERVICE_MANAGE, "seed_admin"),
-            # its queue is bound before the first event it should count is published
-            (*SERVICE_MANAGE, "events_declare"),
-        ),
+        setup=service_setup("analytics"),
         add=(ANALYTICS_WEB, ANALYTICS_WORKER),
         replace_processes=(gateway_for(served, ROUTES),),
         routes=ROUTES,

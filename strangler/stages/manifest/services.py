@@ -1,0 +1,57 @@
+"""What every extracted service brings to a stage: its web process, its worker, its set-up.
+
+A service is the Django project ``extracted/<name>/`` built on ``strangler.service``, so these
+are the same for each: a stage module adds ``service_web("inventory")`` and
+``service_worker("inventory")`` and its own extras (a gRPC server, a relay).
+"""
+
+from __future__ import annotations
+
+from strangler.stages.manifest.commands import celery_worker, gunicorn
+from strangler.stages.manifest.model import ProcessSpec
+
+
+def service_manage(name: str) -> tuple[str, ...]:
+    return ("{python}", f"extracted/{name}/manage.py")
+
+
+def service_web(name: str) -> ProcessSpec:
+    """Its gunicorn process on the port named ``name``, the gateway's upstream ``name``."""
+    return ProcessSpec(
+        name=name,
+        argv=gunicorn(f"extracted.{name}.service.wsgi:application", workers=1),
+        ready="http",
+        port_name=name,
+        upstream=name,
+        metrics_path="/metrics",
+        urls=(
+            (f"{name} admin (admin / admin)", "/admin/"),
+            (f"{name} API docs", "/api/docs/"),
+            (f"{name} readiness", "/health/ready"),
+            (f"{name} metrics (Prometheus)", "/metrics"),
+        ),
+    )
+
+
+def service_worker(name: str, *extra: str) -> ProcessSpec:
+    """Its Celery worker, consuming the service's own events queue."""
+    return ProcessSpec(
+        name=f"{name}-worker",
+        argv=celery_worker(f"extracted.{name}.service", name, *extra),
+        ready="log",
+        ready_text=" ready.",
+        service=name,
+    )
+
+
+def service_setup(name: str) -> tuple[tuple[str, ...], ...]:
+    """Its database, tables, static files, admin user, and its queue with the bindings (so the
+    queue exists before anything it subscribes to is published)."""
+    manage = service_manage(name)
+    return (
+        (*manage, "ensure_database"),
+        (*manage, "migrate", "--noinput"),
+        (*manage, "collectstatic", "--noinput", "--verbosity", "0"),
+        (*manage, "seed_admin"),
+        (*manage, "events_declare"),
+    )
