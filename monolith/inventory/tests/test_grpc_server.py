@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,11 +21,9 @@ from rest_framework.test import APIClient
 from monolith.inventory.grpc.server import build_server
 from monolith.inventory.interface import ReservationLine, reserve_stock, set_stock
 from strangler.config import REPO_ROOT
-from strangler.contracts.proto import health_pb2, health_pb2_grpc, inventory_pb2, inventory_pb2_grpc
+from strangler.contracts.proto import inventory_pb2, inventory_pb2_grpc
+from strangler.grpc_server.testing import NOT_SERVING, SERVING, check_health, wait_serving
 from strangler.stages.processes import free_port
-
-SERVING = health_pb2.HealthCheckResponse.SERVING
-NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
 
 @pytest.fixture
@@ -66,12 +63,6 @@ def as_dict(reply: inventory_pb2.Availability) -> dict[str, Any]:
         "reserved": reply.reserved,
         "available": reply.available,
     }
-
-
-def check_health(channel: grpc.Channel, service: str = "") -> int:
-    stub = health_pb2_grpc.HealthStub(channel)
-    reply = stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=10)
-    return int(reply.status)
 
 
 def test_availability_is_the_same_as_the_rest_apis(channel: grpc.Channel) -> None:
@@ -175,22 +166,6 @@ def _test_database_url() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{database['NAME']}"
 
 
-def _wait_serving(address: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    with grpc.insecure_channel(address) as channel:
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(f"server exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                if check_health(channel) == SERVING:
-                    return
-            except grpc.RpcError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"server not serving after 60s:\n{log.read_text()}")
-            time.sleep(0.1)
-
-
 @pytest.mark.e2e
 def test_the_server_process_answers_and_stops_cleanly_on_sigterm(
     transactional_db: None, tmp_path: Path
@@ -208,7 +183,7 @@ def test_the_server_process_answers_and_stops_cleanly_on_sigterm(
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_serving(f"127.0.0.1:{port}", process, log)
+        wait_serving(f"127.0.0.1:{port}", process, log)
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             assert get_availability(channel, "TEA-1").available == 3
 

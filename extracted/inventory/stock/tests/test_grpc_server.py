@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,11 +21,11 @@ from rest_framework.test import APIClient
 from extracted.inventory.stock.grpc_api import add_services
 from extracted.inventory.stock.services import stock_reserve, stock_set
 from strangler.config import REPO_ROOT
-from strangler.contracts.proto import health_pb2, health_pb2_grpc, inventory_pb2, inventory_pb2_grpc
+from strangler.contracts.proto import inventory_pb2, inventory_pb2_grpc
 from strangler.grpc_server import build_server
+from strangler.grpc_server.testing import SERVING, check_health, wait_serving
 from strangler.stages.processes import free_port
 
-SERVING = health_pb2.HealthCheckResponse.SERVING
 MANAGE = REPO_ROOT / "extracted" / "inventory" / "manage.py"
 
 
@@ -53,11 +52,6 @@ def get_availability(channel: grpc.Channel, sku: str) -> inventory_pb2.Availabil
         inventory_pb2.GetAvailabilityRequest(sku=sku), timeout=10
     )
     return reply
-
-
-def check_health(channel: grpc.Channel, service: str = "") -> int:
-    stub = health_pb2_grpc.HealthStub(channel)
-    return int(stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=10).status)
 
 
 def test_availability_is_the_same_as_the_rest_apis(channel: grpc.Channel) -> None:
@@ -107,22 +101,6 @@ def _test_database_url() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{database['NAME']}"
 
 
-def _wait_serving(address: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    with grpc.insecure_channel(address) as channel:
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(f"server exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                if check_health(channel) == SERVING:
-                    return
-            except grpc.RpcError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"server not serving after 60s:\n{log.read_text()}")
-            time.sleep(0.1)
-
-
 def test_manage_py_grpc_server_answers_and_stops_cleanly_on_sigterm(
     transactional_db: None, tmp_path: Path
 ) -> None:
@@ -139,7 +117,7 @@ def test_manage_py_grpc_server_answers_and_stops_cleanly_on_sigterm(
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_serving(f"127.0.0.1:{port}", process, log)
+        wait_serving(f"127.0.0.1:{port}", process, log)
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             assert get_availability(channel, "TEA").available == 3
             with pytest.raises(grpc.RpcError) as caught:
