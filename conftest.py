@@ -40,6 +40,19 @@ def _memory_email(settings: pytest.FixtureRequest) -> None:
 STAGE_PARAM = re.compile(r"[\[-]stage-(\d+)\]$")
 
 
+@pytest.fixture
+def in_process_inventory() -> Iterator[None]:
+    """Orders reach the stock in process, as at stages 0 to 2: for tests that run the monolith
+    without the inventory service (from stage 3 on the tree's default adapter reserves over
+    HTTP, and the e2e suites start the service)."""
+    from monolith.orders.adapters import InProcessInventory
+    from monolith.orders.wiring import INVENTORY
+    from strangler.composition import root
+
+    with root.replaced(INVENTORY, InProcessInventory()):
+        yield
+
+
 def xdist_scope(nodeid: str) -> str:
     """The scope of a test, from its node id (the controller has no more than that)."""
     module = nodeid.split("::", 1)[0]

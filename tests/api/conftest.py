@@ -6,7 +6,6 @@ write API); everything a customer does goes through ``/api/v1/``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,9 +15,6 @@ from rest_framework.test import APIClient
 
 from monolith.catalog import interface as catalog
 from monolith.inventory import interface as inventory
-from monolith.orders.adapters import InProcessInventory
-from monolith.orders.wiring import INVENTORY
-from monolith.shop.bootstrap import root
 
 SHOP_APPS = ("catalog", "customers", "orders", "inventory", "payments", "notifications")
 PASSWORD = "a-long-test-password-7"
@@ -83,11 +79,8 @@ def register(email: str, *, city: str = "Rotterdam") -> Shopper:
 
 
 @pytest.fixture(autouse=True)
-def own_inventory() -> Iterator[None]:
-    """Every context in process, inventory included: from stage 3 on, the tree's default
-    adapter reserves over HTTP with the inventory service, which the e2e suites run."""
-    with root.replaced(INVENTORY, InProcessInventory()):
-        yield
+def own_inventory(in_process_inventory: None) -> None:
+    """Every context in process, inventory included (the root conftest's fixture)."""
 
 
 @pytest.fixture

@@ -131,7 +131,9 @@ IN_PROCESS = "monolith.orders.in_process_notifications.InProcessNotifications"
 
 
 @pytest.fixture
-def monolith_shop(transactional_db: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+def monolith_shop(
+    transactional_db: None, monkeypatch: pytest.MonkeyPatch, in_process_inventory: None
+) -> Iterator[list[str]]:
     """Two SKUs in stock. The handler's event loop runs in a context of its own, where Django
     opens another database connection: the data must be committed for it to see. Orders
     notifies in process while the monolith holds notifications."""
