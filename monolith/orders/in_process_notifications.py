@@ -7,23 +7,27 @@ outbox carries the order's events to the extracted notifications service.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from monolith.orders.ports import CancelCause
+from monolith.orders.ports import CancelCause, Contact
 
 if TYPE_CHECKING:
-    from monolith.orders.models import Order
+    from monolith.orders.models import Order, OrderLine
 
 
-def _lines(order: Order) -> list[tuple[str, str, int]]:
+def _lines(lines: Sequence[OrderLine]) -> list[tuple[str, str, int]]:
     """``(sku, name, quantity)`` of each line, as notifications takes them."""
-    return [(line.sku, line.name, line.quantity) for line in order.lines.all()]
+    return [(line.sku, line.name, line.quantity) for line in lines]
 
 
 class InProcessNotifications:
-    """Stages 0 and 1: notifications is called in process (its e-mail task enqueued on commit)."""
+    """Stages 0 and 1: notifications is called in process (its e-mail task enqueued on commit);
+    it finds the customer's address when it sends, so a contact passed in is not needed."""
 
-    def order_created(self, order: Order) -> None:
+    def order_created(
+        self, order: Order, lines: Sequence[OrderLine], contact: Contact | None = None
+    ) -> None:
         from monolith.notifications import interface as notifications
 
         notifications.notify_order_received(
@@ -31,10 +35,12 @@ class InProcessNotifications:
             order_id=order.pk,
             total=order.total,
             currency=order.currency,
-            lines=_lines(order),
+            lines=_lines(lines),
         )
 
-    def order_paid(self, order: Order) -> None:
+    def order_paid(
+        self, order: Order, lines: Sequence[OrderLine], contact: Contact | None = None
+    ) -> None:
         from monolith.notifications import interface as notifications
 
         notifications.notify_order_paid(
@@ -42,7 +48,7 @@ class InProcessNotifications:
             order_id=order.pk,
             total=order.total,
             currency=order.currency,
-            lines=_lines(order),
+            lines=_lines(lines),
         )
 
     def order_cancelled(

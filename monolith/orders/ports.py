@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from strangler.errors import Conflict
 
 if TYPE_CHECKING:
-    from monolith.orders.models import Order
+    from monolith.orders.models import Order, OrderLine
 
 
 @dataclass(frozen=True)
@@ -95,17 +95,33 @@ class PaymentsPort(Protocol):
 CancelCause = Literal["requested", "expired", "checkout_failed", "stock_unavailable"]
 
 
+@dataclass(frozen=True)
+class Contact:
+    """Who an order's e-mails go to: the customer, as a caller that has read them holds them."""
+
+    email: str
+    full_name: str
+
+
 class OrderEventsPort(Protocol):
     """Who hears about an order's life, called inside the transaction that changed it.
 
     In process (stages 0 and 1) notifications is called directly; from stage 2 on the events
     go to the orders outbox and reach the extracted notifications service (and any other
     subscriber) through the broker. The stage's settings choose (``ORDERS_EVENTS_ADAPTER``).
+
+    The caller passes the order's lines as it holds them and, when it has read the customer
+    already (the checkout has, with the shipping address), their contact; with ``None`` the
+    adapter reads the contact itself if it needs it.
     """
 
-    def order_created(self, order: Order) -> None: ...
+    def order_created(
+        self, order: Order, lines: Sequence[OrderLine], contact: Contact | None = None
+    ) -> None: ...
 
-    def order_paid(self, order: Order) -> None: ...
+    def order_paid(
+        self, order: Order, lines: Sequence[OrderLine], contact: Contact | None = None
+    ) -> None: ...
 
     def order_cancelled(
         self, order: Order, *, reason: str, cause: CancelCause, was_paid: bool

@@ -36,10 +36,21 @@ def ensure_transition(order: Order, target: str) -> None:
         )
 
 
+def sources(target: str) -> frozenset[str]:
+    """The statuses an order may be in to become ``target``."""
+    return frozenset(status for status, targets in TRANSITIONS.items() if target in targets)
+
+
+def transition_values(target: str, *, at: datetime) -> dict[str, object]:
+    """The fields an order moving to ``target`` at ``at`` changes, with their new values (for
+    a conditional UPDATE of the row; :func:`apply_transition` sets them in memory)."""
+    return {"status": target, _TIMESTAMP_FIELD[target]: at, "updated_at": at}
+
+
 def apply_transition(order: Order, target: str, *, at: datetime) -> list[str]:
     """Move ``order`` to ``target`` in memory; return the fields to save."""
     ensure_transition(order, target)
-    order.status = target
-    field = _TIMESTAMP_FIELD[target]
-    setattr(order, field, at)
-    return ["status", field, "updated_at"]
+    values = transition_values(target, at=at)
+    for field, value in values.items():
+        setattr(order, field, value)
+    return list(values)

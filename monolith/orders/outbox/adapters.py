@@ -3,23 +3,28 @@ the order's integration events to the orders outbox, in the transaction of the c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from monolith.orders.outbox import events
-from monolith.orders.ports import CancelCause
+from monolith.orders.ports import CancelCause, Contact
 
 if TYPE_CHECKING:
-    from monolith.orders.models import Order
+    from monolith.orders.models import Order, OrderLine
 
 
 class OutboxEvents:
     """Stage 2 on: integration events written to the orders outbox, in the same transaction."""
 
-    def order_created(self, order: Order) -> None:
-        events.publish_order_created(order)
+    def order_created(
+        self, order: Order, lines: Sequence[OrderLine], contact: Contact | None = None
+    ) -> None:
+        events.publish_order_created(order, lines, contact)
 
-    def order_paid(self, order: Order) -> None:
-        events.publish_order_paid(order)
+    def order_paid(
+        self, order: Order, lines: Sequence[OrderLine], contact: Contact | None = None
+    ) -> None:
+        events.publish_order_paid(order, lines, contact)
 
     def order_cancelled(
         self, order: Order, *, reason: str, cause: CancelCause, was_paid: bool

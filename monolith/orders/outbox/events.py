@@ -7,12 +7,13 @@ orders outbox there; the relay publishes it after the commit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from monolith.customers import interface as customers
 from monolith.orders.models import Order, OrderLine
 from monolith.orders.outbox.models import OutboxMessage
-from monolith.orders.ports import CancelCause
+from monolith.orders.ports import CancelCause, Contact
 from strangler.events import Event, current_traceparent
 from strangler.events.envelope import wire_money, wire_time
 from strangler.events.outbox import publish
@@ -21,8 +22,7 @@ SOURCE = "monolith.orders"
 AGGREGATE = "order"
 
 
-def _lines(order: Order) -> list[dict[str, Any]]:
-    lines: list[OrderLine] = list(order.lines.all())
+def _lines(lines: Sequence[OrderLine]) -> list[dict[str, Any]]:
     return [
         {
             "sku": line.sku,
@@ -39,9 +39,18 @@ def _publish(order: Order, event_type: str, data: dict[str, Any]) -> OutboxMessa
     return publish(OutboxMessage, event, aggregate_type=AGGREGATE, aggregate_id=order.pk)
 
 
-def publish_order_created(order: Order) -> OutboxMessage:
-    """Carries the recipient, as order.paid does: the "order received" e-mail needs it."""
+def _contact(order: Order, contact: Contact | None) -> Contact:
+    if contact is not None:
+        return contact
     recipient = customers.get_recipient(order.customer_id)
+    return Contact(email=recipient.email, full_name=recipient.full_name)
+
+
+def publish_order_created(
+    order: Order, lines: Sequence[OrderLine], contact: Contact | None = None
+) -> OutboxMessage:
+    """Carries the recipient, as order.paid does: the "order received" e-mail needs it."""
+    recipient = _contact(order, contact)
     return _publish(
         order,
         "order.created",
@@ -52,15 +61,17 @@ def publish_order_created(order: Order) -> OutboxMessage:
             "customer_name": recipient.full_name,
             "total": wire_money(order.total),
             "currency": order.currency,
-            "lines": _lines(order),
+            "lines": _lines(lines),
             "created_at": wire_time(order.created_at),
         },
     )
 
 
-def publish_order_paid(order: Order) -> OutboxMessage:
+def publish_order_paid(
+    order: Order, lines: Sequence[OrderLine], contact: Contact | None = None
+) -> OutboxMessage:
     """Carries the recipient (event-carried state): consumers need not call customers back."""
-    recipient = customers.get_recipient(order.customer_id)
+    recipient = _contact(order, contact)
     return _publish(
         order,
         "order.paid",
@@ -72,7 +83,7 @@ def publish_order_paid(order: Order) -> OutboxMessage:
             "payment_id": order.payment_id,
             "total": wire_money(order.total),
             "currency": order.currency,
-            "lines": _lines(order),
+            "lines": _lines(lines),
             "paid_at": wire_time(order.paid_at),
         },
     )

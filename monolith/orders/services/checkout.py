@@ -17,8 +17,8 @@ from monolith.catalog import interface as catalog
 from monolith.customers import interface as customers
 from monolith.orders.errors import CartEmpty, ProductUnavailable
 from monolith.orders.models import CartItem, Order, OrderLine
-from monolith.orders.ports import ChargeResult, StockLine
-from monolith.orders.services.lifecycle import order_abandon, order_mark_paid
+from monolith.orders.ports import ChargeResult, Contact, StockLine
+from monolith.orders.services.lifecycle import Placed, order_abandon, order_mark_paid
 from monolith.orders.wiring import EVENTS, INVENTORY, PAYMENTS
 from strangler.composition import root
 
@@ -30,6 +30,7 @@ DEFAULT_CURRENCY = "EUR"
 @dataclass(frozen=True)
 class CheckoutResult:
     order: Order
+    lines: list[OrderLine]
     payment: ChargeResult
 
     @property
@@ -37,28 +38,23 @@ class CheckoutResult:
         return self.payment.approved
 
 
-def _shipping_address(*, customer_id: int, address_id: int | None) -> customers.Address:
+def _shipping_address(
+    *, customer_id: int, address_id: int | None
+) -> tuple[customers.Address, Contact | None]:
+    """The address to ship to; with the default one, the customer's contact (read with it)."""
     if address_id is not None:
-        return customers.get_address(customer_id=customer_id, address_id=address_id)
-    address = customers.get_recipient(customer_id).default_address
-    if address is None:
+        return customers.get_address(customer_id=customer_id, address_id=address_id), None
+    recipient = customers.get_recipient(customer_id)
+    if recipient.default_address is None:
         raise customers.AddressNotFound(
             "You have no default address; pass shipping_address_id.", address_id=None
         )
-    return address
-
-
-def _keep_lines(order: Order, lines: list[OrderLine]) -> None:
-    """Every later step reads the order's lines (its events, marking it paid, the response):
-    from the rows just written, stored the way ``prefetch_related`` stores them."""
-    cached = order.lines.all()
-    cached._result_cache = lines
-    cached._prefetch_done = True  # type: ignore[attr-defined]
-    order._prefetched_objects_cache = {"lines": cached}  # type: ignore[attr-defined]
+    contact = Contact(email=recipient.email, full_name=recipient.full_name)
+    return recipient.default_address, contact
 
 
 @transaction.atomic
-def order_place(*, customer_id: int, shipping_address_id: int | None = None) -> Order:
+def order_place(*, customer_id: int, shipping_address_id: int | None = None) -> Placed:
     """T1: price the cart, snapshot the address, create the pending order, reserve stock."""
     # One statement reads the items and locks their cart (a concurrent checkout or cart change
     # of the same customer waits here).
@@ -73,7 +69,7 @@ def order_place(*, customer_id: int, shipping_address_id: int | None = None) -> 
     gone = sorted(i.sku for i in items if i.sku not in products or not products[i.sku].is_active)
     if gone:
         raise ProductUnavailable("Some products are no longer for sale.", skus=gone)
-    address = _shipping_address(customer_id=customer_id, address_id=shipping_address_id)
+    address, contact = _shipping_address(customer_id=customer_id, address_id=shipping_address_id)
 
     lines = [
         OrderLine(
@@ -99,13 +95,12 @@ def order_place(*, customer_id: int, shipping_address_id: int | None = None) -> 
     for line in lines:
         line.order = order
     OrderLine.objects.bulk_create(lines)
-    _keep_lines(order, lines)
     order.reservation_expires_at = root.get(INVENTORY).reserve(
         order_id=order.pk, lines=[StockLine(sku=li.sku, quantity=li.quantity) for li in lines]
     )
     order.save(update_fields=["reservation_expires_at"])
-    root.get(EVENTS).order_created(order)
-    return order
+    root.get(EVENTS).order_created(order, lines, contact)
+    return Placed(order=order, lines=lines, contact=contact)
 
 
 def order_checkout(
@@ -116,7 +111,8 @@ def order_checkout(
     A declined payment is a normal outcome (``result.approved`` is False): the order stays
     pending with its stock reserved and the cart is kept, so the customer can pay it later.
     """
-    order = order_place(customer_id=customer_id, shipping_address_id=shipping_address_id)
+    placed = order_place(customer_id=customer_id, shipping_address_id=shipping_address_id)
+    order = placed.order
     try:
         payment = root.get(PAYMENTS).charge(
             order_id=order.pk,
@@ -131,7 +127,9 @@ def order_checkout(
         raise
     if payment.approved:
         try:
-            order = order_mark_paid(order_id=order.pk, payment_id=payment.payment_id, placed=order)
+            placed = order_mark_paid(
+                order_id=order.pk, payment_id=payment.payment_id, placed=placed
+            )
         except Exception:
             logger.exception("Order %s was charged but not marked paid; compensating.", order.pk)
             _compensate(order_id=order.pk, refund=True)
@@ -142,7 +140,7 @@ def order_checkout(
         "paid" if payment.approved else "declined",
         order.total,
     )
-    return CheckoutResult(order=order, payment=payment)
+    return CheckoutResult(order=placed.order, lines=placed.lines, payment=payment)
 
 
 def _compensate(*, order_id: int, refund: bool) -> None:

@@ -11,10 +11,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from monolith.orders.errors import OrderNotFound, OrderNotPayable
-from monolith.orders.models import Order, OrderStatus
-from monolith.orders.ports import ReservationLost
+from monolith.orders.models import Order, OrderLine, OrderStatus
+from monolith.orders.ports import Contact, ReservationLost
 from monolith.orders.services.cart import cart_remove_ordered
-from monolith.orders.states import apply_transition, ensure_transition
+from monolith.orders.states import (
+    apply_transition,
+    ensure_transition,
+    sources,
+    transition_values,
+)
 from monolith.orders.wiring import EVENTS, INVENTORY, PAYMENTS
 from strangler.composition import root
 
@@ -38,33 +43,44 @@ def _order_locked(
     return order
 
 
-def _paid_if_pending(order: Order, payment_id: int) -> bool:
-    """One conditional UPDATE marks ``order`` paid if it is still pending (it takes the row
-    lock a read would); False, with ``order`` untouched, when it no longer is."""
-    now = timezone.now()
-    changed = Order.objects.filter(pk=order.pk, status=OrderStatus.PENDING).update(
-        status=OrderStatus.PAID, payment_id=payment_id, paid_at=now, updated_at=now
+@dataclass(frozen=True)
+class Placed:
+    """An order as the checkout that placed it holds it: the lines it wrote and, when it read
+    them, the customer's contact; the steps after it need not read either again."""
+
+    order: Order
+    lines: list[OrderLine]
+    contact: Contact | None
+
+
+def _paid_if_pending(placed: Placed, payment_id: int) -> bool:
+    """One conditional UPDATE marks the placed order paid if it may still become paid (it
+    takes the row lock a read would); False, with the order untouched, when it no longer may."""
+    order, values = placed.order, transition_values(OrderStatus.PAID, at=timezone.now())
+    changed = Order.objects.filter(pk=order.pk, status__in=sources(OrderStatus.PAID)).update(
+        **values, payment_id=payment_id
     )
     if changed:
-        apply_transition(order, OrderStatus.PAID, at=now)
-        order.payment_id, order.updated_at = payment_id, now
+        for field, value in values.items():
+            setattr(order, field, value)
+        order.payment_id = payment_id
     return bool(changed)
 
 
 @transaction.atomic
-def order_mark_paid(*, order_id: int, payment_id: int, placed: Order | None = None) -> Order:
+def order_mark_paid(*, order_id: int, payment_id: int, placed: Placed | None = None) -> Placed:
     """pending -> paid: commit the reserved stock, empty the cart, e-mail the customer.
 
     Idempotent for the same payment (a repeated confirmation changes nothing). The order comes
-    back with its lines loaded. ``placed`` is the order as the checkout that placed it holds
-    it, lines loaded: it is marked paid by one conditional UPDATE instead of being read and
-    locked again (any other case takes the general way).
+    back with its lines. ``placed`` is the order as the checkout that placed it holds it: it is
+    marked paid by one conditional UPDATE instead of being read and locked again (any other
+    case takes the general way).
     """
-    order = placed if placed is not None and _paid_if_pending(placed, payment_id) else None
-    if order is None:
+    if placed is None or not _paid_if_pending(placed, payment_id):
         order = _order_locked(order_id=order_id, with_lines=True)
+        placed = Placed(order=order, lines=list(order.lines.all()), contact=None)
         if order.status == OrderStatus.PAID and order.payment_id == payment_id:
-            return order
+            return placed
         if order.status != OrderStatus.PENDING:
             raise OrderNotPayable(
                 f"Order {order_id} is {order.status}; it cannot be paid.",
@@ -74,6 +90,7 @@ def order_mark_paid(*, order_id: int, payment_id: int, placed: Order | None = No
         fields = apply_transition(order, OrderStatus.PAID, at=timezone.now())
         order.payment_id = payment_id
         order.save(update_fields=[*fields, "payment_id"])
+    order = placed.order
     try:
         root.get(INVENTORY).commit(order_id=order.pk)
     except ReservationLost as exc:
@@ -82,10 +99,9 @@ def order_mark_paid(*, order_id: int, payment_id: int, placed: Order | None = No
             order_id=order_id,
             status=OrderStatus.PENDING,
         ) from exc
-    lines = list(order.lines.all())
-    cart_remove_ordered(customer_id=order.customer_id, skus=[line.sku for line in lines])
-    root.get(EVENTS).order_paid(order)
-    return order
+    cart_remove_ordered(customer_id=order.customer_id, skus=[line.sku for line in placed.lines])
+    root.get(EVENTS).order_paid(order, placed.lines, placed.contact)
+    return placed
 
 
 @transaction.atomic

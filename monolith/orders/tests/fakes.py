@@ -18,10 +18,11 @@ from django.utils import timezone
 
 from monolith.catalog.interface import ProductInfo, ProductNotFound
 from monolith.customers.interface import Address, AddressNotFound, CustomerNotFound, Recipient
-from monolith.orders.models import Order
+from monolith.orders.models import Order, OrderLine
 from monolith.orders.ports import (
     CancelCause,
     ChargeResult,
+    Contact,
     OutOfStock,
     RefundResult,
     ReservationLost,
@@ -193,12 +194,16 @@ class FakeOrderEvents:
     def __init__(self) -> None:
         self.sent: list[tuple[str, int, dict[str, Any]]] = []
 
-    def order_created(self, order: Order) -> None:
-        self.sent.append(("order_created", order.pk, {}))
+    def order_created(
+        self, order: Order, lines: Sequence[OrderLine], contact: Contact | None = None
+    ) -> None:
+        self.sent.append(("order_created", order.pk, {"contact": contact}))
 
-    def order_paid(self, order: Order) -> None:
-        lines = [(line.sku, line.name, line.quantity) for line in order.lines.all()]
-        self.sent.append(("order_paid", order.pk, {"lines": lines}))
+    def order_paid(
+        self, order: Order, lines: Sequence[OrderLine], contact: Contact | None = None
+    ) -> None:
+        listed = [(line.sku, line.name, line.quantity) for line in lines]
+        self.sent.append(("order_paid", order.pk, {"lines": listed, "contact": contact}))
 
     def order_cancelled(
         self, order: Order, *, reason: str, cause: CancelCause, was_paid: bool
