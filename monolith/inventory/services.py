@@ -18,10 +18,11 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from monolith.inventory import returning
 from monolith.inventory.errors import (
     InvalidReservation,
     InvalidStockLevel,
@@ -97,28 +98,20 @@ def stock_reserve(*, order_id: int, lines: Iterable[tuple[str, int]]) -> datetim
 
 
 # Inside a caller's transaction (orders placing an order) this block takes no savepoint: a
-# refusal is returned, not raised, once the stock this call took is given back, so there is
-# never anything of ours to undo. Only an unexpected error (a concurrent reservation for the
-# same order) leaves it, and dooms the caller's transaction with it.
+# refusal is returned, not raised, once what this call wrote is undone by hand, so there is
+# never anything of ours left to roll back. Only an unexpected error leaves it, and dooms the
+# caller's transaction with it.
 @transaction.atomic(savepoint=False)
 def _reserve_rows(
     *, order_id: int, wanted: dict[str, int]
 ) -> datetime | ReservationExists | SkuNotFound | OutOfStock:
-    existing = list(
-        Reservation.objects.select_for_update().filter(order_id=order_id).order_by("sku")
-    )
-    if existing:
-        held = {r.sku: r.quantity for r in existing}
-        if held == wanted and all(r.status == Status.ACTIVE for r in existing):
-            return existing[0].expires_at
-        return ReservationExists(
-            f"Order {order_id} already has a reservation.",
-            order_id=order_id,
-            status=existing[0].status,
-        )
-
     now = timezone.now()
     expires_at = now + settings.INVENTORY_RESERVATION_TTL
+    # A new order's rows go in at once; an order that reserved before keeps what it has.
+    rows = returning.insert_new(order_id=order_id, lines=wanted, expires_at=expires_at, now=now)
+    if len(rows) != len(wanted):
+        _delete(rows)
+        return _reserved_before(order_id=order_id, wanted=wanted)
     taken: list[tuple[str, int]] = []
     for sku, quantity in wanted.items():
         took = StockItem.objects.filter(sku=sku, on_hand__gte=F("reserved") + quantity).update(
@@ -127,21 +120,32 @@ def _reserve_rows(
         if not took:
             for held_sku, held_quantity in taken:  # still locked by us: nobody saw them
                 _move_stock(sku=held_sku, on_hand=0, reserved=-held_quantity, now=now)
+            _delete(rows)
             return _unavailable(sku=sku, requested=quantity)
         taken.append((sku, quantity))
-    try:
-        rows = Reservation.objects.bulk_create(
-            Reservation(order_id=order_id, sku=sku, quantity=quantity, expires_at=expires_at)
-            for sku, quantity in wanted.items()
-        )
-    except IntegrityError:
-        # A concurrent call reserved for the same order first: the transaction is lost (the
-        # stock taken above goes back with its rollback).
-        raise ReservationExists(
-            f"Order {order_id} already has a reservation.", order_id=order_id
-        ) from None
     root.get(EVENTS).stock_reserved(order_id=order_id, rows=rows, at=now)
     return expires_at
+
+
+def _delete(rows: list[Reservation]) -> None:
+    if rows:
+        Reservation.objects.filter(pk__in=[r.pk for r in rows]).delete()
+
+
+def _reserved_before(*, order_id: int, wanted: dict[str, int]) -> datetime | ReservationExists:
+    """A retry with the same lines while they are held gets the same expiry; anything else is
+    refused."""
+    existing = list(
+        Reservation.objects.select_for_update().filter(order_id=order_id).order_by("sku")
+    )
+    held = {r.sku: r.quantity for r in existing}
+    if held == wanted and all(r.status == Status.ACTIVE for r in existing):
+        return existing[0].expires_at
+    return ReservationExists(
+        f"Order {order_id} already has a reservation.",
+        order_id=order_id,
+        status=existing[0].status if existing else "",
+    )
 
 
 def _move_stock(*, sku: str, on_hand: int, reserved: int, now: datetime) -> None:
@@ -156,10 +160,6 @@ def _move_stock(*, sku: str, on_hand: int, reserved: int, now: datetime) -> None
     )
     if moved != 1:
         raise InventoryInconsistent(f"Stock of {sku} cannot move by {on_hand}/{reserved}.")
-
-
-def _set_status(rows: list[Reservation], status: str, now: datetime) -> None:
-    Reservation.objects.filter(pk__in=[r.pk for r in rows]).update(status=status, updated_at=now)
 
 
 def reservation_commit(*, order_id: int) -> None:
@@ -180,27 +180,28 @@ def reservation_commit(*, order_id: int) -> None:
 # transaction with it.
 @transaction.atomic(savepoint=False)
 def _commit_rows(*, order_id: int) -> ReservationNotFound | ReservationNotActive | None:
-    rows = list(Reservation.objects.select_for_update().filter(order_id=order_id).order_by("sku"))
-    if not rows:
-        return ReservationNotFound(f"Order {order_id} has no reservation.", order_id=order_id)
-    if any(r.status == Status.RELEASED for r in rows):
-        return ReservationNotActive(
-            f"The reservation of order {order_id} was released.", order_id=order_id
-        )
-    active = [r for r in rows if r.status == Status.ACTIVE]
     now = timezone.now()
-    for r in active:
+    rows = returning.move(order_id=order_id, source=Status.ACTIVE, target=Status.COMMITTED, now=now)
+    if not rows:  # nothing held: why not is read only now
+        held = Reservation.objects.filter(order_id=order_id)
+        statuses = set(held.values_list("status", flat=True))
+        if not statuses:
+            return ReservationNotFound(f"Order {order_id} has no reservation.", order_id=order_id)
+        if Status.RELEASED in statuses:
+            return ReservationNotActive(
+                f"The reservation of order {order_id} was released.", order_id=order_id
+            )
+        return None  # committed before
+    for r in rows:
         _move_stock(sku=r.sku, on_hand=-r.quantity, reserved=-r.quantity, now=now)
-    _set_status(active, Status.COMMITTED, now)
-    if active:
-        root.get(EVENTS).stock_committed(order_id=order_id, rows=active, at=now)
+    root.get(EVENTS).stock_committed(order_id=order_id, rows=rows, at=now)
     return None
 
 
 def _release(*, order_id: int, rows: list[Reservation], cause: ReleaseCause, now: datetime) -> None:
+    """Give back the units of ``rows``, already moved to released."""
     for r in rows:
         _move_stock(sku=r.sku, on_hand=0, reserved=-r.quantity, now=now)
-    _set_status(rows, Status.RELEASED, now)
     if rows:
         root.get(EVENTS).stock_released(order_id=order_id, rows=rows, cause=cause, at=now)
 
@@ -213,12 +214,8 @@ def reservation_release(*, order_id: int) -> None:
     reservation changes nothing. The cause announced is ``expired`` when the hold had already
     run out (the order expired), else ``cancelled``.
     """
-    rows = list(
-        Reservation.objects.select_for_update()
-        .filter(order_id=order_id, status=Status.ACTIVE)
-        .order_by("sku")
-    )
     now = timezone.now()
+    rows = returning.move(order_id=order_id, source=Status.ACTIVE, target=Status.RELEASED, now=now)
     cause: ReleaseCause = "expired" if all(r.expires_at <= now for r in rows) else "cancelled"
     _release(order_id=order_id, rows=rows, cause=cause, now=now)
 
@@ -226,15 +223,12 @@ def reservation_release(*, order_id: int) -> None:
 @transaction.atomic
 def reservation_restock(*, order_id: int) -> None:
     """A paid order was cancelled: its committed units return to ``on_hand``. Idempotent."""
-    rows = list(
-        Reservation.objects.select_for_update()
-        .filter(order_id=order_id, status=Status.COMMITTED)
-        .order_by("sku")
-    )
     now = timezone.now()
+    rows = returning.move(
+        order_id=order_id, source=Status.COMMITTED, target=Status.RESTOCKED, now=now
+    )
     for r in rows:
         _move_stock(sku=r.sku, on_hand=r.quantity, reserved=0, now=now)
-    _set_status(rows, Status.RESTOCKED, now)
     if rows:
         root.get(EVENTS).stock_restocked(order_id=order_id, rows=rows, at=now)
 
@@ -255,13 +249,16 @@ def reservation_release_expired(*, now: datetime | None = None) -> list[int]:
     released: list[int] = []
     for order_id in order_ids:
         with transaction.atomic():
-            rows = list(
-                Reservation.objects.select_for_update()
-                .filter(order_id=order_id, status=Status.ACTIVE, expires_at__lte=now)
-                .order_by("sku")
+            moved_at = timezone.now()
+            rows = returning.move(
+                order_id=order_id,
+                source=Status.ACTIVE,
+                target=Status.RELEASED,
+                now=moved_at,
+                expired_by=now,
             )
             if rows:
-                _release(order_id=order_id, rows=rows, cause="expired", now=timezone.now())
+                _release(order_id=order_id, rows=rows, cause="expired", now=moved_at)
                 released.append(order_id)
     return released
 
