@@ -67,17 +67,19 @@ def get_availability(sku: str) -> Availability:
     return _availability(selectors.stock_get(sku=sku))
 
 
-def reserve_stock(*, order_id: int, lines: Sequence[ReservationLine]) -> datetime:
-    """Hold stock for the order, all lines or none; returns the expiry.
+def reserve_stock(
+    *, order_id: int, lines: Sequence[ReservationLine], hold_until: datetime | None = None
+) -> datetime:
+    """Hold stock for the order, all lines or none, until ``hold_until`` at most (never longer
+    than ``INVENTORY_RESERVATION_TTL``); returns the expiry.
 
     Duplicate SKUs are merged. Raises :class:`OutOfStock` (details sku, requested, available),
     :class:`SkuNotFound`, :class:`InvalidReservation` (no lines, quantity < 1) or
     :class:`ReservationExists` (the order already reserved other lines); nothing changes then.
     Repeating the same call returns the same expiry.
     """
-    return services.stock_reserve(
-        order_id=order_id, lines=[(line.sku, line.quantity) for line in lines]
-    )
+    wanted = [(line.sku, line.quantity) for line in lines]
+    return services.stock_reserve(order_id=order_id, lines=wanted, hold_until=hold_until)
 
 
 def commit_reservation(*, order_id: int) -> None:

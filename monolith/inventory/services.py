@@ -82,8 +82,11 @@ def _unavailable(*, sku: str, requested: int) -> SkuNotFound | OutOfStock:
     )
 
 
-def stock_reserve(*, order_id: int, lines: Iterable[tuple[str, int]]) -> datetime:
-    """Hold stock for every ``(sku, quantity)`` line of the order; all lines or none.
+def stock_reserve(
+    *, order_id: int, lines: Iterable[tuple[str, int]], hold_until: datetime | None = None
+) -> datetime:
+    """Hold stock for every ``(sku, quantity)`` line of the order; all lines or none, until
+    ``hold_until`` or for ``INVENTORY_RESERVATION_TTL``, whichever ends first.
 
     Returns when the reservation expires. Raises :class:`InvalidReservation` (no lines, a
     quantity below 1), :class:`SkuNotFound` or :class:`OutOfStock`; then nothing has changed.
@@ -91,7 +94,7 @@ def stock_reserve(*, order_id: int, lines: Iterable[tuple[str, int]]) -> datetim
     with other lines, or once the reservation is no longer active, raises
     :class:`ReservationExists`.
     """
-    reserved = _reserve_rows(order_id=order_id, wanted=_merge_lines(lines))
+    reserved = _reserve_rows(order_id=order_id, wanted=_merge_lines(lines), hold_until=hold_until)
     if not isinstance(reserved, datetime):
         raise reserved
     return reserved
@@ -103,10 +106,12 @@ def stock_reserve(*, order_id: int, lines: Iterable[tuple[str, int]]) -> datetim
 # caller's transaction with it.
 @transaction.atomic(savepoint=False)
 def _reserve_rows(
-    *, order_id: int, wanted: dict[str, int]
+    *, order_id: int, wanted: dict[str, int], hold_until: datetime | None
 ) -> datetime | ReservationExists | SkuNotFound | OutOfStock:
     now = timezone.now()
     expires_at = now + settings.INVENTORY_RESERVATION_TTL
+    if hold_until is not None:
+        expires_at = min(expires_at, hold_until)
     # A new order's rows go in at once; an order that reserved before keeps what it has.
     rows = returning.insert_new(order_id=order_id, lines=wanted, expires_at=expires_at, now=now)
     if len(rows) != len(wanted):

@@ -28,12 +28,14 @@ class InProcessInventory:
         except inventory.SkuNotFound:
             return 0
 
-    def reserve(self, *, order_id: int, lines: Sequence[StockLine]) -> datetime:
+    def reserve(
+        self, *, order_id: int, lines: Sequence[StockLine], hold_until: datetime
+    ) -> datetime:
         from monolith.inventory import interface as inventory
 
         wanted = [inventory.ReservationLine(sku=line.sku, quantity=line.quantity) for line in lines]
         try:
-            return inventory.reserve_stock(order_id=order_id, lines=wanted)
+            return inventory.reserve_stock(order_id=order_id, lines=wanted, hold_until=hold_until)
         except inventory.OutOfStock as exc:
             raise OutOfStock(exc.message, **exc.details) from exc
         except inventory.SkuNotFound as exc:

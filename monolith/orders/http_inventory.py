@@ -55,7 +55,11 @@ class HttpInventory:
         body = self._ok(response.status_code, _json(response))
         return int(body["available"])
 
-    def reserve(self, *, order_id: int, lines: Sequence[StockLine]) -> datetime:
+    def reserve(
+        self, *, order_id: int, lines: Sequence[StockLine], hold_until: datetime
+    ) -> datetime:
+        """The service holds stock for its own period (``hold_until`` is not part of its
+        contract): the expiry it answers is the one the order keeps."""
         response = self.client.put(
             f"/internal/v1/reservations/{order_id}",
             json={"lines": [{"sku": line.sku, "quantity": line.quantity} for line in lines]},

@@ -42,8 +42,11 @@ class InventoryPort(Protocol):
         """Units that can still be reserved (0 for a SKU inventory does not stock)."""
         ...
 
-    def reserve(self, *, order_id: int, lines: Sequence[StockLine]) -> datetime:
-        """All or nothing; returns when the reservation expires. Raises OutOfStock."""
+    def reserve(
+        self, *, order_id: int, lines: Sequence[StockLine], hold_until: datetime
+    ) -> datetime:
+        """All or nothing, held until ``hold_until`` at most; returns when the hold ends
+        (``hold_until`` itself unless inventory holds for less). Raises OutOfStock."""
         ...
 
     def commit(self, *, order_id: int) -> None:

@@ -84,6 +84,8 @@ SPECTACULAR_SETTINGS = common.spectacular(
 globals().update(common.jwt())
 
 # --- the contexts' own settings
+# How long a customer has to pay a placed order; inventory holds its stock that long at most.
+ORDERS_PAYMENT_WINDOW = timedelta(seconds=env.int("ORDERS_PAYMENT_WINDOW_SECONDS", default=15 * 60))
 INVENTORY_RESERVATION_TTL = timedelta(
     seconds=env.int("INVENTORY_RESERVATION_TTL_SECONDS", default=15 * 60)
 )

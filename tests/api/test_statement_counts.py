@@ -27,11 +27,11 @@ from tests.api.conftest import Shop, Shopper
 
 # statements per request (48 and 50 per checkout before issue 18; in process 3 more since the
 # "order received" e-mail, with the outboxes 1 more since order.created carries the recipient)
-CHECKOUT = {"in-process": 32, "outbox": 33}
+CHECKOUT = {"in-process": 29, "outbox": 28}
 # What one checkout sends outside a test transaction, as a request does: every statement with
 # BEGIN, COMMIT and SAVEPOINT (in process, notifications take one), and those that are SQL.
-CHECKOUT_SENT = {"in-process": 30, "outbox": 31}
-CHECKOUT_SQL = {"in-process": 20, "outbox": 25}
+CHECKOUT_SENT = {"in-process": 27, "outbox": 26}
+CHECKOUT_SQL = {"in-process": 17, "outbox": 20}
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK")
 CART_ADD = 9  # a SKU the cart already holds is read before its quantity is raised: one more
 PRODUCT_LIST = 2

@@ -63,6 +63,21 @@ def test_reservation_expires_after_the_configured_ttl(shelf: None, settings: obj
     assert Reservation.objects.get(order_id=1).expires_at == expires_at
 
 
+def test_a_hold_asked_until_a_time_ends_then_but_never_after_the_ttl(
+    shelf: None, settings: object
+) -> None:
+    settings.INVENTORY_RESERVATION_TTL = timedelta(minutes=5)  # type: ignore[attr-defined]
+    sooner = timezone.now() + timedelta(minutes=2)
+    later = timezone.now() + timedelta(minutes=30)
+
+    assert stock_reserve(order_id=1, lines=[("BEANS", 1)], hold_until=sooner) == sooner
+    capped = stock_reserve(order_id=2, lines=[("BEANS", 1)], hold_until=later)
+
+    assert capped <= timezone.now() + timedelta(minutes=5)
+    assert Reservation.objects.get(order_id=1).expires_at == sooner
+    assert Reservation.objects.get(order_id=2).expires_at == capped
+
+
 def test_duplicate_skus_are_merged_into_one_reservation(shelf: None) -> None:
     stock_reserve(order_id=1, lines=[("BEANS", 2), ("CUP", 1), ("BEANS", 3)])
 

@@ -11,7 +11,9 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from monolith.catalog import interface as catalog
 from monolith.customers import interface as customers
@@ -81,8 +83,12 @@ def order_place(*, customer_id: int, shipping_address_id: int | None = None) -> 
         )
         for item in items
     ]
+    # The payment window is the order's: it goes in with the row, and the stock is held as
+    # long (inventory may hold for less: then the order keeps inventory's expiry).
+    pay_by = timezone.now() + settings.ORDERS_PAYMENT_WINDOW
     order = Order.objects.create(
         customer_id=customer_id,
+        reservation_expires_at=pay_by,
         total=sum((line.line_total for line in lines), Decimal("0.00")),
         currency=products[items[0].sku].currency or DEFAULT_CURRENCY,
         shipping_name=address.full_name,
@@ -95,10 +101,14 @@ def order_place(*, customer_id: int, shipping_address_id: int | None = None) -> 
     for line in lines:
         line.order = order
     OrderLine.objects.bulk_create(lines)
-    order.reservation_expires_at = root.get(INVENTORY).reserve(
-        order_id=order.pk, lines=[StockLine(sku=li.sku, quantity=li.quantity) for li in lines]
+    held_until = root.get(INVENTORY).reserve(
+        order_id=order.pk,
+        lines=[StockLine(sku=li.sku, quantity=li.quantity) for li in lines],
+        hold_until=pay_by,
     )
-    order.save(update_fields=["reservation_expires_at"])
+    if held_until != pay_by:
+        order.reservation_expires_at = held_until
+        order.save(update_fields=["reservation_expires_at"])
     root.get(EVENTS).order_created(order, lines, contact)
     return Placed(order=order, lines=lines, contact=contact)
 

@@ -53,7 +53,9 @@ class FakeInventory:
     def available(self, sku: str) -> int:
         return self.on_hand.get(sku, 0) - self.reserved(sku)
 
-    def reserve(self, *, order_id: int, lines: Sequence[StockLine]) -> datetime:
+    def reserve(
+        self, *, order_id: int, lines: Sequence[StockLine], hold_until: datetime
+    ) -> datetime:
         self.calls.append(("reserve", order_id))
         for line in lines:
             if self.available(line.sku) < line.quantity:
@@ -64,7 +66,7 @@ class FakeInventory:
                     available=self.available(line.sku),
                 )
         reservation = Reservation({line.sku: line.quantity for line in lines})
-        reservation.expires_at = timezone.now() + self.ttl
+        reservation.expires_at = min(hold_until, timezone.now() + self.ttl)
         self.reservations[order_id] = reservation
         return reservation.expires_at
 

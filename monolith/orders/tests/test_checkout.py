@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from monolith.customers.interface import AddressNotFound
 from monolith.orders import selectors, services
@@ -155,6 +157,32 @@ def test_a_declined_payment_keeps_the_order_pending_with_stock_reserved_and_the_
     assert world.available("MUG") == 8
     assert [line.sku for line in selectors.cart_get(customer_id=CUSTOMER).lines] == ["MUG"]
     assert order_events.kinds(order.pk) == ["order_created"]  # neither paid nor cancelled
+
+
+def test_the_order_is_paid_by_the_end_of_its_payment_window_and_the_stock_held_as_long(
+    world: FakeInventory, payments: FakePayments, settings: Any
+) -> None:
+    settings.ORDERS_PAYMENT_WINDOW = timedelta(minutes=5)  # inventory would hold for 15
+    before = timezone.now()
+
+    place_checkout("tok_insufficient_funds", MUG=1)
+
+    order = Order.objects.get()
+    assert order.reservation_expires_at == world.reservations[order.pk].expires_at
+    assert before + timedelta(minutes=5) <= order.reservation_expires_at
+    assert order.reservation_expires_at <= timezone.now() + timedelta(minutes=5)
+
+
+def test_an_order_keeps_inventorys_expiry_when_inventory_holds_for_less(
+    world: FakeInventory, payments: FakePayments, settings: Any
+) -> None:
+    settings.ORDERS_PAYMENT_WINDOW = timedelta(hours=2)  # inventory holds for 15 minutes
+
+    place_checkout("tok_insufficient_funds", MUG=1)
+
+    order = Order.objects.get()
+    assert order.reservation_expires_at == world.reservations[order.pk].expires_at
+    assert order.reservation_expires_at <= timezone.now() + world.ttl
 
 
 def test_a_payment_error_releases_the_stock_and_cancels_the_order(

@@ -21,6 +21,7 @@ from monolith.orders.wiring import EVENTS, INVENTORY
 from strangler.composition import resolve, root
 from strangler.http.testing import Reply, closed_port_url, scripted_server
 
+PAY_BY = datetime(2030, 1, 1, tzinfo=UTC)  # the service holds for its own period
 TIMEOUT = 0.5
 MARGIN = 1.5
 RESERVATION = {
@@ -53,7 +54,7 @@ def test_an_unknown_sku_has_nothing_available() -> None:
 def test_reserve_puts_the_order_s_lines_and_returns_the_expiry() -> None:
     with scripted_server(Reply(201, RESERVATION)) as server:
         expires = HttpInventory(server.url, TIMEOUT).reserve(
-            order_id=41, lines=[StockLine("MUG", 2)]
+            order_id=41, lines=[StockLine("MUG", 2)], hold_until=PAY_BY
         )
     assert expires == datetime(2026, 12, 2, 10, 15, tzinfo=UTC)
     [put] = server.received
@@ -66,14 +67,18 @@ def test_reserve_puts_the_order_s_lines_and_returns_the_expiry() -> None:
 
 def test_reserve_is_retried_after_a_503_and_the_repeat_is_answered_200() -> None:
     with scripted_server(Reply(503), Reply(200, RESERVATION)) as server:
-        HttpInventory(server.url, TIMEOUT).reserve(order_id=41, lines=[StockLine("MUG", 2)])
+        HttpInventory(server.url, TIMEOUT).reserve(
+            order_id=41, lines=[StockLine("MUG", 2)], hold_until=PAY_BY
+        )
     assert [r.method for r in server.received] == ["PUT", "PUT"]
 
 
 def test_out_of_stock_carries_the_service_s_details() -> None:
     reply = Reply(409, out_of_stock("TEE", 3, 1))
     with scripted_server(reply) as server, pytest.raises(OutOfStock) as raised:
-        HttpInventory(server.url, TIMEOUT).reserve(order_id=43, lines=[StockLine("TEE", 3)])
+        HttpInventory(server.url, TIMEOUT).reserve(
+            order_id=43, lines=[StockLine("TEE", 3)], hold_until=PAY_BY
+        )
     assert raised.value.details == {"sku": "TEE", "requested": 3, "available": 1}
     assert raised.value.http_status == 409
 
@@ -84,7 +89,9 @@ def test_out_of_stock_carries_the_service_s_details() -> None:
 def test_any_other_refusal_is_a_clear_error(status: int, code: str) -> None:
     body = {"error": {"code": code, "message": "no", "details": {}}} if code else None
     with scripted_server(Reply(status, body)) as server, pytest.raises(InventoryRefused) as raised:
-        HttpInventory(server.url, TIMEOUT).reserve(order_id=9, lines=[StockLine("MUG", 1)])
+        HttpInventory(server.url, TIMEOUT).reserve(
+            order_id=9, lines=[StockLine("MUG", 1)], hold_until=PAY_BY
+        )
     assert raised.value.details == {"status": status, "code": code}
     assert raised.value.code == "inventory_refused"
 

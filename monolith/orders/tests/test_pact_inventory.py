@@ -10,7 +10,7 @@ which the inventory service's suite verifies against itself, setting up each pro
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ NOT_STOCKED = "SKU PACT-404 is not stocked"
 HELD = "order 42 holds 2 x PACT-1"
 SCARCE = "SKU PACT-2 has 1 available"
 ISO_8601 = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$"
+PAY_BY = datetime(2030, 1, 1, tzinfo=UTC)  # the service holds for its own period
 TIMEOUT = 5.0
 
 
@@ -108,7 +109,7 @@ def test_a_first_reservation_is_created(written: Path) -> None:
     )
     with pact.serve(addr="127.0.0.1") as server:
         expires = HttpInventory(str(server.url), TIMEOUT).reserve(
-            order_id=41, lines=[StockLine("PACT-1", 2)]
+            order_id=41, lines=[StockLine("PACT-1", 2)], hold_until=PAY_BY
         )
     assert isinstance(expires, datetime)
     assert expires.tzinfo is not None
@@ -122,7 +123,7 @@ def test_a_repeated_reservation_answers_the_same_one(written: Path) -> None:
     )
     with pact.serve(addr="127.0.0.1") as server:
         expires = HttpInventory(str(server.url), TIMEOUT).reserve(
-            order_id=42, lines=[StockLine("PACT-1", 2)]
+            order_id=42, lines=[StockLine("PACT-1", 2)], hold_until=PAY_BY
         )
     assert expires.tzinfo is not None
     pact.write_file(written)
@@ -135,6 +136,8 @@ def test_a_reservation_beyond_the_stock_is_refused_with_the_details(written: Pat
         _error("out_of_stock", details), content_type="application/json"
     )
     with pact.serve(addr="127.0.0.1") as server, pytest.raises(OutOfStock) as raised:
-        HttpInventory(str(server.url), TIMEOUT).reserve(order_id=43, lines=[StockLine("PACT-2", 3)])
+        HttpInventory(str(server.url), TIMEOUT).reserve(
+            order_id=43, lines=[StockLine("PACT-2", 3)], hold_until=PAY_BY
+        )
     assert raised.value.details == details
     pact.write_file(written)
