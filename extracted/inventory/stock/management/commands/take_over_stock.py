@@ -18,9 +18,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from strangler.config import database, env
 from strangler.migrate.errors import MigrateError
-from strangler.migrate.handover import database_url, hand_over
+from strangler.migrate.handover import add_source_argument, database_url, hand_over, source_url
 
 TABLES = ("inventory_stockitem", "inventory_reservation")
 
@@ -29,16 +28,11 @@ class Command(BaseCommand):
     help = "Copy and verify the monolith's stock and reservations, once (the first start)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--source-url",
-            default=env.str("MONOLITH_DATABASE_URL", default=""),
-            help="the monolith's database URL (default: MONOLITH_DATABASE_URL, else the "
-            "monolith's own DATABASE_URL / embedded SQLite)",
-        )
+        add_source_argument(parser)
         parser.add_argument("--chunk-size", type=int, default=50_000)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        source = options["source_url"] or database_url(database("monolith"))
+        source = source_url(options["source_url"])
         target = database_url(connection.settings_dict)
         try:
             result = hand_over(source, target, tables=TABLES, chunk_size=options["chunk_size"])

@@ -26,7 +26,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
 from extracted.notifications.mail.models import Notification
-from strangler.config import database, env
+from strangler.migrate.handover import add_source_argument, source_database
 from strangler.service.ids import SERVICE_ID_FLOOR, reserve_service_ids
 
 TABLE = "notifications_notification"  # the monolith's (the service's table has its name too)
@@ -92,17 +92,11 @@ class Command(BaseCommand):
     help = "Copy the monolith's notifications into this service (idempotent; prints counts)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--source-url",
-            default=env.str("MONOLITH_DATABASE_URL", default=""),
-            help="the monolith's database URL (default: MONOLITH_DATABASE_URL, else the "
-            "monolith's own DATABASE_URL / embedded SQLite)",
-        )
+        add_source_argument(parser)
         parser.add_argument("--batch-size", type=int, default=500)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        source = env.db_url_config(options["source_url"]) if options["source_url"] else None
-        config = source or database("monolith")
+        config = source_database(options["source_url"])
         if config.get("NAME") == connection.settings_dict.get("NAME") and config.get(
             "ENGINE"
         ) == connection.settings_dict.get("ENGINE"):
