@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -39,6 +40,11 @@ def cart_get(*, customer_id: int) -> CartView:
     """The customer's cart priced at today's catalog prices (an empty one if none exists)."""
     items = list(CartItem.objects.filter(cart__customer_id=customer_id))
     products = catalog.get_products([item.sku for item in items]) if items else {}
+    return cart_priced(items, products)
+
+
+def cart_priced(items: Sequence[CartItem], products: Mapping[str, catalog.ProductInfo]) -> CartView:
+    """The cart of ``items`` at the prices of ``products`` (those of its SKUs that exist)."""
     lines = []
     for item in items:
         product = products.get(item.sku)

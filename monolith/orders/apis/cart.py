@@ -87,9 +87,10 @@ class CartItemsApi(APIView):
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        customer_id = customer_id_of(request)
-        services.cart_item_add(customer_id=customer_id, **serializer.validated_data)
-        return _cart_response(customer_id, status.HTTP_201_CREATED)
+        cart = services.cart_item_add(
+            customer_id=customer_id_of(request), **serializer.validated_data
+        )
+        return Response(CartOutputSerializer(cart).data, status=status.HTTP_201_CREATED)
 
 
 class CartItemApi(APIView):

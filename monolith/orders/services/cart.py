@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 
 from monolith.catalog import interface as catalog
 from monolith.orders.errors import CartItemNotFound, CartQuantityInvalid
 from monolith.orders.models import Cart, CartItem
 from monolith.orders.ports import OutOfStock
+from monolith.orders.selectors import CartView, cart_priced
 from monolith.orders.wiring import INVENTORY
 from strangler.composition import root
 
@@ -35,41 +35,35 @@ def _ensure_quantity(*, sku: str, quantity: int) -> None:
         )
 
 
-def _ensure_product(sku: str) -> None:
-    product = catalog.get_product(sku)
+def _ensure_for_sale(sku: str, products: dict[str, catalog.ProductInfo]) -> None:
+    product = products.get(sku)
+    if product is None:
+        raise catalog.ProductNotFound(f"No product with SKU {sku!r}.", sku=sku)
     if not product.is_active:
         raise catalog.ProductNotFound(f"Product {sku} is not for sale.", sku=sku)
 
 
-def _cart_locked_holding(*, customer_id: int, sku: str) -> tuple[Cart, bool]:
-    """The customer's cart, locked, and whether it holds ``sku``: one statement once it exists."""
-    holds = Exists(CartItem.objects.filter(cart=OuterRef("pk"), sku=sku))
-    cart = (
-        Cart.objects.select_for_update()
-        .annotate(holds=holds)
-        .filter(customer_id=customer_id)
-        .first()
-    )
-    if cart is None:
-        return _cart_locked(customer_id=customer_id), False
-    return cart, bool(cart.holds)
-
-
 @transaction.atomic
-def cart_item_add(*, customer_id: int, sku: str, quantity: int) -> CartItem:
-    """Add ``quantity`` units of ``sku``; an SKU already in the cart gets its quantity raised."""
-    _ensure_product(sku)
-    cart, holds = _cart_locked_holding(customer_id=customer_id, sku=sku)
-    item = cart.items.filter(sku=sku).first() if holds else None
+def cart_item_add(*, customer_id: int, sku: str, quantity: int) -> CartView:
+    """Add ``quantity`` units of ``sku``; an SKU already in the cart gets its quantity raised.
+
+    Returns the cart as it is now, priced from the items and products read to check the add
+    (the cart is locked: nothing else changed it meanwhile), so nothing is read again.
+    """
+    cart = _cart_locked(customer_id=customer_id)
+    items = list(cart.items.all())
+    products = catalog.get_products({item.sku for item in items} | {sku})
+    _ensure_for_sale(sku, products)
+    item = next((item for item in items if item.sku == sku), None)
     new_quantity = quantity + (item.quantity if item else 0)
     _ensure_quantity(sku=sku, quantity=new_quantity)
     if item is None:
-        item = CartItem.objects.create(cart=cart, sku=sku, quantity=new_quantity)
+        items.append(CartItem.objects.create(cart=cart, sku=sku, quantity=new_quantity))
     else:
         item.quantity = new_quantity
         item.save(update_fields=["quantity"])
     cart.save(update_fields=["updated_at"])
-    return item
+    return cart_priced(items, products)
 
 
 @transaction.atomic
