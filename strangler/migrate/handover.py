@@ -16,14 +16,12 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from django.core.management.base import CommandParser
-
-from strangler.config import database, env
 from strangler.migrate.backfill import TableResult, backfill_table, exclusive
 from strangler.migrate.endpoints import Endpoint
 from strangler.migrate.errors import MigrateError
 from strangler.migrate.plan import TablePlan, opened
 from strangler.migrate.verify import TableVerdict, prepare, verify_table
+from strangler.service.monolith_source import source_database
 
 HANDED_OVER = "strangler_migrate_handed_over"  # in the target: tables it owns since the copy
 
@@ -56,26 +54,10 @@ def database_url(config: dict[str, Any]) -> str:
     raise MigrateError(f"no migrate URL for the database engine {engine!r}")
 
 
-def add_source_argument(parser: CommandParser) -> None:
-    """``--source-url``: where a service's hand-over command reads the monolith's tables."""
-    parser.add_argument(
-        "--source-url",
-        default=env.str("MONOLITH_DATABASE_URL", default=""),
-        help="the monolith's database URL (default: MONOLITH_DATABASE_URL, else the "
-        "monolith's own DATABASE_URL / embedded SQLite)",
-    )
-
-
-def source_database(given: str) -> dict[str, Any]:
-    """The monolith's database (a ``DATABASES`` entry): the ``--source-url`` given, else the
-    monolith's own settings."""
-    return env.db_url_config(given) if given else database("monolith")
-
-
 def source_url(given: str) -> str:
     """The monolith's database as a migrate URL: the ``--source-url`` given, else built from
     the monolith's own settings."""
-    return given or database_url(database("monolith"))
+    return given or database_url(source_database(given))
 
 
 def _owned_since(target: Endpoint, tables: Sequence[TablePlan]) -> str | None:

@@ -65,6 +65,8 @@ def build(previous: Stage | None) -> Stage:
             "strangler/stages/manifest/services.py",
             "strangler/service/consumer.py",
             "strangler/service/ids.py",
+            "strangler/service/monolith_source.py",
+            "strangler/service/tests/test_monolith_source.py",
             "strangler/service/queues.py",
             "strangler/service/management/commands/events_declare.py",
             "strangler/service/tests/test_consumer.py",

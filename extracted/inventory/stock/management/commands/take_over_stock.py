@@ -19,7 +19,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from strangler.migrate.errors import MigrateError
-from strangler.migrate.handover import add_source_argument, database_url, hand_over, source_url
+from strangler.migrate.handover import database_url, hand_over, source_url
+from strangler.service.monolith_source import add_source_argument
 
 TABLES = ("inventory_stockitem", "inventory_reservation")
 

@@ -26,8 +26,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
 from extracted.notifications.mail.models import Notification
-from strangler.migrate.handover import add_source_argument, source_database
 from strangler.service.ids import SERVICE_ID_FLOOR, reserve_service_ids
+from strangler.service.monolith_source import add_source_argument, source_database
 
 TABLE = "notifications_notification"  # the monolith's (the service's table has its name too)
 COLUMNS = (
