@@ -30,7 +30,7 @@ define EOL
 
 endef
 
-.PHONY: install demo test quick lint format unit e2e clean openapi suites suite-main
+.PHONY: install demo test quick lint format unit e2e clean openapi suites suite-main typecheck-main
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -73,8 +73,16 @@ lint: install  ## ruff (lint + format), mypy, and the bounded-context import con
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m strangler stage generate --check
-	$(VENV)/bin/mypy $(MYPY_PATHS)
-	$(foreach s,$(SERVICES),$(VENV)/bin/mypy --config-file extracted/$(s)/mypy.ini extracted/$(s)$(EOL))
+	@$(MAKE) --no-print-directory -j --output-sync=target typecheck-main $(SERVICES:%=typecheck-%)
+
+# mypy, one run per configuration side by side, each with a cache of its own: the monolith and
+# each service are checked on their own Django settings, and runs sharing one cache folder
+# invalidate each other's entries (warm, a run takes about 1 s instead of 7 to 25).
+typecheck-main:
+	$(VENV)/bin/mypy --cache-dir .mypy_cache/main $(MYPY_PATHS)
+
+typecheck-%:
+	$(VENV)/bin/mypy --cache-dir .mypy_cache/$* --config-file extracted/$*/mypy.ini extracted/$*
 
 format: install
 	$(VENV)/bin/ruff check --fix .
