@@ -12,6 +12,8 @@ import pytest
 from gateway.policy.forwarded import TrustedProxies
 from gateway.server import connection as client_connection
 from gateway.server.connection import ClientConnection
+from gateway.server.connection import Dispatcher as DispatcherPort
+from gateway.server.ports import ClientResolver
 from gateway.server.request import Reject, Request
 
 HEAD = (
@@ -36,11 +38,13 @@ class Dispatcher:
 
 
 class Listener:
-    def __init__(self, loop: asyncio.AbstractEventLoop, trusted: TrustedProxies) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, dispatcher: Dispatcher, trusted: TrustedProxies
+    ) -> None:
         self.loop = loop
-        self.dispatcher = Dispatcher()
+        self.dispatcher: DispatcherPort = dispatcher
         self.max_body = 1024
-        self.trusted_proxies = trusted
+        self.trusted_proxies: ClientResolver = trusted
         self.connections: set[ClientConnection] = set()
 
 
@@ -99,13 +103,14 @@ def connect(
     loop: asyncio.AbstractEventLoop, peer: str = "127.0.0.1", trusted: str = ""
 ) -> tuple[ClientConnection, Dispatcher, Transport, CountingParser]:
     networks = [ipaddress.ip_network(trusted)] if trusted else []
-    listener = Listener(loop, TrustedProxies(networks))
+    dispatcher = Dispatcher()
+    listener = Listener(loop, dispatcher, TrustedProxies(networks))
     conn = ClientConnection(listener)
     transport = Transport(peer)
     conn.connection_made(transport)  # type: ignore[arg-type]
     counting = CountingParser(conn.parser)
     conn.parser = counting  # type: ignore[assignment]
-    return conn, listener.dispatcher, transport, counting
+    return conn, dispatcher, transport, counting
 
 
 def parsed(request: Request) -> dict[str, Any]:
