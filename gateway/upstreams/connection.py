@@ -17,7 +17,7 @@ nothing llhttp would refuse is ever let through: anything else is parsed.
 from __future__ import annotations
 
 import asyncio
-from typing import NamedTuple, Protocol, cast
+from typing import Any, NamedTuple, Protocol, cast
 
 import httptools
 
@@ -28,12 +28,14 @@ _MAX_KNOWN = 1024  # heads remembered; the dict is emptied when it is full
 
 class KnownHead(NamedTuple):
     """What llhttp made of a reply head: what :meth:`Exchange.response_head` is called with,
-    and the exact body length the head announces (its one Content-Length)."""
+    the exact body length the head announces (its one Content-Length), and what exchanges
+    derive from the head alone, kept with it (:meth:`Exchange.response_known`)."""
 
     status: int
     headers: list[tuple[bytes, bytes]]  # never changed once remembered: exchanges only read it
     keep_alive: bool
     length: int
+    derived: dict[str, Any]
 
 
 _KNOWN_HEADS: dict[bytes, KnownHead] = {}
@@ -71,6 +73,11 @@ class Exchange:
         self, status: int, headers: list[tuple[bytes, bytes]], keep_alive: bool, chunked: bool
     ) -> None:
         raise NotImplementedError
+
+    def response_known(self, known: KnownHead) -> None:
+        """The head of the reply is ``known``'s (not chunked); an exchange may keep what it
+        derives from the head alone in ``known.derived``."""
+        self.response_head(known.status, known.headers, known.keep_alive, False)
 
     def response_body(self, data: bytes) -> None:
         raise NotImplementedError
@@ -218,7 +225,7 @@ class UpstreamConnection(asyncio.Protocol):
         self.close_delimited = not (chunked or has_length)
         keep_alive = parser.should_keep_alive()
         if self.learning is not None and has_length and not chunked and not self.head_request:
-            self.pending_head = KnownHead(status, headers, keep_alive, -1)
+            self.pending_head = KnownHead(status, headers, keep_alive, -1, {})
         exchange.response_head(status, headers, keep_alive, chunked)
         if self.head_request or status in (204, 304):
             # llhttp would wait for a HEAD reply's Content-Length bytes: end it here, and parse
@@ -256,7 +263,7 @@ class UpstreamConnection(asyncio.Protocol):
         whole body; its parser is left as it was, between two replies."""
         exchange.head_seen = True
         self.close_delimited = False
-        exchange.response_head(known.status, known.headers, known.keep_alive, False)
+        exchange.response_known(known)
         if known.length:
             exchange.response_body(data[end:])
         if self.exchange is exchange:
