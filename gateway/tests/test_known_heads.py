@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
+from gateway.pipeline.relay import RelayExchange
+from gateway.server import Request
 from gateway.upstreams import connection as upstream_connection
-from gateway.upstreams.connection import Exchange, UpstreamConnection
+from gateway.upstreams.connection import Exchange, KnownHead, UpstreamConnection
 
 BODY = b'{"id": 1}'
 HEAD = (
@@ -149,3 +151,38 @@ def test_a_head_request_is_never_answered_from_a_known_head(
     calls = exchange_of(conn, [HEAD], head_request=True)
     assert [call[0] for call in calls] == ["head", "done"]
     assert exchange_of(conn, [HEAD + BODY])[1:] == [("body", BODY), ("done",)]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [(b"Server", b"nginx"), (b"Content-Length", b"9"), (b"Connection", b"keep-alive")],
+        [(b"Content-Length", b"9"), (b"Connection", b"x-hop"), (b"X-Hop", b"1"), (b"Vary", b"*")],
+        [(b"Keep-Alive", b"timeout=5"), (b"X-Request-ID", b"up"), (b"Content-Length", b"9")],
+    ],
+    ids=["plain", "connection-names-a-header", "hop-by-hop"],
+)
+@pytest.mark.parametrize("version", ["1.1", "1.0", "1.1-close"])
+def test_a_relay_answers_a_known_head_as_a_parsed_one(
+    headers: list[tuple[bytes, bytes]], version: str
+) -> None:
+    def relay() -> RelayExchange:
+        request = Request(0.0, "127.0.0.1")
+        request.method = "GET"
+        request.http11 = version != "1.0"
+        request.keep_alive = version == "1.1"
+        return RelayExchange(None, request, b"x-request-id: r\r\n", print)  # type: ignore[arg-type]
+
+    parsed = relay()
+    parsed.response_head(200, headers, True, False)
+    known = KnownHead(200, headers, True, 9, {})
+    for _ in range(2):  # the second from what the first derived
+        again = relay()
+        again.response_known(known)
+        assert (again.pending, again.status, again.close_after, again.chunk_out) == (
+            parsed.pending,
+            parsed.status,
+            parsed.close_after,
+            parsed.chunk_out,
+        )
+    assert "relayed" in known.derived
