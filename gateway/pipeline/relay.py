@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from gateway.http1 import HOP_BY_HOP, status_line
 from gateway.server import ClientConnection, Request
-from gateway.upstreams import Exchange
+from gateway.upstreams import Exchange, KnownHead
 
 _PLAIN_CONNECTION = frozenset({b"keep-alive", b"close"})
 _JOIN_LIMIT = 64 * 1024  # a larger body is written after its head, not copied behind it
@@ -54,6 +54,29 @@ def _without_named(headers: list[tuple[bytes, bytes]]) -> list[bytes]:
     ]
 
 
+def _relayed(status: int, headers: list[tuple[bytes, bytes]]) -> tuple[bytes, bool]:
+    """The status line and the upstream's end-to-end header lines, as the client gets them,
+    and whether they hold a Content-Length."""
+    parts = [status_line(status)]
+    has_length = False
+    named = False
+    kinds = _KINDS
+    for name, value in headers:
+        kind = kinds.get(name)
+        if kind is None:
+            kind = _kind(name)
+        if kind == _PASS:
+            parts += (name, b": ", value, b"\r\n")
+        elif kind == _LENGTH:
+            has_length = True
+            parts += (name, b": ", value, b"\r\n")
+        elif kind == _CONNECTION and value.lower() not in _PLAIN_CONNECTION:
+            named = True
+    if named:
+        parts = [status_line(status), *_without_named(headers)]
+    return b"".join(parts), has_length
+
+
 class RelayExchange(Exchange):
     """Streams one upstream reply to the client connection as it arrives."""
 
@@ -93,25 +116,21 @@ class RelayExchange(Exchange):
         self, status: int, headers: list[tuple[bytes, bytes]], keep_alive: bool, chunked: bool
     ) -> None:
         self.status = status
+        self._head(*_relayed(status, headers))
+
+    def response_known(self, known: KnownHead) -> None:
+        self.status = known.status
+        relayed = known.derived.get("relayed")
+        if relayed is None:
+            relayed = known.derived["relayed"] = _relayed(known.status, known.headers)
+        self._head(*relayed)
+
+    def _head(self, lines: bytes, has_length: bool) -> None:
+        """The reply's head for the client: the upstream's ``lines`` (see :func:`_relayed`),
+        then the framing, the gateway's own lines and the connection's fate."""
         request = self.request
-        parts = [status_line(status)]
-        has_length = False
-        named = False
-        kinds = _KINDS
-        for name, value in headers:
-            kind = kinds.get(name)
-            if kind is None:
-                kind = _kind(name)
-            if kind == _PASS:
-                parts += (name, b": ", value, b"\r\n")
-            elif kind == _LENGTH:
-                has_length = True
-                parts += (name, b": ", value, b"\r\n")
-            elif kind == _CONNECTION and value.lower() not in _PLAIN_CONNECTION:
-                named = True
-        if named:
-            parts = [status_line(status), *_without_named(headers)]
-        no_body = request.method == "HEAD" or status in (204, 304)
+        parts = [lines]
+        no_body = request.method == "HEAD" or self.status in (204, 304)
         if not no_body and not has_length:
             if request.http11:
                 self.chunk_out = True

@@ -7,6 +7,14 @@ Content-Length/Transfer-Encoding pairs), URLs and header blocks over their limit
 :class:`~gateway.server.answering.Answering` closes connections whose head or body stalls).
 Each parsed request is handed to the :class:`~gateway.server.ports.Dispatcher` or queued
 behind the one being answered.
+
+Clients send the same request head again and again (a poller, a health check, a load
+generator). A bodyless request head that llhttp accepted, read whole in one read, is
+remembered by its exact bytes with what parsing made of it (:class:`KnownRequest`); a later
+read of exactly those bytes, on a connection between two requests, is answered from that
+without llhttp and its callbacks. Only what parsing accepted is remembered, and the same bytes
+parse the same way, so nothing refused is ever let through; after a request that ends its
+connection, or anything refused, a connection's reads all go to llhttp.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ import asyncio
 import logging
 from collections import deque
 from time import perf_counter
-from typing import Protocol, cast
+from typing import NamedTuple, Protocol, cast
 
 import httptools
 
@@ -45,6 +53,46 @@ from gateway.server.request import (
 logger = logging.getLogger("gateway.server")
 
 BODY_BUFFER = 256 * 1024  # request body held while no upstream takes it, before reading pauses
+_MAX_KNOWN_HEAD = 4096  # a longer read is never remembered
+_MAX_KNOWN = 1024  # heads remembered; emptied when full
+
+
+class KnownRequest(NamedTuple):
+    """What parsing made of a bodyless request head, but for its client and its clock."""
+
+    url: bytes
+    method: str
+    path: str
+    query: str
+    headers: tuple[tuple[bytes, bytes], ...]
+    header_bytes: int
+    host: bytes | None
+    authorization: bytes | None
+    request_id: bytes | None
+    traceparent: bytes | None
+    content_length: int
+    expect_continue: bool
+    xff: bytes | None
+    connection_tokens: list[bytes] | None
+    http11: bool
+
+    @classmethod
+    def of(cls, r: Request) -> KnownRequest:
+        return cls(r.url, r.method, r.path, r.query, tuple(r.headers), r.header_bytes, r.host,
+                   r.authorization, r.request_id, r.traceparent, r.content_length,
+                   r.expect_continue, r.xff, r.connection_tokens, r.http11)  # fmt: skip
+
+    def request(self, started: float, client: str) -> Request:
+        r = Request(started, client)
+        (r.url, r.method, r.path, r.query, _, r.header_bytes, r.host, r.authorization,
+         r.request_id, r.traceparent, r.content_length, r.expect_continue, r.xff,
+         r.connection_tokens, r.http11) = self  # fmt: skip
+        r.headers = list(self.headers)
+        r.complete = True
+        return r
+
+
+_KNOWN_REQUESTS: dict[bytes, KnownRequest] = {}
 
 
 class Dispatcher(Refusals, Protocol):
@@ -87,6 +135,10 @@ class ClientConnection(Answering, asyncio.Protocol):
         self.headers_since = 0.0  # while a request head is being read
         self.body_since = 0.0  # while a request body is being read: last progress
         self.idle_since = 0.0  # while nothing is going on
+        self.known_ok = True  # reads may be answered from known heads (see the module's doc)
+        self.learning: bytes | None = None  # the read being parsed, if it may be remembered
+        self.learned: KnownRequest | None = None  # what parsing made of it
+        self.begun = 0  # requests begun while parsing the current read
 
     # --- asyncio.Protocol -----------------------------------------------------------------
 
@@ -109,8 +161,18 @@ class ClientConnection(Answering, asyncio.Protocol):
                 request.waiter.set_result(None)
 
     def data_received(self, data: bytes) -> None:
+        if self.known_ok and self.parsing is None and not self.closed:
+            known = _KNOWN_REQUESTS.get(data)
+            if known is not None:
+                self._known_request(known)
+                return
+            if len(data) <= _MAX_KNOWN_HEAD:
+                self.learning = data
+                self.begun = 0
         try:
             self.parser.feed_data(data)
+            if self.learning is not None:
+                self._learn()
         except httptools.HttpParserCallbackError as exc:
             reject = exc.__context__
             if isinstance(reject, Reject):
@@ -126,6 +188,30 @@ class ClientConnection(Answering, asyncio.Protocol):
             self.reject(Reject(400, "malformed_request", "The request target is not a valid URL."))
         except httptools.HttpParserError as exc:
             self.reject(Reject(400, "malformed_request", f"Malformed request: {exc}."))
+        finally:
+            self.learning = self.learned = None
+
+    def _learn(self) -> None:
+        """After a read parsed as one whole bodyless request: remember its head."""
+        learned = self.learned
+        if learned is not None and self.begun == 1 and self.parsing is None and self.known_ok:
+            if len(_KNOWN_REQUESTS) >= _MAX_KNOWN:  # bounded: heads that change make new ones
+                _KNOWN_REQUESTS.clear()
+            assert self.learning is not None
+            _KNOWN_REQUESTS[self.learning] = learned
+
+    def _known_request(self, known: KnownRequest) -> None:
+        """What parsing ``known``'s bytes would have done, from their message's begin to its
+        complete, without parsing them: llhttp stays between two requests."""
+        request = known.request(perf_counter(), self.client)
+        self.headers_since = self.idle_since = 0.0
+        if self.trusted:
+            request.client = self.listener.trusted_proxies.client(self.client, request.xff)
+        self._accept(request)
+
+    def reject(self, reject: Reject) -> None:
+        self.known_ok = False  # the parser is broken: every read goes to it, and is refused
+        super().reject(reject)
 
     def eof_received(self) -> bool | None:
         # A client that half-closes after its request still gets the reply.
@@ -150,6 +236,7 @@ class ClientConnection(Answering, asyncio.Protocol):
 
     def on_message_begin(self) -> None:
         # uvloop's clock ticks in milliseconds: fine for timeouts, too coarse for durations
+        self.begun += 1
         self.parsing = Request(perf_counter(), self.client)
         self.headers_since = self.loop.time()
         self.idle_since = 0.0
@@ -229,10 +316,18 @@ class ClientConnection(Answering, asyncio.Protocol):
             named = set(request.connection_tokens) - {b"close", b"keep-alive"}
             if named:
                 request.headers = [(n, v) for n, v in request.headers if n not in named]
+        if not request.keep_alive:  # llhttp refuses what follows: it must see every read
+            self.known_ok = False
         if request.has_body:
             self.body_since = self.loop.time()
         else:
             request.complete = True
+            if self.learning is not None:
+                self.learned = KnownRequest.of(request)
+        self._accept(request)
+
+    def _accept(self, request: Request) -> None:
+        """Answer the request whose head is parsed now, or queue it behind the current one."""
         if self.current is None:
             self.start(request)
         else:

@@ -13,7 +13,7 @@ the package's interface.
 from __future__ import annotations
 
 from gateway.upstreams.collect import CollectExchange, whole_request_head
-from gateway.upstreams.connection import Exchange, UpstreamConnection
+from gateway.upstreams.connection import Exchange, KnownHead, UpstreamConnection
 from gateway.upstreams.outcomes import UpstreamReply, UpstreamTimeout, UpstreamUnavailable
 from gateway.upstreams.pool import (
     IDLE_TIMEOUT,
@@ -31,6 +31,7 @@ __all__ = [
     "CollectExchange",
     "Exchange",
     "InstanceState",
+    "KnownHead",
     "UpstreamConnection",
     "UpstreamGroup",
     "UpstreamRegistry",
