@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,3 +17,11 @@ def harness(tmp_path: Path) -> Iterator[Harness]:
         yield running
     finally:
         running.close()
+
+
+@pytest.fixture
+def loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """An event loop of the test's own, for protocol objects driven by hand."""
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()

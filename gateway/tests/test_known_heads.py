@@ -73,13 +73,6 @@ class FailingParser:
         raise AssertionError("llhttp was fed a reply whose head is known")
 
 
-@pytest.fixture
-def loop() -> Iterator[asyncio.AbstractEventLoop]:
-    loop = asyncio.new_event_loop()
-    yield loop
-    loop.close()
-
-
 @pytest.fixture(autouse=True)
 def no_known_heads() -> Iterator[None]:
     upstream_connection._KNOWN_HEADS.clear()

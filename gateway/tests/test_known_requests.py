@@ -85,13 +85,6 @@ class CountingParser:
         return getattr(self.parser, name)
 
 
-@pytest.fixture
-def loop() -> Iterator[asyncio.AbstractEventLoop]:
-    loop = asyncio.new_event_loop()
-    yield loop
-    loop.close()
-
-
 @pytest.fixture(autouse=True)
 def no_known_requests() -> Iterator[None]:
     client_connection._KNOWN_REQUESTS.clear()
