@@ -106,11 +106,12 @@ else
 endif
 
 .PHONY: bench
-bench: install  ## the gateway against nginx (wrk, pinned), with shadowing on vs off; checkouts traced vs untraced; checkouts at stage 0 vs the latest stage (and vs stage 3, the inventory service on the path); a million rows backfilled and verified vs raw COPY; from stage 2 the outbox against a raw Celery task
+bench: install  ## the gateway against nginx (wrk, pinned), with shadowing on vs off; checkouts traced vs untraced; checkouts at stage 0 vs the latest stage (and vs stage 3, the inventory service on the path); a checkout pair's CPU vs a liveness answer and an authenticated GET; a million rows backfilled and verified vs raw COPY; from stage 2 the outbox against a raw Celery task
 ifneq ($(wildcard bench/),)
 	$(PY) -m bench.gateway --shadow $(BENCH_ARGS)
 	$(TEST_ENV) $(PY) -m bench.tracing $(TRACING_BENCH_ARGS)
 	$(TEST_ENV) $(PY) -m bench.migration $(MIGRATION_BENCH_ARGS)
+	$(TEST_ENV) $(PY) -m bench.floor $(FLOOR_BENCH_ARGS)
 ifneq ($(wildcard strangler/stages/manifest/stage_3.py),)
 	$(TEST_ENV) $(PY) -m bench.migration --stage 3 $(MIGRATION_BENCH_ARGS)
 endif
