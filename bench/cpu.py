@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.progress import say
+
 PROXY_CPU, LOAD_CPU = "0", "1"
 
 
@@ -51,3 +53,14 @@ class Pinning:
 
     def argv(self, cpu: str, argv: Sequence[str]) -> list[str]:
         return ["taskset", "-c", cpu, *argv] if self.enabled else list(argv)
+
+
+def pin_load_here() -> Pinning:
+    """The servers' pinning; this process, the load generator, moved to ``LOAD_CPU`` (or why
+    it cannot be, said once)."""
+    pinning = Pinning.detect()
+    if pinning.enabled:
+        os.sched_setaffinity(0, {int(LOAD_CPU)})
+    else:
+        say(f"running without CPU pinning: {pinning.reason}")
+    return pinning

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import requests
 
 from bench.checkouts import LoadFailed, checkout_load, customer
-from bench.cpu import LOAD_CPU, PROXY_CPU, Pinning, session_cpu_seconds
+from bench.cpu import PROXY_CPU, pin_load_here, session_cpu_seconds
 from bench.progress import say
 from bench.tracing import Shop, checkout_bench_parser
 from strangler.stages.processes import ProcessFailed, free_port, ready_when_http_ok
@@ -116,11 +116,7 @@ class Floor(Shop):
 
 
 def run(args: argparse.Namespace) -> int:
-    pinning = Pinning.detect()
-    if pinning.enabled:
-        os.sched_setaffinity(0, {int(LOAD_CPU)})
-    else:
-        say(f"running without CPU pinning: {pinning.reason}")
+    pinning = pin_load_here()
     shop = Floor(pinning, traced_env={})
     costs: dict[str, list[Cost]] = {row: [] for row in ROWS}
     try:

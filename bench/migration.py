@@ -32,7 +32,7 @@ from pathlib import Path
 import yaml
 
 from bench.checkouts import LoadFailed, customer
-from bench.cpu import LOAD_CPU, PROXY_CPU, Pinning
+from bench.cpu import PROXY_CPU, Pinning, pin_load_here
 from bench.progress import say
 from bench.tracing import ROOT, Shop, checkout_bench_parser, measure_side
 from strangler.stages.manifest import Stage, get_stage, latest_stage
@@ -114,11 +114,7 @@ class Stages(Shop):
 
 
 def run(args: argparse.Namespace) -> int:
-    pinning = Pinning.detect()
-    if pinning.enabled:
-        os.sched_setaffinity(0, {int(LOAD_CPU)})
-    else:
-        say(f"running without CPU pinning: {pinning.reason}")
+    pinning = pin_load_here()
     stage = get_stage(args.stage) if args.stage is not None else latest_stage()
     if stage.number == 0 or not stage.routes:
         say(f"stage {stage.number} has no gateway: compare stage 0 with a later stage")

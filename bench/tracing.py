@@ -26,7 +26,7 @@ import uuid
 from pathlib import Path
 
 from bench.checkouts import LoadFailed, LoadResult, checkout_load, customer
-from bench.cpu import LOAD_CPU, PROXY_CPU, Pinning, session_cpu_seconds
+from bench.cpu import PROXY_CPU, Pinning, pin_load_here, session_cpu_seconds
 from bench.progress import say
 from strangler.stages.launcher import argv_of, stage_env
 from strangler.stages.manifest import PLACEHOLDER, ProcessSpec, Stage, latest_stage
@@ -213,11 +213,7 @@ def measure_side(
 
 
 def run(args: argparse.Namespace) -> int:
-    pinning = Pinning.detect()
-    if pinning.enabled:
-        os.sched_setaffinity(0, {int(LOAD_CPU)})  # the load generator: this process
-    else:
-        say(f"running without CPU pinning: {pinning.reason}")
+    pinning = pin_load_here()
     shop = Shop(pinning, dict(args.traced_env))
     rates: dict[str, list[float]] = {side: [] for side in SIDES}
     cpus: dict[str, list[float]] = {side: [] for side in SIDES}
