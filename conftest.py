@@ -1,5 +1,5 @@
 """Root pytest configuration: fast password hashing and eager Celery for in-process tests,
-and how pytest-xdist shares the tests out.
+how pytest-xdist shares the tests out, and what a session fixture can free when a scope ends.
 
 E2E tests start real processes with their own environment; nothing here reaches them.
 """
@@ -7,7 +7,7 @@ E2E tests start real processes with their own environment; nothing here reaches 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import pytest
@@ -64,6 +64,35 @@ def xdist_scope(nodeid: str) -> str:
     if module.startswith("tests/gateway/"):
         return "tests/gateway/"  # one session-scoped world: the upstreams and both gateways
     return module  # module-scoped fixtures (the faults rig, the gateway's signers)
+
+
+# What runs after the last test of each scope, on each worker (and in a run without xdist).
+SCOPE_END: pytest.StashKey[list[Callable[[], None]]] = pytest.StashKey()
+
+
+@pytest.fixture(scope="session")
+def on_scope_end(pytestconfig: pytest.Config) -> Callable[[Callable[[], None]], None]:
+    """Registers a callable to run at the teardown of each test whose next test, on this worker,
+    belongs to another scope (or is none): a session fixture's resources that only one scope
+    uses can be freed then rather than idle on until the session ends."""
+    return pytestconfig.stash.setdefault(SCOPE_END, []).append
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, None, None]:
+    try:
+        yield
+    finally:
+        # After the test's own fixtures are torn down (module-scoped ones too when the module
+        # ends), so none outlives what it uses. Only where a scope's tests run one after
+        # another: --dist load interleaves them, and a session fixture keyed on a parameter
+        # (``stage``) would keep what it was given across the gap.
+        whole = item.config.getoption("dist", "no") in ("no", "loadscope")
+        if whole and (nextitem is None or xdist_scope(nextitem.nodeid) != xdist_scope(item.nodeid)):
+            for callback in item.config.stash.get(SCOPE_END, []):
+                callback()
 
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist's, when it is installed

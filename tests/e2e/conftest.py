@@ -98,7 +98,7 @@ def _base_env(var: Path, run_id: str) -> dict[str, str]:
 
 
 class _Engines:
-    """A database and a queue of their own for each stage started in this test run."""
+    """A started stage's database, queues and exchanges of its own, dropped when it stops."""
 
     def __init__(self) -> None:
         self.database_url = os.environ.get("DATABASE_URL", "")
@@ -157,33 +157,58 @@ class StartedStage:
         return self.running.stage
 
 
-@pytest.fixture(scope="session")
-def stages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[int], StartedStage]]:
-    """Starts a stage on first use, exactly as ``make demo`` starts it; stops all at the end."""
-    engines = _Engines()
-    started: dict[int, StartedStage] = {}
+class _Stages:
+    """The stages started on this worker and not stopped yet, each with its engines' share."""
 
-    def get(number: int) -> StartedStage:
-        if number not in started:
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self.tmp_path_factory = tmp_path_factory
+        self.started: dict[int, tuple[StartedStage, _Engines]] = {}
+
+    def get(self, number: int) -> StartedStage:
+        if number not in self.started:
             stage = get_stage(number)
             missing = missing_paths(stage)
             assert not missing, f"stage {number} is incomplete: {', '.join(missing)} missing"
             run_id = f"{uuid.uuid4().hex[:8]}_s{number}"
-            var = tmp_path_factory.mktemp(f"e2e-stage-{number}")
+            var = self.tmp_path_factory.mktemp(f"e2e-stage-{number}")
             env = _base_env(var, run_id)
-            engines.provision(env, run_id)
-            run_setup(stage, env, var, progress=lambda message: None)
-            ports = {name: free_port() for name in stage.port_names}
-            running = start(stage, ports=ports, env=env, var=var)
-            started[number] = StartedStage(running=running, env=env)
-        return started[number]
+            engines = _Engines()
+            try:
+                engines.provision(env, run_id)
+                run_setup(stage, env, var, progress=lambda message: None)
+                ports = {name: free_port() for name in stage.port_names}
+                running = start(stage, ports=ports, env=env, var=var)  # stops its own on failure
+            except BaseException:
+                engines.drop_all()
+                raise
+            self.started[number] = (StartedStage(running=running, env=env), engines)
+        return self.started[number][0]
 
+    def stop_all(self) -> None:
+        while self.started:
+            _, (each, engines) = self.started.popitem()
+            try:
+                each.running.stop()
+            finally:
+                engines.drop_all()
+
+
+@pytest.fixture(scope="session")
+def stages(
+    tmp_path_factory: pytest.TempPathFactory,
+    on_scope_end: Callable[[Callable[[], None]], None],
+) -> Iterator[Callable[[int], StartedStage]]:
+    """Starts a stage on first use, exactly as ``make demo`` starts it; stops it, and drops its
+    database and queues, after the last test of the xdist scope that started it (``xdist_scope``
+    in the root conftest.py), so its processes do not idle on beside the rest of the session. A
+    later scope asking for it again gets it started afresh: a fixture that keeps a started stage
+    must not outlive its scope (module-scoped in a module-wide scope, or keyed on ``stage``)."""
+    running = _Stages(tmp_path_factory)
+    on_scope_end(running.stop_all)
     try:
-        yield get
+        yield running.get
     finally:
-        for each in started.values():
-            each.running.stop()
-        engines.drop_all()
+        running.stop_all()
 
 
 @pytest.fixture(scope="session", params=BLACK_BOX_STAGES, ids=lambda n: f"stage-{n}")
