@@ -56,13 +56,12 @@ class Placed:
 def _paid_if_pending(placed: Placed, payment_id: int) -> bool:
     """One conditional UPDATE marks the placed order paid if it may still become paid (it
     takes the row lock a read would); False, with the order untouched, when it no longer may."""
-    order, values = placed.order, transition_values(OrderStatus.PAID, at=timezone.now())
+    order, now = placed.order, timezone.now()
     changed = Order.objects.filter(pk=order.pk, status__in=sources(OrderStatus.PAID)).update(
-        **values, payment_id=payment_id
+        **transition_values(OrderStatus.PAID, at=now), payment_id=payment_id
     )
-    if changed:
-        for field, value in values.items():
-            setattr(order, field, value)
+    if changed:  # the row now holds what the transition in memory gives the instance
+        apply_transition(order, OrderStatus.PAID, at=now)
         order.payment_id = payment_id
     return bool(changed)
 
