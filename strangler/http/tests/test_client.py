@@ -92,3 +92,49 @@ def test_the_trace_context_goes_out_as_traceparent() -> None:
 def test_every_call_carries_the_timeout() -> None:
     service = ServiceClient("stock", "http://127.0.0.1:1", timeout=2.0, connect_timeout=0.5)
     assert service.timeout == (0.5, 2.0)
+
+
+PROXY_VARIABLES = ("HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy")
+
+
+def _without_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_the_environment_is_read_when_the_client_is_built_not_per_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _without_proxies(monkeypatch)
+    with scripted_server(Reply(200, {"n": 1})) as server:
+        service = client(server.url)
+        # a proxy named after the client was built (here one nothing listens on) is not used
+        monkeypatch.setenv("HTTP_PROXY", closed_port_url())
+        monkeypatch.setenv("http_proxy", closed_port_url())
+        assert service.get("/n").json() == {"n": 1}
+    assert [r.path for r in server.received] == ["/n"]
+
+
+def test_a_proxy_named_in_the_environment_carries_the_calls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _without_proxies(monkeypatch)
+    with scripted_server(Reply(200, {"via": "proxy"})) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.setenv("http_proxy", proxy.url)
+        service = client("http://127.0.0.1:9")
+        assert service.get("/n").json() == {"via": "proxy"}
+    # a proxy is sent the absolute URI of the service
+    assert [r.path for r in proxy.received] == ["http://127.0.0.1:9/n"]
+
+
+def test_no_proxy_naming_the_service_keeps_its_calls_direct(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _without_proxies(monkeypatch)
+    monkeypatch.setenv("HTTP_PROXY", closed_port_url())
+    monkeypatch.setenv("http_proxy", closed_port_url())
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    with scripted_server(Reply(200, {"n": 2})) as server:
+        assert client(server.url).get("/n").json() == {"n": 2}
