@@ -3,8 +3,11 @@
 ``available`` and ``reserve`` cross the network (``INVENTORY_SERVICE_URL``, every call bounded
 by ``INVENTORY_TIMEOUT`` seconds); a service that is down or slow raises
 :class:`strangler.errors.ServiceUnavailable` (503), and the checkout's first transaction rolls
-back, so no order is left half made. ``reserve`` is a PUT keyed by the order id: the service
-answers the same reservation to a repeat, so the client retries it safely.
+back, so no order is left half made. After ``INVENTORY_BREAKER_FAILURES`` failed calls in a
+row the circuit breaker (shared by the monolith's processes through Redis) refuses calls at
+once for ``INVENTORY_BREAKER_RESET_SECONDS``, then lets one trial call through. ``reserve`` is
+a PUT keyed by the order id: the service answers the same reservation to a repeat, so the
+client retries it safely.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from django.conf import settings
 
 from monolith.orders.ports import OutOfStock, StockLine
 from strangler.errors import Conflict
-from strangler.http import ServiceClient
+from strangler.http import ServiceClient, breaker_for
 
 SERVICE = "inventory"
 
@@ -42,10 +45,18 @@ class HttpInventory:
     """
 
     def __init__(self, base_url: str | None = None, timeout: float | None = None) -> None:
+        url = base_url or settings.INVENTORY_SERVICE_URL
         self.client = ServiceClient(
             SERVICE,
-            base_url or settings.INVENTORY_SERVICE_URL,
+            url,
             timeout=timeout if timeout is not None else settings.INVENTORY_TIMEOUT,
+            breaker=breaker_for(
+                client=settings.SERVICE_NAME,
+                upstream=SERVICE,
+                base_url=url,
+                failures=settings.INVENTORY_BREAKER_FAILURES,
+                reset_seconds=settings.INVENTORY_BREAKER_RESET_SECONDS,
+            ),
         )
 
     def available(self, sku: str) -> int:

@@ -109,6 +109,9 @@ ORDERS_PAYMENTS_ADAPTER = env.str(
 # (monolith.orders.http_inventory.HttpInventory): its base URL and the timeout of every call.
 INVENTORY_SERVICE_URL = env.str("INVENTORY_SERVICE_URL", default="http://127.0.0.1:8002")
 INVENTORY_TIMEOUT = env.float("INVENTORY_TIMEOUT", default=2.0)  # seconds
+# Its circuit breaker: open after this many failed calls in a row, for this many seconds.
+INVENTORY_BREAKER_FAILURES = env.int("INVENTORY_BREAKER_FAILURES", default=5)
+INVENTORY_BREAKER_RESET_SECONDS = env.float("INVENTORY_BREAKER_RESET_SECONDS", default=10.0)
 # How payments reaches orders and the card processor:
 PAYMENTS_ORDER_BOOK = env.str(
     "PAYMENTS_ORDER_BOOK", default="monolith.payments.adapters.InProcessOrderBook"

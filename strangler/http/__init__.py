@@ -1,5 +1,7 @@
-"""The kit's client for calls between services: :class:`ServiceClient`."""
+"""The kit's client for calls between services (:class:`ServiceClient`) and the circuit
+breaker in front of its calls (:class:`CircuitBreaker`, :func:`breaker_for`)."""
 
+from strangler.http.breaker import CircuitBreaker, breaker_for
 from strangler.http.client import IDEMPOTENT_METHODS, RETRY_STATUSES, ServiceClient
 
-__all__ = ["IDEMPOTENT_METHODS", "RETRY_STATUSES", "ServiceClient"]
+__all__ = ["IDEMPOTENT_METHODS", "RETRY_STATUSES", "CircuitBreaker", "ServiceClient", "breaker_for"]

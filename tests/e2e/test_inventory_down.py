@@ -104,3 +104,43 @@ def test_inventory_silent_at_checkout_is_a_503_within_the_timeout(
 
     placed = shopper.checkout()
     assert placed.status_code == 201, placed.text
+
+
+FAILURES, RESET = 5, 10.0  # the stage's INVENTORY_BREAKER_FAILURES and _RESET_SECONDS
+
+
+def test_failed_checkouts_open_the_circuit_and_a_trial_closes_it_once_inventory_is_back(
+    stages: Callable[[int], StartedStage], shopper: Shopper
+) -> None:
+    """Both monolith replicas share the breaker through Redis: whichever answers, the count is
+    the service's, and once it is open neither calls inventory until the trial."""
+    started = stages(STAGE)
+    sku = skus(started.base_url)[-2]
+    shopper.add_to_cart(sku, 1)
+
+    with _stopped(started):
+        unreachable = 0
+        while True:
+            refused = shopper.checkout(timeout=30)
+            assert refused.status_code == 503, refused.text
+            error = refused.json()["error"]
+            if error["details"].get("circuit") == "open":
+                break
+            assert "could not be reached" in error["message"], error
+            unreachable += 1
+            assert unreachable <= FAILURES, f"still closed after {unreachable} failed checkouts"
+        assert unreachable == FAILURES
+        assert 0 < error["details"]["retry_after"] <= RESET
+        took = _checkout_refused(shopper, sku)
+    assert took < MARGIN, f"an open circuit's refusal took {took:.2f} s"
+
+    def trial_checked_out() -> bool:
+        placed = shopper.checkout(timeout=30)
+        if placed.status_code == 503:
+            assert placed.json()["error"]["details"].get("circuit") == "open", placed.text
+            return False
+        assert placed.status_code == 201, placed.text
+        return True
+
+    eventually(trial_checked_out, "a checkout once the circuit lets a trial through", deadline=60)
+    assert shopper.cart() == []

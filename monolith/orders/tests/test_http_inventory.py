@@ -196,3 +196,29 @@ def test_the_same_idempotency_key_checks_out_once_inventory_is_back(
     assert retried.status_code == 201
     assert retried.json()["status"] == "paid"
     assert counts()["orders"] == 1
+
+
+@pytest.mark.django_db
+def test_once_the_circuit_is_open_a_checkout_is_refused_without_calling_inventory(
+    shop: FakePayments, api: APIClient
+) -> None:
+    with scripted_server(Reply(500, {"error": {}})) as server:
+        with override_settings(INVENTORY_BREAKER_FAILURES=1):
+            inventory = HttpInventory(server.url, TIMEOUT)
+        services.cart_item_add(customer_id=CUSTOMER, sku="MUG", quantity=2)
+        with root.replaced(INVENTORY, inventory):
+            failed, refused = (
+                api.post("/api/v1/checkout", {"card_token": "tok_visa"}, format="json")
+                for _ in range(2)
+            )
+    assert failed.status_code == refused.status_code == 503
+    assert "answered 500" in failed.json()["error"]["message"]
+    assert refused.json()["error"]["details"] == {
+        "service": "inventory",
+        "circuit": "open",
+        "retry_after": 10,
+    }
+    assert len(server.received) == 1  # the first reservation (a 500 is not retried), then none
+    assert counts()["orders"] == 0
+    assert counts()["cart_items"] == 1
+    assert shop.charges == []

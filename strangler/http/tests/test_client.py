@@ -4,7 +4,7 @@ import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
 from strangler.errors import ServiceUnavailable
-from strangler.http import ServiceClient
+from strangler.http import CircuitBreaker, ServiceClient
 from strangler.http.testing import Reply, closed_port_url, scripted_server
 
 TIMEOUT = 0.5
@@ -138,3 +138,53 @@ def test_no_proxy_naming_the_service_keeps_its_calls_direct(
     monkeypatch.setenv("no_proxy", "127.0.0.1")
     with scripted_server(Reply(200, {"n": 2})) as server:
         assert client(server.url).get("/n").json() == {"n": 2}
+
+
+def breaker_client(url: str, failures: int = 2) -> ServiceClient:
+    breaker = CircuitBreaker(
+        client="shop", upstream="stock", instance="test", failures=failures, reset_seconds=60
+    )
+    return ServiceClient("stock", url, timeout=TIMEOUT, backoff=0.01, breaker=breaker)
+
+
+def test_failed_calls_in_a_row_open_the_circuit_and_then_nothing_is_sent() -> None:
+    with scripted_server(Reply(500, {"error": {}})) as server:
+        service = breaker_client(server.url)
+        for _ in range(2):
+            with pytest.raises(ServiceUnavailable, match="answered 500"):
+                service.post("/things", json={})
+        with pytest.raises(ServiceUnavailable) as refused:
+            service.post("/things", json={})
+    assert len(server.received) == 2  # the refused call never reached the service
+    assert refused.value.http_status == 503
+    assert refused.value.details == {"service": "stock", "circuit": "open", "retry_after": 60}
+    assert "resume in about 60 s" in refused.value.message
+
+
+def test_a_call_retried_after_503s_counts_as_one_failure() -> None:
+    with scripted_server(Reply(503)) as server:
+        service = breaker_client(server.url)
+        with pytest.raises(ServiceUnavailable, match="answered 503"):
+            service.get("/n")  # three requests: the call and its two retries
+        assert service.breaker.state() == "closed"
+        with pytest.raises(ServiceUnavailable, match="answered 503"):
+            service.get("/n")
+    assert len(server.received) == 6
+    assert service.breaker.state() == "open"
+
+
+def test_an_unreachable_service_opens_the_circuit() -> None:
+    service = breaker_client(closed_port_url(), failures=1)
+    with pytest.raises(ServiceUnavailable, match="could not be reached"):
+        service.get("/n")
+    with pytest.raises(ServiceUnavailable, match="resume in about"):
+        service.get("/n")
+
+
+def test_4xx_answers_never_open_the_circuit() -> None:
+    with scripted_server(Reply(409, {"error": {"code": "out_of_stock"}})) as server:
+        service = breaker_client(server.url, failures=1)
+        for _ in range(3):
+            assert service.put("/things/1", json={}).status_code == 409
+    assert len(server.received) == 3
+    assert service.breaker.state() == "closed"
