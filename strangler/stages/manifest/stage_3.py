@@ -130,7 +130,8 @@ def build(previous: Stage | None) -> Stage:
             "the monolith's stock and reservations handed over with strangler.migrate "
             "(backfill + verify) by the set-up",
             "the checkout reserves over HTTP (HttpInventory: a timeout on every call, retries "
-            "only for the idempotent PUT); inventory down -> 503 in the error shape, no order",
+            "only for the idempotent PUT, a circuit breaker shared through Redis); inventory "
+            "down -> 503 in the error shape, no order",
             "the service commits on order.paid and releases/restocks on order.cancelled from its "
             "own queue; stock events through its own outbox and relay",
             "a paid order whose stock is gone is compensated (stock.commit_failed -> cancelled, "
