@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -24,7 +25,40 @@ class ProcessFailed(RuntimeError):
     """A process exited or never became ready."""
 
 
+# Servers get ports from here up to the kernel's ephemeral range, never from inside it: any
+# port of that range can become, at any moment, the local end of an outgoing connection (a
+# database, broker or Redis pool keeps one for minutes), and a server started on it later
+# cannot bind ("Address already in use").
+PORT_FLOOR = 10_000
+_EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_pick = random.SystemRandom()  # xdist workers and parallel runs must not draw the same ports
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(_EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
+def _bindable(port: int) -> bool:
+    """Nothing on ``port``: not listening, not connected, not even in TIME_WAIT."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def free_port() -> int:
+    """A loopback port nothing uses, below the ephemeral range when there is room there."""
+    low = _ephemeral_low()
+    if low - PORT_FLOOR >= 1000:
+        for _ in range(200):
+            port = _pick.randrange(PORT_FLOOR, low)
+            if _bindable(port):
+                return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import time
 from pathlib import Path
@@ -10,8 +11,12 @@ from pathlib import Path
 import pytest
 
 from strangler.stages.processes import (
+    PORT_FLOOR,
     ProcessFailed,
     ProcessGroup,
+    _bindable,
+    _ephemeral_low,
+    free_port,
     ready_when_log_contains,
 )
 
@@ -71,3 +76,26 @@ def test_a_process_never_ready_fails_at_the_deadline_by_name(group: ProcessGroup
     with pytest.raises(ProcessFailed, match="not ready after 1s: sleepy"):
         group.wait_ready(deadline_seconds=1)
     group.stop(grace_seconds=2)
+
+
+def test_free_ports_come_from_below_the_ephemeral_range_and_are_bindable() -> None:
+    """A port of the ephemeral range can be held at any moment as the local end of an
+    outgoing connection; a server must never be given one."""
+    low = _ephemeral_low()
+    ports = {free_port() for _ in range(50)}
+    assert all(PORT_FLOOR <= port < low for port in ports), sorted(ports)
+    assert len(ports) > 40  # drawn at random, so parallel runs rarely meet
+    for port in ports:
+        with socket.socket() as server:
+            server.bind(("127.0.0.1", port))
+
+
+def test_a_port_held_by_an_outgoing_connection_is_never_given() -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        with socket.socket() as outgoing:
+            outgoing.connect(listener.getsockname())
+            held = outgoing.getsockname()[1]
+            assert not _bindable(held)
+            assert held not in {free_port() for _ in range(200)}

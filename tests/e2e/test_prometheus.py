@@ -158,6 +158,16 @@ def test_prometheus_scrapes_every_service_and_the_messaging_figures(
         # pass again (a few seconds): wait for that, and name what is still not closed.
         _eventually_all_closed(prom)
 
+    if prom.stage.settings_env.get("ORDERS_INVENTORY_ADAPTER", "").endswith(".HttpInventory"):
+        # stage 3 on: each monolith replica reports the breaker of its calls to inventory, the
+        # same state (shared through Redis), closed after the journey's checkout
+        breakers = prom.query(
+            'circuit_breaker_state{job="monolith",client="monolith",upstream="inventory",'
+            'state="closed"}'
+        )
+        assert len(breakers) == prom.jobs["monolith"], breakers
+        assert all(value == 1 for _, value in breakers), breakers
+
     # Every outbox table of every monolith replica is measured, and the relay drains them.
     outboxes = prom.query('events_outbox_unsent{job="monolith"}')
     assert len(outboxes) >= 3 * prom.jobs["monolith"], outboxes
