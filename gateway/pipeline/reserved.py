@@ -37,11 +37,20 @@ async def reserved(ex: Exchange) -> None:
 
 
 def ready(ex: Exchange) -> None:
-    """200 when a table is loaded and every upstream has a healthy instance, else 503."""
+    """200 when a table is loaded, every upstream has a healthy instance and, where tokens are
+    verified, the signing keys have been loaded once; else 503."""
     pipeline = ex.pipeline
     counts = pipeline.registry.is_ready() if pipeline.loaded is not None else {}
     empty = sorted(name for name, count in counts.items() if count == 0)
-    if pipeline.loaded is None or empty:
+    if pipeline.verifier is not None and not pipeline.verifier.keys_loaded:
+        error(
+            ex,
+            503,
+            "service_unavailable",
+            "The token signing keys are not loaded yet.",
+            {"upstreams": counts, "unavailable": empty, "keys": "not_loaded"},
+        )
+    elif pipeline.loaded is None or empty:
         error(
             ex,
             503,

@@ -7,6 +7,10 @@ import hashlib
 import http.client
 import json
 from collections import Counter
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 
 from gateway.tests.harness import Gateway, Harness, Upstream, table
 from strangler.testing import eventually
@@ -298,3 +302,26 @@ def test_every_request_is_logged_as_one_json_line_and_counted(harness: Harness) 
     metrics = gateway.get("/metrics").body.decode()
     assert 'gateway_requests_total{route="api",status="200"} 1.0' in metrics
     assert 'gateway_request_duration_seconds_count{route="api"} 1.0' in metrics
+
+
+def test_ready_waits_for_the_signing_keys_where_tokens_are_verified(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """A gateway that cannot verify a token yet is not ready: a balancer or a start script
+    waiting on /health/ready must not send it a signed-in customer it would refuse with 503."""
+    jwks = tmp_path / "jwks.json"  # not there yet: the issuer serves 503
+    app = harness.upstream("app", jwks=jwks)
+    routes = [{"name": "private", "prefix": "/private", "upstream": "app", "auth": "required"}]
+    auth = {"jwks": {"upstream": "app", "path": "/jwks.json"}, "issuer": "shop", "audience": "shop"}
+    gateway = harness.gateway(
+        table(routes, {"app": {"instances": ["127.0.0.1:{app}"]}}, auth=auth), {"app": app.port}
+    )
+
+    not_ready = gateway.get("/health/ready")
+    assert not_ready.status == 503
+    assert not_ready.json()["error"]["details"]["keys"] == "not_loaded"
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    jwk = {**json.loads(RSAAlgorithm.to_jwk(key)), "kid": "k1", "alg": "RS256", "use": "sig"}
+    jwks.write_text(json.dumps({"keys": [jwk]}))
+    eventually(lambda: gateway.get("/health/ready").status == 200, "ready once the keys load")

@@ -10,7 +10,7 @@ and never answered. So a test can tell for sure whether a request, or only its s
 the upstream.
 
 - ``/health/ready``: 200, or 503 while ``--down-file`` exists (not logged)
-- ``/jwks.json``: the ``--jwks`` file (not logged)
+- ``/jwks.json``: the ``--jwks`` file, 503 while it does not exist (not logged)
 - ``/slow?seconds=S``: answers after S seconds
 - ``/status/NNN``: answers status NNN
 - ``/bytes?n=N``: a body of N bytes (streamed in 64 KiB writes)
@@ -79,6 +79,9 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         if url.path == "/jwks.json" and self.server.jwks is not None:
+            if not self.server.jwks.exists():  # the issuer has no keys yet
+                self._send(503, b'{"status": "no keys yet"}')
+                return
             self._send(200, self.server.jwks.read_bytes())
             return
         if url.path == "/health/ready":

@@ -55,6 +55,11 @@ class Identity:
 
 
 class KeySource(Protocol):
+    @property
+    def loaded(self) -> bool:
+        """Whether any key is known: until then no token can be verified."""
+        ...
+
     async def key_for(self, kid: str) -> Any:
         """The verification key of ``kid``; raises :class:`AuthError` (``unknown_kid``)."""
         ...

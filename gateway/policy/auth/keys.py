@@ -86,6 +86,10 @@ class JwksKeySource:
     def kids(self) -> frozenset[str]:
         return frozenset(self._keys)
 
+    @property
+    def loaded(self) -> bool:
+        return bool(self._keys)
+
     async def refresh(self) -> None:
         """Fetch the set now (also used to warm up at start); raises on failure."""
         self._tried_at = self._clock()
@@ -149,6 +153,10 @@ class PemFileKeySource:
     @property
     def kid(self) -> str:
         return self._kid
+
+    @property
+    def loaded(self) -> bool:
+        return self._key is not None
 
     async def key_for(self, kid: str) -> Any:
         if kid != self._kid:

@@ -62,6 +62,10 @@ class TokenVerifier:
         self._cache: OrderedDict[bytes, tuple[Identity, float]] = OrderedDict()
         self.verifications = 0  # signature checks actually done (the cache's misses)
 
+    @property
+    def keys_loaded(self) -> bool:
+        return self._keys.loaded
+
     async def verify(self, authorization: bytes) -> Identity:
         cached = self._cache.get(authorization)
         if cached is not None:
