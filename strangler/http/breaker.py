@@ -36,6 +36,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 logger = logging.getLogger(__name__)
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
+WARN_EVERY_SECONDS = 60.0
 STATES = (CLOSED, OPEN, HALF_OPEN)
 
 
@@ -103,7 +104,7 @@ class RedisStorage:
     """A breaker's state in Redis under ``<prefix>:failures``, ``:open_until`` and ``:trial``.
 
     Redis unreachable, the breaker stays out of the way: it reads closed and records nothing
-    (a protection must not become a dependency); every such miss is logged. The keys expire
+    (a protection must not become a dependency), logged once a minute at most. The keys expire
     ``lifetime_seconds`` after their last change: a breaker nobody calls is forgotten (closed).
     """
 
@@ -111,12 +112,20 @@ class RedisStorage:
         self.redis = client
         self.lifetime = lifetime_seconds
         self.keys = tuple(f"{prefix}:{name}" for name in ("failures", "open_until", "trial"))
+        self._warned_at = -WARN_EVERY_SECONDS
+
+    def _unreachable(self, what: str, exc: redis.RedisError) -> None:
+        """Logged once per ``WARN_EVERY_SECONDS``: an outage must not write a line per call."""
+        now = time.monotonic()
+        if now - self._warned_at >= WARN_EVERY_SECONDS:
+            self._warned_at = now
+            logger.warning("circuit breaker state in Redis out of reach (%s): %s", what, exc)
 
     def read(self) -> Reading:
         try:
             failures, open_until = self.redis.mget(self.keys[:2])
         except redis.RedisError as exc:
-            logger.warning("circuit breaker state unreadable, taken as closed: %s", exc)
+            self._unreachable("read as closed", exc)
             return Reading()
         return Reading(
             failures=int(failures or 0), open_until=float(open_until) if open_until else None
@@ -127,7 +136,7 @@ class RedisStorage:
         try:
             return bool(self.redis.set(self.keys[2], "1", nx=True, px=hold))
         except redis.RedisError as exc:
-            logger.warning("circuit breaker trial not claimable, let through: %s", exc)
+            self._unreachable("the trial let through", exc)
             return True
 
     def failed(self, *, threshold: int, open_until: float, trial: bool) -> bool:
@@ -144,7 +153,7 @@ class RedisStorage:
             pipe.delete(trial_key)
             pipe.execute()
         except redis.RedisError as exc:
-            logger.warning("circuit breaker failure not recorded: %s", exc)
+            self._unreachable("a failure not counted", exc)
             return False
         return True
 
@@ -152,7 +161,7 @@ class RedisStorage:
         try:
             self.redis.delete(*self.keys)
         except redis.RedisError as exc:
-            logger.warning("circuit breaker not closed in Redis: %s", exc)
+            self._unreachable("not closed", exc)
 
 
 def breaker_for(

@@ -203,7 +203,7 @@ def test_a_success_without_failures_before_it_writes_nothing(redis_url: str, pre
     assert list(redis.Redis.from_url(redis_url).scan_iter(f"{prefix}:*")) == []
 
 
-def test_redis_out_of_reach_leaves_the_calls_alone() -> None:
+def test_redis_out_of_reach_leaves_the_calls_alone(caplog: pytest.LogCaptureFixture) -> None:
     b = breaker_for(
         client="shop",
         upstream="stock",
@@ -214,6 +214,8 @@ def test_redis_out_of_reach_leaves_the_calls_alone() -> None:
     )
     fail(b, 3)  # not recorded: the breaker cannot open
     assert b.admit() == Admission(failures=0, trial=False)
+    warnings = [r for r in caplog.records if "out of reach" in r.getMessage()]
+    assert len(warnings) == 1, warnings  # seven misses, one line
 
 
 def test_breaker_for_keeps_state_in_redis_when_redis_url_is_set(redis_url: str) -> None:
