@@ -23,14 +23,11 @@ import argparse
 import os
 import statistics
 import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import requests
-
-from bench.checkouts import LoadFailed, checkout_load, customer
+from bench.checkouts import LoadFailed, checkout_load, customer, expect, run_clients, session
 from bench.cpu import PROXY_CPU, pin_load_here, session_cpu_seconds
 from bench.progress import say
 from bench.tracing import Shop, checkout_bench_parser
@@ -43,34 +40,14 @@ ROWS = (LIVE, CART, PAIR)
 def get_load(url: str, token: str | None, clients: int, seconds: float) -> int:
     """``clients`` threads each GETting ``url`` in a loop for ``seconds``; the answers counted
     (anything but a 200 stops the run)."""
-    stop_at = time.monotonic() + seconds
-    counted = [0]
-    failures: list[str] = []
-    lock = threading.Lock()
-
-    def client() -> None:
-        http = requests.Session()
-        if token:
-            http.headers["Authorization"] = f"Bearer {token}"
-        done = 0
-        while time.monotonic() < stop_at and not failures:
-            reply = http.get(url, timeout=30)
-            if reply.status_code != 200:
-                with lock:
-                    failures.append(f"GET {url}: {reply.status_code} {reply.text[:200]}")
-                break
-            done += 1
-        with lock:
-            counted[0] += done
-
-    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        raise LoadFailed(failures[0])
-    return counted[0]
+    result = run_clients(
+        [session(token) for _ in range(clients)],
+        lambda http: expect(http.get(url, timeout=30), 200, f"GET {url}"),
+        seconds,
+    )
+    if result.failures:
+        raise LoadFailed(result.failures[0])
+    return result.done
 
 
 @dataclass
@@ -129,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
             result = checkout_load(url, tokens, sku, seconds)
             if result.failures:
                 raise LoadFailed(f"{len(result.failures)} failed; first: {result.failures[0]}")
-            return result.checkouts
+            return result.done
 
         loads: dict[str, Callable[[float], int]] = {
             LIVE: lambda s: get_load(f"{url}/health/live", None, args.clients, s),

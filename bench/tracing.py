@@ -209,7 +209,7 @@ def measure_side(
     cpu = sum(session_cpu_seconds(session) for session in sessions) - before
     if result.failures:
         raise LoadFailed(f"{url}: {len(result.failures)} failed; first: {result.failures[0]}")
-    return result, cpu * 1000 / max(result.checkouts, 1), warm.checkouts + result.checkouts
+    return result, cpu * 1000 / max(result.done, 1), warm.done + result.done
 
 
 def run(args: argparse.Namespace) -> int:
