@@ -17,12 +17,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-import requests
 from django.conf import settings
 
 from monolith.orders.ports import OutOfStock, StockLine
 from strangler.errors import Conflict
-from strangler.http import ServiceClient, breaker_for
+from strangler.http import ServiceClient, breaker_for, json_body
 
 SERVICE = "inventory"
 
@@ -63,7 +62,7 @@ class HttpInventory:
         response = self.client.get(f"/api/v1/inventory/{quote(sku, safe='')}")
         if response.status_code == 404:
             return 0
-        body = self._ok(response.status_code, _json(response))
+        body = self._ok(response.status_code, json_body(response))
         return int(body["available"])
 
     def reserve(
@@ -75,7 +74,7 @@ class HttpInventory:
             f"/internal/v1/reservations/{order_id}",
             json={"lines": [{"sku": line.sku, "quantity": line.quantity} for line in lines]},
         )
-        body = _json(response)
+        body = json_body(response)
         error = body.get("error") if isinstance(body, dict) else None
         if response.status_code == 409 and error and error.get("code") == "out_of_stock":
             details = error.get("details") or {}
@@ -107,11 +106,3 @@ class HttpInventory:
         raise InventoryRefused(
             f"The inventory service refused the request ({answer}).", status=status, code=code
         )
-
-
-def _json(response: requests.Response) -> Any:
-    """The body, or None when it is not JSON (a proxy's error page)."""
-    try:
-        return response.json()
-    except ValueError:
-        return None

@@ -2,6 +2,13 @@
 breaker in front of its calls (:class:`CircuitBreaker`, :func:`breaker_for`)."""
 
 from strangler.http.breaker import CircuitBreaker, breaker_for
-from strangler.http.client import IDEMPOTENT_METHODS, RETRY_STATUSES, ServiceClient
+from strangler.http.client import IDEMPOTENT_METHODS, RETRY_STATUSES, ServiceClient, json_body
 
-__all__ = ["IDEMPOTENT_METHODS", "RETRY_STATUSES", "CircuitBreaker", "ServiceClient", "breaker_for"]
+__all__ = [
+    "IDEMPOTENT_METHODS",
+    "RETRY_STATUSES",
+    "CircuitBreaker",
+    "ServiceClient",
+    "breaker_for",
+    "json_body",
+]

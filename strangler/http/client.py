@@ -3,8 +3,10 @@
 - every call has a timeout, ``(connect, read)`` seconds: a service that does not answer costs
   the caller at most that long per attempt, never a hung worker;
 - only idempotent methods (GET, HEAD, PUT, DELETE) are retried, with exponential backoff, on a
-  502, 503 or 504; a POST is sent once. A connection that could not be opened is retried for
-  every method (nothing was sent), a read timeout for none (the time budget is the caller's);
+  502, 503 or 504; a POST is sent once, unless the caller gives it an ``idempotency_key``: it
+  goes out as the ``Idempotency-Key`` header, the service answers a repeat with its first
+  answer, and the POST is retried like a PUT. A connection that could not be opened is retried
+  for every method (nothing was sent), a read timeout for none (the time budget is the caller's);
 - the current trace context goes out as ``traceparent`` (the requests instrumentation does it
   where tracing is set up; the propagator below does it everywhere else);
 - the environment's proxy (``HTTP_PROXY``, ``NO_PROXY``) and CA bundle (``REQUESTS_CA_BUNDLE``)
@@ -39,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503, 504})
+IDEMPOTENCY_KEY = "Idempotency-Key"
 
 
 class ServiceClient:
@@ -64,25 +67,31 @@ class ServiceClient:
             client=_this_service(), upstream=service, instance=urlsplit(self.base_url).netloc
         )
         self.timeout = (connect_timeout if connect_timeout is not None else timeout, timeout)
-        self.session = requests.Session()
-        self.session.proxies = requests.utils.get_environ_proxies(self.base_url)
-        self.session.verify = _ca_bundle_from_environment() or True
-        self.session.trust_env = False
+        self.session = self._session(IDEMPOTENT_METHODS, retries, backoff)
+        # A POST carrying an Idempotency-Key is safe to repeat: its own session retries it.
+        self.keyed_session = self._session(IDEMPOTENT_METHODS | {"POST"}, retries, backoff)
+
+    def _session(self, retried: frozenset[str], retries: int, backoff: float) -> requests.Session:
+        session = requests.Session()
+        session.proxies = requests.utils.get_environ_proxies(self.base_url)
+        session.verify = _ca_bundle_from_environment() or True
+        session.trust_env = False
         retry = Retry(
             total=retries,
             connect=retries,
             read=0,
             status=retries,
             other=0,
-            allowed_methods=IDEMPOTENT_METHODS,
+            allowed_methods=retried,
             status_forcelist=RETRY_STATUSES,
             backoff_factor=backoff,
             raise_on_status=False,
             respect_retry_after_header=False,
         )
         adapter = HTTPAdapter(max_retries=retry)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("GET", path, **kwargs)
@@ -101,15 +110,23 @@ class ServiceClient:
         json: Any = None,
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
     ) -> requests.Response:
-        """The service's answer below 500; raises ServiceUnavailable for anything else."""
+        """The service's answer below 500; raises ServiceUnavailable for anything else.
+
+        ``idempotency_key``: sent as the ``Idempotency-Key`` header, and the request is retried
+        whatever its method (the service answers a repeated key with its first answer).
+        """
         outgoing = {"Accept": "application/json", **(headers or {})}
+        if idempotency_key is not None:
+            outgoing[IDEMPOTENCY_KEY] = idempotency_key
         propagate.inject(outgoing)
         request = requests.Request(
             method.upper(), self.base_url + path, json=json, params=params, headers=outgoing
         )
+        session = self.session if idempotency_key is None else self.keyed_session
         try:
-            response = self._send(self.session.prepare_request(request))
+            response = self._send(session, session.prepare_request(request))
         except CircuitOpen as exc:
             raise self._refused(method, path, exc) from exc
         except requests.RequestException as exc:
@@ -121,11 +138,13 @@ class ServiceClient:
             )
         return response
 
-    def _send(self, prepared: requests.PreparedRequest) -> requests.Response:
+    def _send(
+        self, session: requests.Session, prepared: requests.PreparedRequest
+    ) -> requests.Response:
         """The one place every call goes through, past the upstream's circuit breaker."""
         admitted = self.breaker.admit()
         try:
-            response = self.session.send(prepared, timeout=self.timeout)
+            response = session.send(prepared, timeout=self.timeout)
         except requests.RequestException:
             self.breaker.record(admitted, ok=False)
             raise
@@ -158,6 +177,15 @@ class ServiceClient:
         return ServiceUnavailable(
             f"The {self.service} service {what}; please try again shortly.", **details
         )
+
+
+def json_body(response: requests.Response) -> Any:
+    """The answer's JSON body, or None when it is not JSON (a proxy's error page): callers
+    translate the service's answers, and a body they cannot read is one they refuse."""
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def _this_service() -> str:

@@ -64,6 +64,24 @@ def test_post_is_never_retried() -> None:
     assert raised.value.details == {"service": "stock", "status": 503}
 
 
+def test_a_post_with_an_idempotency_key_is_retried_with_the_same_key() -> None:
+    """The service answers a repeated key with its first answer: the POST is safe to repeat."""
+    replies = (Reply(503), Reply(201, {"ok": True}))
+    with scripted_server(*replies) as server:
+        response = client(server.url).post("/things", json={"n": 1}, idempotency_key="k-1")
+    assert response.status_code == 201
+    assert [(r.method, r.body, r.headers["idempotency-key"]) for r in server.received] == [
+        ("POST", {"n": 1}, "k-1"),
+        ("POST", {"n": 1}, "k-1"),
+    ]
+
+
+def test_a_keyed_post_is_still_sent_once_when_the_service_does_not_answer_in_time() -> None:
+    with scripted_server(Reply(201, hang=True)) as server, pytest.raises(ServiceUnavailable):
+        client(server.url).post("/things", json={"n": 1}, idempotency_key="k-2")
+    assert len(server.received) == 1  # the time budget is the caller's, key or not
+
+
 def test_retries_stop_after_the_limit() -> None:
     with scripted_server(Reply(503)) as server, pytest.raises(ServiceUnavailable):
         ServiceClient("stock", server.url, timeout=TIMEOUT, retries=2, backoff=0.01).get("/")
