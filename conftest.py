@@ -53,6 +53,18 @@ def in_process_inventory() -> Iterator[None]:
         yield
 
 
+@pytest.fixture
+def in_process_fraud() -> Iterator[None]:
+    """Payments assesses fraud in process, as at stages 0 to 3: for tests that run the monolith
+    without the fraud service (from stage 4 on the tree's default adapter asks it over HTTP)."""
+    from monolith.payments.adapters import InProcessFraud
+    from monolith.payments.wiring import FRAUD
+    from strangler.composition import root
+
+    with root.replaced(FRAUD, InProcessFraud()):
+        yield
+
+
 def xdist_scope(nodeid: str) -> str:
     """The scope of a test, from its node id (the controller has no more than that)."""
     module = nodeid.split("::", 1)[0]

@@ -1,4 +1,5 @@
-"""Adapters behind the payments ports: the order book in process, and who hears about payments.
+"""Adapters behind the payments ports: the order book and the fraud rules in process, and who
+hears about payments.
 
 ``monolith.orders.interface`` is imported inside the methods: orders imports payments'
 interface too, and a lazy import keeps the two contexts importable in any order.
@@ -8,8 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from monolith.payments import fraud
 from monolith.payments.errors import OrderNotFound, OrderNotPayable
-from monolith.payments.ports import PayableOrder
+from monolith.payments.ports import ChargeAttempt, PayableOrder
 
 if TYPE_CHECKING:
     from monolith.payments.models import Payment, Refund
@@ -40,6 +42,18 @@ class InProcessOrderBook:
             confirm_payment(order_id=order_id, payment_id=payment_id)
         except OrdersOrderNotPayable as exc:
             raise OrderNotPayable(exc.message, **exc.details) from exc
+
+
+class InProcessFraud:
+    """Stages 0 to 3: the rules of ``monolith.payments.fraud`` over payments' own counts."""
+
+    def assess(self, attempt: ChargeAttempt) -> tuple[str, ...]:
+        return fraud.assess_counts(
+            amount=attempt.amount,
+            attempts_in_window=attempt.attempts_in_window,
+            order_declines=attempt.order_declines,
+            limits=fraud.FraudLimits.from_settings(),
+        )
 
 
 class NoEvents:

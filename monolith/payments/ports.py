@@ -8,6 +8,10 @@ into the errors of this port: :class:`~monolith.payments.errors.OrderNotFound` a
 
 Who hears about payments is chosen by ``PAYMENTS_EVENTS_ADAPTER`` (:class:`PaymentEventsPort`):
 nobody at stages 0 and 1, the payments outbox from stage 2 on.
+
+Who assesses an attempt for fraud is chosen by ``PAYMENTS_FRAUD_ADAPTER`` (:class:`FraudCheck`):
+the rules in process (``monolith.payments.fraud``) up to stage 3, the fraud service over HTTP
+from stage 4 on.
 """
 
 from __future__ import annotations
@@ -36,6 +40,37 @@ class OrderBook(Protocol):
 
     def confirm_payment(self, *, order_id: int, payment_id: int) -> None:
         """Mark the order paid; raises OrderNotPayable if it is no longer pending."""
+        ...
+
+
+@dataclass(frozen=True)
+class ChargeAttempt:
+    """One attempt to charge an order, as fraud is asked about it, before the card processor.
+
+    ``reference`` names the attempt (``order-41-attempt-2``): the card processor's reference,
+    and the Idempotency-Key of the call to the fraud service, so a repeated call is answered
+    once and never counted as a second attempt. The counts are payments' own history: the
+    customer's attempts within the fraud window (the in-process rules use it; the fraud
+    service counts its own) and the order's declined attempts (the card processor's declines
+    included, which only payments knows).
+    """
+
+    reference: str
+    customer_id: int
+    order_id: int
+    amount: Decimal
+    currency: str
+    attempts_in_window: int
+    order_declines: int
+
+
+class FraudCheck(Protocol):
+    def assess(self, attempt: ChargeAttempt) -> tuple[str, ...]:
+        """The reasons to decline the attempt; empty: the card processor decides.
+
+        Raises :class:`strangler.errors.ServiceUnavailable` when no answer could be had (the
+        fraud service down, slow or its circuit open): nothing is charged then.
+        """
         ...
 
 

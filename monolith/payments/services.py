@@ -9,15 +9,16 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from monolith.payments import fraud, selectors
+from monolith.payments import selectors
 from monolith.payments.errors import InvalidAmount, InvalidCardToken, OrderNotPayable
 from monolith.payments.models import Payment, Refund
-from monolith.payments.ports import OrderBook
+from monolith.payments.ports import ChargeAttempt, OrderBook
 from monolith.payments.results import PaymentResult
-from monolith.payments.wiring import CARD_PROCESSOR, EVENTS, ORDER_BOOK
+from monolith.payments.wiring import CARD_PROCESSOR, EVENTS, FRAUD, ORDER_BOOK
 from strangler.composition import root
 from strangler.errors import DomainError
 
@@ -38,7 +39,9 @@ def payment_charge(
 ) -> PaymentResult:
     """Record one attempt: approved or declined, whatever the outcome; never raises for a decline.
 
-    The fraud rules run first; a fraud decline never reaches the card processor. Raises
+    Fraud is asked first (the ``FRAUD`` port: the rules in process, or the fraud service); a
+    fraud decline never reaches the card processor, and no answer from fraud (the service
+    down) raises ServiceUnavailable with nothing recorded or charged. Raises
     InvalidCardToken / InvalidAmount for invalid input (nothing recorded) and OrderNotPayable
     if the order already has a successful payment.
     """
@@ -50,15 +53,20 @@ def payment_charge(
         raise InvalidAmount("The amount to charge must be positive.", amount=str(amount))
 
     now = timezone.now()
-    limits = fraud.FraudLimits.from_settings()
     history = selectors.payment_fraud_history(
-        customer_id=customer_id, order_id=order_id, since=now - limits.window, now=now
+        customer_id=customer_id, order_id=order_id, since=now - settings.FRAUD_WINDOW, now=now
     )
-    reasons = fraud.assess_counts(
-        amount=amount,
-        attempts_in_window=history.attempts_in_window,
-        order_declines=history.order_declines,
-        limits=limits,
+    reference = f"order-{order_id}-attempt-{history.order_attempts + 1}"
+    reasons = root.get(FRAUD).assess(
+        ChargeAttempt(
+            reference=reference,
+            customer_id=customer_id,
+            order_id=order_id,
+            amount=amount,
+            currency=currency,
+            attempts_in_window=history.attempts_in_window,
+            order_declines=history.order_declines,
+        )
     )
     payment = Payment(
         order_id=order_id,
@@ -81,7 +89,7 @@ def payment_charge(
         card_token=card_token,
         amount=amount,
         currency=currency,
-        reference=f"order-{order_id}-attempt-{history.order_attempts + 1}",
+        reference=reference,
     )
     payment.processor_reference = outcome.processor_reference
     if not outcome.approved:

@@ -6,12 +6,13 @@ payments asks it for them: ``root.get(CARD_PROCESSOR).charge(...)``.
 
 from __future__ import annotations
 
-from monolith.payments.ports import OrderBook, PaymentEventsPort
+from monolith.payments.ports import FraudCheck, OrderBook, PaymentEventsPort
 from monolith.payments.processor import CardProcessor
 from strangler.composition import Port
 
 ORDER_BOOK: Port[OrderBook] = Port("PAYMENTS_ORDER_BOOK", OrderBook)
 EVENTS: Port[PaymentEventsPort] = Port("PAYMENTS_EVENTS_ADAPTER", PaymentEventsPort)
 CARD_PROCESSOR: Port[CardProcessor] = Port("PAYMENTS_CARD_PROCESSOR", CardProcessor)
+FRAUD: Port[FraudCheck] = Port("PAYMENTS_FRAUD_ADAPTER", FraudCheck)
 
-PORTS = (ORDER_BOOK, EVENTS, CARD_PROCESSOR)
+PORTS = (ORDER_BOOK, EVENTS, CARD_PROCESSOR, FRAUD)

@@ -119,6 +119,18 @@ PAYMENTS_ORDER_BOOK = env.str(
 PAYMENTS_CARD_PROCESSOR = env.str(
     "PAYMENTS_CARD_PROCESSOR", default="monolith.payments.processor.FakeCardProcessor"
 )
+# Who assesses a charge for fraud: the rules in process (stages 0-3:
+# monolith.payments.adapters.InProcessFraud), or the fraud service (stage 4 on).
+PAYMENTS_FRAUD_ADAPTER = env.str(
+    "PAYMENTS_FRAUD_ADAPTER", default=STAGE_ADAPTERS["PAYMENTS_FRAUD_ADAPTER"]
+)
+# The fraud service, where the fraud adapter is the HTTP one
+# (monolith.payments.http_fraud.HttpFraud): its base URL, every call's timeout, and its circuit
+# breaker, opened by this many failed calls in a row for this many seconds.
+FRAUD_SERVICE_URL = env.str("FRAUD_SERVICE_URL", default="http://127.0.0.1:8007")
+FRAUD_TIMEOUT = env.float("FRAUD_TIMEOUT", default=2.0)  # seconds
+FRAUD_BREAKER_FAILURES = env.int("FRAUD_BREAKER_FAILURES", default=5)
+FRAUD_BREAKER_RESET_SECONDS = env.float("FRAUD_BREAKER_RESET_SECONDS", default=10.0)
 # Who hears about orders: notifications in process (stages 0-1:
 # monolith.orders.in_process_notifications.InProcessNotifications), or integration events
 # through the orders outbox (stage 2 on: monolith.orders.outbox.adapters.OutboxEvents).

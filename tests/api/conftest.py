@@ -79,8 +79,8 @@ def register(email: str, *, city: str = "Rotterdam") -> Shopper:
 
 
 @pytest.fixture(autouse=True)
-def own_inventory(in_process_inventory: None) -> None:
-    """Every context in process, inventory included (the root conftest's fixture)."""
+def every_context_in_process(in_process_inventory: None, in_process_fraud: None) -> None:
+    """Every context in process, inventory and fraud included (the root conftest's fixtures)."""
 
 
 @pytest.fixture

@@ -132,7 +132,10 @@ IN_PROCESS = "monolith.orders.in_process_notifications.InProcessNotifications"
 
 @pytest.fixture
 def monolith_shop(
-    transactional_db: None, monkeypatch: pytest.MonkeyPatch, in_process_inventory: None
+    transactional_db: None,
+    monkeypatch: pytest.MonkeyPatch,
+    in_process_inventory: None,
+    in_process_fraud: None,
 ) -> Iterator[list[str]]:
     """Two SKUs in stock. The handler's event loop runs in a context of its own, where Django
     opens another database connection: the data must be committed for it to see. Orders

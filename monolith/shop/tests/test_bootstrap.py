@@ -15,6 +15,7 @@ from django.core.management.base import SystemCheckError
 
 from monolith.orders.ports import StockLine
 from monolith.orders.wiring import EVENTS, INVENTORY
+from monolith.payments.wiring import FRAUD
 from monolith.shop.bootstrap import PORTS, check_adapters
 from strangler.composition import root
 from strangler.config import REPO_ROOT
@@ -46,12 +47,14 @@ def test_every_port_of_the_monolith_has_its_adapter_from_the_settings() -> None:
         "PAYMENTS_ORDER_BOOK",
         "PAYMENTS_EVENTS_ADAPTER",
         "PAYMENTS_CARD_PROCESSOR",
+        "PAYMENTS_FRAUD_ADAPTER",
         "INVENTORY_EVENTS_ADAPTER",
     }
     # without a stage's environment, the adapters are those of the latest stage the tree holds
     for adapter, setting in (
         (type(root.get(INVENTORY)), "ORDERS_INVENTORY_ADAPTER"),
         (type(root.get(EVENTS)), "ORDERS_EVENTS_ADAPTER"),
+        (type(root.get(FRAUD)), "PAYMENTS_FRAUD_ADAPTER"),
     ):
         own = latest_stage().settings_env[setting]
         assert f"{adapter.__module__}.{adapter.__qualname__}" == own

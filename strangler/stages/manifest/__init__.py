@@ -49,6 +49,7 @@ DEFAULT_PORTS: dict[str, int] = {
     "notifications": 8004,
     "identity": 8005,
     "analytics": 8006,
+    "fraud": 8007,
     "flower": 5555,
     "monolith-grpc": 9001,
     "inventory-grpc": 9002,

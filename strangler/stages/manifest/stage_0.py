@@ -70,6 +70,7 @@ def build(previous: Stage | None) -> Stage:
         settings=(
             ("ORDERS_INVENTORY_ADAPTER", "monolith.orders.adapters.InProcessInventory"),
             ("ORDERS_PAYMENTS_ADAPTER", "monolith.orders.adapters.InProcessPayments"),
+            ("PAYMENTS_FRAUD_ADAPTER", "monolith.payments.adapters.InProcessFraud"),
             # who hears about orders, payments and stock: notifications in process, else nobody
             (
                 "ORDERS_EVENTS_ADAPTER",

@@ -1,7 +1,7 @@
 """Stage 6: a new analytics service subscribes to the order events; nothing else changes.
 
-It is built on whichever stage comes before it (stage 3 today; stage 5 once stages 4 and 5
-exist): its own processes, its own setup steps and its subscriptions are added, the gateway
+It is built on whichever stage comes before it (stage 4 today; stage 5 once it
+exists): its own processes, its own setup steps and its subscriptions are added, the gateway
 gets the analytics route, every other process and setting stays as that stage has it.
 """
 

@@ -16,6 +16,10 @@ class Command(BaseCommand):
     help = "Declare the topic exchange, this consumer's durable queue (bound) and its DLQ."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not getattr(settings, "EVENTS_CONSUMER", ""):
+            # a service that subscribes to nothing (fraud): every stage's set-up still runs this
+            self.stdout.write(f"{settings.SERVICE_NAME} consumes no events: no queue to declare")
+            return
         consumer: EventConsumer = configured_consumer()
         with Connection(
             settings.CELERY_BROKER_URL,

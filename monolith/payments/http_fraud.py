@@ -1,0 +1,88 @@
+"""The fraud check over HTTP, for the stages where fraud is a service of its own (stage 4 on).
+
+Every attempt is one ``POST /internal/v1/assessments`` to the fraud service
+(``FRAUD_SERVICE_URL``, bounded by ``FRAUD_TIMEOUT`` seconds), keyed by the attempt's reference
+as its ``Idempotency-Key``: the service records one assessment per key and answers a repeat
+with its first answer, so the client retries the POST like a PUT and a retry is never a second
+attempt in the customer's window. The service counts that window from its own assessments;
+payments sends the order's declined attempts, which only it knows (the card processor's
+declines among them).
+
+A service that is down, slow or failing raises :class:`strangler.errors.ServiceUnavailable`
+(503): the charge records nothing and charges nothing. After ``FRAUD_BREAKER_FAILURES`` failed
+calls in a row the circuit breaker, shared by the monolith's processes through Redis, refuses
+calls at once for ``FRAUD_BREAKER_RESET_SECONDS``, then lets one trial call through.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+from monolith.payments.ports import ChargeAttempt
+from strangler.errors import Conflict
+from strangler.http import ServiceClient, breaker_for, json_body
+
+SERVICE = "fraud"
+DECISIONS = ("approve", "decline")
+
+
+class FraudRefused(Conflict):
+    """The fraud service refused to assess the attempt (a 4xx the charge cannot repair).
+
+    details: ``status`` and ``code`` of the service's answer. Nothing is recorded or charged.
+    """
+
+    code = "fraud_refused"
+    writes_nothing = True
+
+
+class HttpFraud:
+    def __init__(self, base_url: str | None = None, timeout: float | None = None) -> None:
+        url = base_url or settings.FRAUD_SERVICE_URL
+        self.client = ServiceClient(
+            SERVICE,
+            url,
+            timeout=timeout if timeout is not None else settings.FRAUD_TIMEOUT,
+            breaker=breaker_for(
+                client=settings.SERVICE_NAME,
+                upstream=SERVICE,
+                base_url=url,
+                failures=settings.FRAUD_BREAKER_FAILURES,
+                reset_seconds=settings.FRAUD_BREAKER_RESET_SECONDS,
+            ),
+        )
+
+    def assess(self, attempt: ChargeAttempt) -> tuple[str, ...]:
+        response = self.client.post(
+            "/internal/v1/assessments",
+            json={
+                "customer_id": attempt.customer_id,
+                "order_id": attempt.order_id,
+                "amount": str(attempt.amount),
+                "currency": attempt.currency,
+                "order_declines": attempt.order_declines,
+            },
+            idempotency_key=attempt.reference,
+        )
+        body = json_body(response)
+        if response.status_code in (200, 201) and _is_assessment(body):
+            return tuple(body["reasons"]) if body["decision"] == "decline" else ()
+        error = body.get("error") if isinstance(body, dict) else None
+        code = str(error.get("code", "")) if isinstance(error, dict) else ""
+        answer = f"{response.status_code} {code}".strip()
+        raise FraudRefused(
+            f"The fraud service refused to assess the payment ({answer}).",
+            status=response.status_code,
+            code=code,
+        )
+
+
+def _is_assessment(body: Any) -> bool:
+    return (
+        isinstance(body, dict)
+        and body.get("decision") in DECISIONS
+        and isinstance(body.get("reasons"), list)
+        and all(isinstance(reason, str) for reason in body["reasons"])
+    )

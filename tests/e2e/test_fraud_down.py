@@ -1,0 +1,85 @@
+"""Stage 4 end to end: the fraud service down at checkout, through the gateway.
+
+Payments asks fraud about every charge. With fraud stopped (its port refuses) a checkout
+answers 503 naming fraud: the order the checkout placed before the charge is cancelled
+(``checkout_failed``), nothing is charged, the cart is kept. After ``FRAUD_BREAKER_FAILURES``
+such checkouts the circuit, shared by both monolith replicas through Redis, refuses at once;
+once fraud is back a trial call goes through and the same cart checks out. The service is
+started again before the test ends, whatever happened, so the stage's other tests find it
+running.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from strangler.stages.processes import stop_process
+from strangler.testing import eventually
+from tests.e2e.conftest import StartedStage
+from tests.e2e.shoppers import Shopper, skus
+
+STAGE = 4
+FAILURES, RESET = 5, 10.0  # the monolith's FRAUD_BREAKER_FAILURES and _RESET_SECONDS
+MARGIN = 3.0
+
+
+@contextmanager
+def _fraud_stopped(started: StartedStage) -> Iterator[None]:
+    [process] = [p for p in started.running.group.processes if p.name == "fraud"]
+    stop_process(process)
+    try:
+        yield
+    finally:
+        started.running.group.respawn(process, note="started again by the test")
+        eventually(lambda: process.ready(process), "the fraud service back", deadline=60)
+
+
+@pytest.fixture
+def shopper(stages: Callable[[int], StartedStage]) -> Shopper:
+    return Shopper(stages(STAGE).base_url)
+
+
+def test_fraud_down_refuses_checkouts_charges_nothing_and_the_circuit_opens_then_closes(
+    stages: Callable[[int], StartedStage], shopper: Shopper
+) -> None:
+    started = stages(STAGE)
+    sku = skus(started.base_url)[-3]
+    shopper.add_to_cart(sku, 1)
+
+    with _fraud_stopped(started):
+        unreachable = 0
+        while True:
+            refused = shopper.checkout(timeout=30)
+            assert refused.status_code == 503, refused.text
+            error = refused.json()["error"]
+            assert error["details"]["service"] == "fraud", error
+            if error["details"].get("circuit") == "open":
+                break
+            assert "could not be reached" in error["message"], error
+            unreachable += 1
+            assert unreachable <= FAILURES, f"still closed after {unreachable} failed checkouts"
+        assert unreachable == FAILURES
+        assert 0 < error["details"]["retry_after"] <= RESET
+        assert shopper.cart() == [(sku, 1)]
+        # the saga places the order before the charge: each refused checkout cancels its own
+        orders = shopper.orders()
+        assert len(orders) == FAILURES + 1
+        assert {order["status"] for order in orders} == {"cancelled"}
+        payments = shopper.get("/api/v1/payments")
+        assert payments.status_code == 200, payments.text
+        assert payments.json()["count"] == 0, "nothing charged while fraud was down"
+
+    def trial_checked_out() -> bool:
+        placed = shopper.checkout(timeout=30)
+        if placed.status_code == 503:
+            assert placed.json()["error"]["details"].get("circuit") == "open", placed.text
+            return False
+        assert placed.status_code == 201, placed.text
+        return True
+
+    eventually(trial_checked_out, "a checkout once the circuit lets a trial through", deadline=60)
+    assert shopper.cart() == []
+    assert shopper.get("/api/v1/payments").json()["count"] == 1
