@@ -6,6 +6,7 @@ in place of ``SECRET_KEY``, so secrets never have to sit in the environment itse
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 from typing import Any
@@ -156,3 +157,25 @@ def ensure_database(config: dict[str, Any]) -> bool:
             return False
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
     return True
+
+
+def config_store_url() -> str:
+    """This process's central config store (stage 5 on, ``CONFIG_STORE=on``): the one
+    ``CONFIG_STORE_URL`` names (``etcd://127.0.0.1:2379``), else the embedded one, a folder of
+    files under ``var/config``; "" before stage 5: the settings are the environment's alone."""
+    if not env.bool("CONFIG_STORE", default=False):
+        return ""
+    return env.str("CONFIG_STORE_URL", default="") or f"file://{var_dir('config')}"
+
+
+def live_setting(name: str) -> Any:
+    """The current value of the Django setting ``name``, for settings that may change while
+    the process runs: read from the central config store when this process has one
+    (``CONFIG_STORE_URL``: changed there, the value changes here without a restart), else from
+    Django's settings. Read it where it is used, on every use, not once at start-up."""
+    from django.conf import settings
+
+    if getattr(settings, "CONFIG_STORE_URL", ""):
+        # the store's client arrives with the stage that brings the store: found by name
+        return importlib.import_module("strangler.configstore.django").dynamic(name)
+    return getattr(settings, name)

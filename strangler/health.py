@@ -2,8 +2,9 @@
 
 ``/health/live`` answers from the process alone and never touches a dependency: a database
 outage must not make an orchestrator restart every healthy process. ``/health/ready`` checks
-what the service needs to serve traffic (database, cache, broker) and answers 503 when one is
-missing, so a balancer stops sending it requests. It also answers 503 while the process is
+what the service needs to serve traffic (database, cache, broker, and from stage 5 the
+central config store loaded once) and answers 503 when one is missing, so a balancer stops
+sending it requests. It also answers 503 while the process is
 *draining*: a runner that wants to stop one instance without failing a request first creates
 the instance's drain file (``STRANGLER_DRAIN_FILE``), waits until the gateway's health checks
 have taken it out of the pool, and only then sends SIGTERM.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime
+import importlib
 import os
 from pathlib import Path
 from typing import Any
@@ -60,6 +62,19 @@ class NotDraining(HealthCheck):
             raise ServiceUnavailable("Draining: this instance is about to stop")
 
 
+@dataclasses.dataclass
+class ConfigLoaded(HealthCheck):
+    """Where the process reads a central config store (stage 5 on), it has loaded it once:
+    until then its dynamic settings are the environment's, not the ones the store holds."""
+
+    def run(self) -> None:
+        if not getattr(settings, "CONFIG_STORE_URL", ""):
+            return
+        # the store's client arrives with the stage that brings the store: found by name
+        if not importlib.import_module("strangler.configstore.django").config_loaded():
+            raise ServiceUnavailable("Config not loaded from the central store yet")
+
+
 class ReadinessView(HealthCheckView):
     """Always JSON; 503 (not 500) when a dependency is down."""
 
@@ -68,6 +83,7 @@ class ReadinessView(HealthCheckView):
         "health_check.checks.Cache",
         "strangler.health.Broker",
         "strangler.health.NotDraining",
+        "strangler.health.ConfigLoaded",
     )
 
     async def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:

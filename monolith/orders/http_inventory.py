@@ -20,6 +20,7 @@ from urllib.parse import quote
 from django.conf import settings
 
 from monolith.orders.ports import OutOfStock, StockLine
+from strangler.config import live_setting
 from strangler.errors import Conflict
 from strangler.http import ServiceClient, breaker_for, json_body
 
@@ -48,13 +49,14 @@ class HttpInventory:
         self.client = ServiceClient(
             SERVICE,
             url,
-            timeout=timeout if timeout is not None else settings.INVENTORY_TIMEOUT,
+            timeout=timeout if timeout is not None else _timeout,
             breaker=breaker_for(
                 client=settings.SERVICE_NAME,
                 upstream=SERVICE,
                 base_url=url,
                 failures=settings.INVENTORY_BREAKER_FAILURES,
                 reset_seconds=settings.INVENTORY_BREAKER_RESET_SECONDS,
+                limits=_breaker_limits,
             ),
         )
 
@@ -106,3 +108,14 @@ class HttpInventory:
         raise InventoryRefused(
             f"The inventory service refused the request ({answer}).", status=status, code=code
         )
+
+
+def _timeout() -> float:
+    return float(live_setting("INVENTORY_TIMEOUT"))
+
+
+def _breaker_limits() -> tuple[int, float]:
+    return (
+        int(live_setting("INVENTORY_BREAKER_FAILURES")),
+        float(live_setting("INVENTORY_BREAKER_RESET_SECONDS")),
+    )

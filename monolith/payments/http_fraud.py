@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 
 from monolith.payments.ports import ChargeAttempt
+from strangler.config import live_setting
 from strangler.errors import Conflict
 from strangler.http import ServiceClient, breaker_for, json_body
 
@@ -44,13 +45,14 @@ class HttpFraud:
         self.client = ServiceClient(
             SERVICE,
             url,
-            timeout=timeout if timeout is not None else settings.FRAUD_TIMEOUT,
+            timeout=timeout if timeout is not None else _timeout,
             breaker=breaker_for(
                 client=settings.SERVICE_NAME,
                 upstream=SERVICE,
                 base_url=url,
                 failures=settings.FRAUD_BREAKER_FAILURES,
                 reset_seconds=settings.FRAUD_BREAKER_RESET_SECONDS,
+                limits=_breaker_limits,
             ),
         )
 
@@ -77,6 +79,17 @@ class HttpFraud:
             status=response.status_code,
             code=code,
         )
+
+
+def _timeout() -> float:
+    return float(live_setting("FRAUD_TIMEOUT"))
+
+
+def _breaker_limits() -> tuple[int, float]:
+    return (
+        int(live_setting("FRAUD_BREAKER_FAILURES")),
+        float(live_setting("FRAUD_BREAKER_RESET_SECONDS")),
+    )
 
 
 def _is_assessment(body: Any) -> bool:

@@ -6,7 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 from importlib.util import find_spec
 
-from strangler.config import REPO_ROOT, broker, cache, database, env, var_dir
+from strangler.config import (
+    REPO_ROOT,
+    broker,
+    cache,
+    config_store_url,
+    database,
+    env,
+    var_dir,
+)
 from strangler.service import settings as common
 from strangler.stages.manifest import latest_stage
 from strangler.telemetry.logs import json_logging
@@ -145,6 +153,20 @@ PAYMENTS_EVENTS_ADAPTER = env.str(
 INVENTORY_EVENTS_ADAPTER = env.str(
     "INVENTORY_EVENTS_ADAPTER", default=STAGE_ADAPTERS["INVENTORY_EVENTS_ADAPTER"]
 )
+
+# --- settings that may change while the processes run, read where they are used with
+# strangler.config.live_setting: the values above, or from stage 5 the central config store's
+# (CONFIG_STORE_URL: etcd, or a folder of files in the embedded demo), fed from deploy/config/
+# in Git by `python -m strangler config sync`, every change versioned and audited.
+CONFIG_STORE_URL = config_store_url()
+DYNAMIC_SETTINGS = [
+    "INVENTORY_TIMEOUT",
+    "INVENTORY_BREAKER_FAILURES",
+    "INVENTORY_BREAKER_RESET_SECONDS",
+    "FRAUD_TIMEOUT",
+    "FRAUD_BREAKER_FAILURES",
+    "FRAUD_BREAKER_RESET_SECONDS",
+]
 
 # --- integration events (strangler.events): the outbox tables `manage.py outbox_relay` reads
 EVENTS_OUTBOX_MODELS = [f"{OUTBOXES[app]}.OutboxMessage" for app in OUTBOX_APPS]

@@ -172,10 +172,11 @@ def breaker_for(
     failures: int,
     reset_seconds: float,
     redis_url: str | None = None,
+    limits: Limits | None = None,
 ) -> CircuitBreaker:
     """The breaker of the calls from ``client`` to ``upstream`` at ``base_url``: in Redis,
     shared by the service's processes, when ``redis_url`` (default ``REDIS_URL``) is set, else
-    in this process's memory."""
+    in this process's memory. ``limits``: see :class:`CircuitBreaker`."""
     instance = urlsplit(base_url).netloc
     url = redis_url if redis_url is not None else os.environ.get("REDIS_URL", "")
     storage: BreakerStorage = MemoryStorage()
@@ -192,7 +193,11 @@ def breaker_for(
         failures=failures,
         reset_seconds=reset_seconds,
         storage=storage,
+        limits=limits,
     )
+
+
+Limits = Callable[[], tuple[int, float]]  # (failures, reset_seconds), read when needed
 
 
 class CircuitOpen(Exception):
@@ -229,15 +234,31 @@ class CircuitBreaker:
         reset_seconds: float = 10.0,
         storage: BreakerStorage | None = None,
         clock: Callable[[], float] = time.time,
+        limits: Limits | None = None,
     ) -> None:
+        """``limits``: where ``(failures, reset_seconds)`` are read each time they are needed,
+        for settings that change while the process runs (the central config store, stage 5);
+        ``failures`` and ``reset_seconds`` are the fixed ones otherwise."""
         if failures < 1 or reset_seconds <= 0:
             raise ValueError("a breaker needs failures >= 1 and reset_seconds > 0")
         self.client, self.upstream, self.instance = client, upstream, instance
-        self.failures = failures
-        self.reset_seconds = reset_seconds
+        self._fixed = (failures, reset_seconds)
+        self._limits = limits
         self.storage = storage or MemoryStorage()
         self.clock = clock
         _register(self)
+
+    @property
+    def failures(self) -> int:
+        return max(int(self._current()[0]), 1)
+
+    @property
+    def reset_seconds(self) -> float:
+        seconds = float(self._current()[1])
+        return seconds if seconds > 0 else self._fixed[1]
+
+    def _current(self) -> tuple[int, float]:
+        return self._limits() if self._limits is not None else self._fixed
 
     def state(self) -> str:
         reading = self.storage.read()
@@ -262,17 +283,16 @@ class CircuitBreaker:
                 if admitted.trial:
                     logger.warning("circuit to %s closed: the trial call succeeded", self.upstream)
             return
+        threshold, reset_seconds = self.failures, self.reset_seconds
         opened = self.storage.failed(
-            threshold=self.failures,
-            open_until=self.clock() + self.reset_seconds,
-            trial=admitted.trial,
+            threshold=threshold, open_until=self.clock() + reset_seconds, trial=admitted.trial
         )
         if opened:
             logger.warning(
                 "circuit to %s opened for %.0f s: %s",
                 self.upstream,
-                self.reset_seconds,
-                "the trial call failed" if admitted.trial else f"{self.failures} failures in a row",
+                reset_seconds,
+                "the trial call failed" if admitted.trial else f"{threshold} failures in a row",
             )
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -52,21 +52,25 @@ class ServiceClient:
         service: str,
         base_url: str,
         *,
-        timeout: float,
+        timeout: float | Callable[[], float],
         connect_timeout: float | None = None,
         retries: int = 2,
         backoff: float = 0.1,
         breaker: CircuitBreaker | None = None,
     ) -> None:
-        """``breaker``: the upstream's circuit breaker; by default one of this process, opened
-        by 5 failures in a row for 10 s (:func:`strangler.http.breaker.breaker_for` builds one
-        shared by the service's processes)."""
+        """``timeout``: seconds, or where to read them on every call (a setting that changes
+        while the process runs: the central config store, stage 5), for both the connection
+        and the answer unless ``connect_timeout`` is given. ``breaker``: the upstream's circuit
+        breaker; by default one of this process, opened by 5 failures in a row for 10 s
+        (:func:`strangler.http.breaker.breaker_for` builds one shared by the service's
+        processes)."""
         self.service = service
         self.base_url = base_url.rstrip("/")
         self.breaker = breaker or CircuitBreaker(
             client=_this_service(), upstream=service, instance=urlsplit(self.base_url).netloc
         )
-        self.timeout = (connect_timeout if connect_timeout is not None else timeout, timeout)
+        self._timeout = timeout
+        self._connect_timeout = connect_timeout
         self.session = self._session(IDEMPOTENT_METHODS, retries, backoff)
         # A POST carrying an Idempotency-Key is safe to repeat: its own session retries it.
         self.keyed_session = self._session(IDEMPOTENT_METHODS | {"POST"}, retries, backoff)
@@ -92,6 +96,12 @@ class ServiceClient:
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         return session
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        """``(connect, read)`` seconds for the next call."""
+        read = self._timeout() if callable(self._timeout) else self._timeout
+        return (self._connect_timeout if self._connect_timeout is not None else read, read)
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("GET", path, **kwargs)

@@ -7,10 +7,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from strangler.config import REPO_ROOT
+from strangler.config import REPO_ROOT, live_setting
 
 PRINT_SETTINGS = (
     "import django; django.setup(); from django.conf import settings as s; "
@@ -86,3 +87,11 @@ def test_the_embedded_broker_has_the_workers_shared_binding_table_before_any_wor
     config.broker("notifications")  # another process starting later keeps the bindings
     assert json.loads(table.read_text()) == [["", "", "w1.celery.pidbox"]]
     assert sorted(p.name for p in table.parent.iterdir()) == ["celery.pidbox.exchange"]
+
+
+def test_a_live_setting_without_a_config_store_is_django_s_setting(settings: Any) -> None:
+    settings.CONFIG_STORE_URL = ""
+    settings.FRAUD_TIMEOUT = 0.3
+    assert live_setting("FRAUD_TIMEOUT") == 0.3
+    settings.FRAUD_TIMEOUT = 0.4  # read where it is used, every time
+    assert live_setting("FRAUD_TIMEOUT") == 0.4

@@ -27,7 +27,7 @@ def test_readiness_checks_database_cache_and_broker(client: Client) -> None:
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["status"] == "ready"
-    assert set(body["checks"]) == {"Database", "Cache", "Broker", "NotDraining"}
+    assert set(body["checks"]) == {"Database", "Cache", "Broker", "NotDraining", "ConfigLoaded"}
 
 
 @pytest.mark.django_db

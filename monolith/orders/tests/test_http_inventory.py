@@ -203,10 +203,10 @@ def test_once_the_circuit_is_open_a_checkout_is_refused_without_calling_inventor
     shop: FakePayments, api: APIClient
 ) -> None:
     with scripted_server(Reply(500, {"error": {}})) as server:
-        with override_settings(INVENTORY_BREAKER_FAILURES=1):
-            inventory = HttpInventory(server.url, TIMEOUT)
+        inventory = HttpInventory(server.url, TIMEOUT)
         services.cart_item_add(customer_id=CUSTOMER, sku="MUG", quantity=2)
-        with root.replaced(INVENTORY, inventory):
+        # read on every failure, not when the adapter was built
+        with root.replaced(INVENTORY, inventory), override_settings(INVENTORY_BREAKER_FAILURES=1):
             failed, refused = (
                 api.post("/api/v1/checkout", {"card_token": "tok_visa"}, format="json")
                 for _ in range(2)

@@ -116,6 +116,16 @@ def test_the_settings_give_the_url_and_the_timeout() -> None:
     assert (client.base_url, client.timeout) == ("http://fraud.test:9", (0.75, 0.75))
 
 
+def test_the_timeout_and_the_breaker_s_limits_are_read_on_every_call() -> None:
+    """Settings that may change while the process runs (the central config store, stage 5)."""
+    fraud = HttpFraud("http://fraud.test:9")
+    with override_settings(
+        FRAUD_TIMEOUT=0.25, FRAUD_BREAKER_FAILURES=2, FRAUD_BREAKER_RESET_SECONDS=3.0
+    ):
+        assert fraud.client.timeout == (0.25, 0.25)
+        assert (fraud.client.breaker.failures, fraud.client.breaker.reset_seconds) == (2, 3.0)
+
+
 def test_the_stage_setting_names_an_adapter_the_check_accepts() -> None:
     with override_settings(PAYMENTS_FRAUD_ADAPTER="monolith.payments.http_fraud.HttpFraud"):
         assert resolve(FRAUD, settings) is HttpFraud
@@ -153,9 +163,9 @@ def test_once_the_circuit_is_open_a_charge_is_refused_without_calling_fraud(
     processor: SpyCardProcessor,
 ) -> None:
     with scripted_server(Reply(500, {"error": {}})) as server:
-        with override_settings(FRAUD_BREAKER_FAILURES=1):
-            fraud = HttpFraud(server.url, TIMEOUT)
-        with root.replaced(FRAUD, fraud):
+        fraud = HttpFraud(server.url, TIMEOUT)
+        # read on every failure, not when the adapter was built
+        with root.replaced(FRAUD, fraud), override_settings(FRAUD_BREAKER_FAILURES=1):
             for _ in range(2):
                 with pytest.raises(ServiceUnavailable) as raised:
                     _charge()

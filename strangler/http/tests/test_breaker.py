@@ -109,6 +109,28 @@ def test_a_failed_trial_opens_it_for_another_reset_time() -> None:
     assert b.state() == HALF_OPEN
 
 
+def test_limits_read_while_it_runs_take_effect_at_the_next_failure() -> None:
+    """A threshold lowered while the process runs (the central config store) opens it at the
+    next failure; a nonsensical one (0 failures, no reset time) keeps the breaker working."""
+    clock, limits = Clock(), [5, RESET]
+    b = CircuitBreaker(
+        client="shop",
+        upstream="stock",
+        instance="127.0.0.1:1",
+        clock=clock,
+        limits=lambda: (int(limits[0]), float(limits[1])),
+    )
+    fail(b, 2)
+    assert b.state() == CLOSED
+    limits[:] = [3, 2.0]
+    fail(b)
+    assert b.state() == OPEN
+    clock.now += 2.0
+    assert b.state() == HALF_OPEN
+    limits[:] = [0, 0.0]
+    assert (b.failures, b.reset_seconds) == (1, 10.0)
+
+
 def test_a_breaker_needs_a_threshold_and_a_reset_time() -> None:
     with pytest.raises(ValueError, match="failures >= 1"):
         CircuitBreaker(client="shop", upstream="stock", instance="x", failures=0)

@@ -107,6 +107,14 @@ def test_the_trace_context_goes_out_as_traceparent() -> None:
     assert traceparent.split("-")[1] == trace_id
 
 
+def test_a_timeout_given_as_a_callable_is_read_on_every_call() -> None:
+    seconds = [0.5]
+    service = ServiceClient("stock", "http://127.0.0.1:9", timeout=lambda: seconds[0])
+    assert service.timeout == (0.5, 0.5)
+    seconds[0] = 0.2
+    assert service.timeout == (0.2, 0.2)
+
+
 def test_every_call_carries_the_timeout() -> None:
     service = ServiceClient("stock", "http://127.0.0.1:1", timeout=2.0, connect_timeout=0.5)
     assert service.timeout == (0.5, 2.0)
