@@ -3,11 +3,14 @@
 python -m strangler stage list|show|up|check|restart|down|procfile|prometheus|tag ...
 python -m strangler trace list|show ...
 python -m strangler migrate backfill|verify ...
+python -m strangler config diff|sync|history ...   (stage 5 on)
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
+from importlib.util import find_spec
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
         from strangler.migrate.cli import main as migrate_main
 
         return migrate_main(rest)
+    if command == "config" and find_spec("strangler.configstore") is not None:
+        # the config store arrives with stage 5: found by name, so earlier tags lack only this
+        config_main = importlib.import_module("strangler.configstore.cli").main
+        return int(config_main(rest))
     print(f"unknown command {command!r}\n{__doc__}", file=sys.stderr)
     return 2
 

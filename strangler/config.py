@@ -168,6 +168,16 @@ def config_store_url() -> str:
     return env.str("CONFIG_STORE_URL", default="") or f"file://{var_dir('config')}"
 
 
+def start_config_agent() -> None:
+    """Where this process reads a central config store (stage 5 on), start its agent now (a
+    composition root calls this at start-up): ``/health/ready`` and ``/metrics`` then report
+    the store's revision before the first request needs a value from it."""
+    from django.conf import settings
+
+    if getattr(settings, "CONFIG_STORE_URL", ""):
+        importlib.import_module("strangler.configstore.django").agent()
+
+
 def live_setting(name: str) -> Any:
     """The current value of the Django setting ``name``, for settings that may change while
     the process runs: read from the central config store when this process has one

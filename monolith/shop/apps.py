@@ -11,6 +11,8 @@ class ShopConfig(AppConfig):
         from django.core import checks
 
         from monolith.shop import bootstrap
+        from strangler.config import start_config_agent
 
         bootstrap.compose()
         checks.register(bootstrap.check_adapters)
+        start_config_agent()

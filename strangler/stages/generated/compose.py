@@ -69,6 +69,8 @@ def environment(stage: Stage) -> dict[str, str]:
     env |= {
         "CELERY_BROKER_URL": "amqp://guest:guest@rabbitmq:5672//",
         "REDIS_URL": "redis://redis:6379/0",
+        # read from stage 5 on (CONFIG_STORE=on): the dynamic settings' central store
+        "CONFIG_STORE_URL": "etcd://etcd:2379",
         "OTEL_EXPORTER_OTLP_ENDPOINT": "http://jaeger:4318",
         "ALLOWED_HOSTS": ",".join(["localhost", "127.0.0.1", *host_of(stage).values()]),
         # ${...} is Compose's: the variable of the shell running compose, or the default

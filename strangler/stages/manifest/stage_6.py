@@ -1,8 +1,8 @@
 """Stage 6: a new analytics service subscribes to the order events; nothing else changes.
 
-It is built on whichever stage comes before it (stage 4 today; stage 5 once it
-exists): its own processes, its own setup steps and its subscriptions are added, the gateway
-gets the analytics route, every other process and setting stays as that stage has it.
+It is built on whichever stage comes before it (stage 5 today): its own processes, its own
+setup steps and its subscriptions are added, the gateway gets the analytics route, every
+other process and setting stays as that stage has it.
 """
 
 from __future__ import annotations

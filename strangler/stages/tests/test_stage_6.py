@@ -34,7 +34,7 @@ def test_stage_6_adds_the_analytics_service_and_changes_nothing_else() -> None:
 
 
 def test_stage_6_keeps_what_the_stage_before_it_moved() -> None:
-    """Built on the stage before it (stage 4 today): the checkout's HTTP adapter and the
+    """Built on the stage before it (stage 5 today): the checkout's HTTP adapter and the
     translation to the inventory service's gRPC server stay as that stage has them."""
     stage = get_stage(6)
     assert stage.settings_env["ORDERS_INVENTORY_ADAPTER"].endswith("HttpInventory")

@@ -1,0 +1,98 @@
+"""The folder in Git: flat files of setting names and scalars, and their diff with the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from strangler.config import REPO_ROOT
+from strangler.configstore.folder import Change, FolderError, diff, read_folder
+
+
+def _folder(tmp_path: Path, **files: str) -> Path:
+    for service, text in files.items():
+        (tmp_path / f"{service}.yaml").write_text(text)
+    return tmp_path
+
+
+def test_each_file_is_a_service_s_settings_with_their_types(tmp_path: Path) -> None:
+    folder = _folder(
+        tmp_path,
+        monolith="# comment\nTIMEOUT: 2.0\nFAILURES: 5\nCHECKS: true\nMODE: strict\nCODE: '5'\n",
+        inventory="",
+    )
+    (tmp_path / "README.md").write_text("not a service")
+    assert read_folder(folder) == {
+        "inventory": {},
+        "monolith": {"TIMEOUT": 2.0, "FAILURES": 5, "CHECKS": True, "MODE": "strict", "CODE": "5"},
+    }
+
+
+def test_the_repository_s_folder_holds_the_monolith_s_dynamic_settings() -> None:
+    assert read_folder(REPO_ROOT / "deploy" / "config")["monolith"] == {
+        "INVENTORY_TIMEOUT": 2.0,
+        "INVENTORY_BREAKER_FAILURES": 5,
+        "INVENTORY_BREAKER_RESET_SECONDS": 10.0,
+        "FRAUD_TIMEOUT": 2.0,
+        "FRAUD_BREAKER_FAILURES": 5,
+        "FRAUD_BREAKER_RESET_SECONDS": 10.0,
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("LIMITS:\n  FAILURES: 5\n", "LIMITS is a nested mapping"),
+        ("HOSTS: [a, b]\n", "HOSTS is a list"),
+        ("EMPTY:\n", "EMPTY is empty"),
+        ("SINCE: 2024-01-01\n", "SINCE is a date"),
+        ("RATE: .nan\n", "RATE is nan"),
+        ("timeout: 2\n", "'timeout' is not a setting name"),
+        ("1ST: 2\n", "'1ST' is not a setting name"),
+        ("A: 1\nA: 2\n", "A is given twice"),
+        ("A: [1\n", "not valid YAML"),
+        ("- A\n- B\n", "not a mapping"),
+    ],
+)
+def test_a_bad_file_is_an_error_naming_the_file_and_the_key(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    _folder(tmp_path, monolith=text)
+    with pytest.raises(FolderError, match=message) as raised:
+        read_folder(tmp_path)
+    assert str(raised.value).startswith(str(tmp_path / "monolith.yaml"))
+
+
+def test_a_file_not_named_after_a_service_and_a_missing_folder_are_errors(tmp_path: Path) -> None:
+    _folder(tmp_path, Monolith="A: 1\n")
+    with pytest.raises(FolderError, match="'Monolith' is not a service name"):
+        read_folder(tmp_path)
+    with pytest.raises(FolderError, match="no such folder"):
+        read_folder(tmp_path / "absent")
+
+
+def test_diff_lists_what_is_added_changed_and_removed() -> None:
+    changes = diff(
+        {"monolith": {"A": 1, "B": 2.0, "C": "x", "D": True}, "inventory": {"E": 1}},
+        {"monolith": {"A": 1, "B": 3.0, "C": "x", "F": 9}, "other": {"G": 1}},
+    )
+    assert changes == [
+        Change("inventory", "E", None, 1),
+        Change("monolith", "B", 3.0, 2.0),
+        Change("monolith", "D", None, True),
+        Change("monolith", "F", 9, None),
+    ]
+    assert [c.kind for c in changes] == ["added", "changed", "added", "removed"]
+
+
+def test_diff_counts_a_change_of_type_as_a_change() -> None:
+    assert diff({"m": {"A": 5, "B": 1, "C": "1"}}, {"m": {"A": 5.0, "B": True, "C": 1}}) == [
+        Change("m", "A", 5.0, 5),
+        Change("m", "B", True, 1),
+        Change("m", "C", 1, "1"),
+    ]
+
+
+def test_diff_of_equal_values_is_empty() -> None:
+    assert diff({"m": {"A": 1}, "n": {}}, {"m": {"A": 1}}) == []

@@ -1,0 +1,120 @@
+"""Stage 5 end to end: a setting changed in Git and synced reaches the running monolith.
+
+The stage's set-up pushed ``deploy/config/`` to the central store (the embedded one here, a
+folder of files; etcd where ``CONFIG_STORE_URL`` names it). The test syncs a copy of that
+folder with ``FRAUD_BREAKER_FAILURES`` lowered to 1, waits until both monolith replicas report
+the new revision in their ``/metrics``, stops the fraud service, and sees the circuit open
+after one failed checkout instead of five: the processes were not restarted. The history then
+names the change, its author and its source. Fraud is started again, and the folder synced
+back, before the test ends.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import requests
+
+from strangler.config import REPO_ROOT
+from strangler.stages.processes import stop_process
+from strangler.testing import eventually
+from tests.e2e.conftest import StartedStage
+from tests.e2e.shoppers import Shopper, skus
+
+STAGE = 5
+REVISION = re.compile(r'^strangler_config_revision\{service="monolith"\} (\d+)', re.MULTILINE)
+
+
+def _config(started: StartedStage, *args: str) -> str:
+    store = f"file://{started.env['STRANGLER_VAR_DIR']}/config"
+    result = subprocess.run(
+        [sys.executable, "-m", "strangler", "config", *args, "--store", store],
+        cwd=REPO_ROOT,
+        env=started.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def _revisions(started: StartedStage) -> list[int]:
+    found = []
+    for name in ("monolith", "monolith-2"):
+        metrics = requests.get(f"{started.running.urls[name]}/metrics", timeout=10).text
+        match = REVISION.search(metrics)
+        found.append(int(match.group(1)) if match else 0)
+    return found
+
+
+@contextmanager
+def _synced(started: StartedStage, folder: Path) -> Iterator[int]:
+    """The folder synced; the repository's synced back at the end, whatever happened."""
+    output = _config(started, "sync", "--folder", str(folder))
+    [revision] = [int(n) for n in re.findall(r"revision (\d+)", output)][-1:]
+    try:
+        yield revision
+    finally:
+        _config(started, "sync", "--folder", str(REPO_ROOT / "deploy" / "config"))
+
+
+@contextmanager
+def _fraud_stopped(started: StartedStage) -> Iterator[None]:
+    [process] = [p for p in started.running.group.processes if p.name == "fraud"]
+    stop_process(process)
+    try:
+        yield
+    finally:
+        started.running.group.respawn(process, note="started again by the test")
+        eventually(lambda: process.ready(process), "the fraud service back", deadline=60)
+
+
+@pytest.fixture
+def lowered(tmp_path: Path) -> Path:
+    folder = tmp_path / "config"
+    shutil.copytree(REPO_ROOT / "deploy" / "config", folder)
+    source = (folder / "monolith.yaml").read_text()
+    lowered = re.sub(r"(?m)^FRAUD_BREAKER_FAILURES: \d+", "FRAUD_BREAKER_FAILURES: 1", source)
+    assert lowered != source, "deploy/config/monolith.yaml sets FRAUD_BREAKER_FAILURES"
+    (folder / "monolith.yaml").write_text(lowered)
+    return folder
+
+
+def test_a_synced_change_reaches_both_replicas_without_a_restart(
+    stages: Callable[[int], StartedStage], lowered: Path
+) -> None:
+    started = stages(STAGE)
+    shopper = Shopper(started.base_url)
+    shopper.add_to_cart(skus(started.base_url)[-4], 1)
+    pids = [p.pid for p in started.running.group.processes if p.name.startswith("monolith")]
+
+    assert "in sync" in _config(started, "diff")
+    with _synced(started, lowered) as revision:
+        eventually(
+            lambda: min(_revisions(started)) >= revision,
+            f"both monolith replicas on config revision {revision}",
+            deadline=30,
+        )
+        with _fraud_stopped(started):
+            first = shopper.checkout(timeout=30)
+            assert first.status_code == 503, first.text
+            assert "could not be reached" in first.json()["error"]["message"]
+            refused = shopper.checkout(timeout=30)
+            assert refused.status_code == 503, refused.text
+            assert refused.json()["error"]["details"].get("circuit") == "open", refused.text
+
+        history = _config(started, "history", "--service", "monolith")
+        assert re.search(r"FRAUD_BREAKER_FAILURES\s.*\b5\b.*\b1\b", history), history
+
+    assert [p.pid for p in started.running.group.processes if p.name.startswith("monolith")] == (
+        pids
+    ), "a monolith process was restarted"
