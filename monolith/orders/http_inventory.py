@@ -17,12 +17,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from django.conf import settings
-
 from monolith.orders.ports import OutOfStock, StockLine
-from strangler.config import live_setting
 from strangler.errors import Conflict
-from strangler.http import ServiceClient, breaker_for, json_body
+from strangler.http import client_for, json_body
 
 SERVICE = "inventory"
 
@@ -45,20 +42,7 @@ class HttpInventory:
     """
 
     def __init__(self, base_url: str | None = None, timeout: float | None = None) -> None:
-        url = base_url or settings.INVENTORY_SERVICE_URL
-        self.client = ServiceClient(
-            SERVICE,
-            url,
-            timeout=timeout if timeout is not None else _timeout,
-            breaker=breaker_for(
-                client=settings.SERVICE_NAME,
-                upstream=SERVICE,
-                base_url=url,
-                failures=settings.INVENTORY_BREAKER_FAILURES,
-                reset_seconds=settings.INVENTORY_BREAKER_RESET_SECONDS,
-                limits=_breaker_limits,
-            ),
-        )
+        self.client = client_for(SERVICE, base_url, timeout)
 
     def available(self, sku: str) -> int:
         response = self.client.get(f"/api/v1/inventory/{quote(sku, safe='')}")
@@ -108,14 +92,3 @@ class HttpInventory:
         raise InventoryRefused(
             f"The inventory service refused the request ({answer}).", status=status, code=code
         )
-
-
-def _timeout() -> float:
-    return float(live_setting("INVENTORY_TIMEOUT"))
-
-
-def _breaker_limits() -> tuple[int, float]:
-    return (
-        int(live_setting("INVENTORY_BREAKER_FAILURES")),
-        float(live_setting("INVENTORY_BREAKER_RESET_SECONDS")),
-    )

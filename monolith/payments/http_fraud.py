@@ -18,12 +18,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-
 from monolith.payments.ports import ChargeAttempt
-from strangler.config import live_setting
 from strangler.errors import Conflict
-from strangler.http import ServiceClient, breaker_for, json_body
+from strangler.http import client_for, json_body
 
 SERVICE = "fraud"
 DECISIONS = ("approve", "decline")
@@ -41,20 +38,7 @@ class FraudRefused(Conflict):
 
 class HttpFraud:
     def __init__(self, base_url: str | None = None, timeout: float | None = None) -> None:
-        url = base_url or settings.FRAUD_SERVICE_URL
-        self.client = ServiceClient(
-            SERVICE,
-            url,
-            timeout=timeout if timeout is not None else _timeout,
-            breaker=breaker_for(
-                client=settings.SERVICE_NAME,
-                upstream=SERVICE,
-                base_url=url,
-                failures=settings.FRAUD_BREAKER_FAILURES,
-                reset_seconds=settings.FRAUD_BREAKER_RESET_SECONDS,
-                limits=_breaker_limits,
-            ),
-        )
+        self.client = client_for(SERVICE, base_url, timeout)
 
     def assess(self, attempt: ChargeAttempt) -> tuple[str, ...]:
         response = self.client.post(
@@ -79,17 +63,6 @@ class HttpFraud:
             status=response.status_code,
             code=code,
         )
-
-
-def _timeout() -> float:
-    return float(live_setting("FRAUD_TIMEOUT"))
-
-
-def _breaker_limits() -> tuple[int, float]:
-    return (
-        int(live_setting("FRAUD_BREAKER_FAILURES")),
-        float(live_setting("FRAUD_BREAKER_RESET_SECONDS")),
-    )
 
 
 def _is_assessment(body: Any) -> bool:

@@ -3,6 +3,7 @@ breaker in front of its calls (:class:`CircuitBreaker`, :func:`breaker_for`)."""
 
 from strangler.http.breaker import CircuitBreaker, breaker_for
 from strangler.http.client import IDEMPOTENT_METHODS, RETRY_STATUSES, ServiceClient, json_body
+from strangler.http.configured import client_for
 
 __all__ = [
     "IDEMPOTENT_METHODS",
@@ -10,5 +11,6 @@ __all__ = [
     "CircuitBreaker",
     "ServiceClient",
     "breaker_for",
+    "client_for",
     "json_body",
 ]
