@@ -19,27 +19,23 @@ it. etcd takes at most ``--max-txn-ops`` operations (128 by default) in a transa
 apply changes at most 127 settings of a service (more is refused in etcd's words).
 
 etcd 3.4 serves the gateway under ``/v3/`` (``/v3beta/`` still answers; 3.3 only has that);
-etcd3gw finds which from ``/version``. The watch reads the gateway's stream itself: etcd3gw's
-``watch`` drops the end of its stream silently (its reader thread returns and the iterator
-waits forever), so an etcd restart would leave it deaf.
+etcd3gw finds which from ``/version``. The watch reads the gateway's stream itself
+(:mod:`strangler.configstore.etcd_watch`).
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import json
 import logging
-import queue
-import socket
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import requests
 from etcd3gw.client import Etcd3Client
 from etcd3gw.exceptions import ConnectionFailedError, ConnectionTimeoutError, Etcd3Exception
 
+from strangler.configstore.etcd_watch import StreamEnded, WatchStream, b64, range_end, unb64
 from strangler.configstore.store import (
     AuditEntry,
     ConfigConflict,
@@ -60,21 +56,7 @@ log = logging.getLogger(__name__)
 
 ATTEMPTS = 20  # apply's retries when another writer got in between (no expected_revision)
 BACKOFF_FIRST, BACKOFF_MAX = 0.1, 2.0  # seconds between reconnections, doubling
-STOP_CHECK = 0.5  # seconds: how often a watch waiting for events looks at ``stop``
 _UNREACHABLE = (ConnectionFailedError, ConnectionTimeoutError)
-
-
-def _b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
-
-
-def _unb64(text: str) -> str:
-    return base64.b64decode(text).decode()
-
-
-def _range_end(prefix: str) -> str:
-    """The end of the range of keys that start with ``prefix`` (which ends with ``/``)."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 def _reason(exc: BaseException) -> str:
@@ -132,7 +114,7 @@ class EtcdStore:
 
     def _range(self, prefix: str, **options: Any) -> dict[str, Any]:
         return {
-            "request_range": {"key": _b64(prefix), "range_end": _b64(_range_end(prefix))} | options
+            "request_range": {"key": b64(prefix), "range_end": b64(range_end(prefix))} | options
         }
 
     def _read(self, service: str) -> tuple[Snapshot, int]:
@@ -153,9 +135,9 @@ class EtcdStore:
         kvs = [kv for r in ranges for kv in r.get("kvs", [])]
         values: dict[str, Scalar] = {}
         for kv in ranges[0].get("kvs", []) if ranges else []:
-            name = _unb64(kv["key"])[len(config) :]
+            name = unb64(kv["key"])[len(config) :]
             try:
-                value = json.loads(_unb64(kv.get("value", "")))
+                value = json.loads(unb64(kv.get("value", "")))
             except ValueError:
                 value = None
             if is_scalar(value):
@@ -193,16 +175,16 @@ class EtcdStore:
             entry = AuditEntry(store_revision + 1, now(), author, source, effective)
             unchanged_since = str(snapshot.revision + 1)
             operations: list[dict[str, Any]] = [
-                {"request_put": {"key": _b64(config + name), "value": _b64(json.dumps(new))}}
+                {"request_put": {"key": b64(config + name), "value": b64(json.dumps(new))}}
                 if new is not None
-                else {"request_delete_range": {"key": _b64(config + name)}}
+                else {"request_delete_range": {"key": b64(config + name)}}
                 for name, (_, new) in effective.items()
             ]
             operations.append(
                 {
                     "request_put": {
-                        "key": _b64(audit_key),
-                        "value": _b64(json.dumps(audit_json(entry))),
+                        "key": b64(audit_key),
+                        "value": b64(json.dumps(audit_json(entry))),
                     }
                 }
             )
@@ -210,8 +192,8 @@ class EtcdStore:
                 {
                     "compare": [
                         {
-                            "key": _b64(prefix),
-                            "range_end": _b64(_range_end(prefix)),
+                            "key": b64(prefix),
+                            "range_end": b64(range_end(prefix)),
                             "target": "MOD",
                             "result": "LESS",
                             "mod_revision": unchanged_since,
@@ -220,7 +202,7 @@ class EtcdStore:
                     ]
                     + [
                         {
-                            "key": _b64(audit_key),
+                            "key": b64(audit_key),
                             "target": "CREATE",
                             "result": "EQUAL",
                             "create_revision": "0",
@@ -238,7 +220,7 @@ class EtcdStore:
         check_service(service)
         audit = self._audit(service)
         try:
-            items = self.client.get(audit, metadata=True, range_end=_range_end(audit))
+            items = self.client.get(audit, metadata=True, range_end=range_end(audit))
         except (Etcd3Exception, requests.RequestException, ValueError) as exc:
             raise self._unreachable(exc) from exc
         entries = [
@@ -247,6 +229,12 @@ class EtcdStore:
         ]
         entries.sort(key=lambda entry: entry.revision, reverse=True)
         return touching(entries, name)
+
+    def _stream(self, prefix: str, start_revision: int) -> WatchStream:
+        try:
+            return WatchStream(self.client.get_url("/watch"), prefix, start_revision, self.timeout)
+        except (Etcd3Exception, requests.RequestException) as exc:
+            raise self._unreachable(exc) from exc
 
     def watch(
         self,
@@ -265,7 +253,7 @@ class EtcdStore:
         backoff = BACKOFF_FIRST
         away = False
         while not stop.is_set():
-            stream: _WatchStream | None = None
+            stream: WatchStream | None = None
             try:
                 if start is None:  # reconnecting: catch up first
                     snapshot, store_revision = self._read(service)
@@ -273,7 +261,7 @@ class EtcdStore:
                         delivered = snapshot.revision
                         on_change(snapshot)
                     start = store_revision + 1
-                stream = _WatchStream(self, self._config(service), start)
+                stream = self._stream(self._config(service), start)
                 for revision in stream.revisions(stop):
                     if away:
                         log.info("config store %s: watching %s again", self.url, service)
@@ -284,7 +272,7 @@ class EtcdStore:
                     if snapshot.revision > delivered:
                         delivered = snapshot.revision
                         on_change(snapshot)
-            except (ConfigStoreError, _StreamEnded) as exc:
+            except (ConfigStoreError, StreamEnded) as exc:
                 if not away:
                     log.warning(
                         "config store %s: watch of %s lost (%s); reconnecting",
@@ -298,87 +286,3 @@ class EtcdStore:
             finally:
                 if stream is not None:
                     stream.close()
-
-
-class _StreamEnded(Exception):
-    """The watch stream closed, failed, or was cancelled by etcd (a compacted revision)."""
-
-
-class _WatchStream:
-    """One watch on etcd's gateway (``POST /v3/watch``, newline-delimited JSON responses),
-    read by a daemon thread into a queue so that the caller can look at ``stop`` meanwhile."""
-
-    def __init__(self, store: EtcdStore, prefix: str, start_revision: int) -> None:
-        self._queue: queue.Queue[int | _StreamEnded | None] = queue.Queue()
-        self._session = requests.Session()
-        request = {
-            "create_request": {
-                "key": _b64(prefix),
-                "range_end": _b64(_range_end(prefix)),
-                "start_revision": str(start_revision),
-            }
-        }
-        try:
-            self._response = self._session.post(
-                store.client.get_url("/watch"),
-                json=request,
-                stream=True,
-                timeout=(store.timeout, None),
-            )
-        except (Etcd3Exception, requests.RequestException) as exc:
-            self._session.close()
-            raise store._unreachable(exc) from exc
-        if self._response.status_code != 200:
-            self.close()
-            raise _StreamEnded(f"watch refused: HTTP {self._response.status_code}")
-        threading.Thread(target=self._read, name="etcd-watch", daemon=True).start()
-
-    def _read(self) -> None:
-        buffer = b""
-        try:
-            for chunk in self._response.iter_content(chunk_size=None):
-                buffer += chunk
-                while b"\n" in buffer:
-                    line, buffer = buffer.split(b"\n", 1)
-                    if line.strip():
-                        self._queue.put(self._parse(line))
-            self._queue.put(_StreamEnded("the stream ended"))
-        except _StreamEnded as exc:
-            self._queue.put(exc)
-        except Exception as exc:  # the connection broke, or closed by close()
-            self._queue.put(_StreamEnded(type(exc).__name__))
-
-    @staticmethod
-    def _parse(line: bytes) -> int | None:
-        """The greatest revision of a batch of events; None for other messages (the watch's
-        creation, progress)."""
-        message = json.loads(line)
-        if "error" in message:
-            raise _StreamEnded(str(message["error"].get("message", message["error"])))
-        result = message.get("result", {})
-        if result.get("canceled") or int(result.get("compact_revision", 0)):
-            raise _StreamEnded(f"cancelled by etcd ({result.get('cancel_reason', 'compacted')})")
-        events = result.get("events", [])
-        return max((int(event["kv"]["mod_revision"]) for event in events), default=None)
-
-    def revisions(self, stop: threading.Event) -> Iterator[int | None]:
-        """Yields each message's revision (None for one without events) until ``stop`` is
-        set; raises ``_StreamEnded`` when the stream does."""
-        while not stop.is_set():
-            try:
-                item = self._queue.get(timeout=STOP_CHECK)
-            except queue.Empty:
-                continue
-            if isinstance(item, _StreamEnded):
-                raise item
-            yield item
-
-    def close(self) -> None:
-        """Shuts the connection down under the reader thread (which then ends)."""
-        with contextlib.suppress(Exception):
-            raw = socket.fromfd(self._response.raw.fileno(), socket.AF_INET, socket.SOCK_STREAM)
-            raw.shutdown(socket.SHUT_RDWR)
-            raw.close()
-        with contextlib.suppress(Exception):
-            self._response.close()
-        self._session.close()
