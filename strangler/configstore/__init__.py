@@ -2,7 +2,8 @@
 flags; never secrets) in a store fed from ``deploy/config/`` in Git, each change versioned
 and audited, and an agent in each service process that hot-reloads them.
 
-- ``store``: the port (``ConfigStore``), ``Snapshot``, ``AuditEntry``, ``open_store(url)``.
+- ``store``: the port (``ConfigStore``), ``Snapshot``, ``AuditEntry``; ``connect``:
+  ``open_store(url)``.
 - ``etcd``: ``EtcdStore`` (``etcd://HOST:PORT[/prefix]``); ``files``: ``FileStore``
   (``file:///abs/dir``), the embedded default, no server.
 - ``folder``: the folder's files, and the diff against the store.
@@ -11,6 +12,7 @@ and audited, and an agent in each service process that hot-reloads them.
 """
 
 from strangler.configstore.agent import ConfigAgent
+from strangler.configstore.connect import open_store
 from strangler.configstore.store import (
     AuditEntry,
     ConfigConflict,
@@ -18,7 +20,6 @@ from strangler.configstore.store import (
     ConfigStoreError,
     Scalar,
     Snapshot,
-    open_store,
 )
 
 __all__ = [

@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 from strangler.config import REPO_ROOT, var_dir
+from strangler.configstore.connect import open_store
 from strangler.configstore.folder import Change, FolderError, diff, read_folder
 from strangler.configstore.store import (
     ConfigConflict,
@@ -31,7 +32,6 @@ from strangler.configstore.store import (
     Scalar,
     Snapshot,
     check_service,
-    open_store,
 )
 from strangler.console import table
 

@@ -33,7 +33,8 @@ from prometheus_client import REGISTRY
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from strangler.configstore.agent import ConfigAgent
-from strangler.configstore.store import Scalar, is_scalar, open_store
+from strangler.configstore.connect import open_store
+from strangler.configstore.store import Scalar, is_scalar
 
 log = logging.getLogger(__name__)
 

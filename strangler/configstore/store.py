@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol, TypeGuard
-from urllib.parse import urlsplit
 
 Scalar = int | float | bool | str
 
@@ -152,30 +151,3 @@ def audit_from_json(data: Mapping[str, object], revision: int | None = None) -> 
 
 def touching(entries: list[AuditEntry], name: str | None) -> list[AuditEntry]:
     return [entry for entry in entries if name is None or name in entry.changes]
-
-
-def open_store(url: str) -> ConfigStore:
-    """``etcd://HOST:PORT[/prefix]`` (etcd's v3 JSON gateway; prefix ``/strangler`` by
-    default) or ``file:///abs/dir`` (the embedded default: files shared by the processes of
-    one machine)."""
-    parts = urlsplit(url)
-    if parts.scheme == "etcd":
-        from strangler.configstore.etcd import EtcdStore
-
-        if not parts.hostname:
-            raise ValueError(f"config store {url!r}: no host (etcd://HOST:PORT[/prefix])")
-        try:
-            port = parts.port or 2379
-        except ValueError:
-            raise ValueError(f"config store {url!r}: bad port") from None
-        prefix = parts.path.rstrip("/") or "/strangler"
-        return EtcdStore(parts.hostname, port, prefix=prefix)
-    if parts.scheme == "file":
-        from strangler.configstore.files import FileStore
-
-        if parts.netloc not in ("", "localhost") or not parts.path.startswith("/"):
-            raise ValueError(f"config store {url!r}: a file store is file:///absolute/dir")
-        return FileStore(parts.path)
-    raise ValueError(
-        f"config store {url!r}: unknown scheme (etcd://HOST:PORT[/prefix] or file:///abs/dir)"
-    )

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from strangler.configstore.store import ConfigStore, Snapshot, open_store
+from strangler.configstore.connect import open_store
+from strangler.configstore.store import ConfigStore, Snapshot
 from strangler.stages.processes import free_port
 from strangler.testing import eventually
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from strangler.configstore.agent import ConfigAgent, coerce
-from strangler.configstore.store import ConfigStore, Scalar, open_store
+from strangler.configstore.connect import open_store
+from strangler.configstore.store import ConfigStore, Scalar
 from strangler.configstore.tests.conftest import EtcdServer
 from strangler.testing import eventually
 

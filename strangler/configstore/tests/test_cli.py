@@ -11,8 +11,9 @@ import pytest
 
 from strangler import __main__ as kit
 from strangler.configstore import cli
+from strangler.configstore.connect import open_store
 from strangler.configstore.folder import Change
-from strangler.configstore.store import Snapshot, open_store
+from strangler.configstore.store import Snapshot
 from strangler.configstore.tests.conftest import EtcdServer
 
 MONOLITH = "FRAUD_TIMEOUT: 2.0\nFRAUD_BREAKER_FAILURES: 5\n"

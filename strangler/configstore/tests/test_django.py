@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 
 from strangler.configstore import django as glue
-from strangler.configstore.store import open_store
+from strangler.configstore.connect import open_store
 from strangler.testing import eventually
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from strangler.configstore.connect import open_store
 from strangler.configstore.etcd import EtcdStore
-from strangler.configstore.store import ConfigStore, ConfigStoreError, Snapshot, open_store
+from strangler.configstore.store import ConfigStore, ConfigStoreError, Snapshot
 from strangler.configstore.tests.conftest import EtcdServer, Watching
 from strangler.testing import eventually
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from strangler.config import REPO_ROOT
+from strangler.configstore.connect import open_store
 from strangler.configstore.etcd import EtcdStore
 from strangler.configstore.files import FileStore
 from strangler.configstore.store import (
@@ -20,7 +21,6 @@ from strangler.configstore.store import (
     ConfigStore,
     Scalar,
     Snapshot,
-    open_store,
 )
 from strangler.configstore.tests.conftest import Watching
 from strangler.testing import eventually
