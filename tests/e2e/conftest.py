@@ -17,6 +17,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,8 @@ from kombu import Connection
 from strangler.config import REPO_ROOT, extracted_services
 from strangler.stages.launcher import RunningStage, run_setup, start
 from strangler.stages.manifest import STAGES, Stage, get_stage, missing_paths
-from strangler.stages.processes import free_port
+from strangler.stages.processes import Process, free_port, stop_process
+from strangler.testing import eventually
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -155,6 +157,22 @@ class StartedStage:
     @property
     def stage(self) -> Stage:
         return self.running.stage
+
+    def process(self, name: str) -> Process:
+        [process] = [p for p in self.running.group.processes if p.name == name]
+        return process
+
+    @contextmanager
+    def stopped(self, name: str) -> Iterator[None]:
+        """The process ``name`` stopped (its port refuses) for the block, then started again
+        and ready, whatever happened, so the stage's other tests find it running."""
+        process = self.process(name)
+        stop_process(process)
+        try:
+            yield
+        finally:
+            self.running.group.respawn(process, note="started again by the test")
+            eventually(lambda: process.ready(process), f"{name} back", deadline=60)
 
 
 class _Stages:

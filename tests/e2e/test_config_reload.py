@@ -23,7 +23,6 @@ import pytest
 import requests
 
 from strangler.config import REPO_ROOT
-from strangler.stages.processes import stop_process
 from strangler.testing import eventually
 from tests.e2e.conftest import StartedStage
 from tests.e2e.shoppers import Shopper, skus
@@ -67,17 +66,6 @@ def _synced(started: StartedStage, folder: Path) -> Iterator[int]:
         _config(started, "sync", "--folder", str(REPO_ROOT / "deploy" / "config"))
 
 
-@contextmanager
-def _fraud_stopped(started: StartedStage) -> Iterator[None]:
-    [process] = [p for p in started.running.group.processes if p.name == "fraud"]
-    stop_process(process)
-    try:
-        yield
-    finally:
-        started.running.group.respawn(process, note="started again by the test")
-        eventually(lambda: process.ready(process), "the fraud service back", deadline=60)
-
-
 @pytest.fixture
 def lowered(tmp_path: Path) -> Path:
     folder = tmp_path / "config"
@@ -104,7 +92,7 @@ def test_a_synced_change_reaches_both_replicas_without_a_restart(
             f"both monolith replicas on config revision {revision}",
             deadline=30,
         )
-        with _fraud_stopped(started):
+        with started.stopped("fraud"):
             first = shopper.checkout(timeout=30)
             assert first.status_code == 503, first.text
             assert "could not be reached" in first.json()["error"]["message"]

@@ -11,12 +11,10 @@ running.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import pytest
 
-from strangler.stages.processes import stop_process
 from strangler.testing import eventually
 from tests.e2e.conftest import StartedStage
 from tests.e2e.shoppers import Shopper, skus
@@ -24,17 +22,6 @@ from tests.e2e.shoppers import Shopper, skus
 STAGE = 4
 FAILURES, RESET = 5, 10.0  # the monolith's FRAUD_BREAKER_FAILURES and _RESET_SECONDS
 MARGIN = 3.0
-
-
-@contextmanager
-def _fraud_stopped(started: StartedStage) -> Iterator[None]:
-    [process] = [p for p in started.running.group.processes if p.name == "fraud"]
-    stop_process(process)
-    try:
-        yield
-    finally:
-        started.running.group.respawn(process, note="started again by the test")
-        eventually(lambda: process.ready(process), "the fraud service back", deadline=60)
 
 
 @pytest.fixture
@@ -49,7 +36,7 @@ def test_fraud_down_refuses_checkouts_charges_nothing_and_the_circuit_opens_then
     sku = skus(started.base_url)[-3]
     shopper.add_to_cart(sku, 1)
 
-    with _fraud_stopped(started):
+    with started.stopped("fraud"):
         unreachable = 0
         while True:
             refused = shopper.checkout(timeout=30)

@@ -17,7 +17,6 @@ from contextlib import contextmanager
 
 import pytest
 
-from strangler.stages.processes import Process, stop_process
 from strangler.testing import eventually
 from tests.e2e.conftest import StartedStage
 from tests.e2e.shoppers import Shopper, skus
@@ -27,25 +26,9 @@ TIMEOUT = 2.0  # the stage's INVENTORY_TIMEOUT
 MARGIN = 3.0  # the gateway, the monolith's request and its rolled-back transaction
 
 
-def _inventory(started: StartedStage) -> Process:
-    [process] = [p for p in started.running.group.processes if p.name == "inventory"]
-    return process
-
-
-@contextmanager
-def _stopped(started: StartedStage) -> Iterator[None]:
-    process = _inventory(started)
-    stop_process(process)
-    try:
-        yield
-    finally:
-        started.running.group.respawn(process, note="started again by the test")
-        eventually(lambda: process.ready(process), "the inventory service back", deadline=60)
-
-
 @contextmanager
 def _frozen(started: StartedStage) -> Iterator[None]:
-    process = _inventory(started)
+    process = started.process("inventory")
     assert process.pid is not None
     os.killpg(process.pid, signal.SIGSTOP)
     try:
@@ -82,7 +65,7 @@ def test_inventory_down_at_checkout_is_a_503_with_the_cart_intact_and_no_order(
     sku = skus(started.base_url)[-2]
     shopper.add_to_cart(sku, 1)
 
-    with _stopped(started):
+    with started.stopped("inventory"):
         took = _checkout_refused(shopper, sku)
     assert took < TIMEOUT + MARGIN, f"the refusal took {took:.2f} s"
 
@@ -118,7 +101,7 @@ def test_failed_checkouts_open_the_circuit_and_a_trial_closes_it_once_inventory_
     sku = skus(started.base_url)[-2]
     shopper.add_to_cart(sku, 1)
 
-    with _stopped(started):
+    with started.stopped("inventory"):
         unreachable = 0
         while True:
             refused = shopper.checkout(timeout=30)
