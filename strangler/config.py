@@ -159,13 +159,17 @@ def ensure_database(config: dict[str, Any]) -> bool:
     return True
 
 
-def config_store_url() -> str:
-    """This process's central config store (stage 5 on, ``CONFIG_STORE=on``): the one
-    ``CONFIG_STORE_URL`` names (``etcd://127.0.0.1:2379``), else the embedded one, a folder of
-    files under ``var/config``; "" before stage 5: the settings are the environment's alone."""
-    if not env.bool("CONFIG_STORE", default=False):
-        return ""
+def central_store_url() -> str:
+    """The central config store: the one ``CONFIG_STORE_URL`` names
+    (``etcd://127.0.0.1:2379``), else the embedded one, a folder of files under ``var/config``
+    (under ``STRANGLER_VAR_DIR`` when set). ``config sync`` writes where the processes read."""
     return env.str("CONFIG_STORE_URL", default="") or f"file://{var_dir('config')}"
+
+
+def config_store_url() -> str:
+    """This process's central config store (stage 5 on, ``CONFIG_STORE=on``), or "" before
+    stage 5: the settings are the environment's alone."""
+    return central_store_url() if env.bool("CONFIG_STORE", default=False) else ""
 
 
 def start_config_agent() -> None:

@@ -22,7 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from strangler.config import REPO_ROOT, var_dir
+from strangler.config import REPO_ROOT, central_store_url
 from strangler.configstore.connect import open_store
 from strangler.configstore.folder import Change, FolderError, diff, read_folder
 from strangler.configstore.store import (
@@ -39,9 +39,8 @@ DEFAULT_FOLDER = REPO_ROOT / "deploy" / "config"
 
 
 def default_store() -> str:
-    """$CONFIG_STORE_URL, else the embedded store the processes use: var/config (under
-    $STRANGLER_VAR_DIR when set, as every embedded state is)."""
-    return os.environ.get("CONFIG_STORE_URL") or f"file://{var_dir('config')}"
+    """The store the processes read (:func:`strangler.config.central_store_url`)."""
+    return central_store_url()
 
 
 def _parser() -> argparse.ArgumentParser:
