@@ -193,3 +193,17 @@ def live_setting(name: str) -> Any:
         # the store's client arrives with the stage that brings the store: found by name
         return importlib.import_module("strangler.configstore.django").dynamic(name)
     return getattr(settings, name)
+
+
+def central_secret_store_url() -> str:
+    """The secret store: the one ``SECRET_STORE_URL`` names (``bao://127.0.0.1:8200``, its
+    token in ``SECRET_STORE_TOKEN`` or ``SECRET_STORE_TOKEN_FILE``), else the embedded one, a
+    folder of files under ``var/secrets`` (under ``STRANGLER_VAR_DIR`` when set)."""
+    return env.str("SECRET_STORE_URL", default="") or f"file://{var_dir('secrets')}"
+
+
+def secret_store_url() -> str:
+    """Where this process reads its secrets (stage 5 on, ``SECRET_STORE=on``: the JWT signing
+    keys and Django's ``SECRET_KEY``), or "" before stage 5: keys from PEM files, the secret
+    key from the environment."""
+    return central_secret_store_url() if env.bool("SECRET_STORE", default=False) else ""

@@ -1,0 +1,31 @@
+"""The secret store: versioned secrets (the JWT signing key ring, Django's ``SECRET_KEY``) in
+OpenBao, or in a folder of files in the embedded demo; never in Git or the config store.
+
+- ``store``: the port (``SecretStore``), ``Secret``, ``VersionInfo``, the errors;
+  ``connect``: ``open_secret_store(url)``.
+- ``openbao``: ``OpenBaoStore`` (``bao://HOST:PORT``, KV v2 through hvac); ``files``:
+  ``FileSecretStore`` (``file:///abs/dir``), the embedded default, no server.
+- ``keyring``: the JWT signing keys, one per version, each verifiable for a grace period
+  after the next one replaced it; ``django_secret``: ``SECRET_KEY`` and its fallbacks.
+- ``cli``: ``python -m strangler secrets init|list|versions|rotate``.
+"""
+
+from strangler.secretstore.connect import open_secret_store
+from strangler.secretstore.store import (
+    Secret,
+    SecretConflict,
+    SecretNotFound,
+    SecretStore,
+    SecretStoreError,
+    VersionInfo,
+)
+
+__all__ = [
+    "Secret",
+    "SecretConflict",
+    "SecretNotFound",
+    "SecretStore",
+    "SecretStoreError",
+    "VersionInfo",
+    "open_secret_store",
+]

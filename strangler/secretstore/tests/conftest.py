@@ -1,0 +1,47 @@
+"""A real OpenBao per session, and the stores the behaviour tests run against.
+
+``secret_store`` is parametrized over OpenBao (a path prefix of its own per test) and the
+file store (a folder of its own per test), so each behaviour test runs on both.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from strangler.secretstore.connect import open_secret_store
+from strangler.secretstore.store import SecretStore
+from strangler.secretstore.testing import OpenBaoServer
+
+
+@pytest.fixture(scope="session")
+def openbao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenBaoServer]:
+    server = OpenBaoServer(tmp_path_factory.mktemp("openbao"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def bao_store(openbao: OpenBaoServer, monkeypatch: pytest.MonkeyPatch) -> SecretStore:
+    monkeypatch.setenv("SECRET_STORE_TOKEN", openbao.token)
+    return open_secret_store(openbao.url)
+
+
+@pytest.fixture(params=["openbao", "files"])
+def secret_store(request: pytest.FixtureRequest, tmp_path: Path) -> SecretStore:
+    if request.param == "openbao":
+        store: SecretStore = request.getfixturevalue("bao_store")
+        return store
+    return open_secret_store(f"file://{tmp_path / 'secrets'}")
+
+
+@pytest.fixture
+def path() -> str:
+    """A path no other test writes (the OpenBao server is the session's)."""
+    return f"test-{uuid.uuid4().hex[:10]}/thing"
