@@ -4,6 +4,7 @@ python -m strangler stage list|show|up|check|restart|down|procfile|prometheus|ta
 python -m strangler trace list|show ...
 python -m strangler migrate backfill|verify ...
 python -m strangler config diff|sync|history ...   (stage 5 on)
+python -m strangler secrets init|list|versions|rotate ...   (stage 5 on)
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
         # the config store arrives with stage 5: found by name, so earlier tags lack only this
         config_main = importlib.import_module("strangler.configstore.cli").main
         return int(config_main(rest))
+    if command == "secrets" and find_spec("strangler.secretstore") is not None:
+        secrets_main = importlib.import_module("strangler.secretstore.cli").main
+        return int(secrets_main(rest))
     print(f"unknown command {command!r}\n{__doc__}", file=sys.stderr)
     return 2
 

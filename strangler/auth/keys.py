@@ -2,13 +2,16 @@
 
 Keys come from PEM files (``JWT_PRIVATE_KEY_FILE`` / ``JWT_PUBLIC_KEY_FILE``). On a fresh
 embedded set-up the pair is generated once, atomically, so several processes starting at the
-same moment still agree on one pair.
+same moment still agree on one pair. Where the process reads a secret store
+(``SECRET_STORE_URL``, stage 5 on) the keys are its key ring instead: the newest signs, and
+every key still in its grace period verifies and is published in the JWKS.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import importlib
 import os
 import tempfile
 from functools import lru_cache
@@ -56,28 +59,62 @@ def ensure_key_pair() -> None:
         )
 
 
+def kid_for(public_pem: bytes) -> str:
+    """A stable ``kid``: the SHA-256 of the public key's PEM, shortened."""
+    return hashlib.sha256(public_pem).hexdigest()[:16]
+
+
+def _ring() -> Any:
+    """The secret store's key ring where this process reads one (stage 5 on), else None."""
+    if not getattr(settings, "SECRET_STORE_URL", ""):
+        return None
+    # the secret store arrives with stage 5: found by name
+    return importlib.import_module("strangler.secretstore.django").key_ring()
+
+
 @lru_cache(maxsize=1)
-def private_key_pem() -> bytes:
+def _file_private_key_pem() -> bytes:
     ensure_key_pair()
     return Path(settings.JWT_PRIVATE_KEY_FILE).read_bytes()
 
 
 @lru_cache(maxsize=1)
-def public_key_pem() -> bytes:
+def _file_public_key_pem() -> bytes:
     if not Path(settings.JWT_PUBLIC_KEY_FILE).exists():
         ensure_key_pair()
     return Path(settings.JWT_PUBLIC_KEY_FILE).read_bytes()
 
 
-@lru_cache(maxsize=1)
+def private_key_pem() -> bytes:
+    """The key that signs new tokens."""
+    ring = _ring()
+    return bytes(ring.signing().private_pem) if ring else _file_private_key_pem()
+
+
+def public_key_pem() -> bytes:
+    """The public half of the key that signs new tokens."""
+    ring = _ring()
+    return bytes(ring.signing().public_pem) if ring else _file_public_key_pem()
+
+
 def key_id() -> str:
-    """A stable ``kid``: the SHA-256 of the public key, shortened."""
-    return hashlib.sha256(public_key_pem()).hexdigest()[:16]
+    """The ``kid`` of the key that signs new tokens."""
+    ring = _ring()
+    return str(ring.signing().kid) if ring else kid_for(_file_public_key_pem())
 
 
-def jwks() -> dict[str, Any]:
-    """The public key as a JSON Web Key Set, for verifiers such as the gateway."""
-    public = serialization.load_pem_public_key(public_key_pem())
+def verification_key(kid: str | None) -> bytes | None:
+    """The public key a token naming ``kid`` is verified with (no kid: the signing key's),
+    or None when no key still verifiable has that kid."""
+    ring = _ring()
+    if ring is None:
+        return _file_public_key_pem() if kid in (None, key_id()) else None
+    found = ring.verifying(kid) if kid is not None else ring.signing()
+    return bytes(found.public_pem) if found is not None else None
+
+
+def _jwk(public_pem: bytes) -> dict[str, str]:
+    public = serialization.load_pem_public_key(public_pem)
     assert isinstance(public, rsa.RSAPublicKey)
     numbers = public.public_numbers()
 
@@ -86,14 +123,18 @@ def jwks() -> dict[str, Any]:
         return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
     return {
-        "keys": [
-            {
-                "kty": "RSA",
-                "use": "sig",
-                "alg": "RS256",
-                "kid": key_id(),
-                "n": b64(numbers.n),
-                "e": b64(numbers.e),
-            }
-        ]
+        "kty": "RSA",
+        "use": "sig",
+        "alg": "RS256",
+        "kid": kid_for(public_pem),
+        "n": b64(numbers.n),
+        "e": b64(numbers.e),
     }
+
+
+def jwks() -> dict[str, Any]:
+    """The public keys as a JSON Web Key Set, for verifiers such as the gateway: the one key,
+    or every key of the ring that still verifies (the current one last)."""
+    ring = _ring()
+    pems = [key.public_pem for key in ring.verifiable()] if ring else [_file_public_key_pem()]
+    return {"keys": [_jwk(pem) for pem in pems]}

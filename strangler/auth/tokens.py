@@ -62,11 +62,13 @@ def decode(token: str, expected_type: TokenType) -> dict[str, Any]:
         header = jwt.get_unverified_header(token)
         if header.get("alg") != ALGORITHM:
             raise InvalidToken(f"Token algorithm must be {ALGORITHM}.")
-        if header.get("kid") not in (None, keys.key_id()):
+        kid = header.get("kid")
+        public_key = keys.verification_key(kid if isinstance(kid, str) else None)
+        if public_key is None or not isinstance(kid, str | None):
             raise InvalidToken("Token was signed with an unknown key.")
         claims: dict[str, Any] = jwt.decode(
             token,
-            keys.public_key_pem(),
+            public_key,
             algorithms=[ALGORITHM],
             audience=settings.JWT_AUDIENCE,
             issuer=settings.JWT_ISSUER,

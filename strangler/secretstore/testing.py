@@ -78,6 +78,27 @@ class OpenBaoServer:
 
         eventually(ready, f"OpenBao ready on port {self.port}", deadline=deadline)
 
+    def new_mount(self) -> str:
+        """A fresh KV v2 engine (a test's own ``shop/...`` paths): its ``bao://`` URL."""
+        import hvac
+        from hvac import exceptions
+
+        mount = f"kv-{secrets.token_hex(5)}"
+        client = hvac.Client(url=self.address, token=self.token, timeout=5)
+        client.sys.enable_secrets_engine("kv", path=mount, options={"version": "2"})
+
+        def upgraded() -> bool:  # a new KV v2 mount answers errors for a moment
+            try:
+                client.secrets.kv.v2.read_secret_metadata(path="probe", mount_point=mount)
+            except exceptions.InvalidPath:
+                return True
+            except exceptions.VaultError:
+                return False
+            return True
+
+        eventually(upgraded, f"the KV engine {mount} ready", deadline=15)
+        return f"{self.url}/{mount}"
+
     def stop(self) -> None:
         if self.popen is None:
             return

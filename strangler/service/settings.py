@@ -22,11 +22,12 @@ the environment (django-environ) with the embedded defaults. The pieces below
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from strangler.config import REPO_ROOT, cache, env, service_database, var_dir
+from strangler.config import REPO_ROOT, cache, env, secret_store_url, service_database, var_dir
 from strangler.telemetry.logs import json_logging
 from strangler.telemetry.metrics import instrument_database, instrument_middleware
 
@@ -123,17 +124,38 @@ def jwt() -> dict[str, Any]:
         "JWT_REFRESH_TTL": timedelta(
             seconds=env.int("JWT_REFRESH_TTL_SECONDS", default=7 * 24 * 3600)
         ),
+        # stage 5 on (SECRET_STORE_URL): the key ring is read again this often
+        "JWT_KEYRING_RELOAD_SECONDS": env.float("JWT_KEYRING_RELOAD_SECONDS", default=15.0),
     }
+
+
+def secret_key_grace() -> timedelta:
+    return timedelta(seconds=env.int("SECRET_KEY_GRACE_SECONDS", default=14 * 24 * 3600))
+
+
+def secret_key(name: str, store_url: str) -> dict[str, Any]:
+    """``SECRET_KEY`` from the environment, or (stage 5 on) from the secret store with the
+    versions retired less than ``SECRET_KEY_GRACE_SECONDS`` ago (two weeks, Django's session
+    lifetime) as ``SECRET_KEY_FALLBACKS``. Read once, at start."""
+    if not store_url:
+        return {"SECRET_KEY": env.str("SECRET_KEY", default="insecure-embedded-default-change-me")}
+    grace = secret_key_grace()
+    # the secret store arrives with stage 5: found by name
+    glue = importlib.import_module("strangler.secretstore.django")
+    return dict(glue.secret_key_settings(store_url, name, grace))
 
 
 def django_basics(name: str) -> dict[str, Any]:
     """Debug, secret, hosts, locale and static files (collected under ``var/<name>/static``)."""
     static_root = var_dir(name) / "static"
     static_root.mkdir(exist_ok=True)
+    store_url = secret_store_url()
     return {
         "BASE_DIR": REPO_ROOT,
         "DEBUG": env.bool("DEBUG", default=False),
-        "SECRET_KEY": env.str("SECRET_KEY", default="insecure-embedded-default-change-me"),
+        # stage 5 on (SECRET_STORE=on): the secret store's URL, for the keys and SECRET_KEY
+        "SECRET_STORE_URL": store_url,
+        **secret_key(name, store_url),
         "ALLOWED_HOSTS": env.list(
             "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"]
         ),

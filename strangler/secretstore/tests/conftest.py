@@ -1,6 +1,6 @@
 """A real OpenBao per session, and the stores the behaviour tests run against.
 
-``secret_store`` is parametrized over OpenBao (a path prefix of its own per test) and the
+``secret_store`` is parametrized over OpenBao (a KV engine of its own per test) and the
 file store (a folder of its own per test), so each behaviour test runs on both.
 """
 
@@ -29,8 +29,9 @@ def openbao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenBaoServer]
 
 @pytest.fixture
 def bao_store(openbao: OpenBaoServer, monkeypatch: pytest.MonkeyPatch) -> SecretStore:
+    """A KV engine of the test's own on the session's OpenBao."""
     monkeypatch.setenv("SECRET_STORE_TOKEN", openbao.token)
-    return open_secret_store(openbao.url)
+    return open_secret_store(openbao.new_mount())
 
 
 @pytest.fixture(params=["openbao", "files"])
@@ -43,5 +44,5 @@ def secret_store(request: pytest.FixtureRequest, tmp_path: Path) -> SecretStore:
 
 @pytest.fixture
 def path() -> str:
-    """A path no other test writes (the OpenBao server is the session's)."""
+    """A path of the test's own."""
     return f"test-{uuid.uuid4().hex[:10]}/thing"

@@ -1,0 +1,188 @@
+"""``python -m strangler secrets ...``: seed, inspect and rotate the secrets of the shop.
+
+    python -m strangler secrets init     [--store URL]
+    python -m strangler secrets list     [--store URL]
+    python -m strangler secrets versions jwt-signing|django-secret-key [--service NAME]
+    python -m strangler secrets rotate   jwt-signing|django-secret-key [--service NAME]
+
+The store is ``--store``, else $SECRET_STORE_URL (``bao://HOST:PORT``, the token in
+$SECRET_STORE_TOKEN or the file $SECRET_STORE_TOKEN_FILE names), else the files under
+var/secrets. ``init`` writes what is missing, each as version 1 with check-and-set, so it
+can run again, or twice at once: the JWT signing key (the existing PEM file's key when there
+is one, so tokens issued before keep working) and a Django ``SECRET_KEY`` per service.
+``rotate`` writes a new version: new tokens are signed with the new key at once, the old one
+verifies for $JWT_REFRESH_TTL_SECONDS more; a new ``SECRET_KEY`` applies at each process's
+next restart (``make stage-restart``), the old one staying a fallback for
+$SECRET_KEY_GRACE_SECONDS. No command ever prints a secret.
+Exit status: 0 done, 1 refused or failed (one line on stderr), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from strangler.config import central_secret_store_url, extracted_services
+from strangler.console import table
+from strangler.secretstore.connect import open_secret_store
+from strangler.secretstore.django import SECRET_KEY_FIELD, secret_key_path
+from strangler.secretstore.keyring import (
+    FIELD,
+    JWT_SIGNING_PATH,
+    new_private_key_pem,
+    states,
+)
+from strangler.secretstore.store import SecretConflict, SecretStore, SecretStoreError
+from strangler.service.settings import jwt, secret_key_grace
+
+KINDS = ("jwt-signing", "django-secret-key")
+
+
+def services() -> list[str]:
+    return ["monolith", *extracted_services()]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m strangler secrets",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, help_text in (
+        ("init", "write what is missing (idempotent)"),
+        ("list", "every path: its current version and the versions still in grace"),
+        ("versions", "one secret's versions: current, in grace (until when) or expired"),
+        ("rotate", "write a new version of a secret"),
+    ):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument(
+            "--store", help="bao://HOST:PORT or file:///abs/dir (default: $SECRET_STORE_URL)"
+        )
+        if name in ("versions", "rotate"):
+            command.add_argument("kind", choices=KINDS)
+            command.add_argument(
+                "--service", help="django-secret-key: one service (default: every service)"
+            )
+    return parser
+
+
+def _paths(kind: str, service: str | None) -> list[str]:
+    if kind == "jwt-signing":
+        if service:
+            raise ValueError("--service goes with django-secret-key only")
+        return [JWT_SIGNING_PATH]
+    if service and service not in services():
+        raise ValueError(f"unknown service {service!r} (one of {', '.join(services())})")
+    return [secret_key_path(name) for name in ([service] if service else services())]
+
+
+def _new_value(path: str) -> dict[str, str]:
+    if path == JWT_SIGNING_PATH:
+        return {FIELD: new_private_key_pem()}
+    return {SECRET_KEY_FIELD: secrets.token_urlsafe(50)}
+
+
+def _first_value(path: str) -> tuple[dict[str, str], str]:
+    """Version 1: the key of the PEM file the processes signed with before, if any."""
+    if path == JWT_SIGNING_PATH:
+        pem = Path(jwt()["JWT_PRIVATE_KEY_FILE"])
+        if pem.exists():
+            return {FIELD: pem.read_text()}, f"imported from {pem}"
+    return _new_value(path), "created"
+
+
+def _grace_of(path: str) -> timedelta:
+    return jwt()["JWT_REFRESH_TTL"] if path == JWT_SIGNING_PATH else secret_key_grace()
+
+
+def _store(args: argparse.Namespace) -> SecretStore:
+    return open_secret_store(args.store or central_secret_store_url())
+
+
+def init_command(args: argparse.Namespace) -> int:
+    store = _store(args)
+    rows = []
+    for path in [JWT_SIGNING_PATH, *_paths("django-secret-key", None)]:
+        if store.versions(path):
+            rows.append((path, "kept"))
+            continue
+        data, action = _first_value(path)
+        try:
+            store.write(path, data, expected_version=0)
+        except SecretConflict:
+            action = "kept (written meanwhile by another init)"
+        rows.append((path, action))
+    print(table(["path", "version 1"], rows))
+    return 0
+
+
+def list_command(args: argparse.Namespace) -> int:
+    store = _store(args)
+    now = datetime.now(UTC)
+    rows: list[tuple[object, ...]] = []
+    for path in [JWT_SIGNING_PATH, *_paths("django-secret-key", None)]:
+        found = states(store.versions(path), now, _grace_of(path))
+        if not found:
+            rows.append((path, "-", "-", "-"))
+            continue
+        in_grace = [str(v.version) for v in found if v.state == "grace"]
+        rows.append((path, found[-1].version, _when(found[-1].created), ",".join(in_grace) or "-"))
+    print(table(["path", "current", "created", "in grace"], rows))
+    return 0
+
+
+def versions_command(args: argparse.Namespace) -> int:
+    store = _store(args)
+    now = datetime.now(UTC)
+    rows = []
+    for path in _paths(args.kind, args.service):
+        for v in reversed(states(store.versions(path), now, _grace_of(path))):
+            until = _when(v.until) if v.until else "-"
+            rows.append((path, v.version, _when(v.created), v.state, until))
+    print(table(["path", "version", "created", "state", "verifies until"], rows))
+    return 0
+
+
+def rotate_command(args: argparse.Namespace) -> int:
+    store = _store(args)
+    for path in _paths(args.kind, args.service):
+        current = store.versions(path)
+        if not current:
+            raise SecretStoreError(f"{path}: nothing to rotate, run `secrets init` first")
+        try:
+            version = store.write(path, _new_value(path), expected_version=current[-1].version)
+        except SecretConflict as exc:
+            raise SecretConflict(f"{exc}; nothing written, rotate again") from None
+        print(f"{path}: version {version} is current")
+    if args.kind == "django-secret-key":
+        print("each process reads it at its next restart (make stage-restart)")
+    return 0
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    commands = {
+        "init": init_command,
+        "list": list_command,
+        "versions": versions_command,
+        "rotate": rotate_command,
+    }
+    try:
+        return commands[args.command](args)
+    except (SecretStoreError, ValueError) as exc:
+        print(f"secrets {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""The JWT signing key ring: RS256 private keys, one per version of a path in the store.
+
+The newest version signs. An older key is retired when the next version is written and stays
+verifiable for ``grace`` after that (the refresh tokens' lifetime: the longest a token it
+signed can live), then leaves the ring. A process keeps the ring in memory and reads it again
+every ``reload_seconds``, and when a token names a kid it does not know (a rotation made by
+another process), at most once per ``min_reload_seconds`` so random kids cannot hammer the
+store. A reload that fails keeps the keys it had.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from strangler.auth.keys import kid_for
+from strangler.secretstore.store import SecretStore, SecretStoreError, VersionInfo
+
+log = logging.getLogger(__name__)
+
+JWT_SIGNING_PATH = "shop/jwt-signing"
+FIELD = "private_key"
+State = Literal["current", "grace", "expired"]
+
+
+def new_private_key_pem() -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+def public_pem_of(private_pem: bytes) -> bytes:
+    private = serialization.load_pem_private_key(private_pem, password=None)
+    return private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+@dataclass(frozen=True)
+class VersionState:
+    version: int
+    created: datetime
+    state: State
+    until: datetime | None  # the end of a retired key's grace
+
+
+def states(infos: list[VersionInfo], now: datetime, grace: timedelta) -> list[VersionState]:
+    """Each version's state: the newest is current; an older one is in its grace period
+    until ``grace`` after the next version was created, then expired."""
+    found: list[VersionState] = []
+    ordered = sorted(infos, key=lambda info: info.version)
+    successors: list[VersionInfo | None] = [*ordered[1:], None]
+    for info, successor in zip(ordered, successors, strict=False):
+        if successor is None:
+            found.append(VersionState(info.version, info.created, "current", None))
+            continue
+        until = successor.created + grace
+        state: State = "grace" if now < until else "expired"
+        found.append(VersionState(info.version, info.created, state, until))
+    return found
+
+
+@dataclass(frozen=True)
+class RingKey:
+    version: int
+    kid: str
+    public_pem: bytes
+    until: datetime | None  # None: the current key
+    private_pem: bytes = field(repr=False)
+
+
+class KeyRing:
+    def __init__(
+        self,
+        store: SecretStore,
+        path: str = JWT_SIGNING_PATH,
+        *,
+        grace: timedelta,
+        reload_seconds: float = 15.0,
+        min_reload_seconds: float = 1.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store, self.path, self.grace = store, path, grace
+        self.reload_after = timedelta(seconds=reload_seconds)
+        self.min_reload = timedelta(seconds=min_reload_seconds)
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._keys: list[RingKey] = []  # oldest first, the newest signs
+        self._loaded_at: datetime | None = None
+        self._tried_at: datetime | None = None
+        self.loads = 0
+
+    def _load(self) -> None:
+        now = self._tried_at = self.clock()
+        self.loads += 1
+        known = {key.version: key for key in self._keys}
+        keys: list[RingKey] = []
+        for version in states(self.store.versions(self.path), now, self.grace):
+            if version.state == "expired":
+                continue
+            key = known.get(version.version)
+            if key is None:  # versions never change: only new ones are read
+                private = self.store.read(self.path, version.version).data[FIELD].encode()
+                public = public_pem_of(private)
+                key = RingKey(version.version, kid_for(public), public, None, private)
+            keys.append(replace(key, until=version.until))
+        if not keys:
+            raise SecretStoreError(f"secret store {self.store.url}: no signing key at {self.path}")
+        self._keys, self._loaded_at = keys, now
+
+    def _refresh(self, *, unknown_kid: bool = False) -> None:
+        with self._lock:
+            now = self.clock()
+            if self._loaded_at is None:
+                self._load()  # the first load's failure is the caller's
+                return
+            due = now - self._loaded_at >= self.reload_after
+            allowed = self._tried_at is None or now - self._tried_at >= self.min_reload
+            if not (due or (unknown_kid and allowed)):
+                return
+            try:
+                self._load()
+            except (SecretStoreError, KeyError, ValueError) as exc:
+                log.warning("signing keys not reloaded, keeping %d: %s", len(self._keys), exc)
+
+    def signing(self) -> RingKey:
+        self._refresh()
+        return self._keys[-1]
+
+    def verifiable(self) -> list[RingKey]:
+        """The keys a token may still be signed with, oldest first."""
+        self._refresh()
+        now = self.clock()
+        return [key for key in self._keys if key.until is None or now < key.until]
+
+    def verifying(self, kid: str) -> RingKey | None:
+        for attempt in range(2):
+            if attempt:
+                self._refresh(unknown_kid=True)
+            found = next((key for key in self.verifiable() if key.kid == kid), None)
+            if found is not None:
+                return found
+        return None
