@@ -7,11 +7,13 @@ gateway from stage 1 on), so the same test passing at every stage is the strangl
 On the real engines (``DATABASE_URL`` pointing at PostgreSQL, ``CELERY_BROKER_URL`` at
 RabbitMQ, as ``make test`` sets them) each started stage gets a database and a queue of its
 own, dropped afterwards. Without them the same processes run on the embedded defaults in a
-temporary folder.
+temporary folder. A stage that keeps its secrets in a secret store (stage 5 on) gets a real
+OpenBao of its own (``bao server -dev`` on a free port), stopped with the stage.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -20,6 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -108,8 +111,20 @@ class _Engines:
         self.databases: list[str] = []
         self.queues: list[tuple[str, str]] = []
         self.exchanges: list[tuple[str, str]] = []
+        self.openbao: Any = None  # strangler.secretstore.testing.OpenBaoServer
 
-    def provision(self, env: dict[str, str], run_id: str) -> None:
+    def provision(
+        self, env: dict[str, str], run_id: str, stage: Stage | None = None, var: Path | None = None
+    ) -> None:
+        """The database and queues; for a ``stage`` that reads a secret store, an OpenBao
+        (its files under ``var``)."""
+        if stage is not None and var is not None and stage.settings_env.get("SECRET_STORE") == "on":
+            # the secret store arrives with stage 5: found by name
+            testing = importlib.import_module("strangler.secretstore.testing")
+            self.openbao = testing.OpenBaoServer(var / "openbao")
+            self.openbao.start()
+            env["SECRET_STORE_URL"] = self.openbao.url
+            env["SECRET_STORE_TOKEN"] = self.openbao.token
         if self.database_url.startswith("postgres"):
             database = f"e2e_{run_id}"
             with psycopg.connect(self.admin_url, autocommit=True) as conn:
@@ -133,6 +148,8 @@ class _Engines:
             ]
 
     def drop_all(self) -> None:
+        if self.openbao is not None:
+            self.openbao.stop()
         for broker_url, queue in self.queues:
             with Connection(broker_url) as conn:
                 conn.default_channel.queue_delete(queue)  # type: ignore[attr-defined]
@@ -192,7 +209,7 @@ class _Stages:
             env = _base_env(var, run_id)
             engines = _Engines()
             try:
-                engines.provision(env, run_id)
+                engines.provision(env, run_id, stage, var)
                 run_setup(stage, env, var, progress=lambda message: None)
                 ports = {name: free_port() for name in stage.port_names}
                 running = start(stage, ports=ports, env=env, var=var)  # stops its own on failure

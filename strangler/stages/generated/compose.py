@@ -7,7 +7,7 @@ name. So each stage's processes are services of their own, ``stage-N-<process>``
 ``stage-N``, and each takes its process's name as a network alias: the gateway reaches
 ``monolith:8001`` and Prometheus scrapes ``gateway:8000`` whichever stage runs. One profile
 runs at a time (the stages publish the same host ports). The engines (PostgreSQL, RabbitMQ,
-Redis, etcd, Jaeger) have no profile: every stage shares them and their volumes.
+Redis, etcd, OpenBao, Jaeger) have no profile: every stage shares them and their volumes.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from strangler.stages.generated.containers import settings as container_settings
 from strangler.stages.manifest import Stage
 
 POSTGRES = "postgres://postgres:postgres@postgres:5432"
-ENGINES = ("postgres", "rabbitmq", "redis", "etcd", "jaeger")
+ENGINES = ("postgres", "rabbitmq", "redis", "etcd", "openbao", "jaeger")
 HEALTHY = {"condition": "service_healthy"}
 
 HEADER = """\
@@ -71,6 +71,9 @@ def environment(stage: Stage) -> dict[str, str]:
         "REDIS_URL": "redis://redis:6379/0",
         # read from stage 5 on (CONFIG_STORE=on): the dynamic settings' central store
         "CONFIG_STORE_URL": "etcd://etcd:2379",
+        # read from stage 5 on (SECRET_STORE=on): the signing keys and SECRET_KEY
+        "SECRET_STORE_URL": "bao://openbao:8200",
+        "SECRET_STORE_TOKEN": "${SECRET_STORE_TOKEN:-insecure-compose-dev-token}",
         "OTEL_EXPORTER_OTLP_ENDPOINT": "http://jaeger:4318",
         "ALLOWED_HOSTS": ",".join(["localhost", "127.0.0.1", *host_of(stage).values()]),
         # ${...} is Compose's: the variable of the shell running compose, or the default
@@ -116,6 +119,12 @@ def _python_service(stage: Stage, env: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def setup_engines(stage: Stage) -> tuple[str, ...]:
+    """The engines the set-up needs up: OpenBao too once the secrets are there (stage 5 on)."""
+    secrets = ("openbao",) if stage.settings_env.get("SECRET_STORE") == "on" else ()
+    return ("postgres", "rabbitmq", "redis", *secrets)
+
+
 def stage_services(stage: Stage) -> dict[str, dict[str, Any]]:
     env = environment(stage)
     setup = service_name(stage, "setup")
@@ -124,7 +133,7 @@ def stage_services(stage: Stage) -> dict[str, dict[str, Any]]:
             **_python_service(stage, env),
             "command": ["sh", "-ec", _escape(setup_script(stage))],
             "restart": "no",
-            "depends_on": {engine: HEALTHY for engine in ("postgres", "rabbitmq", "redis")},
+            "depends_on": {engine: HEALTHY for engine in setup_engines(stage)},
         }
     }
     stage_containers = containers(stage)
@@ -216,6 +225,19 @@ def engines() -> dict[str, dict[str, Any]]:
             "volumes": ["etcd-data:/etcd-data"],
             "ports": ["2379:2379"],
             "healthcheck": check("etcdctl", "endpoint", "health"),
+        },
+        "openbao": {  # a dev server: in memory, unsealed, the set-up seeds it on each start
+            "image": "quay.io/openbao/openbao:2.4.1",
+            "command": [
+                "bao",
+                "server",
+                "-dev",
+                "-dev-listen-address=0.0.0.0:8200",
+                "-dev-root-token-id=${SECRET_STORE_TOKEN:-insecure-compose-dev-token}",
+            ],
+            "environment": {"BAO_ADDR": "http://127.0.0.1:8200"},
+            "ports": ["8200:8200"],
+            "healthcheck": check("bao", "status"),
         },
         "jaeger": {  # no health check: the image has no shell or client to run one
             "image": "jaegertracing/all-in-one:1.62.0",

@@ -154,6 +154,7 @@ class Stage:
         replace_processes: Iterable[ProcessSpec] = (),
         remove: Iterable[str] = (),
         setup: Iterable[tuple[str, ...]] = (),
+        setup_first: Iterable[tuple[str, ...]] = (),
         entrypoint: str | None = None,
         routes: str | None = None,
         settings: Mapping[str, str] | None = None,
@@ -167,7 +168,9 @@ class Stage:
 
         Processes are added, replaced by name or removed; settings are merged (a later stage
         switches an adapter by setting the same key); subscriptions accumulate; the route
-        table is replaced when given. ``introduces``, ``retires`` and ``changes`` belong to
+        table is replaced when given. ``setup`` runs after the earlier stages' set-up steps,
+        ``setup_first`` before them (what their commands need, such as the secrets a Django
+        command reads as it starts). ``introduces``, ``retires`` and ``changes`` belong to
         the new stage alone (a retired path stays retired: the tag command reads every stage's).
         """
         removed = set(remove)
@@ -182,7 +185,7 @@ class Stage:
             number=number,
             tag=tag,
             title=title,
-            setup=(*self.setup, *setup),
+            setup=(*setup_first, *self.setup, *setup),
             processes=(*processes, *add),
             entrypoint=entrypoint or self.entrypoint,
             routes=routes if routes is not None else self.routes,

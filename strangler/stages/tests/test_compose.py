@@ -16,7 +16,7 @@ from strangler.config import REPO_ROOT
 from strangler.stages.generated.containers import settings as container_settings
 from strangler.stages.manifest import STAGES, Stage
 
-ENGINES = {"postgres", "rabbitmq", "redis", "etcd", "jaeger"}
+ENGINES = {"postgres", "rabbitmq", "redis", "etcd", "openbao", "jaeger"}
 FILE = REPO_ROOT / "docker-compose.yml"
 
 
