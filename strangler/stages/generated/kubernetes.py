@@ -50,6 +50,8 @@ def namespace(stage: Stage) -> str:
 def secret_env(stage: Stage) -> list[dict[str, Any]]:
     """The environment read from the Secret ``shop``, one key per variable."""
     names = [*databases(stage), "CELERY_BROKER_URL", "REDIS_URL", "SECRET_KEY"]
+    if stage.settings_env.get("SECRET_STORE") == "on":  # stage 5 on: OpenBao's address, token
+        names += ["SECRET_STORE_URL", "SECRET_STORE_TOKEN"]
     return [
         {
             "name": name,
