@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from django.conf import settings
@@ -44,8 +44,6 @@ def secret_key_settings(url: str, service: str, grace: timedelta) -> dict[str, o
     """The newest version of the service's secret key, and the older versions still in their
     grace as fallbacks (newest first): what they signed (sessions, password reset links)
     still verifies until the grace ends."""
-    from datetime import UTC, datetime
-
     path = secret_key_path(service)
     try:
         store = open_secret_store(url)
