@@ -227,9 +227,8 @@ def engines() -> dict[str, dict[str, Any]]:
             "healthcheck": check("etcdctl", "endpoint", "health"),
         },
         "openbao": {  # a dev server: in memory, unsealed, the set-up seeds it on each start
-            "image": "quay.io/openbao/openbao:2.4.1",
-            "command": [
-                "bao",
+            "image": "openbao/openbao:2.5.4",
+            "command": [  # the image's entrypoint runs bao with these arguments
                 "server",
                 "-dev",
                 "-dev-listen-address=0.0.0.0:8200",
