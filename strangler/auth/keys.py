@@ -87,8 +87,17 @@ def _file_public_key_pem() -> bytes:
 
 def private_key_pem() -> bytes:
     """The key that signs new tokens."""
+    return signing_key()[0]
+
+
+def signing_key() -> tuple[bytes, str]:
+    """The key that signs new tokens and its kid, read together: a rotation between two
+    reads must not label a token with the kid of a key that did not sign it."""
     ring = _ring()
-    return bytes(ring.signing().private_pem) if ring else _file_private_key_pem()
+    if ring is None:
+        return _file_private_key_pem(), kid_for(_file_public_key_pem())
+    key = ring.signing()
+    return bytes(key.private_pem), str(key.kid)
 
 
 def public_key_pem() -> bytes:

@@ -44,9 +44,8 @@ def _encode(subject: str, token_type: TokenType, ttl: timedelta, extra: dict[str
         "exp": now + ttl,
         "jti": uuid.uuid4().hex,
     }
-    return jwt.encode(
-        claims, keys.private_key_pem(), algorithm=ALGORITHM, headers={"kid": keys.key_id()}
-    )
+    private_pem, kid = keys.signing_key()
+    return jwt.encode(claims, private_pem, algorithm=ALGORITHM, headers={"kid": kid})
 
 
 def issue_pair(subject: str, **extra: Any) -> TokenPair:

@@ -23,6 +23,7 @@ from strangler.auth.tokens import InvalidToken, decode, issue_pair
 from strangler.config import REPO_ROOT
 from strangler.secretstore import django as glue
 from strangler.secretstore.cli import main as secrets_main
+from strangler.secretstore.keyring import public_pem_of
 from strangler.secretstore.store import SecretStore
 
 
@@ -160,3 +161,11 @@ def test_a_process_without_its_secret_key_in_the_store_does_not_start(tmp_path: 
 
     assert done.returncode != 0
     assert "shop/django-secret-key/monolith" in done.stderr and "secrets init" in done.stderr
+
+
+def test_a_token_names_the_kid_of_the_key_that_signed_it(ring_store: SecretStore) -> None:
+    rotate(ring_store)
+    private, kid = keys.signing_key()
+    assert kid == keys.kid_for(public_pem_of(private))
+    token = issue_pair("7", email="c7@example.com").access
+    assert kid_of(token) == kid and decode(token, "access")["sub"] == "7"
