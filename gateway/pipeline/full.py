@@ -97,10 +97,17 @@ class Holds:
                 return False
             claims = self.identity.claims
             for name, expected in match.claims:
-                value = claims.get(name)
-                if value is None or _claim_text(value) != expected:
+                if not claim_holds(claims.get(name), expected):
                     return False
         return True
+
+
+def claim_holds(value: Any, expected: str) -> bool:
+    """A claim matches its expected text; a list claim (``roles: [customer, admin]``) matches
+    when one of its items does."""
+    if isinstance(value, list):
+        return any(_claim_text(item) == expected for item in value if item is not None)
+    return value is not None and _claim_text(value) == expected
 
 
 def _claim_text(value: Any) -> str:

@@ -1,10 +1,18 @@
-"""Per-route features through a running gateway: header match, sticky weighted split, shadow,
-prefix rewrite, rate limits with their headers, and a handler route."""
+"""Per-route features through a running gateway: header and claim match, sticky weighted
+split, shadow, prefix rewrite, rate limits with their headers, and a handler route."""
 
 from __future__ import annotations
 
+import json
+import time
 from collections import Counter
+from pathlib import Path
 
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+from gateway.pipeline.full import claim_holds
 from gateway.tests.harness import Harness, table
 from strangler.testing import eventually
 
@@ -87,3 +95,46 @@ def test_the_verify_endpoint_answers_nginx_auth_request(harness: Harness) -> Non
     assert (private.status, private.error_code) == (401, "not_authenticated")
     assert public.status == 204
     assert app.requests() == []
+
+
+def test_a_claim_match_holds_for_an_equal_value_or_a_list_holding_it() -> None:
+    assert claim_holds("admin", "admin") and claim_holds(["customer", "admin"], "admin")
+    assert claim_holds(True, "true") and claim_holds(7, "7")
+    assert not claim_holds(["customer"], "admin") and not claim_holds(None, "admin")
+    assert not claim_holds("administrator", "admin") and not claim_holds([None], "None")
+
+
+def test_tokens_with_the_admin_role_go_to_version_2(harness: Harness, tmp_path: Path) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = {**json.loads(RSAAlgorithm.to_jwk(key.public_key())), "kid": "k1", "alg": "RS256"}
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps({"keys": [jwk]}))
+    v1, v2 = harness.upstream("v1", jwks=jwks), harness.upstream("v2")
+    gateway = harness.gateway(
+        table(
+            [
+                {
+                    "name": "stock-admins",
+                    "prefix": "/stock",
+                    "match": {"claims": {"roles": "admin"}},
+                    "upstream": "v2",
+                },
+                {"name": "stock", "prefix": "/stock", "upstream": "v1"},
+            ],
+            {"v1": {"instances": ["127.0.0.1:{v1}"]}, "v2": {"instances": ["127.0.0.1:{v2}"]}},
+            auth={"jwks": {"upstream": "v1", "path": "/jwks.json"}, "issuer": "s", "audience": "s"},
+        ),
+        {"v1": v1.port, "v2": v2.port},
+    )
+
+    def bearer(*roles: str) -> dict[str, str]:
+        now = int(time.time())
+        claims = {"sub": "7", "typ": "access", "iss": "s", "aud": "s", "roles": list(roles)}
+        claims |= {"iat": now, "nbf": now, "exp": now + 60}
+        token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
+        return {"Authorization": f"Bearer {token}"}
+
+    eventually(lambda: gateway.get("/health/ready").status == 200, "the gateway has its keys")
+    assert gateway.get("/stock/1", headers=bearer("customer", "admin")).json()["instance"] == "v2"
+    assert gateway.get("/stock/1", headers=bearer("customer")).json()["instance"] == "v1"
+    assert gateway.get("/stock/1").json()["instance"] == "v1"
