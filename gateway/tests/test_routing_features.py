@@ -129,8 +129,8 @@ def test_tokens_with_the_admin_role_go_to_version_2(harness: Harness, tmp_path: 
 
     def bearer(*roles: str) -> dict[str, str]:
         now = int(time.time())
-        claims = {"sub": "7", "typ": "access", "iss": "s", "aud": "s", "roles": list(roles)}
-        claims |= {"iat": now, "nbf": now, "exp": now + 60}
+        claims: dict[str, object] = {"sub": "7", "typ": "access", "iss": "s", "aud": "s"}
+        claims |= {"roles": list(roles), "iat": now, "nbf": now, "exp": now + 60}
         token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
         return {"Authorization": f"Bearer {token}"}
 
