@@ -1,8 +1,10 @@
-"""Sign-up, sign-in, token refresh and the public keys. All public (``AllowAny``)."""
+"""Sign-up, sign-in, token refresh and the public keys. All public (``AllowAny``).
+
+Sign-in, refresh and the keys answer in the shapes of ``strangler.auth.api``, shared with the
+identity service, which serves them once it is extracted.
+"""
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema
@@ -14,37 +16,22 @@ from rest_framework.views import APIView
 
 from monolith.customers import services
 from strangler.api import ClosedInputSerializer, StrictCharField, StrictEmailField, error_response
-from strangler.auth import keys
-from strangler.auth.tokens import TokenPair
-
-
-class TokenSerializer(serializers.Serializer):
-    access = serializers.CharField(help_text="RS256 JWT; send as 'Authorization: Bearer ...'.")
-    refresh = serializers.CharField(help_text="Exchange at auth/refresh for a new pair.")
-    token_type = serializers.CharField(default="Bearer")
-    expires_in = serializers.IntegerField(help_text="Lifetime of the access token, in seconds.")
-
-    class Meta:
-        ref_name = "CustomerTokens"
-
-
-def _token_body(pair: TokenPair) -> dict[str, Any]:
-    return {
-        "access": pair.access,
-        "refresh": pair.refresh,
-        "token_type": "Bearer",
-        "expires_in": pair.access_expires_in,
-    }
-
+from strangler.auth.api import (
+    NO_STORE,
+    JwksApi,
+    RefreshInputSerializer,
+    TokenInputSerializer,
+    TokenSerializer,
+    refresh_schema,
+    token_body,
+    token_schema,
+)
 
 # The password rules a schema can state (the service's validators check the same and more).
 PASSWORD_MIN_LENGTH = 8
 NOT_ONLY_DIGITS = RegexValidator(
     r"^[^\u0000]*[^\d\u0000][^\u0000]*$", "This password is entirely numeric."
 )
-
-# Token responses must never be cached (RFC 6749, section 5.1).
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 class RegisterApi(APIView):
@@ -104,7 +91,7 @@ class RegisterApi(APIView):
                 "email": customer.email,
                 "full_name": customer.full_name,
             },
-            "tokens": _token_body(signed_in.tokens),
+            "tokens": token_body(signed_in.tokens),
         }
         return Response(body, status=status.HTTP_201_CREATED, headers=NO_STORE)
 
@@ -112,86 +99,27 @@ class RegisterApi(APIView):
 class TokenApi(APIView):
     permission_classes = [AllowAny]
 
-    class InputSerializer(ClosedInputSerializer):
-        email = StrictCharField(max_length=254)
-        password = StrictCharField(max_length=256, trim_whitespace=False, write_only=True)
+    InputSerializer = TokenInputSerializer
 
-        class Meta:
-            ref_name = "CustomerTokenInput"
-
-    @extend_schema(
-        operation_id="auth_token",
-        tags=["auth"],
-        request=InputSerializer,
-        responses={
-            200: TokenSerializer,
-            400: error_response("validation_error or malformed_request"),
-            401: error_response("invalid_credentials: unknown e-mail, wrong password or inactive"),
-        },
-        auth=[],
-    )
+    @token_schema
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         signed_in = services.customer_sign_in(**serializer.validated_data)
-        return Response(_token_body(signed_in.tokens), headers=NO_STORE)
+        return Response(token_body(signed_in.tokens), headers=NO_STORE)
 
 
 class RefreshApi(APIView):
     permission_classes = [AllowAny]
 
-    class InputSerializer(ClosedInputSerializer):
-        refresh = StrictCharField(max_length=4096)
+    InputSerializer = RefreshInputSerializer
 
-        class Meta:
-            ref_name = "CustomerRefreshInput"
-
-    @extend_schema(
-        operation_id="auth_refresh",
-        tags=["auth"],
-        request=InputSerializer,
-        responses={
-            200: TokenSerializer,
-            400: error_response("validation_error or malformed_request"),
-            401: error_response(
-                "invalid_token: not a valid, unexpired refresh token of an active customer"
-            ),
-        },
-        auth=[],
-    )
+    @refresh_schema
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         pair = services.tokens_refresh(refresh=serializer.validated_data["refresh"])
-        return Response(_token_body(pair), headers=NO_STORE)
+        return Response(token_body(pair), headers=NO_STORE)
 
 
-class JwksApi(APIView):
-    permission_classes = [AllowAny]
-
-    class OutputSerializer(serializers.Serializer):
-        class KeySerializer(serializers.Serializer):
-            kty = serializers.CharField()
-            use = serializers.CharField()
-            alg = serializers.CharField()
-            kid = serializers.CharField()
-            n = serializers.CharField()
-            e = serializers.CharField()
-
-            class Meta:
-                ref_name = "JsonWebKey"
-
-        keys = KeySerializer(many=True)
-
-        class Meta:
-            ref_name = "JsonWebKeySet"
-
-    @extend_schema(
-        operation_id="auth_jwks",
-        tags=["auth"],
-        responses={200: OutputSerializer},
-        auth=[],
-        description="The public keys that verify the shop's access tokens (RS256).",
-    )
-    def get(self, request: Request) -> Response:
-        return Response(keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
+__all__ = ["JwksApi", "RefreshApi", "RegisterApi", "TokenApi"]

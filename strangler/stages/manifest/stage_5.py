@@ -42,6 +42,8 @@ def build(previous: Stage | None) -> Stage:
             "tests/e2e/test_config_reload.py",
             "strangler/secretstore/",
             "tests/e2e/test_key_rotation.py",
+            "extracted/identity/",
+            "docs/api/identity-v1.yaml",
         ),
         doc="docs/stages/5-identity.md",
         changes=(
