@@ -15,6 +15,7 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.core import checks
 
+from monolith.customers import wiring as customers
 from monolith.inventory import wiring as inventory
 from monolith.orders import wiring as orders
 from monolith.payments import wiring as payments
@@ -22,7 +23,12 @@ from strangler.composition import BrokenAdapter, Port, adapter_errors, root
 
 logger = logging.getLogger(__name__)
 
-PORTS: tuple[Port[Any], ...] = (*orders.PORTS, *payments.PORTS, *inventory.PORTS)
+PORTS: tuple[Port[Any], ...] = (
+    *orders.PORTS,
+    *payments.PORTS,
+    *inventory.PORTS,
+    *customers.PORTS,
+)
 
 
 def compose() -> list[BrokenAdapter]:

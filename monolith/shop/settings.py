@@ -139,6 +139,18 @@ FRAUD_SERVICE_URL = env.str("FRAUD_SERVICE_URL", default="http://127.0.0.1:8007"
 FRAUD_TIMEOUT = env.float("FRAUD_TIMEOUT", default=2.0)  # seconds
 FRAUD_BREAKER_FAILURES = env.int("FRAUD_BREAKER_FAILURES", default=5)
 FRAUD_BREAKER_RESET_SECONDS = env.float("FRAUD_BREAKER_RESET_SECONDS", default=10.0)
+# Where a new customer's credential is kept: on the customer's row (stages 0-4:
+# monolith.customers.adapters.InProcessCredentials), or by the identity service (stage 5 on).
+CUSTOMERS_CREDENTIALS_ADAPTER = env.str(
+    "CUSTOMERS_CREDENTIALS_ADAPTER", default=STAGE_ADAPTERS["CUSTOMERS_CREDENTIALS_ADAPTER"]
+)
+# The identity service, where the credentials adapter is the HTTP one
+# (monolith.customers.http_identity.HttpIdentity): its base URL, every call's timeout, and its
+# circuit breaker, opened by this many failed calls in a row for this many seconds.
+IDENTITY_SERVICE_URL = env.str("IDENTITY_SERVICE_URL", default="http://127.0.0.1:8005")
+IDENTITY_TIMEOUT = env.float("IDENTITY_TIMEOUT", default=2.0)  # seconds
+IDENTITY_BREAKER_FAILURES = env.int("IDENTITY_BREAKER_FAILURES", default=5)
+IDENTITY_BREAKER_RESET_SECONDS = env.float("IDENTITY_BREAKER_RESET_SECONDS", default=10.0)
 # Who hears about orders: notifications in process (stages 0-1:
 # monolith.orders.in_process_notifications.InProcessNotifications), or integration events
 # through the orders outbox (stage 2 on: monolith.orders.outbox.adapters.OutboxEvents).
@@ -166,6 +178,9 @@ DYNAMIC_SETTINGS = [
     "FRAUD_TIMEOUT",
     "FRAUD_BREAKER_FAILURES",
     "FRAUD_BREAKER_RESET_SECONDS",
+    "IDENTITY_TIMEOUT",
+    "IDENTITY_BREAKER_FAILURES",
+    "IDENTITY_BREAKER_RESET_SECONDS",
 ]
 
 # --- integration events (strangler.events): the outbox tables `manage.py outbox_relay` reads

@@ -26,8 +26,11 @@ from monolith.customers.errors import (
     WeakPassword,
 )
 from monolith.customers.models import Customer
+from monolith.customers.ports import NewAccount
 from monolith.customers.services.addresses import address_create
+from monolith.customers.wiring import CREDENTIALS
 from strangler.auth.tokens import InvalidToken, TokenPair, decode, issue_pair
+from strangler.composition import root
 
 # Customers' passwords are checked with these unless settings.CUSTOMERS_PASSWORD_VALIDATORS
 # says otherwise (AUTH_PASSWORD_VALIDATORS is for the staff who use the admin).
@@ -138,7 +141,12 @@ def customer_sign_in(*, email: str, password: str) -> SignedIn:
 
 @transaction.atomic
 def customer_register(*, email: str, password: str, full_name: str) -> SignedIn:
-    """Create a customer and sign them in. Raises :class:`EmailTaken` / :class:`InvalidInput`."""
+    """Create a customer and sign them in. Raises :class:`EmailTaken` / :class:`InvalidInput`.
+
+    The password, checked here, is kept by the credentials port (``CUSTOMERS_CREDENTIALS_ADAPTER``:
+    on this row up to stage 4, by the identity service from stage 5 on), which signs the customer
+    in; a failure there rolls the row back.
+    """
     email = selectors.normalize_email(email)
     full_name = full_name.strip()
     if not full_name:
@@ -147,14 +155,17 @@ def customer_register(*, email: str, password: str, full_name: str) -> SignedIn:
     password_check_strength(password=password, customer=customer)
     if selectors.email_is_taken(email=email):
         raise EmailTaken("An account with this e-mail already exists.", email=email)
-    customer.password = make_password(password)
+    customer.password = make_password(None)  # unusable: the credentials port keeps it
     customer.last_login_at = timezone.now()
     try:
         with transaction.atomic():  # a concurrent registration of the same e-mail
             customer.save()
     except IntegrityError as exc:
         raise EmailTaken("An account with this e-mail already exists.", email=email) from exc
-    return SignedIn(customer=customer, tokens=tokens_issue(customer=customer))
+    account = NewAccount(customer_id=customer.id, email=email, password=password)
+    tokens = root.get(CREDENTIALS).create(account)
+    customer.refresh_from_db(fields=["password"])
+    return SignedIn(customer=customer, tokens=tokens)
 
 
 @transaction.atomic

@@ -49,6 +49,7 @@ def test_every_port_of_the_monolith_has_its_adapter_from_the_settings() -> None:
         "PAYMENTS_CARD_PROCESSOR",
         "PAYMENTS_FRAUD_ADAPTER",
         "INVENTORY_EVENTS_ADAPTER",
+        "CUSTOMERS_CREDENTIALS_ADAPTER",
     }
     # without a stage's environment, the adapters are those of the latest stage the tree holds
     for adapter, setting in (

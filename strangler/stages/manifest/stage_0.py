@@ -71,6 +71,7 @@ def build(previous: Stage | None) -> Stage:
             ("ORDERS_INVENTORY_ADAPTER", "monolith.orders.adapters.InProcessInventory"),
             ("ORDERS_PAYMENTS_ADAPTER", "monolith.orders.adapters.InProcessPayments"),
             ("PAYMENTS_FRAUD_ADAPTER", "monolith.payments.adapters.InProcessFraud"),
+            ("CUSTOMERS_CREDENTIALS_ADAPTER", "monolith.customers.adapters.InProcessCredentials"),
             # who hears about orders, payments and stock: notifications in process, else nobody
             (
                 "ORDERS_EVENTS_ADAPTER",

@@ -44,6 +44,10 @@ def build(previous: Stage | None) -> Stage:
             "tests/e2e/test_key_rotation.py",
             "extracted/identity/",
             "docs/api/identity-v1.yaml",
+            "monolith/customers/http_identity.py",
+            "monolith/customers/tests/test_http_identity.py",
+            "monolith/customers/tests/test_pact_identity.py",
+            "strangler/contracts/pacts/monolith-customers-identity.json",
         ),
         doc="docs/stages/5-identity.md",
         changes=(

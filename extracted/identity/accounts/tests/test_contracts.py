@@ -1,13 +1,22 @@
-"""The service's contract: its committed OpenAPI document (the public auth paths as the
-monolith's document states them, and the internal credentials call)."""
+"""The service's contracts: its committed OpenAPI document (the public auth paths as the
+monolith's document states them, and the internal credentials call), and the pacts of the
+callers that name it (the monolith's customers context)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pytest
 import yaml
+from pytest_django.live_server_helper import LiveServer
 
+from extracted.identity.accounts.models import Credential
+from extracted.identity.accounts.services import credential_create
+from extracted.identity.accounts.tests.helpers import PASSWORD
 from strangler.config import REPO_ROOT
+from strangler.contracts.pact import verify_provider
+from strangler.idempotency.models import IdempotencyRecord
 from strangler.service.testing import assert_service_openapi_keeps_the_contract
 
 COMMITTED = REPO_ROOT / "docs" / "api" / "identity-v1.yaml"
@@ -26,3 +35,24 @@ def test_the_public_auth_paths_are_the_ones_the_monolith_documents() -> None:
     assert set(ours["paths"]) == {*PUBLIC, "/internal/v1/credentials"}
     for path in PUBLIC:
         assert ours["paths"][path] == monolith["paths"][path]
+
+
+def _empty(**_: Any) -> None:
+    Credential.objects.all().delete()
+    IdempotencyRecord.objects.all().delete()
+
+
+def _taken(**_: Any) -> None:
+    _empty()
+    credential_create(customer_id=3, email="ada@example.com", password=PASSWORD)
+
+
+STATES = {
+    "no account has the e-mail ada@example.com": _empty,
+    "customer 3 has the e-mail ada@example.com": _taken,
+}
+
+
+@pytest.mark.django_db(transaction=True)  # the live server's thread reads what the state writes
+def test_identity_honours_every_pact_that_names_it(live_server: LiveServer) -> None:
+    verify_provider("identity", live_server.url, STATES)

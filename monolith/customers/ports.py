@@ -1,0 +1,35 @@
+"""What the customers context needs from the outside, as it sees it (branch by abstraction).
+
+Where a new customer's credential is kept is chosen by ``CUSTOMERS_CREDENTIALS_ADAPTER``
+(:class:`Credentials`, built by the composition root, see ``wiring.py``): the password hash on
+the customer's own row up to stage 4 (``adapters.InProcessCredentials``), the identity service
+over HTTP from stage 5 on (``http_identity.HttpIdentity``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from strangler.auth.tokens import TokenPair
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """A customer just registered (the row written, not committed), with the password the
+    customers context has checked for strength."""
+
+    customer_id: int
+    email: str
+    password: str
+
+
+class Credentials(Protocol):
+    def create(self, account: NewAccount) -> TokenPair:
+        """Keep the account's credential and sign it in: the first token pair.
+
+        Raises :class:`~monolith.customers.errors.EmailTaken` when the e-mail is someone
+        else's, :class:`strangler.errors.ServiceUnavailable` when no answer could be had (then
+        the registration keeps nothing).
+        """
+        ...
