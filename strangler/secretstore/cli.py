@@ -10,9 +10,10 @@ $SECRET_STORE_TOKEN or the file $SECRET_STORE_TOKEN_FILE names), else the files 
 var/secrets. ``init`` writes what is missing, each as version 1 with check-and-set, so it
 can run again, or twice at once: the JWT signing key (the existing PEM file's key when there
 is one, so tokens issued before keep working) and a Django ``SECRET_KEY`` per service.
-``rotate`` writes a new version: new tokens are signed with the new key at once, the old one
-verifies for $JWT_REFRESH_TTL_SECONDS more; a new ``SECRET_KEY`` applies at each process's
-next restart (``make stage-restart``), the old one staying a fallback for
+``rotate`` writes a new version: a new signing key is published in the JWKS at once and signs
+new tokens $JWT_KEY_PUBLISH_SECONDS later (six minutes: every verifier has fetched it by then),
+the old one verifying for $JWT_REFRESH_TTL_SECONDS more; a new ``SECRET_KEY`` applies at each
+process's next restart (``make stage-restart``), the old one staying a fallback for
 $SECRET_KEY_GRACE_SECONDS. No command ever prints a secret.
 Exit status: 0 done, 1 refused or failed (one line on stderr), 2 usage.
 """
@@ -32,6 +33,7 @@ from strangler.secretstore.django import SECRET_KEY_FIELD, secret_key_path
 from strangler.secretstore.keyring import (
     FIELD,
     JWT_SIGNING_PATH,
+    VersionState,
     new_private_key_pem,
     states,
 )
@@ -99,6 +101,16 @@ def _grace_of(path: str) -> timedelta:
     return jwt()["JWT_REFRESH_TTL"] if path == JWT_SIGNING_PATH else secret_key_grace()
 
 
+def _publish_of(path: str) -> timedelta:
+    """How long a new version is published before it signs: signing keys only."""
+    seconds = jwt()["JWT_KEY_PUBLISH_SECONDS"] if path == JWT_SIGNING_PATH else 0
+    return timedelta(seconds=seconds)
+
+
+def _states(store: SecretStore, path: str, now: datetime) -> list[VersionState]:
+    return states(store.versions(path), now, _grace_of(path), _publish_of(path))
+
+
 def _store(args: argparse.Namespace) -> SecretStore:
     return open_secret_store(args.store or central_secret_store_url())
 
@@ -125,13 +137,18 @@ def list_command(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     rows: list[tuple[object, ...]] = []
     for path in [JWT_SIGNING_PATH, *_paths("django-secret-key", None)]:
-        found = states(store.versions(path), now, _grace_of(path))
+        found = _states(store, path, now)
         if not found:
-            rows.append((path, "-", "-", "-"))
+            rows.append((path, "-", "-", "-", "-"))
             continue
-        in_grace = [str(v.version) for v in found if v.state == "grace"]
-        rows.append((path, found[-1].version, _when(found[-1].created), ",".join(in_grace) or "-"))
-    print(table(["path", "current", "created", "in grace"], rows))
+        current = next(v for v in found if v.state == "current")
+        others = {
+            state: ",".join(str(v.version) for v in found if v.state == state) or "-"
+            for state in ("next", "grace")
+        }
+        row = (path, current.version, _when(current.created), others["next"], others["grace"])
+        rows.append(row)
+    print(table(["path", "current", "created", "next", "in grace"], rows))
     return 0
 
 
@@ -140,7 +157,7 @@ def versions_command(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     rows = []
     for path in _paths(args.kind, args.service):
-        for v in reversed(states(store.versions(path), now, _grace_of(path))):
+        for v in reversed(_states(store, path, now)):
             until = _when(v.until) if v.until else "-"
             rows.append((path, v.version, _when(v.created), v.state, until))
     print(table(["path", "version", "created", "state", "verifies until"], rows))
@@ -157,7 +174,12 @@ def rotate_command(args: argparse.Namespace) -> int:
             version = store.write(path, _new_value(path), expected_version=current[-1].version)
         except SecretConflict as exc:
             raise SecretConflict(f"{exc}; nothing written, rotate again") from None
-        print(f"{path}: version {version} is current")
+        publish = _publish_of(path)
+        if publish:
+            signs_from = _when(datetime.now(UTC) + publish)
+            print(f"{path}: version {version} is published, and signs from {signs_from}")
+        else:
+            print(f"{path}: version {version} is current")
     if args.kind == "django-secret-key":
         print("each process reads it at its next restart (make stage-restart)")
     return 0

@@ -36,6 +36,7 @@ def key_ring() -> KeyRing:
     return KeyRing(
         store,
         grace=settings.JWT_REFRESH_TTL,
+        publish=timedelta(seconds=int(getattr(settings, "JWT_KEY_PUBLISH_SECONDS", 0))),
         reload_seconds=float(getattr(settings, "JWT_KEYRING_RELOAD_SECONDS", 15.0)),
     )
 

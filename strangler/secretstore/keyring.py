@@ -1,11 +1,13 @@
 """The JWT signing key ring: RS256 private keys, one per version of a path in the store.
 
-The newest version signs. An older key is retired when the next version is written and stays
-verifiable for ``grace`` after that (the refresh tokens' lifetime: the longest a token it
-signed can live), then leaves the ring. A process keeps the ring in memory and reads it again
-every ``reload_seconds``, and when a token names a kid it does not know (a rotation made by
-another process), at most once per ``min_reload_seconds`` so random kids cannot hammer the
-store. A reload that fails keeps the keys it had.
+A new version is published first: for ``publish`` after it is written it verifies and is
+listed in the JWKS but signs nothing, so every verifier (the gateway re-reads the JWKS every
+five minutes) holds the key before the first token it signs arrives. Then it signs, and the
+key before it is retired: it stays verifiable for ``grace`` (the refresh tokens' lifetime: the
+longest a token it signed can live), then leaves the ring. A process keeps the ring in memory
+and reads it again every ``reload_seconds``, and when a token names a kid it does not know (a
+rotation made by another process), at most once per ``min_reload_seconds`` so random kids
+cannot hammer the store. A reload that fails keeps the keys it had.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ log = logging.getLogger(__name__)
 
 JWT_SIGNING_PATH = "shop/jwt-signing"
 FIELD = "private_key"
-State = Literal["current", "grace", "expired"]
+State = Literal["next", "current", "grace", "expired"]
 
 
 def new_private_key_pem() -> str:
@@ -54,18 +56,30 @@ class VersionState:
     until: datetime | None  # the end of a retired key's grace
 
 
-def states(infos: list[VersionInfo], now: datetime, grace: timedelta) -> list[VersionState]:
-    """Each version's state: the newest is current; an older one is in its grace period
-    until ``grace`` after the next version was created, then expired."""
-    found: list[VersionState] = []
+def states(
+    infos: list[VersionInfo],
+    now: datetime,
+    grace: timedelta,
+    publish: timedelta = timedelta(0),
+) -> list[VersionState]:
+    """Each version's state: the newest version written at least ``publish`` ago is current
+    (the first version is current at once: nothing else could sign); a newer one is next; an
+    older one is in its grace period until ``grace`` after its successor became current, then
+    expired."""
     ordered = sorted(infos, key=lambda info: info.version)
-    successors: list[VersionInfo | None] = [*ordered[1:], None]
-    for info, successor in zip(ordered, successors, strict=False):
-        if successor is None:
-            found.append(VersionState(info.version, info.created, "current", None))
+    if not ordered:
+        return []
+    published = [info for info in ordered[1:] if info.created + publish <= now]
+    current = published[-1].version if published else ordered[0].version
+    found: list[VersionState] = []
+    for info, successor in zip(ordered, [*ordered[1:], None], strict=False):
+        if info.version >= current:
+            state: State = "current" if info.version == current else "next"
+            found.append(VersionState(info.version, info.created, state, None))
             continue
-        until = successor.created + grace
-        state: State = "grace" if now < until else "expired"
+        assert successor is not None  # an older version always has one
+        until = successor.created + publish + grace
+        state = "grace" if now < until else "expired"
         found.append(VersionState(info.version, info.created, state, until))
     return found
 
@@ -75,8 +89,9 @@ class RingKey:
     version: int
     kid: str
     public_pem: bytes
-    until: datetime | None  # None: the current key
+    until: datetime | None  # None: the current key, or the next one
     private_pem: bytes = field(repr=False)
+    signs: bool = False
 
 
 class KeyRing:
@@ -86,16 +101,17 @@ class KeyRing:
         path: str = JWT_SIGNING_PATH,
         *,
         grace: timedelta,
+        publish: timedelta = timedelta(0),
         reload_seconds: float = 15.0,
         min_reload_seconds: float = 1.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self.store, self.path, self.grace = store, path, grace
+        self.store, self.path, self.grace, self.publish = store, path, grace, publish
         self.reload_after = timedelta(seconds=reload_seconds)
         self.min_reload = timedelta(seconds=min_reload_seconds)
         self.clock = clock
         self._lock = threading.Lock()
-        self._keys: list[RingKey] = []  # oldest first, the newest signs
+        self._keys: list[RingKey] = []  # oldest first; the current one signs
         self._loaded_at: datetime | None = None
         self._tried_at: datetime | None = None
         self.loads = 0
@@ -105,7 +121,7 @@ class KeyRing:
         self.loads += 1
         known = {key.version: key for key in self._keys}
         keys: list[RingKey] = []
-        for version in states(self.store.versions(self.path), now, self.grace):
+        for version in states(self.store.versions(self.path), now, self.grace, self.publish):
             if version.state == "expired":
                 continue
             key = known.get(version.version)
@@ -113,7 +129,7 @@ class KeyRing:
                 private = self.store.read(self.path, version.version).data[FIELD].encode()
                 public = public_pem_of(private)
                 key = RingKey(version.version, kid_for(public), public, None, private)
-            keys.append(replace(key, until=version.until))
+            keys.append(replace(key, until=version.until, signs=version.state == "current"))
         if not keys:
             raise SecretStoreError(f"secret store {self.store.url}: no signing key at {self.path}")
         self._keys, self._loaded_at = keys, now
@@ -135,7 +151,7 @@ class KeyRing:
 
     def signing(self) -> RingKey:
         self._refresh()
-        return self._keys[-1]
+        return next(key for key in self._keys if key.signs)
 
     def verifiable(self) -> list[RingKey]:
         """The keys a token may still be signed with, oldest first."""

@@ -126,6 +126,9 @@ def jwt() -> dict[str, Any]:
         ),
         # stage 5 on (SECRET_STORE_URL): the key ring is read again this often
         "JWT_KEYRING_RELOAD_SECONDS": env.float("JWT_KEYRING_RELOAD_SECONDS", default=15.0),
+        # stage 5 on: a new signing key is published (JWKS) this long before it signs; longer
+        # than the gateway's JWKS refresh (5 minutes) and the ring's reload
+        "JWT_KEY_PUBLISH_SECONDS": env.int("JWT_KEY_PUBLISH_SECONDS", default=360),
     }
 
 

@@ -91,6 +91,8 @@ def _base_env(var: Path, run_id: str) -> dict[str, str]:
         CELERY_TASK_DEFAULT_QUEUE=f"e2e-{run_id}",
         # stage 2 on: the events exchange, and each extracted service's queues, per run
         EVENTS_EXCHANGE=f"e2e-{run_id}.events",
+        # stage 5 on: a rotated signing key signs 5 s after it is published, not six minutes
+        JWT_KEY_PUBLISH_SECONDS="5",
     )
     for service in SERVICES_WITH_A_DATABASE:
         prefix, name = service.upper(), f"e2e-{run_id}.{service}"

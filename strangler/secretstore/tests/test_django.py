@@ -33,7 +33,9 @@ def ring_store(secret_store: SecretStore) -> Iterator[SecretStore]:
     assert secrets_main(["init", "--store", secret_store.url]) == 0
     glue.key_ring.cache_clear()
     verified_tokens.clear()
-    with override_settings(SECRET_STORE_URL=secret_store.url, JWT_KEYRING_RELOAD_SECONDS=0):
+    with override_settings(
+        SECRET_STORE_URL=secret_store.url, JWT_KEYRING_RELOAD_SECONDS=0, JWT_KEY_PUBLISH_SECONDS=0
+    ):
         yield secret_store
     glue.key_ring.cache_clear()
     verified_tokens.clear()

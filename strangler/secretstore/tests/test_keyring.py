@@ -1,6 +1,6 @@
-"""The JWT key ring: the newest key signs, a retired one verifies through its grace, a
-rotation elsewhere is seen on an unknown kid or after the reload interval. The clock is the
-test's; the store is OpenBao's and the files'."""
+"""The JWT key ring: a new key is published before it signs, a retired one verifies through
+its grace, a rotation elsewhere is seen on an unknown kid or after the reload interval. The
+clock is the test's; the store is OpenBao's and the files'."""
 
 from __future__ import annotations
 
@@ -55,6 +55,43 @@ def test_versions_are_current_then_in_grace_then_expired() -> None:
     assert [(v.version, v.state) for v in day_2] == [(1, "grace"), (2, "current")]
     assert day_2[0].until == t0 + timedelta(days=8)
     assert [v.state for v in day_9] == ["expired", "current"]
+
+
+def test_a_new_version_is_next_until_published_long_enough_then_its_predecessor_retires() -> None:
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    publish = timedelta(minutes=6)
+    infos = [VersionInfo(1, t0), VersionInfo(2, t0 + timedelta(days=1))]
+
+    published = states(infos, t0 + timedelta(days=1, minutes=5), GRACE, publish)
+    signing = states(infos, t0 + timedelta(days=1, minutes=6), GRACE, publish)
+
+    assert [(v.version, v.state) for v in published] == [(1, "current"), (2, "next")]
+    assert [(v.version, v.state) for v in signing] == [(1, "grace"), (2, "current")]
+    assert signing[0].until == t0 + timedelta(days=8, minutes=6)
+    # the first version signs at once: nothing else could
+    assert [v.state for v in states(infos[:1], t0, GRACE, publish)] == ["current"]
+
+
+def test_a_rotated_key_is_in_the_ring_before_it_signs(secret_store: SecretStore, path: str) -> None:
+    clock = Clock()
+    first = rotate(secret_store, path)
+    ring = KeyRing(
+        secret_store,
+        path,
+        grace=GRACE,
+        publish=timedelta(seconds=60),
+        reload_seconds=15,
+        clock=clock,
+    )
+    assert ring.signing().kid == first
+
+    second = rotate(secret_store, path)
+    clock.advance(seconds=15)
+    assert [key.kid for key in ring.verifiable()] == [first, second]
+    assert ring.signing().kid == first
+    clock.advance(seconds=60)
+    assert ring.signing().kid == second
+    assert [key.kid for key in ring.verifiable()] == [first, second]
 
 
 def test_the_newest_key_signs_and_its_kid_derives_from_its_public_key(
