@@ -65,6 +65,19 @@ def in_process_fraud() -> Iterator[None]:
         yield
 
 
+@pytest.fixture
+def in_process_credentials() -> Iterator[None]:
+    """Registration keeps the password on the customer's row, as at stages 0 to 4: for tests
+    that run the monolith without the identity service (from stage 5 on the tree's default
+    adapter asks it over HTTP)."""
+    from monolith.customers.adapters import InProcessCredentials
+    from monolith.customers.wiring import CREDENTIALS
+    from strangler.composition import root
+
+    with root.replaced(CREDENTIALS, InProcessCredentials()):
+        yield
+
+
 def xdist_scope(nodeid: str) -> str:
     """The scope of a test, from its node id (the controller has no more than that)."""
     module = nodeid.split("::", 1)[0]

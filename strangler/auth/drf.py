@@ -61,17 +61,30 @@ verified_tokens = VerifiedTokens()
 
 @dataclass(frozen=True)
 class Principal:
-    """The authenticated customer. ``customer_id`` is the token's subject."""
+    """The authenticated customer. ``customer_id`` is the token's subject; ``roles`` the
+    token's ``roles`` claim (``customer``, and ``admin`` for some), empty for a token without
+    one (the monolith's, up to stage 4)."""
 
     customer_id: int
     email: str
     is_authenticated: bool = True
     is_staff: bool = False
+    roles: tuple[str, ...] = ()
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
 
     @property
     def pk(self) -> int:
         """What DRF's throttles and Django's helpers read as the user's key."""
         return self.customer_id
+
+
+def _roles(claims: dict[str, Any]) -> tuple[str, ...]:
+    roles = claims.get("roles", [])
+    if not isinstance(roles, list):
+        return ()
+    return tuple(role for role in roles if isinstance(role, str))
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -87,7 +100,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         try:
             claims = verified_tokens.claims(token.strip())
             principal = Principal(
-                customer_id=int(claims["sub"]), email=str(claims.get("email", ""))
+                customer_id=int(claims["sub"]),
+                email=str(claims.get("email", "")),
+                roles=_roles(claims),
             )
         except (InvalidToken, ValueError) as exc:
             raise exceptions.AuthenticationFailed(str(exc)) from exc

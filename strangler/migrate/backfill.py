@@ -79,15 +79,18 @@ def _select(endpoint: Endpoint, table: TablePlan, after: Any, limit: int) -> str
 
 def _copy_pg_to_pg(source: Endpoint, target: Endpoint, table: TablePlan, after: Any, n: int) -> int:
     """One chunk piped COPY TO STDOUT -> COPY FROM STDIN: no row is ever built in Python."""
-    cols = sql.SQL(", ").join(sql.Identifier(c) for c in table.columns)
-    key, name = sql.Identifier(table.key), sql.Identifier(table.name)
+    read = table.at_source
+    cols = sql.SQL(", ").join(sql.Identifier(c) for c in read.columns)
+    key, name = sql.Identifier(read.key), sql.Identifier(read.name)
     where = (
         sql.SQL("") if after is None else sql.SQL(" WHERE {} > {}").format(key, sql.Literal(after))
     )
     out = sql.SQL("COPY (SELECT {} FROM {}{} ORDER BY {} LIMIT {}) TO STDOUT").format(
         cols, name, where, key, sql.Literal(n)
     )
-    into = sql.SQL("COPY {} ({}) FROM STDIN").format(name, cols)
+    into = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c) for c in table.columns)
+    )
     with (
         target.connection.transaction(),
         source.connection.cursor() as reader,
@@ -109,7 +112,7 @@ def _copy_pg_to_pg(source: Endpoint, target: Endpoint, table: TablePlan, after: 
 
 def _copy_rows(source: Endpoint, target: Endpoint, table: TablePlan, after: Any, n: int) -> int:
     params = () if after is None else (after,)
-    rows = source.rows(_select(source, table, after, n), params)
+    rows = source.rows(_select(source, table.at_source, after, n), params)
     if not rows:
         return 0
     if target.vendor == "postgresql":
@@ -168,7 +171,7 @@ def backfill_table(
     on_start: Callable[[int, int], None] = lambda total, done: None,
 ) -> TableResult:
     """Copy ``table`` from where the target stopped; call ``on_chunk`` after each commit."""
-    total, already = _count(source, table.name), _count(target, table.name)
+    total, already = _count(source, table.at_source.name), _count(target, table.name)
     on_start(total, already)
     after = _last_key(target, table)
     copy = _copy_pg_to_pg if source.vendor == target.vendor == "postgresql" else _copy_rows

@@ -19,7 +19,7 @@ from urllib.parse import quote
 from strangler.migrate.backfill import TableResult, backfill_table, exclusive
 from strangler.migrate.endpoints import Endpoint
 from strangler.migrate.errors import MigrateError
-from strangler.migrate.plan import TablePlan, opened
+from strangler.migrate.plan import Move, TablePlan, opened
 from strangler.migrate.verify import TableVerdict, prepare, verify_table
 from strangler.service.monolith_source import source_database
 
@@ -92,12 +92,19 @@ def _record(target: Endpoint, tables: Sequence[TablePlan]) -> None:
 
 
 def hand_over(
-    source_url: str, target_url: str, *, tables: Sequence[str], chunk_size: int = 50_000
+    source_url: str,
+    target_url: str,
+    *,
+    tables: Sequence[str] = (),
+    moves: Sequence[Move] = (),
+    chunk_size: int = 50_000,
 ) -> HandOver:
-    """Copy ``tables`` (resuming a copy cut short) and verify them, unless the target owns
-    them already. The record is written only on GO: a NO-GO leaves the next start to try again.
+    """Copy ``tables``, or the rows of ``moves`` under the service's own names (resuming a
+    copy cut short), and verify them, unless the target owns them already. The record is
+    written only on GO: a NO-GO leaves the next start to try again.
     """
-    with opened(source_url, target_url, context="", tables=tables) as (source, target, plans):
+    opening = opened(source_url, target_url, context="", tables=tables, moves=moves)
+    with opening as (source, target, plans):
         result = HandOver(tables=tuple(p.name for p in plans))
         result.since = _owned_since(target, plans)
         if result.since is not None:

@@ -165,12 +165,13 @@ def verify_table(
         raise MigrateError(
             f"verify compares two databases of one engine ({source.vendor} vs {target.vendor})"
         )
-    ranges = boundaries(source, table, chunk_size)
-    in_place = hashed_in_place(source, table) and hashed_in_place(target, table)
+    read = table.at_source
+    ranges = boundaries(source, read, chunk_size)
+    in_place = hashed_in_place(source, read) and hashed_in_place(target, table)
     verdict = TableVerdict(table=table.name, source_rows=0, target_rows=0, chunks=len(ranges))
     with ThreadPoolExecutor(max_workers=1) as beside:  # both databases hash at the same time
         for span in ranges:
-            source_side = beside.submit(chunk_digest, source, table, span, in_place)
+            source_side = beside.submit(chunk_digest, source, read, span, in_place)
             there, there_digest = chunk_digest(target, table, span, in_place)
             here, here_digest = source_side.result()
             verdict.source_rows += here
@@ -185,7 +186,7 @@ def verify_table(
 def _name_differing_keys(
     source: Endpoint, target: Endpoint, table: TablePlan, span: Range, verdict: TableVerdict
 ) -> None:
-    mine, theirs = row_hashes(source, table, span), row_hashes(target, table, span)
+    mine, theirs = row_hashes(source, table.at_source, span), row_hashes(target, table, span)
     verdict.missing += sorted(set(mine) - set(theirs))
     verdict.extra += sorted(set(theirs) - set(mine))
     verdict.changed += sorted(k for k in set(mine) & set(theirs) if mine[k] != theirs[k])

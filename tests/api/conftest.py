@@ -79,8 +79,11 @@ def register(email: str, *, city: str = "Rotterdam") -> Shopper:
 
 
 @pytest.fixture(autouse=True)
-def every_context_in_process(in_process_inventory: None, in_process_fraud: None) -> None:
-    """Every context in process, inventory and fraud included (the root conftest's fixtures)."""
+def every_context_in_process(
+    in_process_inventory: None, in_process_fraud: None, in_process_credentials: None
+) -> None:
+    """Every context in process, inventory, fraud and credentials included (the root
+    conftest's fixtures)."""
 
 
 @pytest.fixture

@@ -136,6 +136,7 @@ def monolith_shop(
     monkeypatch: pytest.MonkeyPatch,
     in_process_inventory: None,
     in_process_fraud: None,
+    in_process_credentials: None,
 ) -> Iterator[list[str]]:
     """Two SKUs in stock. The handler's event loop runs in a context of its own, where Django
     opens another database connection: the data must be committed for it to see. Orders

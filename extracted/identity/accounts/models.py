@@ -23,7 +23,9 @@ class Credential(models.Model):
     )
     password = models.CharField(max_length=128, help_text="A Django password hash, never plain.")
     is_admin = models.BooleanField(
-        default=False, help_text="The admin role, on top of the customer role every account has."
+        default=False,
+        db_default=False,  # the rows taken over from the monolith have no such column
+        help_text="The admin role, on top of the customer role every account has.",
     )
     is_active = models.BooleanField(
         default=True, help_text="Inactive accounts cannot sign in or refresh their tokens."

@@ -15,6 +15,12 @@ MakeCustomer = Callable[..., Customer]
 MakeAddress = Callable[..., Address]
 
 
+@pytest.fixture(autouse=True)
+def credentials_in_process(in_process_credentials: None) -> None:
+    """Customers' tests keep the password on the row (the root conftest's fixture);
+    test_http_identity.py puts the HTTP adapter in place itself."""
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

@@ -15,24 +15,53 @@ demo), seeded by the set-up (``python -m strangler secrets init``, the existing 
 by the old key verify for the refresh-token lifetime and the JWKS lists both; a new
 ``SECRET_KEY`` applies at each process's next restart, the old one kept as a fallback.
 
-The identity service is this stage's next part.
+Identity: the customers' credentials leave the monolith for a service of their own. Sign-in,
+refresh and the public keys (JWKS) move to it at the same paths, bodies and codes; the gateway
+routes them there and verifies tokens with the keys identity publishes. Tokens carry the
+account's roles (``customer``, and ``admin`` for the accounts granted it in identity's admin or
+with ``grant_role``). Registration stays at the monolith, which owns the profile: it checks the
+password and asks identity for the credential over HTTP (``HttpIdentity``: a timeout, the
+customer's id as the Idempotency-Key, the circuit breaker; identity down -> 503, nothing kept).
+The set-up hands the existing customers' credentials over (``take_over_credentials``,
+strangler.migrate's backfill and verify) before identity serves. Identity consumes no events and
+publishes none: a web process, no worker.
 """
 
 from __future__ import annotations
 
 from strangler.stages.manifest.model import Stage
+from strangler.stages.manifest.services import service_manage, service_setup, service_web
+from strangler.stages.manifest.stage_1 import gateway_for
+
+ROUTES = "gateway/routes/stage-5.yaml"
+IDENTITY_WEB = service_web("identity")
 
 
 def build(previous: Stage | None) -> Stage:
     assert previous is not None
+    served = (*previous.processes, IDENTITY_WEB)
     return previous.extend(
         number=5,
         tag="stage-5-identity",
-        title="Configuration and secrets in central stores: from Git, audited, reloaded, rotated",
+        title="Identity extracted; configuration and secrets in central stores, rotated",
         # the secrets first: every Django command of the set-up reads its SECRET_KEY there
         setup_first=(("{python}", "-m", "strangler", "secrets", "init"),),
-        setup=(("{python}", "-m", "strangler", "config", "sync"),),
-        settings={"CONFIG_STORE": "on", "SECRET_STORE": "on"},
+        setup=(
+            ("{python}", "-m", "strangler", "config", "sync"),
+            *service_setup("identity"),
+            # the customers' credentials handed over (copied and verified) before identity serves
+            (*service_manage("identity"), "take_over_credentials"),
+        ),
+        add=(IDENTITY_WEB,),
+        replace_processes=(gateway_for(served, ROUTES),),
+        routes=ROUTES,
+        settings={
+            "CONFIG_STORE": "on",
+            "SECRET_STORE": "on",
+            "CUSTOMERS_CREDENTIALS_ADAPTER": "monolith.customers.http_identity.HttpIdentity",
+            "IDENTITY_SERVICE_URL": "http://127.0.0.1:{port:identity}",
+            "IDENTITY_TIMEOUT": "2.0",
+        },
         introduces=(
             "strangler/configstore/",
             "deploy/config/",
@@ -48,6 +77,9 @@ def build(previous: Stage | None) -> Stage:
             "monolith/customers/tests/test_http_identity.py",
             "monolith/customers/tests/test_pact_identity.py",
             "strangler/contracts/pacts/monolith-customers-identity.json",
+            "gateway/routes/stage-5.yaml",
+            "tests/e2e/test_identity.py",
+            "strangler/migrate/tests/test_handover_moves.py",
         ),
         doc="docs/stages/5-identity.md",
         changes=(
@@ -62,5 +94,15 @@ def build(previous: Stage | None) -> Stage:
             "while tokens signed by the old one verify for the refresh-token lifetime, the JWKS "
             "listing both; a rotated SECRET_KEY applies at the next restart, the old one a "
             "fallback",
+            "identity extracted into its own Django project and database: each customer's "
+            "credential (e-mail, password hash, active, last login) and roles (customer; admin "
+            "granted in its admin or with grant_role), the existing ones handed over by the "
+            "set-up (strangler.migrate backfill + verify)",
+            "sign-in, refresh and the JWKS served by identity at the same paths, bodies and "
+            "codes; tokens carry a roles claim; the gateway routes them there and reads the "
+            "keys from identity",
+            "registration stays at the monolith, which creates the credential over HTTP "
+            "(HttpIdentity: timeout, Idempotency-Key from the customer id, circuit breaker); "
+            "identity down -> 503 naming it, nothing kept",
         ),
     )

@@ -1,32 +1,79 @@
-"""Stage 5 in the manifest: the central config store and the secret store switched on,
-nothing else changed."""
+"""Stage 5 in the manifest: the central config store and the secret store switched on, and
+the identity service added: registration's credential over HTTP, the auth routes to it."""
 
 from __future__ import annotations
 
-from strangler.stages.manifest import STAGES, get_stage
+import yaml
+
+from strangler.config import REPO_ROOT
+from strangler.stages.manifest import DEFAULT_PORTS, STAGES, get_stage
+from strangler.stages.manifest.services import service_manage, service_setup
 
 SECRETS_INIT = ("{python}", "-m", "strangler", "secrets", "init")
+CONFIG_SYNC = ("{python}", "-m", "strangler", "config", "sync")
+TAKE_OVER = (*service_manage("identity"), "take_over_credentials")
 
 
-def test_stage_5_turns_the_stores_on_seeds_the_secrets_first_and_pushes_the_folder_last() -> None:
+def test_stage_5_turns_the_stores_on_seeds_the_secrets_first_and_then_sets_identity_up() -> None:
     stage = get_stage(5)
     before = STAGES[STAGES.index(stage) - 1]
     assert stage.tag == "stage-5-identity"
-    assert stage.processes == before.processes
-    assert stage.routes == before.routes
     assert stage.settings_env == {
         **before.settings_env,
         "CONFIG_STORE": "on",
         "SECRET_STORE": "on",
+        "CUSTOMERS_CREDENTIALS_ADAPTER": "monolith.customers.http_identity.HttpIdentity",
+        "IDENTITY_SERVICE_URL": "http://127.0.0.1:{port:identity}",
+        "IDENTITY_TIMEOUT": "2.0",
     }
     assert stage.setup[0] == SECRETS_INIT  # the Django commands after it read SECRET_KEY there
-    assert stage.setup[-1] == ("{python}", "-m", "strangler", "config", "sync")
     assert stage.setup[1 : 1 + len(before.setup)] == before.setup
+    # the customers exist (seeded, registered before) when their credentials are handed over
+    assert stage.setup[1 + len(before.setup) :] == (
+        CONFIG_SYNC,
+        *service_setup("identity"),
+        TAKE_OVER,
+    )
 
 
-def test_no_stage_before_5_reads_a_config_store_or_a_secret_store() -> None:
+def test_identity_is_a_web_process_behind_the_gateway_and_nothing_else_changes() -> None:
+    stage = get_stage(5)
+    before = STAGES[STAGES.index(stage) - 1]
+    names = {p.name for p in stage.processes}
+    assert names - {p.name for p in before.processes} == {"identity"}
+    assert names >= {p.name for p in before.processes}
+    assert stage.process("identity").upstream == "identity"
+    assert DEFAULT_PORTS["identity"] == 8005
+    assert stage.subscriptions == before.subscriptions, "identity hears no event"
+
+
+def test_the_auth_routes_and_the_keys_go_to_identity_registration_stays() -> None:
+    stage = get_stage(5)
+    before = STAGES[STAGES.index(stage) - 1]
+    assert stage.routes == "gateway/routes/stage-5.yaml" and before.routes
+    ours = yaml.safe_load((REPO_ROOT / stage.routes).read_text())
+    theirs = yaml.safe_load((REPO_ROOT / before.routes).read_text())
+    routes = {r["name"]: r for r in ours["routes"]}
+
+    assert ours["auth"]["jwks"] == {"upstream": "identity", "path": "/api/v1/auth/jwks.json"}
+    assert {n for n, r in routes.items() if r.get("upstream") == "identity"} == {
+        "auth-token",
+        "auth-refresh",
+        "auth-jwks",
+    }
+    assert routes["auth-token"]["rate_limit"] == "login"
+    assert routes["auth"]["upstream"] == "monolith"  # auth/register
+    unchanged = [r for r in ours["routes"] if r.get("upstream") != "identity"]
+    assert unchanged == [r for r in theirs["routes"] if r["name"] != "auth-token"]
+
+
+def test_no_stage_before_5_reads_a_store_or_asks_identity() -> None:
     for stage in STAGES:
         if stage.number < 5:
             assert "CONFIG_STORE" not in stage.settings_env
             assert "SECRET_STORE" not in stage.settings_env
             assert SECRETS_INIT not in stage.setup
+            assert stage.settings_env["CUSTOMERS_CREDENTIALS_ADAPTER"].endswith(
+                "InProcessCredentials"
+            )
+            assert "identity" not in {p.name for p in stage.processes}

@@ -1,0 +1,81 @@
+"""Stage 5 end to end: identity signs the customers in, through the gateway.
+
+The demo customer, seeded in the monolith before identity existed, signs in at identity: the
+set-up handed the credentials over. With identity stopped (its port refuses) a registration
+answers 503 naming identity and keeps nothing (the same e-mail registers once identity is
+back), and a sign-in fails with the gateway's JSON error, never a hang; identity back, both
+work. The service is started again before the test ends, whatever happened.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import jwt
+import requests
+
+from strangler.testing import eventually
+from tests.e2e.conftest import StartedStage
+
+STAGE = 5
+DEMO = {"email": "demo@example.com", "password": "demo-password-1"}
+TIMEOUT = 30.0
+
+
+def _post(base: str, path: str, body: dict[str, Any]) -> requests.Response:
+    return requests.post(f"{base}{path}", json=body, timeout=TIMEOUT)
+
+
+def test_a_customer_from_before_the_stage_signs_in_at_identity_with_roles(
+    stages: Callable[[int], StartedStage],
+) -> None:
+    base = stages(STAGE).base_url
+
+    signed_in = _post(base, "/api/v1/auth/token", DEMO)
+
+    assert signed_in.status_code == 200, signed_in.text
+    assert signed_in.headers["Cache-Control"] == "no-store"
+    claims = jwt.decode(signed_in.json()["access"], options={"verify_signature": False})
+    assert claims["roles"] == ["customer"]
+    me = requests.get(
+        f"{base}/api/v1/me",
+        headers={"Authorization": f"Bearer {signed_in.json()['access']}"},
+        timeout=TIMEOUT,
+    )
+    assert me.status_code == 200, me.text
+    assert me.json()["email"] == DEMO["email"]
+
+
+def test_identity_down_refuses_registration_keeping_nothing_then_both_work_again(
+    stages: Callable[[int], StartedStage],
+) -> None:
+    started = stages(STAGE)
+    base = started.base_url
+    account = {"email": f"e2e-{uuid.uuid4().hex[:10]}@example.com", "password": "pass-9-word"}
+
+    with started.stopped("identity"):
+        refused = _post(base, "/api/v1/auth/register", {**account, "full_name": "Sari Wijaya"})
+        assert refused.status_code == 503, refused.text
+        assert refused.json()["error"]["details"]["service"] == "identity", refused.text
+        no_sign_in = _post(base, "/api/v1/auth/token", DEMO)
+        assert no_sign_in.status_code in (502, 503, 504), no_sign_in.text
+        assert "error" in no_sign_in.json()
+
+    def registered() -> bool:
+        answer = _post(base, "/api/v1/auth/register", {**account, "full_name": "Sari Wijaya"})
+        if answer.status_code == 503:  # the breaker's reset, or the gateway's health check
+            return False
+        assert answer.status_code == 201, answer.text
+        return True
+
+    def signed_in() -> bool:
+        answer = _post(base, "/api/v1/auth/token", account)
+        if answer.status_code == 503:  # until the gateway's health check sees identity again
+            return False
+        assert answer.status_code == 200, answer.text
+        return True
+
+    eventually(registered, "a registration once identity is back", deadline=60, poll=0.5)
+    eventually(signed_in, "a sign-in once the gateway sees identity again", deadline=60, poll=0.5)
