@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -71,6 +73,51 @@ def eventually(
         if time.monotonic() > end:
             raise AssertionError(f"not within {deadline:.0f}s: {what}")
         time.sleep(poll)
+
+
+class ServerProcess:
+    """A server a test starts itself (etcd, OpenBao): its output in ``log_path``, ready when
+    ``ready()`` says so within the deadline (a server that exits first fails the test with the
+    tail of its log), stopped by its pid. It may be started again once stopped."""
+
+    def __init__(self, name: str, log_path: Path) -> None:
+        self.name = name
+        self.log_path = log_path
+        self.popen: subprocess.Popen[bytes] | None = None
+
+    def start(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        ready: Callable[[], bool],
+        deadline: float,
+    ) -> None:
+        with self.log_path.open("ab") as log:
+            popen = subprocess.Popen(
+                list(argv), stdout=log, stderr=subprocess.STDOUT, env=dict(env),
+                start_new_session=True,
+            )  # fmt: skip
+        self.popen = popen
+
+        def started() -> bool:
+            if popen.poll() is not None:
+                tail = self.log_path.read_text(errors="replace")[-2000:]
+                raise AssertionError(f"{self.name} exited with {popen.returncode}:\n{tail}")
+            return ready()
+
+        eventually(started, f"{self.name} ready", deadline=deadline)
+
+    def stop(self) -> None:
+        if self.popen is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.popen.pid, signal.SIGTERM)
+        try:
+            self.popen.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.kill(self.popen.pid, signal.SIGKILL)
+            self.popen.wait(timeout=5)
+        self.popen = None
 
 
 class OtlpCollector:

