@@ -11,9 +11,10 @@ that watches the store and applies a change at once.
 Secrets: the JWT signing keys and each Django process's ``SECRET_KEY`` move to a secret
 store (OpenBao where ``SECRET_STORE_URL`` names one, a folder of 0600 files in the embedded
 demo), seeded by the set-up (``python -m strangler secrets init``, the existing key imported).
-``secrets rotate jwt-signing`` adds a key: new tokens carry its kid at once, tokens signed
-by the old key verify for the refresh-token lifetime and the JWKS lists both; a new
-``SECRET_KEY`` applies at each process's next restart, the old one kept as a fallback.
+``secrets rotate jwt-signing`` adds a key: published in the JWKS first, it signs new tokens
+``JWT_KEY_PUBLISH_SECONDS`` later, and tokens signed by the old one verify for the
+refresh-token lifetime; a new ``SECRET_KEY`` applies at each process's next restart, the old
+one kept as a fallback.
 
 Identity: the customers' credentials leave the monolith for a service of their own. Sign-in,
 refresh and the public keys (JWKS) move to it at the same paths, bodies and codes; the gateway
@@ -90,10 +91,10 @@ def build(previous: Stage | None) -> Stage:
             "circuit-breaker limit applies to the next call, without a restart",
             "the JWT signing keys and each process's Django SECRET_KEY in a secret store "
             "(OpenBao, or 0600 files in the embedded demo), seeded by `python -m strangler "
-            "secrets init`; `secrets rotate jwt-signing` signs new tokens with a new key at once "
-            "while tokens signed by the old one verify for the refresh-token lifetime, the JWKS "
-            "listing both; a rotated SECRET_KEY applies at the next restart, the old one a "
-            "fallback",
+            "secrets init`; `secrets rotate jwt-signing` publishes a new key in the JWKS, which "
+            "signs new tokens JWT_KEY_PUBLISH_SECONDS later, while tokens signed by the old one "
+            "verify for the refresh-token lifetime; a rotated SECRET_KEY applies at the next "
+            "restart, the old one a fallback",
             "identity extracted into its own Django project and database: each customer's "
             "credential (e-mail, password hash, active, last login) and roles (customer; admin "
             "granted in its admin or with grant_role), the existing ones handed over by the "
