@@ -10,7 +10,6 @@ every key still in its grace period verifies and is published in the JWKS.
 from __future__ import annotations
 
 import base64
-import hashlib
 import importlib
 import os
 import tempfile
@@ -21,6 +20,8 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
+
+from strangler.auth.kid import kid_for
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -57,11 +58,6 @@ def ensure_key_pair() -> None:
                 serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
             ),
         )
-
-
-def kid_for(public_pem: bytes) -> str:
-    """A stable ``kid``: the SHA-256 of the public key's PEM, shortened."""
-    return hashlib.sha256(public_pem).hexdigest()[:16]
 
 
 def _ring() -> Any:

@@ -22,7 +22,7 @@ from typing import Literal
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from strangler.auth.keys import kid_for
+from strangler.auth.kid import kid_for
 from strangler.secretstore.store import SecretStore, SecretStoreError, VersionInfo
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,6 @@ is the pure part; :func:`url_fetcher` fetches a JWKS from a plain URL (``GATEWAY
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import time
@@ -25,6 +24,7 @@ from jwt import exceptions as jwt_errors
 from jwt.algorithms import RSAAlgorithm
 
 from gateway.policy.auth.identity import ALGORITHM, KeysUnavailable, _invalid
+from strangler.auth.kid import kid_for
 
 logger = logging.getLogger("gateway.auth")
 
@@ -170,8 +170,8 @@ class PemFileKeySource:
 
 
 def pem_key_id(pem: bytes) -> str:
-    """The kid the monolith gives its key (``strangler.auth.keys.key_id``)."""
-    return hashlib.sha256(pem).hexdigest()[:16]
+    """The kid the shop's services give a key (``strangler.auth.kid``)."""
+    return kid_for(pem)
 
 
 def url_fetcher(url: str, *, timeout: float = 5.0) -> Callable[[], Awaitable[bytes]]:

@@ -19,6 +19,7 @@ from rest_framework.test import APIRequestFactory
 
 from strangler.auth import keys
 from strangler.auth.drf import BearerTokenAuthentication, verified_tokens
+from strangler.auth.kid import kid_for
 from strangler.auth.tokens import InvalidToken, decode, issue_pair
 from strangler.config import REPO_ROOT
 from strangler.secretstore import django as glue
@@ -99,7 +100,7 @@ def test_a_retired_key_leaves_the_jwks_after_the_refresh_token_lifetime(
 def test_without_a_secret_store_the_pem_files_sign() -> None:
     with override_settings(SECRET_STORE_URL=""):
         token = issue_pair("7").access
-        assert kid_of(token) == keys.kid_for(Path(keys.settings.JWT_PUBLIC_KEY_FILE).read_bytes())
+        assert kid_of(token) == kid_for(Path(keys.settings.JWT_PUBLIC_KEY_FILE).read_bytes())
         assert len(keys.jwks()["keys"]) == 1
 
 
@@ -168,6 +169,6 @@ def test_a_process_without_its_secret_key_in_the_store_does_not_start(tmp_path: 
 def test_a_token_names_the_kid_of_the_key_that_signed_it(ring_store: SecretStore) -> None:
     rotate(ring_store)
     private, kid = keys.signing_key()
-    assert kid == keys.kid_for(public_pem_of(private))
+    assert kid == kid_for(public_pem_of(private))
     token = issue_pair("7", email="c7@example.com").access
     assert kid_of(token) == kid and decode(token, "access")["sub"] == "7"

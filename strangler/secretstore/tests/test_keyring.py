@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from strangler.auth.keys import kid_for
+from strangler.auth.kid import kid_for
 from strangler.secretstore.keyring import (
     FIELD,
     JWT_SIGNING_PATH,
