@@ -2,7 +2,7 @@
 
 The monolith registers customers and validates their passwords (strength included) before it
 asks for a credential; identity keeps the hash, checks it at sign-in and signs the tokens with
-the newest key of the key ring (``strangler.auth.tokens``).
+the key ring's current key (``strangler.auth.tokens``).
 """
 
 from __future__ import annotations
