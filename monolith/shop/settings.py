@@ -148,7 +148,7 @@ CUSTOMERS_CREDENTIALS_ADAPTER = env.str(
 # (monolith.customers.http_identity.HttpIdentity): its base URL, every call's timeout, and its
 # circuit breaker, opened by this many failed calls in a row for this many seconds.
 IDENTITY_SERVICE_URL = env.str("IDENTITY_SERVICE_URL", default="http://127.0.0.1:8005")
-IDENTITY_TIMEOUT = env.float("IDENTITY_TIMEOUT", default=2.0)  # seconds
+IDENTITY_TIMEOUT = env.float("IDENTITY_TIMEOUT", default=10.0)  # seconds: a password hash
 IDENTITY_BREAKER_FAILURES = env.int("IDENTITY_BREAKER_FAILURES", default=5)
 IDENTITY_BREAKER_RESET_SECONDS = env.float("IDENTITY_BREAKER_RESET_SECONDS", default=10.0)
 # Who hears about orders: notifications in process (stages 0-1:

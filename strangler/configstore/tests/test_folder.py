@@ -37,7 +37,7 @@ def test_the_repository_s_folder_holds_the_monolith_s_dynamic_settings() -> None
         "FRAUD_TIMEOUT": 2.0,
         "FRAUD_BREAKER_FAILURES": 5,
         "FRAUD_BREAKER_RESET_SECONDS": 10.0,
-        "IDENTITY_TIMEOUT": 2.0,
+        "IDENTITY_TIMEOUT": 10.0,
         "IDENTITY_BREAKER_FAILURES": 5,
         "IDENTITY_BREAKER_RESET_SECONDS": 10.0,
     }

@@ -61,7 +61,7 @@ def build(previous: Stage | None) -> Stage:
             "SECRET_STORE": "on",
             "CUSTOMERS_CREDENTIALS_ADAPTER": "monolith.customers.http_identity.HttpIdentity",
             "IDENTITY_SERVICE_URL": "http://127.0.0.1:{port:identity}",
-            "IDENTITY_TIMEOUT": "2.0",
+            "IDENTITY_TIMEOUT": "10.0",
         },
         introduces=(
             "strangler/configstore/",

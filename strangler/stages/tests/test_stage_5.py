@@ -24,7 +24,7 @@ def test_stage_5_turns_the_stores_on_seeds_the_secrets_first_and_then_sets_ident
         "SECRET_STORE": "on",
         "CUSTOMERS_CREDENTIALS_ADAPTER": "monolith.customers.http_identity.HttpIdentity",
         "IDENTITY_SERVICE_URL": "http://127.0.0.1:{port:identity}",
-        "IDENTITY_TIMEOUT": "2.0",
+        "IDENTITY_TIMEOUT": "10.0",
     }
     assert stage.setup[0] == SECRETS_INIT  # the Django commands after it read SECRET_KEY there
     assert stage.setup[1 : 1 + len(before.setup)] == before.setup
