@@ -12,15 +12,8 @@ The stage's set-up runs it after ``migrate`` and before the service starts servi
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection
-
-from strangler.migrate.errors import MigrateError
-from strangler.migrate.handover import database_url, hand_over, source_url
 from strangler.migrate.plan import Move
-from strangler.service.monolith_source import add_source_argument
+from strangler.service.take_over import TakeOverCommand
 
 CREDENTIALS = Move(
     table="accounts_credential",
@@ -37,36 +30,8 @@ CREDENTIALS = Move(
 )
 
 
-class Command(BaseCommand):
+class Command(TakeOverCommand):
     help = "Copy and verify the customers' credentials from the monolith, once (the first start)."
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        add_source_argument(parser)
-        parser.add_argument("--chunk-size", type=int, default=50_000)
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        source = source_url(options["source_url"])
-        target = database_url(connection.settings_dict)
-        try:
-            result = hand_over(
-                source, target, moves=[CREDENTIALS], chunk_size=options["chunk_size"]
-            )
-        except MigrateError as exc:
-            raise CommandError(f"the credentials were not taken over: {exc}") from exc
-        if result.since is not None:
-            self.stdout.write(
-                f"the identity service owns the credentials since {result.since}: nothing copied"
-            )
-            return
-        [copied], [verdict] = result.copied, result.verdicts
-        self.stdout.write(
-            f"{copied.table}: {copied.source_rows} customers in the monolith, "
-            f"{copied.copied} copied ({copied.already_there} already here), "
-            f"verify {'GO' if verdict.go else 'NO-GO'}"
-        )
-        if not result.go:
-            raise CommandError(
-                "NO-GO: the copy differs from the monolith's customers; nothing recorded, the "
-                "next start copies and verifies again"
-            )
-        self.stdout.write("GO: the identity service owns the credentials from now on")
+    owner = "the identity service"
+    rows = "the credentials"
+    moves = (CREDENTIALS,)
