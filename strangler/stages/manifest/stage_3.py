@@ -121,6 +121,8 @@ def build(previous: Stage | None) -> Stage:
             # the first start's hand-over (backfill + verify, once)
             "strangler/migrate/handover.py",
             "strangler/migrate/tests/test_handover.py",
+            "strangler/service/take_over.py",
+            "strangler/migrate/tests/test_take_over_command.py",
         ),
         # the monolith's inventory stays until stage 4: its tables are the rollback's target
         retires=(),
