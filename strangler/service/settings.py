@@ -13,6 +13,8 @@ A service's settings module applies the common block and keeps only what is its 
 
 ``package`` is the service's folder (``extracted.<name>`` unless told): ``<package>.service`` holds
 its ``urls`` and ``wsgi``, and ``<package>/schemas`` its copies of the event schemas it consumes.
+``SERVICE_RELEASE`` (1 unless set) says which release of the service a process serves: a
+later one runs beside it, for the callers the gateway sends there (:func:`root_urlconf`).
 ``database`` defaults to the service's own (``<NAME>_DATABASE_URL``, see
 :func:`strangler.config.service_database`). Every value still comes from
 the environment (django-environ) with the embedded defaults. The pieces below
@@ -23,9 +25,12 @@ the environment (django-environ) with the embedded defaults. The pieces below
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
 
 from strangler.config import REPO_ROOT, cache, env, secret_store_url, service_database, var_dir
 from strangler.telemetry.logs import json_logging
@@ -91,12 +96,12 @@ def middleware() -> list[str]:
     )
 
 
-def spectacular(*, title: str, description: str) -> dict[str, Any]:
+def spectacular(*, title: str, description: str, release: int = 1) -> dict[str, Any]:
     """drf-spectacular's settings: the API under /api/v1, Swagger UI served offline."""
     return {
         "TITLE": title,
         "DESCRIPTION": description,
-        "VERSION": "1.0.0",
+        "VERSION": f"{release}.0.0",
         "SERVE_INCLUDE_SCHEMA": False,
         "COMPONENT_SPLIT_REQUEST": True,
         "SCHEMA_PATH_PREFIX": r"/api/v1",
@@ -173,6 +178,30 @@ def django_basics(name: str) -> dict[str, Any]:
     }
 
 
+def root_urlconf(package: str, release: int) -> str:
+    """The URL table of a release of the service: release 1 serves ``<package>.service.urls``,
+    a later release ``<package>.service.urls_v<release>``, which states where it differs.
+
+    A team ships a service's next release as a deployment of its own beside the current one
+    and sends a few callers to it first (the gateway routes on a token's claims); both releases
+    come from one tree here, so the release is a setting of the process."""
+    if release == 1:
+        return f"{package}.service.urls"
+    name = f"{package}.service.urls_v{release}"
+    if release < 1 or not _module_exists(name):
+        raise ImproperlyConfigured(
+            f"SERVICE_RELEASE={release}: this service has no such release ({name} is missing)"
+        )
+    return name
+
+
+def _module_exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        return False
+
+
 def service_settings(
     name: str,
     *,
@@ -196,6 +225,7 @@ def service_settings(
     if subscribes and not subscriptions:
         subscriptions = f"{apps[0]}.handlers.SUBSCRIPTIONS"
     database = database if database is not None else service_database(name)
+    release = env.int("SERVICE_RELEASE", default=1)
     # imported here: the queues come with the events library, at stage 2 with the first
     # service (the monolith's settings import this module from stage 0)
     from strangler.service.queues import celery_settings
@@ -203,6 +233,7 @@ def service_settings(
     return {
         **django_basics(name),
         "SERVICE_NAME": name,
+        "SERVICE_RELEASE": release,
         "VAR_DIR": var_dir(name),
         "INSTALLED_APPS": [
             *FRAMEWORK_APPS,
@@ -212,13 +243,13 @@ def service_settings(
             "strangler.service",  # last: a service's own command of the same name wins
         ],
         "MIDDLEWARE": middleware(),
-        "ROOT_URLCONF": f"{package}.service.urls",
+        "ROOT_URLCONF": root_urlconf(package, release),
         "WSGI_APPLICATION": f"{package}.service.wsgi.application",
         "TEMPLATES": TEMPLATES,
         "DATABASES": {"default": instrument_database(database)},
         "CACHES": {"default": cache()},
         "REST_FRAMEWORK": REST_FRAMEWORK,
-        "SPECTACULAR_SETTINGS": spectacular(title=title, description=description),
+        "SPECTACULAR_SETTINGS": spectacular(title=title, description=description, release=release),
         **jwt(),
         # JSON lines with service, trace_id, span_id and request_id (LOG_FORMAT=plain for text)
         "LOGGING": json_logging(name),

@@ -5,10 +5,15 @@ set-up handed the credentials over. With identity stopped (its port refuses) a r
 answers 503 naming identity and keeps nothing (the same e-mail registers once identity is
 back), and a sign-in fails with the gateway's JSON error, never a hang; identity back, both
 work. The service is started again before the test ends, whatever happened.
+
+An account granted the admin role at identity reads stock from release 2 of the inventory
+service (the gateway routes on the token's roles); a customer's read stays on release 1.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -16,8 +21,10 @@ from typing import Any
 import jwt
 import requests
 
+from strangler.config import REPO_ROOT
 from strangler.testing import eventually
 from tests.e2e.conftest import StartedStage
+from tests.e2e.shoppers import skus
 
 STAGE = 5
 DEMO = {"email": "demo@example.com", "password": "demo-password-1"}
@@ -79,3 +86,46 @@ def test_identity_down_refuses_registration_keeping_nothing_then_both_work_again
 
     eventually(registered, "a registration once identity is back", deadline=60, poll=0.5)
     eventually(signed_in, "a sign-in once the gateway sees identity again", deadline=60, poll=0.5)
+
+
+def _signed_in(base: str, account: dict[str, str]) -> dict[str, str]:
+    answer = _post(base, "/api/v1/auth/token", account)
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access']}"}
+
+
+def _grant_admin(started: StartedStage, customer_id: int) -> None:
+    env = {k: v for k, v in started.env.items() if k != "DJANGO_SETTINGS_MODULE"}
+    granted = subprocess.run(
+        [sys.executable, "extracted/identity/manage.py", "grant_role", str(customer_id), "admin"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert granted.returncode == 0, granted.stdout + granted.stderr
+    assert "customer, admin" in granted.stdout, granted.stdout
+
+
+def test_an_admins_stock_read_is_served_by_inventory_release_2_a_customers_by_release_1(
+    stages: Callable[[int], StartedStage],
+) -> None:
+    started = stages(STAGE)
+    base = started.base_url
+    account = {"email": f"staff-{uuid.uuid4().hex[:10]}@example.com", "password": "pass-9-word"}
+    registered = _post(base, "/api/v1/auth/register", {**account, "full_name": "Dewi Staff"})
+    assert registered.status_code == 201, registered.text
+    sku = skus(base)[0]
+    as_customer = _signed_in(base, account)
+
+    _grant_admin(started, registered.json()["customer"]["id"])
+    as_admin = _signed_in(base, account)
+
+    customers = requests.get(f"{base}/api/v1/inventory/{sku}", headers=as_customer, timeout=30)
+    admins = requests.get(f"{base}/api/v1/inventory/{sku}", headers=as_admin, timeout=30)
+    assert customers.status_code == 200 and admins.status_code == 200, admins.text
+    assert "held_by" not in customers.json(), customers.text
+    assert isinstance(admins.json()["held_by"], list), admins.text
+    assert {k: admins.json()[k] for k in customers.json()} == customers.json()

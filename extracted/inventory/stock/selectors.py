@@ -19,3 +19,13 @@ def reservation_get(*, order_id: int) -> list[Reservation]:
     if not rows:
         raise ReservationNotFound(f"Order {order_id} has no reservation.", order_id=order_id)
     return rows
+
+
+def active_reservations(*, sku: str) -> list[Reservation]:
+    """The unpaid orders holding units of ``sku`` (what makes up its ``reserved``), soonest to
+    expire first."""
+    return list(
+        Reservation.objects.filter(sku=sku, status=Reservation.Status.ACTIVE).order_by(
+            "expires_at", "order_id"
+        )
+    )

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from strangler.config import REPO_ROOT
 from strangler.service.queues import consumer_queues, consumer_routes, events_settings
@@ -20,9 +21,9 @@ def _own_var_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def _parcels(**own: Any) -> dict[str, Any]:
+    own.setdefault("package", "extracted.parcels")
     return service_settings(
         "parcels",
-        package="extracted.parcels",
         apps=["extracted.parcels.shipping"],
         database=SQLITE,
         title="Parcels service API",
@@ -108,3 +109,30 @@ def test_a_process_with_a_worker_of_its_own_for_events_gets_the_events_settings_
     assert queue.name == "run-1.shop.events"
     assert [b.routing_key for b in queue.bindings] == ["stock.commit_failed"]
     assert consumer_routes(events) == {"events.handle_event": {"queue": "run-1.shop.events"}}
+
+
+def test_release_1_is_the_default_and_a_later_release_serves_its_own_url_table(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert _parcels()["SERVICE_RELEASE"] == 1
+    service = tmp_path / "parcels_released" / "service"
+    service.mkdir(parents=True)
+    for module in ("../__init__.py", "__init__.py", "urls_v2.py"):
+        (service / module).write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("SERVICE_RELEASE", "2")
+
+    built = _parcels(package="parcels_released")
+
+    assert built["ROOT_URLCONF"] == "parcels_released.service.urls_v2"
+    assert built["SERVICE_RELEASE"] == 2
+    assert built["SPECTACULAR_SETTINGS"]["VERSION"] == "2.0.0"
+
+
+@pytest.mark.parametrize("release", ["3", "0", "-1"])
+def test_a_release_the_service_lacks_is_refused_naming_it(
+    monkeypatch: pytest.MonkeyPatch, release: str
+) -> None:
+    monkeypatch.setenv("SERVICE_RELEASE", release)
+    with pytest.raises(ImproperlyConfigured, match=f"SERVICE_RELEASE={release}: this service"):
+        _parcels()

@@ -50,6 +50,7 @@ DEFAULT_PORTS: dict[str, int] = {
     "identity": 8005,
     "analytics": 8006,
     "fraud": 8007,
+    "inventory-v2": 8008,  # release 2 of the inventory service, for admins (stage 5 on)
     "flower": 5555,
     "monolith-grpc": 9001,
     "inventory-grpc": 9002,

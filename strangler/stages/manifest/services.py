@@ -15,20 +15,29 @@ def service_manage(name: str) -> tuple[str, ...]:
     return ("{python}", f"extracted/{name}/manage.py")
 
 
-def service_web(name: str) -> ProcessSpec:
-    """Its gunicorn process on the port named ``name``, the gateway's upstream ``name``."""
+def service_web(name: str, *, release: int = 1) -> ProcessSpec:
+    """Its gunicorn process on the port named ``name``, the gateway's upstream ``name``.
+
+    A later ``release`` of the service (``SERVICE_RELEASE``, see
+    :func:`strangler.service.settings.root_urlconf`) is a deployment of its own beside it:
+    process, port and upstream ``<name>-v<release>``, on the service's database."""
+    own = name if release == 1 else f"{name}-v{release}"
+    argv = gunicorn(f"extracted.{name}.service.wsgi:application", workers=1)
+    if release != 1:
+        argv = (*argv, "--env", f"SERVICE_RELEASE={release}")
     return ProcessSpec(
-        name=name,
-        argv=gunicorn(f"extracted.{name}.service.wsgi:application", workers=1),
+        name=own,
+        argv=argv,
         ready="http",
-        port_name=name,
-        upstream=name,
+        port_name=own,
+        service=name,
+        upstream=own,
         metrics_path="/metrics",
         urls=(
-            (f"{name} admin (admin / admin)", "/admin/"),
-            (f"{name} API docs", "/api/docs/"),
-            (f"{name} readiness", "/health/ready"),
-            (f"{name} metrics (Prometheus)", "/metrics"),
+            (f"{own} admin (admin / admin)", "/admin/"),
+            (f"{own} API docs", "/api/docs/"),
+            (f"{own} readiness", "/health/ready"),
+            (f"{own} metrics (Prometheus)", "/metrics"),
         ),
     )
 

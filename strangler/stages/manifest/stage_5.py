@@ -26,6 +26,11 @@ customer's id as the Idempotency-Key, the circuit breaker; identity down -> 503,
 The set-up hands the existing customers' credentials over (``take_over_credentials``,
 strangler.migrate's backfill and verify) before identity serves. Identity consumes no events and
 publishes none: a web process, no worker.
+
+Release 2 of the inventory service runs beside release 1 (``inventory-v2``, the same code with
+``SERVICE_RELEASE=2``, on the service's database): its stock read shows an admin the orders
+holding a SKU. The gateway sends a request whose token has the ``admin`` role there and
+everyone else to release 1: routing on a business rule, which a load balancer cannot do.
 """
 
 from __future__ import annotations
@@ -36,11 +41,12 @@ from strangler.stages.manifest.stage_1 import gateway_for
 
 ROUTES = "gateway/routes/stage-5.yaml"
 IDENTITY_WEB = service_web("identity")
+INVENTORY_V2 = service_web("inventory", release=2)
 
 
 def build(previous: Stage | None) -> Stage:
     assert previous is not None
-    served = (*previous.processes, IDENTITY_WEB)
+    served = (*previous.processes, IDENTITY_WEB, INVENTORY_V2)
     return previous.extend(
         number=5,
         tag="stage-5-identity",
@@ -53,7 +59,7 @@ def build(previous: Stage | None) -> Stage:
             # the customers' credentials handed over (copied and verified) before identity serves
             (*service_manage("identity"), "take_over_credentials"),
         ),
-        add=(IDENTITY_WEB,),
+        add=(IDENTITY_WEB, INVENTORY_V2),
         replace_processes=(gateway_for(served, ROUTES),),
         routes=ROUTES,
         settings={
@@ -81,6 +87,11 @@ def build(previous: Stage | None) -> Stage:
             "gateway/routes/stage-5.yaml",
             "tests/e2e/test_identity.py",
             "strangler/migrate/tests/test_handover_moves.py",
+            # release 2 of the inventory service, for admins
+            "extracted/inventory/service/urls_v2.py",
+            "extracted/inventory/stock/urls_v2.py",
+            "extracted/inventory/stock/apis_v2.py",
+            "extracted/inventory/stock/tests/test_release_2.py",
         ),
         doc="docs/stages/5-identity.md",
         changes=(
@@ -105,5 +116,8 @@ def build(previous: Stage | None) -> Stage:
             "registration stays at the monolith, which creates the credential over HTTP "
             "(HttpIdentity: timeout, Idempotency-Key from the customer id, circuit breaker); "
             "identity down -> 503 naming it, nothing kept",
+            "release 2 of the inventory service beside release 1 (SERVICE_RELEASE=2): its stock "
+            "read shows an admin the orders holding a SKU; the gateway routes tokens with the "
+            "admin role there, everyone else to release 1",
         ),
     )

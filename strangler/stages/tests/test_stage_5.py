@@ -36,14 +36,19 @@ def test_stage_5_turns_the_stores_on_seeds_the_secrets_first_and_then_sets_ident
     )
 
 
-def test_identity_is_a_web_process_behind_the_gateway_and_nothing_else_changes() -> None:
+def test_identity_and_inventory_release_2_are_web_processes_behind_the_gateway() -> None:
     stage = get_stage(5)
     before = STAGES[STAGES.index(stage) - 1]
     names = {p.name for p in stage.processes}
-    assert names - {p.name for p in before.processes} == {"identity"}
+    assert names - {p.name for p in before.processes} == {"identity", "inventory-v2"}
     assert names >= {p.name for p in before.processes}
     assert stage.process("identity").upstream == "identity"
     assert DEFAULT_PORTS["identity"] == 8005
+    release_2 = stage.process("inventory-v2")
+    assert (release_2.service, release_2.upstream) == ("inventory", "inventory-v2")
+    assert release_2.argv[-2:] == ("--env", "SERVICE_RELEASE=2")
+    assert release_2.argv[:-2] == stage.process("inventory").argv  # the same code, release 2
+    assert DEFAULT_PORTS["inventory-v2"] == 8008
     assert stage.subscriptions == before.subscriptions, "identity hears no event"
 
 
@@ -63,8 +68,25 @@ def test_the_auth_routes_and_the_keys_go_to_identity_registration_stays() -> Non
     }
     assert routes["auth-token"]["rate_limit"] == "login"
     assert routes["auth"]["upstream"] == "monolith"  # auth/register
-    unchanged = [r for r in ours["routes"] if r.get("upstream") != "identity"]
+    unchanged = [r for r in ours["routes"] if r.get("upstream") not in ("identity", "inventory-v2")]
     assert unchanged == [r for r in theirs["routes"] if r["name"] != "auth-token"]
+
+
+def test_an_admins_stock_read_goes_to_inventory_release_2_before_the_translation() -> None:
+    routes = get_stage(5).routes
+    assert routes
+    table = yaml.safe_load((REPO_ROOT / routes).read_text())
+    names = [r["name"] for r in table["routes"]]
+    admin = table["routes"][names.index("inventory-admin")]
+
+    assert admin["match"] == {"claims": {"roles": "admin"}}
+    assert (admin["path"], admin["methods"], admin["auth"]) == (
+        "/api/v1/inventory/{sku}",
+        ["GET"],
+        "required",
+    )
+    assert admin["upstream"] == "inventory-v2" and "inventory-v2" in table["upstreams"]
+    assert names.index("inventory-admin") < names.index("inventory-availability")
 
 
 def test_no_stage_before_5_reads_a_store_or_asks_identity() -> None:
