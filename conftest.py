@@ -6,8 +6,10 @@ E2E tests start real processes with their own environment; nothing here reaches 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,6 +40,24 @@ def _memory_email(settings: pytest.FixtureRequest) -> None:
 # scopes follow the expensive ones. (xdist_group marks would say it per test, but xdist's
 # loadgroup rewrites item._nodeid, which pytest 9.2 no longer reads: the marks are ignored.)
 STAGE_PARAM = re.compile(r"[\[-]stage-(\d+)\]$")
+# An e2e module whose tests all run on one stage's processes says which: ``STAGE = 3``, or
+# ``STAGE = latest_stage().number``.
+ONE_STAGE = re.compile(r"^STAGE = (\d+|latest_stage\(\)\.number)$", re.MULTILINE)
+ROOT = Path(__file__).parent
+
+
+@functools.cache
+def _module_stage(module: str) -> str | None:
+    """The stage an e2e module's tests run on (its ``STAGE = N``), read from its source: the
+    scheduler has node ids only, before any test module is imported."""
+    found = ONE_STAGE.search((ROOT / module).read_text()) if (ROOT / module).is_file() else None
+    if found is None:
+        return None
+    if found.group(1).isdigit():
+        return found.group(1)
+    from strangler.stages.manifest import latest_stage
+
+    return str(latest_stage().number)
 
 
 @pytest.fixture
@@ -86,6 +106,11 @@ def xdist_scope(nodeid: str) -> str:
         # The black-box suite, once per stage: a stage's processes start on one worker, and
         # the stages start side by side on the workers.
         return f"e2e-stage-{stage.group(1)}"
+    if module.startswith("tests/e2e/") and (number := _module_stage(module)):
+        # A module of one stage joins that stage's black-box scope: the stage starts once. Its
+        # tests leave the stage as they found it (a process they stop runs again, a circuit
+        # they open closes), and each takes SKUs no other test uses.
+        return f"e2e-stage-{number}"
     if module.startswith("tests/gateway/"):
         return "tests/gateway/"  # one session-scoped world: the upstreams and both gateways
     return module  # module-scoped fixtures (the faults rig, the gateway's signers)

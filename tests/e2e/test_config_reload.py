@@ -6,7 +6,7 @@ folder with ``FRAUD_BREAKER_FAILURES`` lowered to 1, waits until both monolith r
 the new revision in their ``/metrics``, stops the fraud service, and sees the circuit open
 after one failed checkout instead of five: the processes were not restarted. The history then
 names the change, its author and its source. Fraud is started again, and the folder synced
-back, before the test ends.
+back, before the test ends, and the cart checks out once the circuit's trial has closed it.
 """
 
 from __future__ import annotations
@@ -106,3 +106,12 @@ def test_a_synced_change_reaches_both_replicas_without_a_restart(
     assert [p.pid for p in started.running.group.processes if p.name.startswith("monolith")] == (
         pids
     ), "a monolith process was restarted"
+
+    # fraud back, the breaker's reset time past: its trial call goes through and closes the
+    # circuit, and the cart checks out (the stage's other tests find checkouts working)
+    def checked_out() -> bool:
+        answer = shopper.checkout(timeout=30)
+        assert answer.status_code in (201, 503), answer.text
+        return answer.status_code == 201
+
+    eventually(checked_out, "a checkout once fraud is back", deadline=60, poll=1)

@@ -20,15 +20,10 @@ import requests
 from strangler.config import REPO_ROOT
 from strangler.testing import eventually
 from tests.e2e.conftest import StartedStage
+from tests.e2e.shoppers import sign_in
 
 STAGE = 5
 TIMEOUT = 10
-
-
-def _sign_in(base: str, account: dict[str, str]) -> str:
-    reply = requests.post(f"{base}/api/v1/auth/token", json=account, timeout=TIMEOUT)
-    assert reply.status_code == 200, reply.text
-    return str(reply.json()["access"])
 
 
 def _kid(token: str) -> str:
@@ -57,7 +52,7 @@ def test_a_token_from_before_a_rotation_works_after_it_beside_one_with_the_new_k
         f"{base}/api/v1/auth/register", json={**account, "full_name": "Ayo Bello"}, timeout=TIMEOUT
     )
     assert registered.status_code == 201, registered.text
-    before = _sign_in(base, account)
+    before = sign_in(base, account)
     assert _me(base, before) == 200
 
     rotated = subprocess.run(

@@ -35,12 +35,13 @@ import requests
 import yaml
 
 from strangler.config import REPO_ROOT
-from strangler.stages.manifest import STAGES
+from strangler.stages.manifest import get_stage, latest_stage
 from tests.e2e.conftest import StartedStage
 
 CONFIG = REPO_ROOT / "strangler" / "contracts" / "schemathesis" / "schemathesis.toml"
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
-LATEST = max(STAGES, key=lambda stage: stage.number)
+STAGE = latest_stage().number
+LATEST = get_stage(STAGE)
 # the processes of the latest stage that serve a document of their own: docs/api/<name>-v1.yaml
 SERVICES = sorted(
     process.name
@@ -79,7 +80,7 @@ def _seed() -> int:
 
 @pytest.fixture(scope="module")
 def latest(stages: Callable[[int], StartedStage]) -> StartedStage:
-    return stages(LATEST.number)
+    return stages(STAGE)
 
 
 def access_token(latest: StartedStage) -> str:

@@ -21,11 +21,12 @@ import requests
 
 from strangler.stages import prometheus as prometheus_config
 from strangler.stages.journey import Journey
-from strangler.stages.manifest import Stage
+from strangler.stages.manifest import Stage, latest_stage
 from strangler.stages.processes import free_port
 from strangler.testing import eventually
-from tests.e2e.conftest import BLACK_BOX_STAGES, StartedStage
+from tests.e2e.conftest import StartedStage
 
+STAGE = latest_stage().number
 BINARY = shutil.which("prometheus") or "/usr/bin/prometheus"
 if not Path(BINARY).is_file() and not os.environ.get("CI"):
     pytest.skip(
@@ -65,7 +66,7 @@ def scraped(
     stages: Callable[[int], StartedStage], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Prometheus, StartedStage]]:
     assert Path(BINARY).is_file(), f"CI must install Prometheus: no {BINARY}"
-    started = stages(max(BLACK_BOX_STAGES))
+    started = stages(STAGE)
     stage = started.stage
     ports = {name: urlsplit(url).port or 0 for name, url in started.running.urls.items()}
     config = prometheus_config.scrape_config(
