@@ -116,6 +116,10 @@ def xdist_scope(nodeid: str) -> str:
     return module  # module-scoped fixtures (the faults rig, the gateway's signers)
 
 
+# Scopes whose tests start real processes (a stage, a broker's consumers): minutes each.
+SLOW_SCOPES = ("e2e-stage-", "tests/e2e/", "tests/faults/")
+
+
 # What runs after the last test of each scope, on each worker (and in a run without xdist).
 SCOPE_END: pytest.StashKey[list[Callable[[], None]]] = pytest.StashKey()
 
@@ -154,5 +158,15 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     class SharedFixtureScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             return xdist_scope(nodeid)
+
+        def schedule(self) -> None:
+            # xdist queues the scopes with the most tests first; a scope that starts processes
+            # takes minutes with one test, so it goes before every other one: left to the end,
+            # it keeps one worker busy while the other has nothing left to take
+            first = self.collection is None
+            super().schedule()
+            if first:
+                for scope in [s for s in self.workqueue if not s.startswith(SLOW_SCOPES)]:
+                    self.workqueue.move_to_end(scope)
 
     return SharedFixtureScheduling(config, log)
