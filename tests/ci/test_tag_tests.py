@@ -48,6 +48,8 @@ def base(repo: Path) -> None:
         "strangler/tests/test_config.py",
         "extracted/fraud/manage.py",
         "docs/concepts.md",
+        "gateway/app.py",
+        "gateway/tests/test_app.py",
     )
     tag(repo, "stage-0")
 
@@ -61,6 +63,7 @@ def test_a_change_selects_its_packages_tests_the_services_it_touches_and_the_che
         "monolith/orders/http_fraud.py",
         "extracted/fraud/screening/rules.py",
         "docs/stages/4.md",
+        "gateway/routes/stage-1.yaml",  # the stage's data: the manifest's tests load it
     )
     tag(tmp_path, "stage-1")
     paths, services = selection(tmp_path, "stage-0", "stage-1")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import itertools
 from pathlib import Path
 
 import pytest
 
+from strangler.config import REPO_ROOT
 from strangler.stages import manifest
 from strangler.stages.launcher import fill
 from strangler.stages.manifest import (
@@ -203,3 +205,16 @@ def test_the_latest_stage_is_the_last_one_that_can_run(monkeypatch: pytest.Monke
     monkeypatch.setattr(manifest, "missing_paths", lambda stage: ["x"])
     assert runnable_stages() == ()
     assert latest_stage() == first  # nothing can run: the first stage names what is missing
+
+
+def test_every_stages_route_table_is_valid_with_its_processes_ports() -> None:
+    """What the gateway loads at start: a broken table fails here, not only where an e2e run or
+    a demo starts the stage."""
+    for stage in STAGES:
+        if stage.routes is None:
+            continue
+        # the routing library comes with the gateway (stage 1): found by name
+        table = importlib.import_module("strangler.routing.table")
+        ports = {name: DEFAULT_PORTS[name] for name in stage.port_names}
+        loaded = table.load_route_table(REPO_ROOT / stage.routes, ports)
+        assert loaded.routes, stage.routes
