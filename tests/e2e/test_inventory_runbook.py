@@ -62,10 +62,14 @@ def _before_the_cut_over(stage: Stage, routes: Path) -> Stage:
     gateway = stage.process("gateway")
     at = gateway.argv.index("--routes")
     gateway = replace(gateway, argv=(*gateway.argv[: at + 1], str(routes), *gateway.argv[at + 2 :]))
-    skipped = {(*SERVICE_SETUP, "take_over_stock"), (*SERVICE_SETUP, "events_declare")}
+    skipped = {(*SERVICE_SETUP, "take_over_stock")}
+    # the service's tables, no queue: its worker does not run yet
+    without_a_queue = {
+        (*SERVICE_SETUP, "set_up"): (*SERVICE_SETUP, "set_up", "--skip", "events_declare")
+    }
     return replace(
         stage,
-        setup=tuple(step for step in stage.setup if step not in skipped),
+        setup=tuple(without_a_queue.get(step, step) for step in stage.setup if step not in skipped),
         processes=tuple(
             gateway if p.name == "gateway" else p
             for p in stage.processes

@@ -96,21 +96,32 @@ def setup_script(stage: Stage) -> str:
     return "".join(shlex.join(fill(step, stage)) + "\n" for step in stage.setup)
 
 
+# A service's ``manage.py set_up`` runs these among its steps (strangler.service's command).
+SET_UP = "set_up"
+COLLECTSTATIC = ("collectstatic", "--noinput", "--verbosity", "0")
+
+
 def collectstatic_script(stage: Stage) -> str:
-    """Only the set-up steps that collect static files (every web pod needs its own copy)."""
-    steps = [step for step in stage.setup if "collectstatic" in step]
+    """Only the set-up steps that collect static files (every web pod needs its own copy): a
+    service's ``set_up`` stands for its ``collectstatic`` here."""
+    steps = [
+        (*step[: step.index(SET_UP)], *COLLECTSTATIC) if SET_UP in step else step
+        for step in stage.setup
+        if "collectstatic" in step or SET_UP in step
+    ]
     return "".join(shlex.join(fill(step, stage)) + "\n" for step in steps)
 
 
 def databases(stage: Stage) -> dict[str, str]:
     """Environment variable -> database name: the monolith's, and one per extracted service.
 
-    A service owns a database when its set-up runs ``extracted/<service>/manage.py
-    ensure_database``; it reads it from ``<SERVICE>_DATABASE_URL`` (strangler.config).
+    A service owns a database when its set-up runs ``extracted/<service>/manage.py set_up`` (or
+    its ``ensure_database`` step alone); it reads it from ``<SERVICE>_DATABASE_URL``
+    (strangler.config).
     """
     found = {"DATABASE_URL": "monolith"}
     for step in stage.setup:
-        if "ensure_database" not in step:
+        if "ensure_database" not in step and SET_UP not in step:
             continue
         for part in step:
             match = _MANAGE.match(part)

@@ -55,12 +55,6 @@ def service_worker(name: str, *extra: str) -> ProcessSpec:
 
 def service_setup(name: str) -> tuple[tuple[str, ...], ...]:
     """Its database, tables, static files, admin user, and its queue with the bindings (so the
-    queue exists before anything it subscribes to is published)."""
-    manage = service_manage(name)
-    return (
-        (*manage, "ensure_database"),
-        (*manage, "migrate", "--noinput"),
-        (*manage, "collectstatic", "--noinput", "--verbosity", "0"),
-        (*manage, "seed_admin"),
-        (*manage, "events_declare"),
-    )
+    queue exists before anything it subscribes to is published): ``manage.py set_up``, one
+    process for the five steps."""
+    return ((*service_manage(name), "set_up"),)

@@ -32,7 +32,7 @@ def test_stage_2_extracts_notifications_and_publishes_the_monoliths_events() -> 
     assert "monolith/notifications/" in stage.retires
     # the queue is bound and the history handed over before anything runs
     steps = [" ".join(step) for step in stage.setup]
-    assert steps.index(next(s for s in steps if "events_declare" in s)) < steps.index(
+    assert steps.index("{python} extracted/notifications/manage.py set_up") < steps.index(
         next(s for s in steps if "backfill_notifications" in s)
     )
 

@@ -53,9 +53,9 @@ def test_the_monolith_reserves_over_http_at_the_services_port() -> None:
 def test_the_stock_is_handed_over_after_the_queues_exist_and_before_anything_serves() -> None:
     steps = [" ".join(step) for step in STAGE.setup]
     take_over = steps.index("{python} extracted/inventory/manage.py take_over_stock")
-    migrate = steps.index("{python} extracted/inventory/manage.py migrate --noinput")
-    declare = steps.index("{python} extracted/inventory/manage.py events_declare")
-    assert migrate < declare < take_over
+    # its tables and its queue: `set_up` migrates, then declares the queue
+    set_up = steps.index("{python} extracted/inventory/manage.py set_up")
+    assert set_up < take_over
     assert "{python} manage.py events_declare" in steps
 
 
