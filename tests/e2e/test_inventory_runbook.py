@@ -64,7 +64,7 @@ def _before_the_cut_over(stage: Stage, routes: Path) -> Stage:
     gateway = replace(gateway, argv=(*gateway.argv[: at + 1], str(routes), *gateway.argv[at + 2 :]))
     skipped = {(*SERVICE_SETUP, "take_over_stock")}
     # the service's tables, no queue: its worker does not run yet
-    without_a_queue = {
+    without_a_queue: dict[tuple[str, ...], tuple[str, ...]] = {
         (*SERVICE_SETUP, "set_up"): (*SERVICE_SETUP, "set_up", "--skip", "events_declare")
     }
     return replace(
