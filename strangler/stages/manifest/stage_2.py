@@ -69,6 +69,8 @@ def build(previous: Stage | None) -> Stage:
             "strangler/service/tests/test_monolith_source.py",
             "strangler/service/queues.py",
             "strangler/service/management/commands/events_declare.py",
+            "strangler/service/management/commands/set_up.py",
+            "strangler/service/tests/test_set_up.py",
             "strangler/service/tests/test_consumer.py",
             "strangler/service/tests/test_settings.py",
             "strangler/telemetry/messaging.py",
