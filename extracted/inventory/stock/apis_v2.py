@@ -51,16 +51,14 @@ class AvailabilityWithHoldsApi(AvailabilityApi):
         tags=["inventory"],
     )
     def get(self, request: Request, sku: str) -> Response:
-        item = selectors.stock_get(sku=sku)
-        body: dict[str, Any] = {
-            "sku": item.sku,
-            "on_hand": item.on_hand,
-            "reserved": item.reserved,
-            "available": item.available,
-        }
+        # release 1's body, serialized as release 1 does; the holds added for an admin
+        body: dict[str, Any] = dict(
+            AvailabilityApi.OutputSerializer(selectors.stock_get(sku=sku)).data
+        )
         if _is_admin(request):
-            body["held_by"] = selectors.active_reservations(sku=sku)
-        return Response(self.OutputSerializer(body).data)
+            holds = selectors.active_reservations(sku=sku)
+            body["held_by"] = HeldBySerializer(holds, many=True).data
+        return Response(body)
 
 
 def _is_admin(request: Request) -> bool:
