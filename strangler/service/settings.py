@@ -32,7 +32,15 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from strangler.config import REPO_ROOT, cache, env, secret_store_url, service_database, var_dir
+from strangler.config import (
+    REPO_ROOT,
+    cache,
+    config_store_url,
+    env,
+    secret_store_url,
+    service_database,
+    var_dir,
+)
 from strangler.telemetry.logs import json_logging
 from strangler.telemetry.metrics import instrument_database, instrument_middleware
 
@@ -212,6 +220,7 @@ def service_settings(
     subscriptions: str = "",
     package: str = "",
     database: dict[str, Any] | None = None,
+    dynamic: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Every setting of service ``name`` but the ones that are its own (e-mail, its rules).
 
@@ -219,6 +228,9 @@ def service_settings(
     declared before the service's apps can be imported); ``subscriptions`` is the dotted path of
     its ``Subscription`` table, by default ``SUBSCRIPTIONS`` in the first app's ``handlers``.
     A service that consumes no events leaves both out. ``title`` defaults to "<Name> service API".
+    ``dynamic`` names the settings the service reads with ``strangler.config.live_setting``
+    (its calls' timeouts and breaker limits): where the stage has a central config store
+    (``CONFIG_STORE=on``) the service's agent keeps them from ``deploy/config/<name>.yaml``.
     """
     package = package or f"extracted.{name}"
     title = title or f"{name.capitalize()} service API"
@@ -234,6 +246,8 @@ def service_settings(
         **django_basics(name),
         "SERVICE_NAME": name,
         "SERVICE_RELEASE": release,
+        "CONFIG_STORE_URL": config_store_url() if dynamic else "",
+        "DYNAMIC_SETTINGS": list(dynamic),
         "VAR_DIR": var_dir(name),
         "INSTALLED_APPS": [
             *FRAMEWORK_APPS,

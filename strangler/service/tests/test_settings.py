@@ -136,3 +136,16 @@ def test_a_release_the_service_lacks_is_refused_naming_it(
     monkeypatch.setenv("SERVICE_RELEASE", release)
     with pytest.raises(ImproperlyConfigured, match=f"SERVICE_RELEASE={release}: this service"):
         _parcels()
+
+
+def test_a_service_reads_its_dynamic_settings_from_the_central_store_where_the_stage_has_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    dynamic = ["COURIER_TIMEOUT", "COURIER_BREAKER_FAILURES"]
+    assert _parcels(dynamic=dynamic)["CONFIG_STORE_URL"] == ""  # before stage 5
+
+    monkeypatch.setenv("CONFIG_STORE", "on")
+    built = _parcels(dynamic=dynamic)
+    assert built["CONFIG_STORE_URL"] == f"file://{tmp_path}/config"
+    assert built["DYNAMIC_SETTINGS"] == dynamic
+    assert _parcels()["CONFIG_STORE_URL"] == "", "a service with no dynamic setting has no agent"

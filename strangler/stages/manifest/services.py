@@ -53,6 +53,17 @@ def service_worker(name: str, *extra: str) -> ProcessSpec:
     )
 
 
+def service_relay(name: str) -> ProcessSpec:
+    """Its outbox relay: publishes the events the service's writes put in its own outbox."""
+    return ProcessSpec(
+        name=f"{name}-relay",
+        argv=(*service_manage(name), "outbox_relay"),
+        ready="log",
+        ready_text="outbox relay ready",
+        service=name,
+    )
+
+
 def service_setup(name: str) -> tuple[tuple[str, ...], ...]:
     """Its database, tables, static files, admin user, and its queue with the bindings (so the
     queue exists before anything it subscribes to is published): ``manage.py set_up``, one

@@ -13,6 +13,7 @@ from strangler.stages.manifest.commands import celery_worker
 from strangler.stages.manifest.model import ProcessSpec, Stage, Subscription
 from strangler.stages.manifest.services import (
     service_manage,
+    service_relay,
     service_setup,
     service_web,
     service_worker,
@@ -36,13 +37,7 @@ INVENTORY_GRPC = ProcessSpec(
 INVENTORY_WORKER = service_worker(
     "inventory", "--beat", "--schedule", "{var}/inventory-celerybeat-schedule"
 )
-INVENTORY_RELAY = ProcessSpec(
-    name="inventory-relay",
-    argv=(*SERVICE_MANAGE, "outbox_relay"),
-    ready="log",
-    ready_text="outbox relay ready",
-    service="inventory",
-)
+INVENTORY_RELAY = service_relay("inventory")
 MONOLITH_EVENTS = ProcessSpec(
     name="monolith-events",
     # the monolith's consumer: a Celery app of its own on its queue alone (monolith.events)
