@@ -54,11 +54,18 @@ class Unprocessable(DomainError):
     http_status = 422
 
 
+# The header of a 503 that names the service that did not answer (``details.service``): a
+# caller's client reads it before the body, so it neither retries the call nor counts it
+# against the answering service's circuit breaker (strangler.http.client).
+UNAVAILABLE_SERVICE = "Unavailable-Service"
+
+
 class ServiceUnavailable(DomainError):
     """A service this one depends on did not answer (refused, timed out, or failed).
 
     details: ``service``, the name of the one that did not answer. Nothing of ours was
-    written, so an Idempotency-Key is released and the client may try again later.
+    written, so an Idempotency-Key is released and the client may try again later. The
+    answer names it in the ``Unavailable-Service`` header too.
     """
 
     code = "service_unavailable"
@@ -119,6 +126,8 @@ def domain_error_response(exc: DomainError) -> Response:
     response = Response(error_body(exc.code, exc.message, exc.details), status=exc.http_status)
     if exc.http_status == 401:  # RFC 7235: a 401 names the scheme to authenticate with
         response["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, ServiceUnavailable) and exc.details.get("service"):
+        response[UNAVAILABLE_SERVICE] = str(exc.details["service"])
     return response
 
 

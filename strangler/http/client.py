@@ -17,7 +17,12 @@
   answer, a 4xx included, is returned for the caller to translate into its own errors;
 - every call goes through the upstream's circuit breaker (:mod:`strangler.http.breaker`):
   after ``failures`` failed calls in a row (the retries of one call are one call) it refuses
-  calls at once for a while, a 503 with ``"circuit": "open"`` in its details.
+  calls at once for a while, a 503 with ``"circuit": "open"`` in its details;
+- a 503 whose ``Unavailable-Service`` header names *another* service is the upstream's answer
+  that one of its own dependencies failed (payments saying fraud is down): the upstream is
+  well, so the call is neither retried (that would ask the dependency again) nor counted
+  against its breaker, and the ServiceUnavailable raised carries the upstream's message and
+  details, so the caller's client reads the same error as if it had called the dependency.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, NewConnectionError, TimeoutError
 from urllib3.util.retry import Retry
 
-from strangler.errors import ServiceUnavailable
+from strangler.errors import UNAVAILABLE_SERVICE, ServiceUnavailable
 from strangler.http.breaker import CircuitBreaker, CircuitOpen
 
 logger = logging.getLogger(__name__)
@@ -80,7 +85,8 @@ class ServiceClient:
         session.proxies = requests.utils.get_environ_proxies(self.base_url)
         session.verify = _ca_bundle_from_environment() or True
         session.trust_env = False
-        retry = Retry(
+        retry = _Retry(
+            upstream=self.service,
             total=retries,
             connect=retries,
             read=0,
@@ -142,6 +148,8 @@ class ServiceClient:
         except requests.RequestException as exc:
             what = "did not answer in time" if _timed_out(exc) else "could not be reached"
             raise self._unavailable(method, path, what, exc) from exc
+        if _dependency_failed(response, self.service):
+            raise _passed_on(response)
         if response.status_code >= 500:
             raise self._unavailable(
                 method, path, f"answered {response.status_code}", status=response.status_code
@@ -158,7 +166,8 @@ class ServiceClient:
         except requests.RequestException:
             self.breaker.record(admitted, ok=False)
             raise
-        self.breaker.record(admitted, ok=response.status_code < 500)
+        ok = response.status_code < 500 or _dependency_failed(response, self.service)
+        self.breaker.record(admitted, ok=ok)
         return response
 
     def _refused(self, method: str, path: str, exc: CircuitOpen) -> ServiceUnavailable:
@@ -187,6 +196,54 @@ class ServiceClient:
         return ServiceUnavailable(
             f"The {self.service} service {what}; please try again shortly.", **details
         )
+
+
+class _Retry(Retry):
+    """urllib3's retries, except for an answer that names another service as the one that
+    failed: sending the call again would only ask that service again."""
+
+    def __init__(self, *, upstream: str = "", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.upstream = upstream
+
+    def new(self, **kwargs: Any) -> _Retry:
+        renewed = super().new(**kwargs)
+        renewed.upstream = self.upstream
+        return renewed
+
+    def increment(  # type: ignore[override]
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        **rest: Any,
+    ) -> Retry:
+        if response is not None and _names_another(response.headers, self.upstream):
+            # urllib3 answers the call with this response when no retry is left
+            raise MaxRetryError(rest["_pool"], url or "")
+        return super().increment(method, url, response, **rest)
+
+
+def _names_another(headers: Mapping[str, str], upstream: str) -> bool:
+    named = headers.get(UNAVAILABLE_SERVICE, "")
+    return bool(named) and named != upstream
+
+
+def _dependency_failed(response: requests.Response, upstream: str) -> bool:
+    return response.status_code == 503 and _names_another(response.headers, upstream)
+
+
+def _passed_on(response: requests.Response) -> ServiceUnavailable:
+    """The upstream's 503 about its dependency, as this process's own error."""
+    body = json_body(response)
+    error = body.get("error") if isinstance(body, dict) else None
+    named = response.headers[UNAVAILABLE_SERVICE]
+    if not isinstance(error, dict) or not isinstance(error.get("details"), dict):
+        return ServiceUnavailable(
+            f"The {named} service is unavailable; please try again shortly.", service=named
+        )
+    details = {**error["details"], "service": named}
+    return ServiceUnavailable(str(error.get("message", "")), **details)
 
 
 def json_body(response: requests.Response) -> Any:

@@ -22,6 +22,7 @@ class Reply:
     status: int
     body: Any = None
     hang: bool = False  # never answer (until the server closes)
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ class ScriptedServer:
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
+                for name, value in reply.headers:
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(payload)
 

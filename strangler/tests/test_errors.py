@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from strangler.errors import DomainError, NotFound, domain_error_response
+from strangler.errors import DomainError, NotFound, ServiceUnavailable, domain_error_response
 
 
 class BadCredentials(DomainError):
@@ -23,6 +23,13 @@ def test_a_401_domain_error_names_the_bearer_scheme() -> None:
     response = domain_error_response(BadCredentials("Wrong e-mail or password."))
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Bearer"
+
+
+def test_a_503_names_the_service_that_did_not_answer_in_a_header() -> None:
+    response = domain_error_response(ServiceUnavailable("Fraud is down.", service="fraud"))
+    assert response.status_code == 503
+    assert response["Unavailable-Service"] == "fraud"
+    assert not domain_error_response(NotFound("No.")).has_header("Unavailable-Service")
 
 
 def test_the_ownership_guards_refusal_is_a_503_data_moved_to_retry() -> None:

@@ -214,3 +214,42 @@ def test_4xx_answers_never_open_the_circuit() -> None:
             assert service.put("/things/1", json={}).status_code == 409
     assert len(server.received) == 3
     assert service.breaker.state() == "closed"
+
+
+FRAUD_DOWN = Reply(
+    503,
+    {
+        "error": {
+            "code": "service_unavailable",
+            "message": "The fraud service could not be reached; please try again shortly.",
+            "details": {"service": "fraud"},
+        }
+    },
+    headers=(("Unavailable-Service", "fraud"),),
+)
+
+
+def test_a_503_naming_a_dependency_is_passed_on_unretried_and_leaves_the_circuit_closed() -> None:
+    with scripted_server(FRAUD_DOWN) as server:
+        service = breaker_client(server.url, failures=1)
+        for _ in range(2):
+            with pytest.raises(ServiceUnavailable) as raised:
+                service.request("POST", "/charges", json={}, idempotency_key="order-1")
+            assert raised.value.details == {"service": "fraud"}
+            assert raised.value.message.startswith("The fraud service could not be reached")
+    assert len(server.received) == 2, "a keyed POST was retried: fraud would be asked again"
+    assert service.breaker.state() == "closed", "the answering service is not failing"
+
+
+def test_a_503_naming_the_service_itself_is_its_own_failure() -> None:
+    own = Reply(
+        503,
+        {"error": {"details": {"service": "stock"}}},
+        headers=(("Unavailable-Service", "stock"),),
+    )
+    with scripted_server(own) as server:
+        service = breaker_client(server.url, failures=1)
+        with pytest.raises(ServiceUnavailable, match="answered 503"):
+            service.get("/n")
+    assert len(server.received) == 3, "its own 503 is retried as before"
+    assert service.breaker.state() == "open"
