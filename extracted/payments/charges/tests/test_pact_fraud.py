@@ -1,9 +1,10 @@
-"""The fraud service's consumer-driven contract, as payments' HttpFraud needs it: an attempt
-assessed (approved, declined over the limit) and the same attempt asked again, stated with Pact.
+"""The fraud service's consumer-driven contract, as the payments service's HttpFraud needs it:
+an attempt assessed (approved, declined over the limit) and the same attempt asked again,
+stated with Pact.
 
 The real adapter, with the kit's real HTTP client, calls Pact's mock server; every stated
 interaction must be called and every call must be stated. The pact this writes is the
-committed strangler/contracts/pacts/monolith-payments-fraud.json (PACT_WRITE=1 rewrites it),
+committed strangler/contracts/pacts/payments-fraud.json (PACT_WRITE=1 rewrites it),
 which the fraud service's suite verifies against itself, setting up each provider state.
 """
 
@@ -18,11 +19,11 @@ from typing import Any
 import pytest
 from pact import Pact, match
 
-from monolith.payments.http_fraud import HttpFraud
-from monolith.payments.ports import ChargeAttempt
+from extracted.payments.charges.http_fraud import HttpFraud
+from extracted.payments.charges.ports import ChargeAttempt
 from strangler.contracts.pact import assert_committed
 
-CONSUMER, PROVIDER = "monolith-payments", "fraud"
+CONSUMER, PROVIDER = "payments", "fraud"
 NEW_CUSTOMER = "customer 42 has made no attempt"
 ASSESSED = "attempt order-41-attempt-1 of customer 42 was assessed for 25.00 EUR"
 ISO_8601 = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$"

@@ -1,4 +1,4 @@
-"""The fraud check over HTTP, for the stages where fraud is a service of its own (stage 4 on).
+"""The fraud check over HTTP: the payments service asks the fraud service about every attempt.
 
 Every attempt is one ``POST /internal/v1/assessments`` to the fraud service
 (``FRAUD_SERVICE_URL``, bounded by ``FRAUD_TIMEOUT`` seconds), keyed by the attempt's reference
@@ -10,7 +10,7 @@ declines among them).
 
 A service that is down, slow or failing raises :class:`strangler.errors.ServiceUnavailable`
 (503): the charge records nothing and charges nothing. After ``FRAUD_BREAKER_FAILURES`` failed
-calls in a row the circuit breaker, shared by the monolith's processes through Redis, refuses
+calls in a row the circuit breaker, shared by the service's processes through Redis, refuses
 calls at once for ``FRAUD_BREAKER_RESET_SECONDS``, then lets one trial call through.
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from monolith.payments.ports import ChargeAttempt
+from extracted.payments.charges.ports import ChargeAttempt
 from strangler.errors import Conflict
 from strangler.http import client_for, json_body
 

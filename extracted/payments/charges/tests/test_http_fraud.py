@@ -9,12 +9,13 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from monolith.payments import interface
-from monolith.payments.http_fraud import FraudRefused, HttpFraud
-from monolith.payments.models import Payment
-from monolith.payments.ports import ChargeAttempt
-from monolith.payments.tests.fakes import SpyCardProcessor
-from monolith.payments.wiring import FRAUD
+from extracted.payments.charges import services
+from extracted.payments.charges.http_fraud import FraudRefused, HttpFraud
+from extracted.payments.charges.models import Payment
+from extracted.payments.charges.ports import ChargeAttempt
+from extracted.payments.charges.results import PaymentResult
+from extracted.payments.charges.tests.fakes import SpyCardProcessor
+from extracted.payments.charges.wiring import FRAUD
 from strangler.composition import resolve, root
 from strangler.errors import ServiceUnavailable
 from strangler.http.testing import Reply, closed_port_url, scripted_server
@@ -127,12 +128,14 @@ def test_the_timeout_and_the_breaker_s_limits_are_read_on_every_call() -> None:
 
 
 def test_the_stage_setting_names_an_adapter_the_check_accepts() -> None:
-    with override_settings(PAYMENTS_FRAUD_ADAPTER="monolith.payments.http_fraud.HttpFraud"):
+    with override_settings(
+        PAYMENTS_FRAUD_ADAPTER="extracted.payments.charges.http_fraud.HttpFraud"
+    ):
         assert resolve(FRAUD, settings) is HttpFraud
 
 
-def _charge() -> interface.PaymentResult:
-    return interface.charge(
+def _charge() -> PaymentResult:
+    return services.payment_charge(
         order_id=41, customer_id=42, amount=Decimal("25.00"), currency="EUR", card_token="tok_visa"
     )
 
