@@ -120,6 +120,15 @@ INVENTORY_TIMEOUT = env.float("INVENTORY_TIMEOUT", default=2.0)  # seconds
 # Its circuit breaker: open after this many failed calls in a row, for this many seconds.
 INVENTORY_BREAKER_FAILURES = env.int("INVENTORY_BREAKER_FAILURES", default=5)
 INVENTORY_BREAKER_RESET_SECONDS = env.float("INVENTORY_BREAKER_RESET_SECONDS", default=10.0)
+# The payments service, where the payments adapter is the HTTP one
+# (monolith.orders.http_payments.HttpPayments, stage 4's second half on): its base URL, every
+# call's timeout (a charge includes the service's own call to fraud, bounded by its
+# FRAUD_TIMEOUT of 2 s), and its circuit breaker, opened by this many failed calls in a row
+# for this many seconds.
+PAYMENTS_SERVICE_URL = env.str("PAYMENTS_SERVICE_URL", default="http://127.0.0.1:8003")
+PAYMENTS_TIMEOUT = env.float("PAYMENTS_TIMEOUT", default=5.0)  # seconds
+PAYMENTS_BREAKER_FAILURES = env.int("PAYMENTS_BREAKER_FAILURES", default=5)
+PAYMENTS_BREAKER_RESET_SECONDS = env.float("PAYMENTS_BREAKER_RESET_SECONDS", default=10.0)
 # How payments reaches orders and the card processor:
 PAYMENTS_ORDER_BOOK = env.str(
     "PAYMENTS_ORDER_BOOK", default="monolith.payments.adapters.InProcessOrderBook"
@@ -175,6 +184,9 @@ DYNAMIC_SETTINGS = [
     "INVENTORY_TIMEOUT",
     "INVENTORY_BREAKER_FAILURES",
     "INVENTORY_BREAKER_RESET_SECONDS",
+    "PAYMENTS_TIMEOUT",
+    "PAYMENTS_BREAKER_FAILURES",
+    "PAYMENTS_BREAKER_RESET_SECONDS",
     "FRAUD_TIMEOUT",
     "FRAUD_BREAKER_FAILURES",
     "FRAUD_BREAKER_RESET_SECONDS",

@@ -1,0 +1,203 @@
+"""The payments port over HTTP, for the stages where payments is a service of its own (stage 4's
+second half on).
+
+Every call crosses the network to the payments service's internal API
+(``PAYMENTS_SERVICE_URL``, every call bounded by ``PAYMENTS_TIMEOUT`` seconds: a charge
+includes the service's own call to fraud). A charge is one ``POST /internal/v1/charges`` keyed
+by ``order-<id>-checkout`` as its ``Idempotency-Key``: the service records one attempt per key
+and answers a repeat with its first answer, so the client retries the POST like a PUT and a
+retry never charges twice. Payments down, slow or failing raises
+:class:`strangler.errors.ServiceUnavailable` (503, naming payments); the checkout then cancels
+the order it placed (``checkout_failed``) and keeps the cart. After
+``PAYMENTS_BREAKER_FAILURES`` failed calls in a row the circuit breaker (shared by the
+monolith's processes through Redis) refuses calls at once for
+``PAYMENTS_BREAKER_RESET_SECONDS``, then lets one trial call through.
+
+Fraud down is an answer of payments, not a failure: the service answers 503
+``service_unavailable`` naming fraud, having recorded and charged nothing. That error is raised
+here as the service gave it, so the customer reads the body the monolith gave when it asked
+fraud itself (stage 4's first half): the same message, the same details, the fraud circuit's
+state included. Such an answer is not sent again (each repeat would ask fraud once more and
+open fraud's breaker sooner than its limit says) and is not counted against payments' breaker
+(payments is up; tripping its breaker would also refuse card checks and refunds).
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from monolith.orders.errors import OrderNotPayable, UnknownCardToken
+from monolith.orders.ports import ChargeResult, RefundResult
+from strangler.errors import Conflict, ServiceUnavailable
+from strangler.http import RETRY_STATUSES, ServiceClient, client_for, json_body
+
+logger = logging.getLogger(__name__)
+
+SERVICE = "payments"
+STATUSES = ("approved", "declined")
+
+
+class PaymentsRefused(Conflict):
+    """The payments service refused a request for a reason the checkout cannot repair.
+
+    details: ``status`` and ``code`` of the service's answer. Nothing was charged.
+    """
+
+    code = "payments_refused"
+    writes_nothing = True
+
+
+class HttpPayments:
+    def __init__(self, base_url: str | None = None, timeout: float | None = None) -> None:
+        self.client = client_for(SERVICE, base_url, timeout)
+        _answer_relayed_outages(self.client)
+
+    def accepts_card_token(self, card_token: str) -> bool:
+        response = self.client.get(f"/internal/v1/card-tokens/{quote(card_token, safe='')}")
+        body = json_body(response)
+        if response.status_code == 404 and _error_code(body) == "unknown_card_token":
+            return False
+        if response.status_code == 200 and isinstance(body, dict):
+            return True
+        raise _refused(response.status_code, body)
+
+    def charge(
+        self, *, order_id: int, customer_id: int, amount: Decimal, currency: str, card_token: str
+    ) -> ChargeResult:
+        """A decline is an answer (201 ``declined``); the service's refusals are raised as the
+        ones the in-process adapter raises (same code and body), any other as PaymentsRefused."""
+        response = self.client.post(
+            "/internal/v1/charges",
+            json={
+                "order_id": order_id,
+                "customer_id": customer_id,
+                "amount": f"{amount:.2f}",
+                "currency": currency,
+                "card_token": card_token,
+            },
+            idempotency_key=f"order-{order_id}-checkout",
+        )
+        body = json_body(response)
+        if response.status_code in (200, 201) and _is_charge(body):
+            return ChargeResult(
+                payment_id=body["payment_id"],
+                approved=body["status"] == "approved",
+                decline_reasons=tuple(body["decline_reasons"]),
+            )
+        error = _error(body)
+        if response.status_code == 422 and error.get("code") == UnknownCardToken.code:
+            raise UnknownCardToken(_message(error, "Unknown card token."), **_details(error))
+        if response.status_code == 409 and error.get("code") == OrderNotPayable.code:
+            raise OrderNotPayable(_message(error, "The order is already paid."), **_details(error))
+        raise _refused(response.status_code, body)
+
+    def refund(self, *, order_id: int, reason: str) -> RefundResult | None:
+        """A PUT: refunding twice refunds once, so the client retries it safely."""
+        response = self.client.put(f"/internal/v1/refunds/{order_id}", json={"reason": reason})
+        body = json_body(response)
+        if response.status_code == 404 and _error_code(body) == "payment_not_found":
+            return None
+        if response.status_code == 200 and _is_refund(body):
+            return RefundResult(
+                payment_id=body["payment_id"],
+                amount=Decimal(body["amount"]),
+                currency=body["currency"],
+            )
+        raise _refused(response.status_code, body)
+
+
+def _answer_relayed_outages(client: ServiceClient) -> None:
+    """Make the charge's session take payments' 503 naming another service as an answer.
+
+    The kit's client retries a keyed POST on 502, 503 and 504 and counts every 5xx against the
+    breaker; for the charge, a 503 is the service's own answer (fraud down, or its data moving
+    during a flip: both a window the customer waits out, not one a repeat 0.1 s later fixes),
+    so it is not sent again, and a response hook raises the named service's error before the
+    client records the answer (a half-open breaker's trial that meets one stays claimed until
+    ``PAYMENTS_BREAKER_RESET_SECONDS`` pass, then another call is the trial).
+    """
+    session = client.keyed_session
+    for adapter in set(session.adapters.values()):  # one adapter, mounted for http and https
+        if isinstance(adapter, HTTPAdapter):
+            adapter.max_retries = adapter.max_retries.new(
+                status_forcelist=RETRY_STATUSES - {ServiceUnavailable.http_status}
+            )
+    session.hooks["response"].append(_raise_relayed_outage)
+
+
+def _raise_relayed_outage(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    """A requests response hook: a 503 ``service_unavailable`` whose details name a service
+    other than payments is that service's outage, raised with the service's message and
+    details exactly."""
+    if response.status_code != ServiceUnavailable.http_status:
+        return
+    error = _error(json_body(response))
+    details = _details(error)
+    named = details.get("service")
+    if error.get("code") != ServiceUnavailable.code or not isinstance(named, str):
+        return
+    if named in ("", SERVICE):
+        return
+    logger.info("payments answered that %s is unavailable: %s", named, error.get("message"))
+    raise ServiceUnavailable(
+        _message(error, f"The {named} service did not answer; please try again shortly."),
+        **details,
+    )
+
+
+def _error(body: Any) -> dict[str, Any]:
+    """The kit's error object of an answer (``{}`` when the body is not in the kit's shape)."""
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else {}
+
+
+def _error_code(body: Any) -> str:
+    return str(_error(body).get("code", ""))
+
+
+def _message(error: dict[str, Any], default: str) -> str:
+    message = error.get("message")
+    return message if isinstance(message, str) and message else default
+
+
+def _details(error: dict[str, Any]) -> dict[str, Any]:
+    details = error.get("details")
+    return {str(key): value for key, value in details.items()} if isinstance(details, dict) else {}
+
+
+def _refused(status: int, body: Any) -> PaymentsRefused:
+    code = _error_code(body)
+    answer = f"{status} {code}".strip()
+    return PaymentsRefused(
+        f"The payments service refused the request ({answer}).", status=status, code=code
+    )
+
+
+def _is_charge(body: Any) -> bool:
+    return (
+        isinstance(body, dict)
+        and type(body.get("payment_id")) is int
+        and body.get("status") in STATUSES
+        and isinstance(body.get("decline_reasons"), list)
+        and all(isinstance(reason, str) for reason in body["decline_reasons"])
+    )
+
+
+def _is_refund(body: Any) -> bool:
+    if not (
+        isinstance(body, dict)
+        and type(body.get("payment_id")) is int
+        and isinstance(body.get("amount"), str)
+        and isinstance(body.get("currency"), str)
+    ):
+        return False
+    try:
+        return Decimal(body["amount"]).is_finite()
+    except InvalidOperation:
+        return False
