@@ -26,6 +26,12 @@ globals().update(
         ],
         description="The customers' payments: pay a pending order with a card token, list and "
         "read one's own payments.",
+        # its clients' timeouts and breaker limits, kept from deploy/config/payments.yaml where
+        # the stage has a central config store (read with strangler.config.live_setting)
+        dynamic=[
+            *("FRAUD_TIMEOUT", "FRAUD_BREAKER_FAILURES", "FRAUD_BREAKER_RESET_SECONDS"),
+            *("MONOLITH_TIMEOUT", "MONOLITH_BREAKER_FAILURES", "MONOLITH_BREAKER_RESET_SECONDS"),
+        ],
     )
 )
 
@@ -51,7 +57,7 @@ FRAUD_WINDOW = timedelta(seconds=env.int("FRAUD_WINDOW_SECONDS", default=600))
 
 # --- the services it calls (strangler.http.client_for): base URL, every call's timeout, and the
 # circuit breaker, opened by this many failed calls in a row for this many seconds (the timeout
-# and the limits are read on every call: strangler.config.live_setting).
+# and the limits are read on every call: the dynamic settings above).
 # The fraud service assesses every charge (HttpFraud).
 FRAUD_SERVICE_URL = env.str("FRAUD_SERVICE_URL", default="http://127.0.0.1:8007")
 FRAUD_TIMEOUT = env.float("FRAUD_TIMEOUT", default=2.0)  # seconds

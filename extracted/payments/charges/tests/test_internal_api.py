@@ -157,6 +157,8 @@ def test_fraud_down_is_503_naming_it_and_records_nothing(
 
     assert error(response) == (503, "service_unavailable")
     assert response.json()["error"]["details"]["service"] == "fraud"
+    # orders' client reads it: fraud failed, not payments (no retry, payments' breaker intact)
+    assert response["Unavailable-Service"] == "fraud"
     assert Payment.objects.count() == 0
     assert processor.charges == []
     assert IdempotencyRecord.objects.count() == 0  # released: orders may retry with the key
