@@ -1,6 +1,7 @@
 """The monolith's URL table: the common URLs of every service (health, metrics, admin, schema,
-docs), and each installed context's own ``urls`` under /api/v1/ (notifications only while it is
-in the tree: stage 2 retires it, its route goes to the extracted service)."""
+docs), each installed context's own ``urls`` under /api/v1/ (notifications only while it is
+in the tree: stage 2 retires it, its route goes to the extracted service), and the internal API
+other services call under /internal/v1/."""
 
 from django.apps import apps
 from django.contrib import admin
@@ -18,6 +19,9 @@ urlpatterns = [
 ]
 if apps.is_installed("monolith.notifications"):
     urlpatterns.append(path("api/v1/", include("monolith.notifications.urls")))
+# The API other services call (the payments service's order book, from stage 4's second half),
+# under /internal/v1/ as the services mount theirs: no route of the gateway reaches it.
+urlpatterns.append(path("internal/v1/", include("monolith.orders.internal_urls")))
 
 __all__ = ["handler400", "handler404", "handler500", "urlpatterns"]
 
