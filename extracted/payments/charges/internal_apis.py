@@ -9,10 +9,11 @@ idempotent by nature: refunding twice refunds once.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.validators import RegexValidator
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -33,10 +34,19 @@ from strangler.idempotency.decorators import IDEMPOTENCY_KEY, idempotent
 MAX_ID = 2**63 - 1  # a BIGINT
 
 
+# At most 10 digits before the point and 2 after, an optional minus; no exponent, spaces,
+# plus sign or leading zeros. [0-9], not \d: Python's \d also takes other scripts' digits.
+MONEY_PATTERN = r"^-?(?:0|[1-9][0-9]{0,9})(?:\.[0-9]{1,2})?$"
+
+
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": MONEY_PATTERN, "example": "25.00"}
+)
 class MoneyField(serializers.DecimalField):
-    """An amount as a JSON string with at most two decimals (``"25.00"``); a JSON number is
-    refused (it would pass through a float first). Its sign is the charge's to judge: a
-    non-positive amount is ``invalid_amount`` (422), as the monolith's payments refuses it."""
+    """An amount as a JSON string with at most two decimals (``"25.00"``), accepted exactly
+    when it matches the documented pattern; a JSON number is refused (it would pass through a
+    float first). Its sign is the charge's to judge: a non-positive amount is
+    ``invalid_amount`` (422), as the monolith's payments refuses it."""
 
     default_error_messages = {
         "invalid": 'An amount with at most 2 decimals, as a string ("12.34").'
@@ -46,7 +56,7 @@ class MoneyField(serializers.DecimalField):
         super().__init__(max_digits=12, decimal_places=2, **kwargs)
 
     def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, str):
+        if not isinstance(data, str) or not re.fullmatch(MONEY_PATTERN, data):
             self.fail("invalid")
         return super().to_internal_value(data)
 

@@ -137,7 +137,11 @@ def test_a_charge_of_an_order_already_paid_is_409(client: APIClient) -> None:
 
 @pytest.mark.parametrize(
     ("changes", "code"),
-    [({"card_token": "tok_unknown"}, "unknown_card_token"), ({"amount": "0.00"}, "invalid_amount")],
+    [
+        ({"card_token": "tok_unknown"}, "unknown_card_token"),
+        ({"amount": "0.00"}, "invalid_amount"),
+        ({"amount": "-5"}, "invalid_amount"),
+    ],
 )
 def test_an_unknown_token_or_a_non_positive_amount_is_422_and_records_nothing(
     client: APIClient, changes: dict[str, str], code: str
@@ -176,6 +180,12 @@ def test_fraud_down_is_503_naming_it_and_records_nothing(
         ({"amount": "NaN"}, "amount"),
         ({"amount": "twelve"}, "amount"),
         ({"amount": "1" * 20}, "amount"),
+        ({"amount": "-"}, "amount"),
+        ({"amount": ""}, "amount"),
+        ({"amount": "025.00"}, "amount"),
+        ({"amount": "1e2"}, "amount"),
+        ({"amount": " 25.00"}, "amount"),
+        ({"amount": "\u0662\u0665.00"}, "amount"),  # Arabic-Indic digits
         ({"currency": "eur"}, "currency"),
         ({"card_token": 7}, "card_token"),
         ({"card_token": "t" * 65}, "card_token"),
