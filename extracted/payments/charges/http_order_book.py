@@ -59,14 +59,14 @@ class HttpOrderBook:
 
     @staticmethod
     def _translate(status: int, body: Any, order_id: int) -> None:
-        """Raise the port's error for the monolith's refusals this port names."""
+        """Raise the port's error for the monolith's refusals this port names, with the
+        monolith's message and details: the public answer is the one the in-process order book
+        gave, word for word."""
         code, message, details = _error(body)
         if status == 404 and code == OrderNotFound.code:
-            raise OrderNotFound(message or "Order not found.", **{"order_id": order_id, **details})
+            raise OrderNotFound(message or f"Order {order_id} was not found.", **details)
         if status == 409 and code == OrderNotPayable.code:
-            raise OrderNotPayable(
-                message or f"Order {order_id} cannot be paid.", **{"order_id": order_id, **details}
-            )
+            raise OrderNotPayable(message or f"Order {order_id} cannot be paid.", **details)
 
     @staticmethod
     def _refused(status: int, body: Any) -> OrderBookRefused:

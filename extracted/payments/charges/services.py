@@ -130,8 +130,10 @@ def payment_create_for_order(
     book = order_book or root.get(ORDER_BOOK)
     order = book.get_payable_order(order_id=order_id, customer_id=customer_id)
     if order.status != PAYABLE_ORDER_STATUS:
+        # The words of the monolith's orders, which refused such an order itself when payments
+        # was in process: the public answer stays the same, word for word.
         raise OrderNotPayable(
-            f"Order {order_id} is {order.status}, it cannot be paid.",
+            f"Order {order_id} is {order.status}; it cannot be paid.",
             order_id=order_id,
             status=order.status,
         )

@@ -11,14 +11,26 @@ from rest_framework.test import APIClient
 
 from extracted.payments.charges import services
 from extracted.payments.charges.errors import OrderNotPayable
+from extracted.payments.charges.http_order_book import HttpOrderBook
 from extracted.payments.charges.models import Payment
 from extracted.payments.charges.tests.conftest import CUSTOMER_ID, OTHER_CUSTOMER_ID
 from extracted.payments.charges.tests.fakes import FakeFraud, FakeOrderBook, SpyCardProcessor
+from extracted.payments.charges.wiring import ORDER_BOOK
+from strangler.composition import root
+from strangler.http.testing import Reply, scripted_server
 from strangler.idempotency.models import IdempotencyRecord
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/payments"
+# The monolith's internal order book's answer for customer 42's order 41 (contract B).
+MONOLITH_ORDER = {
+    "order_id": 41,
+    "customer_id": 42,
+    "status": "pending",
+    "total": "25.00",
+    "currency": "EUR",
+}
 
 
 def _pay(client: APIClient, order_id: int = 1, token: str = "tok_visa", key: str | None = None):  # type: ignore[no-untyped-def]
@@ -360,4 +372,51 @@ def test_anonymous_callers_are_401(order_book: FakeOrderBook) -> None:
 
     assert _pay(client).status_code == 401
     assert client.get(URL).status_code == 401
+    assert Payment.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("reply", "status", "error"),
+    [
+        (
+            Reply(200, {**MONOLITH_ORDER, "status": "cancelled"}),
+            409,
+            {
+                "code": "order_not_payable",
+                "message": "Order 41 is cancelled; it cannot be paid.",
+                "details": {"order_id": 41, "status": "cancelled"},
+            },
+        ),
+        (
+            Reply(
+                404,
+                {
+                    "error": {
+                        "code": "order_not_found",
+                        "message": "Order 41 was not found.",
+                        "details": {"order_id": 41},
+                    }
+                },
+            ),
+            404,
+            {
+                "code": "order_not_found",
+                "message": "Order 41 was not found.",
+                "details": {"order_id": 41},
+            },
+        ),
+    ],
+    ids=["cancelled", "not-found"],
+)
+def test_the_monolith_s_refusals_reach_the_customer_as_the_monolith_answered_them(
+    api: APIClient, reply: Reply, status: int, error: dict[str, Any]
+) -> None:
+    """Over the HTTP order book the public body is the one the in-process book gave."""
+    with (
+        scripted_server(reply) as monolith,
+        root.replaced(ORDER_BOOK, HttpOrderBook(monolith.url, 0.5)),
+    ):
+        response = _pay(api, order_id=41)
+
+    assert (response.status_code, response.json()) == (status, {"error": error})
     assert Payment.objects.count() == 0

@@ -61,7 +61,8 @@ def test_an_unknown_order_is_order_not_found() -> None:
     ):
         HttpOrderBook(server.url, TIMEOUT).get_payable_order(order_id=41, customer_id=1001)
 
-    assert (raised.value.http_status, raised.value.details) == (404, {"order_id": 41})
+    assert (raised.value.http_status, raised.value.message) == (404, "Refused.")
+    assert raised.value.details == {"order_id": 41}  # the monolith's, as they were
 
 
 @pytest.mark.parametrize(

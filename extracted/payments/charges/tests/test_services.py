@@ -221,6 +221,7 @@ def test_paying_an_order_that_is_not_pending_is_refused_before_any_charge(
     with pytest.raises(OrderNotPayable) as refused:
         payment_create_for_order(customer_id=42, order_id=43, card_token="tok_visa")
 
+    assert refused.value.message == "Order 43 is cancelled; it cannot be paid."  # the monolith's
     assert refused.value.details == {"order_id": 43, "status": "cancelled"}
     assert processor.charges == []
     assert Payment.objects.count() == 0
