@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import requests
@@ -34,12 +34,13 @@ from requests.adapters import HTTPAdapter
 
 from monolith.orders.errors import OrderNotPayable, UnknownCardToken
 from monolith.orders.ports import ChargeResult, RefundResult
-from strangler.errors import Conflict, ServiceUnavailable
+from strangler.errors import Conflict, DomainError, ServiceUnavailable
 from strangler.http import RETRY_STATUSES, ServiceClient, client_for, json_body
 
 logger = logging.getLogger(__name__)
 
 SERVICE = "payments"
+Refusal = TypeVar("Refusal", bound=DomainError)
 STATUSES = ("approved", "declined")
 
 
@@ -92,9 +93,9 @@ class HttpPayments:
             )
         error = _error(body)
         if response.status_code == 422 and error.get("code") == UnknownCardToken.code:
-            raise UnknownCardToken(_message(error, "Unknown card token."), **_details(error))
+            raise _as(UnknownCardToken, error, "Unknown card token.")
         if response.status_code == 409 and error.get("code") == OrderNotPayable.code:
-            raise OrderNotPayable(_message(error, "The order is already paid."), **_details(error))
+            raise _as(OrderNotPayable, error, "The order is already paid.")
         raise _refused(response.status_code, body)
 
     def refund(self, *, order_id: int, reason: str) -> RefundResult | None:
@@ -138,17 +139,23 @@ def _raise_relayed_outage(response: requests.Response, *args: Any, **kwargs: Any
     if response.status_code != ServiceUnavailable.http_status:
         return
     error = _error(json_body(response))
-    details = _details(error)
-    named = details.get("service")
+    named = _details(error).get("service")
     if error.get("code") != ServiceUnavailable.code or not isinstance(named, str):
         return
     if named in ("", SERVICE):
         return
     logger.info("payments answered that %s is unavailable: %s", named, error.get("message"))
-    raise ServiceUnavailable(
-        _message(error, f"The {named} service did not answer; please try again shortly."),
-        **details,
+    raise _as(
+        ServiceUnavailable, error, f"The {named} service did not answer; please try again shortly."
     )
+
+
+def _as(kind: type[Refusal], error: dict[str, Any], default: str) -> Refusal:
+    """The service's error as ours: its message (``default`` without one) and its details
+    exactly, whatever their keys."""
+    refusal = kind(_message(error, default))
+    refusal.details = _details(error)
+    return refusal
 
 
 def _error(body: Any) -> dict[str, Any]:

@@ -198,6 +198,17 @@ def test_fraud_s_open_circuit_reaches_the_caller_with_its_retry_after() -> None:
     assert raised.value.details == {"service": "fraud", "circuit": "open", "retry_after": 7}
 
 
+def test_the_details_are_passed_on_whatever_their_keys() -> None:
+    details = {"service": "fraud", "message": "m", "kind": "k"}
+    body = {
+        "error": {"code": "service_unavailable", "message": "Fraud is down.", "details": details}
+    }
+    with scripted_server(Reply(503, body)) as server, pytest.raises(ServiceUnavailable) as raised:
+        charge(HttpPayments(server.url, TIMEOUT))
+    assert raised.value.message == "Fraud is down."
+    assert raised.value.details == details
+
+
 def test_fraud_down_does_not_open_the_circuit_to_payments() -> None:
     """Payments answered: tripping its breaker would refuse card checks and refunds too."""
     with scripted_server(Reply(503, fraud_down()), Reply(201, APPROVED)) as server:
