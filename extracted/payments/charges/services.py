@@ -21,7 +21,7 @@ from extracted.payments.charges.ports import ChargeAttempt, OrderBook
 from extracted.payments.charges.results import PaymentResult
 from extracted.payments.charges.wiring import CARD_PROCESSOR, EVENTS, FRAUD, ORDER_BOOK
 from strangler.composition import root
-from strangler.errors import DomainError
+from strangler.errors import DomainError, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -122,9 +122,10 @@ def payment_create_for_order(
 
     The attempt is committed first, whatever its outcome (a declined attempt is returned, never
     raised here). If the order can no longer take an approved payment (its reservation ran out
-    in between), the payment is refunded at once and the order's refusal is raised: money never
-    stays charged with no paid order behind it. Raises OrderNotFound (404; also another
-    customer's order), OrderNotPayable (409) and InvalidCardToken (422); those write nothing.
+    in between), or the order book gives no answer twice, the payment is refunded at once and
+    the refusal is raised: money never stays charged with no paid order behind it. Raises
+    OrderNotFound (404; also another customer's order), OrderNotPayable (409) and
+    InvalidCardToken (422); those write nothing.
     """
     payment_validate_card_token(card_token=card_token)
     book = order_book or root.get(ORDER_BOOK)
@@ -146,11 +147,26 @@ def payment_create_for_order(
     )
     if result.status == Payment.Status.APPROVED:
         try:
-            book.confirm_payment(order_id=order_id, payment_id=result.payment_id)
+            _confirm(book, order_id=order_id, payment_id=result.payment_id)
         except DomainError:
             payment_refund(order_id=order_id, reason="The order could no longer be confirmed.")
             raise
     return result
+
+
+def _confirm(book: OrderBook, *, order_id: int, payment_id: int) -> None:
+    """Confirm the payment to the order book, asking once more if the book gave no answer.
+
+    The order book is the monolith, over the network: a call that timed out may have marked
+    the order paid all the same. Confirming is idempotent (the same payment again answers as
+    the first time), so a second call tells: paid, refused, or still no answer, and only then
+    is the money given back.
+    """
+    try:
+        book.confirm_payment(order_id=order_id, payment_id=payment_id)
+    except ServiceUnavailable:
+        logger.warning("order %s: no answer to its payment's confirmation; asking again", order_id)
+        book.confirm_payment(order_id=order_id, payment_id=payment_id)
 
 
 @transaction.atomic

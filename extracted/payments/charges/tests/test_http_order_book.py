@@ -157,7 +157,7 @@ def test_the_monolith_down_records_nothing_and_charges_nothing(
 
 @pytest.mark.django_db
 def test_an_approved_payment_the_monolith_cannot_confirm_is_refunded_at_once() -> None:
-    """Read, then the monolith fails before it confirms: the money goes back."""
+    """Read, then the monolith fails twice to confirm: the money goes back."""
     replies = [Reply(200, ORDER), Reply(500, {"error": {}})]
     with (
         scripted_server(*replies) as server,
@@ -167,3 +167,21 @@ def test_an_approved_payment_the_monolith_cannot_confirm_is_refunded_at_once() -
         payment_create_for_order(customer_id=1001, order_id=41, card_token="tok_visa")
 
     assert Payment.objects.get().status == Payment.Status.REFUNDED
+
+
+@pytest.mark.django_db
+def test_a_confirmation_whose_answer_was_lost_is_asked_again_and_the_payment_kept() -> None:
+    """The first PUT times out (the monolith may have marked the order paid); the second,
+    idempotent, answers: the order is paid, and so the payment stands."""
+    confirmed = {"order_id": 41, "status": "paid", "payment_id": 7}
+    replies = [Reply(200, ORDER), Reply(200, hang=True), Reply(200, confirmed)]
+    with (
+        scripted_server(*replies) as server,
+        root.replaced(ORDER_BOOK, HttpOrderBook(server.url, TIMEOUT)),
+    ):
+        result = payment_create_for_order(customer_id=1001, order_id=41, card_token="tok_visa")
+
+    assert result.status == "approved"
+    assert Payment.objects.get().status == Payment.Status.APPROVED
+    assert [r.method for r in server.received] == ["GET", "PUT", "PUT"]
+    assert [r.body for r in server.received[1:]] == [{"payment_id": result.payment_id}] * 2
