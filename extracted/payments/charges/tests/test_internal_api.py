@@ -265,3 +265,15 @@ def test_a_bad_refund_body_is_400_and_refunds_nothing(client: APIClient, data: A
 def test_the_internal_api_needs_no_token_and_the_public_one_does(client: APIClient) -> None:
     assert client.get("/internal/v1/card-tokens/tok_visa").status_code == 200
     assert client.get("/api/v1/payments").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("amount", "answered"), [("25", "25.00"), ("0.5", "0.50"), ("7.1", "7.10")]
+)
+def test_an_amount_is_answered_with_two_decimals(
+    client: APIClient, amount: str, answered: str
+) -> None:
+    response = charge(client, body(amount=amount))
+
+    assert response.json()["amount"] == answered
+    assert refund(client, 41).json()["amount"] == answered
