@@ -1,4 +1,5 @@
-"""The values payments hands to other contexts (re-exported by ``interface``)."""
+"""The result of a charge or a refund, as the services return it and the internal API answers
+it (``internal_apis``)."""
 
 from __future__ import annotations
 
