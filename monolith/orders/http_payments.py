@@ -14,12 +14,13 @@ monolith's processes through Redis) refuses calls at once for
 ``PAYMENTS_BREAKER_RESET_SECONDS``, then lets one trial call through.
 
 Fraud down is an answer of payments, not a failure: the service answers 503
-``service_unavailable`` naming fraud, having recorded and charged nothing. That error is raised
-here as the service gave it, so the customer reads the body the monolith gave when it asked
-fraud itself (stage 4's first half): the same message, the same details, the fraud circuit's
-state included. Such an answer is not sent again (each repeat would ask fraud once more and
-open fraud's breaker sooner than its limit says) and is not counted against payments' breaker
-(payments is up; tripping its breaker would also refuse card checks and refunds).
+``service_unavailable`` naming fraud (``Unavailable-Service: fraud``), having recorded and
+charged nothing. The kit's client raises that error as the service gave it, so the customer
+reads the body the monolith gave when it asked fraud itself (stage 4's first half): the same
+message, the same details, the fraud circuit's state included. Such an answer is not sent again
+(each repeat would ask fraud once more and open fraud's breaker sooner than its limit says)
+and is not counted against payments' breaker (payments is up; tripping its breaker would also
+refuse card checks and refunds).
 """
 
 from __future__ import annotations
@@ -29,13 +30,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-import requests
-from requests.adapters import HTTPAdapter
-
 from monolith.orders.errors import OrderNotPayable, UnknownCardToken
 from monolith.orders.ports import ChargeResult, RefundResult
-from strangler.errors import Conflict, DomainError, ServiceUnavailable
-from strangler.http import RETRY_STATUSES, ServiceClient, client_for, json_body
+from strangler.errors import Conflict, DomainError
+from strangler.http import client_for, json_body
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +55,6 @@ class PaymentsRefused(Conflict):
 class HttpPayments:
     def __init__(self, base_url: str | None = None, timeout: float | None = None) -> None:
         self.client = client_for(SERVICE, base_url, timeout)
-        _answer_relayed_outages(self.client)
 
     def accepts_card_token(self, card_token: str) -> bool:
         response = self.client.get(f"/internal/v1/card-tokens/{quote(card_token, safe='')}")
@@ -111,43 +108,6 @@ class HttpPayments:
                 currency=body["currency"],
             )
         raise _refused(response.status_code, body)
-
-
-def _answer_relayed_outages(client: ServiceClient) -> None:
-    """Make the charge's session take payments' 503 naming another service as an answer.
-
-    The kit's client retries a keyed POST on 502, 503 and 504 and counts every 5xx against the
-    breaker; for the charge, a 503 is the service's own answer (fraud down, or its data moving
-    during a flip: both a window the customer waits out, not one a repeat 0.1 s later fixes),
-    so it is not sent again, and a response hook raises the named service's error before the
-    client records the answer (a half-open breaker's trial that meets one stays claimed until
-    ``PAYMENTS_BREAKER_RESET_SECONDS`` pass, then another call is the trial).
-    """
-    session = client.keyed_session
-    for adapter in set(session.adapters.values()):  # one adapter, mounted for http and https
-        if isinstance(adapter, HTTPAdapter):
-            adapter.max_retries = adapter.max_retries.new(
-                status_forcelist=RETRY_STATUSES - {ServiceUnavailable.http_status}
-            )
-    session.hooks["response"].append(_raise_relayed_outage)
-
-
-def _raise_relayed_outage(response: requests.Response, *args: Any, **kwargs: Any) -> None:
-    """A requests response hook: a 503 ``service_unavailable`` whose details name a service
-    other than payments is that service's outage, raised with the service's message and
-    details exactly."""
-    if response.status_code != ServiceUnavailable.http_status:
-        return
-    error = _error(json_body(response))
-    named = _details(error).get("service")
-    if error.get("code") != ServiceUnavailable.code or not isinstance(named, str):
-        return
-    if named in ("", SERVICE):
-        return
-    logger.info("payments answered that %s is unavailable: %s", named, error.get("message"))
-    raise _as(
-        ServiceUnavailable, error, f"The {named} service did not answer; please try again shortly."
-    )
 
 
 def _as(kind: type[Refusal], error: dict[str, Any], default: str) -> Refusal:

@@ -242,8 +242,12 @@ def _passed_on(response: requests.Response) -> ServiceUnavailable:
         return ServiceUnavailable(
             f"The {named} service is unavailable; please try again shortly.", service=named
         )
-    details = {**error["details"], "service": named}
-    return ServiceUnavailable(str(error.get("message", "")), **details)
+    message = error.get("message")
+    passed = ServiceUnavailable(
+        message if isinstance(message, str) and message else f"The {named} service is unavailable."
+    )
+    passed.details = {**error["details"], "service": named}  # whatever their keys
+    return passed
 
 
 def json_body(response: requests.Response) -> Any:

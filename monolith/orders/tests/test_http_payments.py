@@ -60,6 +60,12 @@ def charge(payments: HttpPayments, card_token: str = "tok_visa") -> ChargeResult
     )
 
 
+def relayed(body: dict[str, Any]) -> Reply:
+    """Payments' 503 about fraud, naming it as every service does
+    (``strangler.errors.domain_error_response``)."""
+    return Reply(503, body, headers=(("Unavailable-Service", "fraud"),))
+
+
 def fraud_down() -> dict[str, Any]:
     """The body the monolith answered with fraud unreachable when it asked fraud itself (stage
     4's first half: the kit's client, named fraud), which the payments service now answers."""
@@ -182,7 +188,10 @@ def test_fraud_down_is_raised_as_fraud_s_own_503_and_the_charge_is_not_sent_agai
     """Each repeat would ask fraud again: fraud's breaker would open after fewer checkouts than
     its limit, and the customer would read a different answer than at stage 4's first half."""
     body = fraud_down()
-    with scripted_server(Reply(503, body)) as server, pytest.raises(ServiceUnavailable) as raised:
+    with (
+        scripted_server(relayed(body)) as server,
+        pytest.raises(ServiceUnavailable) as raised,
+    ):
         charge(HttpPayments(server.url, TIMEOUT))
     assert error_body(raised.value.code, raised.value.message, raised.value.details) == body
     assert body["error"]["details"] == {"service": "fraud"}
@@ -192,7 +201,10 @@ def test_fraud_down_is_raised_as_fraud_s_own_503_and_the_charge_is_not_sent_agai
 def test_fraud_s_open_circuit_reaches_the_caller_with_its_retry_after() -> None:
     message = "The fraud service is failing; calls to it resume in about 7 s."
     body = error("service_unavailable", message, service="fraud", circuit="open", retry_after=7)
-    with scripted_server(Reply(503, body)) as server, pytest.raises(ServiceUnavailable) as raised:
+    with (
+        scripted_server(relayed(body)) as server,
+        pytest.raises(ServiceUnavailable) as raised,
+    ):
         charge(HttpPayments(server.url, TIMEOUT))
     assert raised.value.message == message
     assert raised.value.details == {"service": "fraud", "circuit": "open", "retry_after": 7}
@@ -203,7 +215,10 @@ def test_the_details_are_passed_on_whatever_their_keys() -> None:
     body = {
         "error": {"code": "service_unavailable", "message": "Fraud is down.", "details": details}
     }
-    with scripted_server(Reply(503, body)) as server, pytest.raises(ServiceUnavailable) as raised:
+    with (
+        scripted_server(relayed(body)) as server,
+        pytest.raises(ServiceUnavailable) as raised,
+    ):
         charge(HttpPayments(server.url, TIMEOUT))
     assert raised.value.message == "Fraud is down."
     assert raised.value.details == details
@@ -211,7 +226,7 @@ def test_the_details_are_passed_on_whatever_their_keys() -> None:
 
 def test_fraud_down_does_not_open_the_circuit_to_payments() -> None:
     """Payments answered: tripping its breaker would refuse card checks and refunds too."""
-    with scripted_server(Reply(503, fraud_down()), Reply(201, APPROVED)) as server:
+    with scripted_server(relayed(fraud_down()), Reply(201, APPROVED)) as server:
         payments = HttpPayments(server.url, TIMEOUT)
         with override_settings(PAYMENTS_BREAKER_FAILURES=1):
             with pytest.raises(ServiceUnavailable):
@@ -226,7 +241,10 @@ def test_fraud_down_does_not_open_the_circuit_to_payments() -> None:
     ids=["no body", "its own outage", "not naming a service"],
 )
 def test_a_503_that_names_no_other_service_is_payments_own(body: dict[str, Any] | None) -> None:
-    with scripted_server(Reply(503, body)) as server, pytest.raises(ServiceUnavailable) as raised:
+    with (
+        scripted_server(Reply(503, body)) as server,
+        pytest.raises(ServiceUnavailable) as raised,
+    ):
         charge(HttpPayments(server.url, TIMEOUT))
     assert raised.value.details == {"service": "payments", "status": 503}
 
@@ -406,7 +424,7 @@ def test_fraud_down_gives_the_customer_the_body_of_stage_4_s_first_half(
     shop: FakeInventory, order_events: FakeOrderEvents, api: APIClient
 ) -> None:
     expected = fraud_down()
-    with scripted_server(Reply(200, CARD), Reply(503, expected)) as server:
+    with scripted_server(Reply(200, CARD), relayed(expected)) as server:
         status, body, _ = _checkout(api, server.url)
     assert (status, body) == (503, expected)
     _cancelled_for_checkout_failed(order_events)
