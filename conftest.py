@@ -74,14 +74,15 @@ def in_process_inventory() -> Iterator[None]:
 
 
 @pytest.fixture
-def in_process_fraud() -> Iterator[None]:
-    """Payments assesses fraud in process, as at stages 0 to 3: for tests that run the monolith
-    without the fraud service (from stage 4 on the tree's default adapter asks it over HTTP)."""
-    from monolith.payments.adapters import InProcessFraud
-    from monolith.payments.wiring import FRAUD
+def in_process_payments() -> Iterator[None]:
+    """Orders charge and refund in process (and payments assesses fraud with its own rules), as
+    at stages 0 to 3: for tests that run the monolith without the payments service (from stage
+    4 on the tree's default adapter charges over HTTP)."""
+    from monolith.orders.adapters import InProcessPayments
+    from monolith.orders.wiring import PAYMENTS
     from strangler.composition import root
 
-    with root.replaced(FRAUD, InProcessFraud()):
+    with root.replaced(PAYMENTS, InProcessPayments()):
         yield
 
 

@@ -1,5 +1,5 @@
-"""The payments port over HTTP, for the stages where payments is a service of its own (stage 4's
-second half on).
+"""The payments port over HTTP, for the stages where payments is a service of its own (stage 4
+on).
 
 Every call crosses the network to the payments service's internal API
 (``PAYMENTS_SERVICE_URL``, every call bounded by ``PAYMENTS_TIMEOUT`` seconds: a charge

@@ -1,6 +1,6 @@
 """The order book other services call (under ``/internal/v1/``; the gateway never routes it).
 
-From stage 4's second half the payments service serves ``POST /api/v1/payments``: it reads the
+From stage 4 on the payments service serves ``POST /api/v1/payments``: it reads the
 order it is asked to pay and, once the charge is approved, confirms it here, through the same
 functions of orders' interface the in-process order book calls (``get_payable_order``,
 ``confirm_payment``). Service to service on the internal network: no authentication.

@@ -121,7 +121,7 @@ INVENTORY_TIMEOUT = env.float("INVENTORY_TIMEOUT", default=2.0)  # seconds
 INVENTORY_BREAKER_FAILURES = env.int("INVENTORY_BREAKER_FAILURES", default=5)
 INVENTORY_BREAKER_RESET_SECONDS = env.float("INVENTORY_BREAKER_RESET_SECONDS", default=10.0)
 # The payments service, where the payments adapter is the HTTP one
-# (monolith.orders.http_payments.HttpPayments, stage 4's second half on): its base URL, every
+# (monolith.orders.http_payments.HttpPayments, stage 4 on): its base URL, every
 # call's timeout (a charge includes the service's own call to fraud, bounded by its
 # FRAUD_TIMEOUT of 2 s), and its circuit breaker, opened by this many failed calls in a row
 # for this many seconds.
@@ -136,18 +136,12 @@ PAYMENTS_ORDER_BOOK = env.str(
 PAYMENTS_CARD_PROCESSOR = env.str(
     "PAYMENTS_CARD_PROCESSOR", default="monolith.payments.processor.FakeCardProcessor"
 )
-# Who assesses a charge for fraud: the rules in process (stages 0-3:
-# monolith.payments.adapters.InProcessFraud), or the fraud service (stage 4 on).
+# Who assesses a charge for fraud: the rules in process
+# (monolith.payments.adapters.InProcessFraud). From stage 4 on payments is a service of its own,
+# which asks the fraud service itself.
 PAYMENTS_FRAUD_ADAPTER = env.str(
     "PAYMENTS_FRAUD_ADAPTER", default=STAGE_ADAPTERS["PAYMENTS_FRAUD_ADAPTER"]
 )
-# The fraud service, where the fraud adapter is the HTTP one
-# (monolith.payments.http_fraud.HttpFraud): its base URL, every call's timeout, and its circuit
-# breaker, opened by this many failed calls in a row for this many seconds.
-FRAUD_SERVICE_URL = env.str("FRAUD_SERVICE_URL", default="http://127.0.0.1:8007")
-FRAUD_TIMEOUT = env.float("FRAUD_TIMEOUT", default=2.0)  # seconds
-FRAUD_BREAKER_FAILURES = env.int("FRAUD_BREAKER_FAILURES", default=5)
-FRAUD_BREAKER_RESET_SECONDS = env.float("FRAUD_BREAKER_RESET_SECONDS", default=10.0)
 # Where a new customer's credential is kept: on the customer's row (stages 0-4:
 # monolith.customers.adapters.InProcessCredentials), or by the identity service (stage 5 on).
 CUSTOMERS_CREDENTIALS_ADAPTER = env.str(
@@ -187,9 +181,6 @@ DYNAMIC_SETTINGS = [
     "PAYMENTS_TIMEOUT",
     "PAYMENTS_BREAKER_FAILURES",
     "PAYMENTS_BREAKER_RESET_SECONDS",
-    "FRAUD_TIMEOUT",
-    "FRAUD_BREAKER_FAILURES",
-    "FRAUD_BREAKER_RESET_SECONDS",
     "IDENTITY_TIMEOUT",
     "IDENTITY_BREAKER_FAILURES",
     "IDENTITY_BREAKER_RESET_SECONDS",

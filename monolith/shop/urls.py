@@ -3,6 +3,8 @@ docs), each installed context's own ``urls`` under /api/v1/ (notifications only 
 in the tree: stage 2 retires it, its route goes to the extracted service), and the internal API
 other services call under /internal/v1/."""
 
+from importlib.util import find_spec
+
 from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
@@ -19,9 +21,11 @@ urlpatterns = [
 ]
 if apps.is_installed("monolith.notifications"):
     urlpatterns.append(path("api/v1/", include("monolith.notifications.urls")))
-# The API other services call (the payments service's order book, from stage 4's second half),
-# under /internal/v1/ as the services mount theirs: no route of the gateway reaches it.
-urlpatterns.append(path("internal/v1/", include("monolith.orders.internal_urls")))
+# The API other services call (the payments service's order book, from stage 4 on, the tree
+# that has it), under /internal/v1/ as the services mount theirs: no route of the gateway
+# reaches it.
+if find_spec("monolith.orders.internal_urls") is not None:
+    urlpatterns.append(path("internal/v1/", include("monolith.orders.internal_urls")))
 
 __all__ = ["handler400", "handler404", "handler500", "urlpatterns"]
 

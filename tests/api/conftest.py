@@ -80,9 +80,9 @@ def register(email: str, *, city: str = "Rotterdam") -> Shopper:
 
 @pytest.fixture(autouse=True)
 def every_context_in_process(
-    in_process_inventory: None, in_process_fraud: None, in_process_credentials: None
+    in_process_inventory: None, in_process_payments: None, in_process_credentials: None
 ) -> None:
-    """Every context in process, inventory, fraud and credentials included (the root
+    """Every context in process, inventory, payments and credentials included (the root
     conftest's fixtures)."""
 
 

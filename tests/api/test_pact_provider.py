@@ -126,7 +126,7 @@ def no_order_404(**_: Any) -> None:
 STATES = {
     f"customer {CUSTOMER_ID} has order {ORDER_ID}, paid with payment {PAYMENT_ID}": a_paid_order,
     f"customer {CUSTOMER_ID} has no order 999": no_order_999,
-    # the payments service's order book (contract B of stage 4's second half)
+    # the payments service's order book (stage 4)
     f"customer {CUSTOMER_ID} has pending order 41 of 25.00 EUR": a_pending_order_41,
     f"customer {CUSTOMER_ID} has cancelled order 43": a_cancelled_order_43,
     "no order 404 exists": no_order_404,

@@ -43,7 +43,7 @@ def _checkout(base: str, shopper: requests.Session, start: threading.Barrier) ->
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("in_process_inventory", "in_process_fraud", "in_process_credentials")
+@pytest.mark.usefixtures("in_process_inventory", "in_process_payments", "in_process_credentials")
 def test_two_checkouts_racing_for_the_last_unit_exactly_one_succeeds(live_server: Any) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("the race is only meaningful on PostgreSQL (make test runs it there)")

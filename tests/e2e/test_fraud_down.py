@@ -1,10 +1,12 @@
 """Stage 4 end to end: the fraud service down at checkout, through the gateway.
 
-Payments asks fraud about every charge. With fraud stopped (its port refuses) a checkout
-answers 503 naming fraud: the order the checkout placed before the charge is cancelled
+The payments service asks fraud about every charge. With fraud stopped (its port refuses) a
+checkout answers 503 naming fraud, two hops away (the payments service's answer, passed on by
+the monolith): the order the checkout placed before the charge is cancelled
 (``checkout_failed``), nothing is charged, the cart is kept. After ``FRAUD_BREAKER_FAILURES``
-such checkouts the circuit, shared by both monolith replicas through Redis, refuses at once;
-once fraud is back a trial call goes through and the same cart checks out. The service is
+such checkouts the payments service's circuit to fraud (its state in Redis) refuses at once;
+the monolith's circuit to payments stays closed, since payments answered every call. Once
+fraud is back a trial call goes through and the same cart checks out. The service is
 started again before the test ends, whatever happened, so the stage's other tests find it
 running.
 """
@@ -20,7 +22,7 @@ from tests.e2e.conftest import StartedStage
 from tests.e2e.shoppers import Shopper, skus
 
 STAGE = 4
-FAILURES, RESET = 5, 10.0  # the monolith's FRAUD_BREAKER_FAILURES and _RESET_SECONDS
+FAILURES, RESET = 5, 10.0  # the payments service's FRAUD_BREAKER_FAILURES and _RESET_SECONDS
 MARGIN = 3.0
 
 

@@ -135,7 +135,7 @@ def monolith_shop(
     transactional_db: None,
     monkeypatch: pytest.MonkeyPatch,
     in_process_inventory: None,
-    in_process_fraud: None,
+    in_process_payments: None,
     in_process_credentials: None,
 ) -> Iterator[list[str]]:
     """Two SKUs in stock. The handler's event loop runs in a context of its own, where Django

@@ -420,7 +420,7 @@ def test_payments_not_answering_the_charge_answers_503_within_its_timeout(
 
 
 @pytest.mark.django_db
-def test_fraud_down_gives_the_customer_the_body_of_stage_4_s_first_half(
+def test_fraud_down_gives_the_customer_the_body_the_monolith_gave_when_it_asked_fraud(
     shop: FakeInventory, order_events: FakeOrderEvents, api: APIClient
 ) -> None:
     expected = fraud_down()

@@ -1,6 +1,6 @@
 """The payments service's consumer-driven contract, as orders' HttpPayments needs it: a card
 token known or not, a charge approved or declined, a refund made or with nothing to refund,
-stated with Pact (contract A of stage 4's second half).
+stated with Pact (stage 4: the card check, the charge, the refund).
 
 The real adapter, with the kit's real HTTP client, calls Pact's mock server; every stated
 interaction must be called and every call must be stated. The pact this writes is the

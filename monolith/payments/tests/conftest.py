@@ -14,12 +14,6 @@ CUSTOMER_ID = 42
 OTHER_CUSTOMER_ID = 43
 
 
-@pytest.fixture(autouse=True)
-def rules_in_process(in_process_fraud: None) -> None:
-    """Payments' tests assess fraud with the rules in process (the root conftest's fixture);
-    test_http_fraud.py builds the HTTP adapter itself."""
-
-
 @pytest.fixture
 def order_book() -> Iterator[FakeOrderBook]:
     """A FakeOrderBook behind the order book port for the test; the real adapter after."""

@@ -1,14 +1,18 @@
-"""Stage 4: fraud extracted; payments asks it over HTTP, behind a circuit breaker.
+"""Stage 4: payments and fraud extracted; the checkout charges over HTTP, payments asks fraud.
 
-The first half of stage 4's split of payments: the fraud rules, a leaf with no dependencies of
-its own, leave first. The monolith's payments keeps charging and refunding, and asks the fraud
-service about every attempt (``HttpFraud``: a timeout on every call, the attempt's reference as
-the Idempotency-Key so a retried POST is never a second attempt, a circuit breaker shared by
-the monolith's processes through Redis). Fraud owns the rules, their limits and the record of
-every assessment, from which it counts a customer's attempts; it subscribes to nothing and
-publishes nothing, and the gateway routes nothing to it.
+Fraud leaves first: a leaf with no dependencies of its own, it owns the rules, their limits
+and the record of every assessment, from which it counts a customer's attempts; it subscribes
+to nothing, publishes nothing, and the gateway routes nothing to it.
 
-The monolith's rules stay (``InProcessFraud``): going back a stage uses them again.
+Then payments: the service owns the payment attempts and refunds from this stage on (its
+set-up hands the monolith's rows over with ``take_over_payments``, strangler.migrate's backfill
+and verify, before any of its processes start), charges and refunds for the checkout over HTTP
+(``HttpPayments``: a timeout, the order as the Idempotency-Key of the charge, the circuit
+breaker), asks the fraud service about every attempt (``HttpFraud``, its own breaker), and
+publishes payment.* through its own outbox and relay. The gateway routes ``/api/v1/payments``
+to it; paying an order later reads and confirms the order through the monolith's order book
+(``/internal/v1/orders``). The monolith's payments code stays in the tree, unused, for going
+back a stage.
 """
 
 from __future__ import annotations
@@ -16,32 +20,62 @@ from __future__ import annotations
 from dataclasses import replace
 
 from strangler.stages.manifest.model import Stage
-from strangler.stages.manifest.services import service_setup, service_web
+from strangler.stages.manifest.services import (
+    service_manage,
+    service_relay,
+    service_setup,
+    service_web,
+)
+from strangler.stages.manifest.stage_1 import gateway_for
 
+ROUTES = "gateway/routes/stage-4.yaml"
 # no upstream: the gateway never routes to fraud, only payments calls it
 FRAUD_WEB = replace(service_web("fraud"), upstream="")
+PAYMENTS_WEB = service_web("payments")
+PAYMENTS_RELAY = service_relay("payments")
 
 
 def build(previous: Stage | None) -> Stage:
     assert previous is not None
+    served = (*previous.processes, FRAUD_WEB, PAYMENTS_WEB)
     return previous.extend(
         number=4,
         tag="stage-4-payments",
-        title="Fraud extracted: payments asks it over HTTP, behind a circuit breaker",
-        setup=service_setup("fraud"),
-        add=(FRAUD_WEB,),
+        title="Payments and fraud extracted: the checkout charges over HTTP, payments asks fraud",
+        setup=(
+            *service_setup("fraud"),
+            *service_setup("payments"),
+            # the payment attempts and refunds handed over (copied, verified) before it serves
+            (*service_manage("payments"), "take_over_payments"),
+        ),
+        add=(FRAUD_WEB, PAYMENTS_WEB, PAYMENTS_RELAY),
+        replace_processes=(gateway_for(served, ROUTES),),
+        routes=ROUTES,
         settings={
-            "PAYMENTS_FRAUD_ADAPTER": "monolith.payments.http_fraud.HttpFraud",
+            "ORDERS_PAYMENTS_ADAPTER": "monolith.orders.http_payments.HttpPayments",
+            "PAYMENTS_SERVICE_URL": "http://127.0.0.1:{port:payments}",
+            # a charge waits for the service's own call to fraud (FRAUD_TIMEOUT) and the card
+            "PAYMENTS_TIMEOUT": "5.0",
             "FRAUD_SERVICE_URL": "http://127.0.0.1:{port:fraud}",
             "FRAUD_TIMEOUT": "2.0",
+            # the payments service reads and confirms orders at the monolith's order book
+            "MONOLITH_SERVICE_URL": "http://127.0.0.1:{port:monolith}",
         },
         introduces=(
             "extracted/fraud/",
             "docs/api/fraud-v1.yaml",
-            "monolith/payments/http_fraud.py",
-            "monolith/payments/tests/test_http_fraud.py",
-            "monolith/payments/tests/test_pact_fraud.py",
-            "strangler/contracts/pacts/monolith-payments-fraud.json",
+            "strangler/contracts/pacts/payments-fraud.json",
+            "extracted/payments/",
+            "docs/api/payments-v1.yaml",
+            "monolith/orders/http_payments.py",
+            "monolith/orders/internal_apis.py",
+            "monolith/orders/internal_urls.py",
+            "monolith/orders/tests/test_http_payments.py",
+            "monolith/orders/tests/test_pact_payments.py",
+            "monolith/orders/tests/test_internal_apis.py",
+            "strangler/contracts/pacts/monolith-orders-payments.json",
+            "strangler/contracts/pacts/payments-monolith.json",
+            "gateway/routes/stage-4.yaml",
             "docs/stages/4-payments.md",
             "docs/prometheus/stage-4.yml",
             "deploy/k8s/stage-4.yaml",
@@ -52,9 +86,14 @@ def build(previous: Stage | None) -> Stage:
             "fraud extracted into its own Django project and database: the rules, their limits "
             "and a record of every assessment (admin, OpenAPI), counting a customer's attempts "
             "from its own records",
-            "payments asks it about every charge over HTTP (HttpFraud: a timeout on every "
-            "call, the attempt's reference as Idempotency-Key so the POST is retried safely, "
-            "a circuit breaker shared through Redis); fraud down -> 503, nothing charged, "
-            "no order",
+            "payments extracted into its own Django project and database (charges, refunds, "
+            "the public payments API, admin, its outbox and relay); the monolith's attempts "
+            "and refunds handed over with strangler.migrate (backfill + verify) by the set-up",
+            "the checkout charges and refunds over HTTP (HttpPayments: a timeout, the order as "
+            "the charge's Idempotency-Key, a circuit breaker shared through Redis); payments "
+            "asks fraud about every attempt (HttpFraud, the attempt's reference as the key); "
+            "payments or fraud down -> 503, nothing charged, no order",
+            "the gateway routes /api/v1/payments to the service, which reads and confirms "
+            "orders at the monolith's order book (/internal/v1/orders)",
         ),
     )

@@ -1,12 +1,13 @@
 """Stage 5: configuration from a central store, fed from Git, reloaded without a restart;
 secrets in a secret store, rotated without a restart.
 
-Configuration: the monolith's dynamic settings (the timeouts and circuit-breaker limits of
-its calls to inventory and fraud) move to a config store: etcd where ``CONFIG_STORE_URL``
+Configuration: the dynamic settings (the timeouts and circuit-breaker limits of the
+monolith's calls to inventory, payments and identity, and of the payments service's calls to
+fraud and the monolith) move to a config store: etcd where ``CONFIG_STORE_URL``
 names one, a folder of files in the embedded demo. The folder ``deploy/config/`` in Git is
 their source of truth; the set-up pushes it (``python -m strangler config sync``: a diff,
-then one versioned, audited change per service), and every monolith process runs an agent
-that watches the store and applies a change at once.
+then one versioned, audited change per service), and every monolith process (and the payments
+service) runs an agent that watches the store and applies a change at once.
 
 Secrets: the JWT signing keys and each Django process's ``SECRET_KEY`` move to a secret
 store (OpenBao where ``SECRET_STORE_URL`` names one, a folder of 0600 files in the embedded
