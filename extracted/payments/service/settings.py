@@ -37,19 +37,13 @@ globals().update(
 
 # --- the adapter behind each port (extracted.payments.charges.wiring), built once at start-up
 # by the service's composition root (extracted.payments.charges.bootstrap; `manage.py check`
-# names a wrong one). Tests put fakes behind them.
-PAYMENTS_CARD_PROCESSOR = env.str(
-    "PAYMENTS_CARD_PROCESSOR", default="extracted.payments.charges.processor.FakeCardProcessor"
-)
-PAYMENTS_FRAUD_ADAPTER = env.str(
-    "PAYMENTS_FRAUD_ADAPTER", default="extracted.payments.charges.http_fraud.HttpFraud"
-)
-PAYMENTS_ORDER_BOOK = env.str(
-    "PAYMENTS_ORDER_BOOK", default="extracted.payments.charges.http_order_book.HttpOrderBook"
-)
-PAYMENTS_EVENTS_ADAPTER = env.str(
-    "PAYMENTS_EVENTS_ADAPTER", default="extracted.payments.charges.outbox.adapters.OutboxEvents"
-)
+# names a wrong one). Tests put fakes behind them. Not read from the environment: there the
+# PAYMENTS_*_ADAPTER variables are the monolith's (a stage gives its settings to every process),
+# naming the monolith's in-process adapters.
+PAYMENTS_CARD_PROCESSOR = "extracted.payments.charges.processor.FakeCardProcessor"
+PAYMENTS_FRAUD_ADAPTER = "extracted.payments.charges.http_fraud.HttpFraud"
+PAYMENTS_ORDER_BOOK = "extracted.payments.charges.http_order_book.HttpOrderBook"
+PAYMENTS_EVENTS_ADAPTER = "extracted.payments.charges.outbox.adapters.OutboxEvents"
 
 # Payments' own count of a customer's attempts within the fraud window (sent to fraud with each
 # attempt, as the monolith's payments counts it); the fraud service applies its own limits.

@@ -3,12 +3,15 @@ that names a setting whose adapter cannot stand behind its port."""
 
 from __future__ import annotations
 
+import runpy
+
 import pytest
 from django.conf import settings
 from django.test import override_settings
 
 from extracted.payments.charges.bootstrap import check_adapters
 from extracted.payments.charges.wiring import PORTS
+from strangler.config import REPO_ROOT
 from strangler.composition import resolve
 
 
@@ -20,6 +23,16 @@ def test_every_default_setting_names_an_adapter_the_check_accepts() -> None:
         "PAYMENTS_CARD_PROCESSOR": "FakeCardProcessor",
         "PAYMENTS_FRAUD_ADAPTER": "HttpFraud",
     }
+
+
+def test_the_monolith_s_adapter_variables_in_the_environment_do_not_reach_the_service(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A stage gives its settings to every process, the monolith's PAYMENTS_*_ADAPTER too."""
+    monkeypatch.setenv("PAYMENTS_FRAUD_ADAPTER", "monolith.payments.adapters.InProcessFraud")
+    monkeypatch.setenv("PAYMENTS_EVENTS_ADAPTER", "monolith.payments.outbox.adapters.OutboxEvents")
+    fresh = runpy.run_path(str(REPO_ROOT / "extracted" / "payments" / "service" / "settings.py"))
+    assert [fresh[port.setting] for port in PORTS] == [getattr(settings, p.setting) for p in PORTS]
 
 
 @pytest.mark.parametrize(
