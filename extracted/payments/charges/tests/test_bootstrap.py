@@ -11,8 +11,8 @@ from django.test import override_settings
 
 from extracted.payments.charges.bootstrap import check_adapters
 from extracted.payments.charges.wiring import PORTS
-from strangler.config import REPO_ROOT
 from strangler.composition import resolve
+from strangler.config import REPO_ROOT
 
 
 def test_every_default_setting_names_an_adapter_the_check_accepts() -> None:
