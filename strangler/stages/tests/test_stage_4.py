@@ -12,7 +12,9 @@ from strangler.stages.manifest import DEFAULT_PORTS, STAGES, get_stage
 
 
 def _table(number: int) -> dict[str, Any]:
-    table: dict[str, Any] = yaml.safe_load((REPO_ROOT / get_stage(number).routes).read_text())
+    routes = get_stage(number).routes
+    assert routes is not None
+    table: dict[str, Any] = yaml.safe_load((REPO_ROOT / routes).read_text())
     return table
 
 
