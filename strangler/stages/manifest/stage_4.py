@@ -80,6 +80,7 @@ def build(previous: Stage | None) -> Stage:
             "docs/prometheus/stage-4.yml",
             "deploy/k8s/stage-4.yaml",
             "tests/e2e/test_fraud_down.py",
+            "tests/e2e/test_paying_later.py",
         ),
         doc="docs/stages/4-payments.md",
         changes=(
