@@ -1,10 +1,12 @@
 """The order summary's consumer-driven contracts: what the composition handler needs from the
-monolith (the order, its payments) and from notifications, stated with Pact.
+monolith (the order), from payments (the order's payments) and from notifications, stated with
+Pact.
 
 The real handler, with the gateway's real upstream client, calls Pact's mock servers; every
 stated interaction must be called and every call must be stated. The pact files this writes are
 the committed ones in strangler/contracts/pacts/ (PACT_WRITE=1 rewrites them), which the
-monolith's and the notifications service's suites verify against themselves.
+monolith's, the notifications service's and the payments service's suites verify against
+themselves (the monolith the payments part too: it serves it up to stage 3).
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from strangler.contracts.pact import CUSTOMER_ID, assert_committed
 from strangler.routing.model import Instance, Upstream
 
 CONSUMER = "gateway-order-summary"
+PROVIDERS = ("monolith", "payments", "notifications")
 OPTIONS = {
-    "upstreams": {"orders": "monolith", "payments": "monolith", "notifications": "notifications"},
+    "upstreams": {"orders": "monolith", "payments": "payments", "notifications": "notifications"},
     "part_timeout": 5.0,
 }
 # The consumer's example token: each provider's verification sends a real one instead.
@@ -44,7 +47,7 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     once all have run."""
     folder = tmp_path_factory.mktemp("pacts")
     yield folder
-    for provider in ("monolith", "notifications"):
+    for provider in PROVIDERS:
         assert_committed(folder, CONSUMER, provider)
 
 
@@ -96,7 +99,7 @@ def _page_of(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_a_summary_needs_the_order_its_payments_and_its_notifications(written: Path) -> None:
-    monolith, notifications = _pact("monolith"), _pact("notifications")
+    monolith, payments, notifications = (_pact(provider) for provider in PROVIDERS)
     query = {"order_id": str(ORDER_ID), "page_size": "100"}
     (
         monolith.upon_receiving("a request for a paid order")
@@ -116,7 +119,7 @@ def test_a_summary_needs_the_order_its_payments_and_its_notifications(written: P
         )
     )
     (
-        monolith.upon_receiving("a request for the payments of a paid order")
+        payments.upon_receiving("a request for the payments of a paid order")
         .given(PAID)
         .with_request("GET", "/api/v1/payments")
         .with_query_parameters(query)
@@ -142,8 +145,13 @@ def test_a_summary_needs_the_order_its_payments_and_its_notifications(written: P
         )
     )
 
-    with monolith.serve(addr="127.0.0.1") as m, notifications.serve(addr="127.0.0.1") as n:
-        response = _summarise(ORDER_ID, {"monolith": str(m.url), "notifications": str(n.url)})
+    with (
+        monolith.serve(addr="127.0.0.1") as m,
+        payments.serve(addr="127.0.0.1") as p,
+        notifications.serve(addr="127.0.0.1") as n,
+    ):
+        servers = {"monolith": str(m.url), "payments": str(p.url), "notifications": str(n.url)}
+        response = _summarise(ORDER_ID, servers)
 
     summary = json.loads(response.body)
     assert response.status == 200, summary
@@ -152,11 +160,12 @@ def test_a_summary_needs_the_order_its_payments_and_its_notifications(written: P
     assert [each["id"] for each in summary["notifications"]] == [NOTIFICATION_ID]
     assert (summary["partial"], summary["missing"]) == (False, [])
     monolith.write_file(written)
+    payments.write_file(written)
     notifications.write_file(written)
 
 
 def test_an_unknown_order_is_the_monoliths_404_in_the_error_shape(written: Path) -> None:
-    monolith, notifications = _pact("monolith"), _pact("notifications")
+    monolith, payments, notifications = (_pact(provider) for provider in PROVIDERS)
     (
         monolith.upon_receiving("a request for an order that does not exist")
         .given(NO_ORDER)
@@ -176,10 +185,14 @@ def test_an_unknown_order_is_the_monoliths_404_in_the_error_shape(written: Path)
     )
 
     # The extras are called concurrently and cancelled once the order fails: whether they
-    # reached the mock server is a race, so notifications' mock states nothing here.
+    # reached the mock servers is a race, so payments' and notifications' mocks state nothing.
     with monolith.serve(addr="127.0.0.1", raises=False) as m:
-        with notifications.serve(addr="127.0.0.1", raises=False) as n:
-            response = _summarise(999, {"monolith": str(m.url), "notifications": str(n.url)})
+        with (
+            payments.serve(addr="127.0.0.1", raises=False) as p,
+            notifications.serve(addr="127.0.0.1", raises=False) as n,
+        ):
+            servers = {"monolith": str(m.url), "payments": str(p.url), "notifications": str(n.url)}
+            response = _summarise(999, servers)
         order_calls = [
             mismatch
             for mismatch in m.mismatches

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -76,8 +76,11 @@ def verify_provider(
     states: Mapping[str, Callable[..., None]],
     *,
     headers: Mapping[str, str] = {},
+    consumers: Sequence[str] = (),
 ) -> None:
-    """Replay every committed pact whose provider is ``provider`` against ``base_url``.
+    """Replay every committed pact whose provider is ``provider`` against ``base_url``, or
+    only the ``consumers``' pacts with it (a process that serves another's part of the API,
+    as the monolith serves payments' until payments is extracted).
 
     ``states`` sets up each provider state by name (Pact calls them before each interaction);
     ``headers`` replace the consumer's example values (a real token for ``Authorization``).
@@ -85,7 +88,11 @@ def verify_provider(
     """
     from pact import Verifier
 
-    sources = sorted(PACTS.glob(f"*-{provider}.json"))
+    if consumers:
+        sources = [pact_file(consumer, provider) for consumer in consumers]
+        sources = [source for source in sources if source.exists()]
+    else:
+        sources = sorted(PACTS.glob(f"*-{provider}.json"))
     assert sources, f"no pact names {provider} as its provider in {PACTS}"
     handlers = {name: _closing_connections(setup) for name, setup in states.items()}
     verifier = Verifier(provider).add_transport(url=base_url).state_handler(handlers)

@@ -6,7 +6,9 @@ database. Pact calls the provider-state functions below before each interaction;
 the exact rows the consumer's examples name (order 7, payment 31; the order book's orders 41
 and 43), which no public API can create with chosen ids, so this module writes them with the
 models. The pacts: the gateway's order summary, and the payments service's order book
-(``payments-monolith.json``, the internal API under /internal/v1/orders/).
+(``payments-monolith.json``, the internal API under /internal/v1/orders/); and, while the
+monolith serves payments (up to stage 3), the order summary's payments part, whose provider is
+payments (``gateway-order-summary-payments.json``).
 """
 
 from __future__ import annotations
@@ -138,4 +140,18 @@ def test_the_monolith_honours_every_pact_that_names_it(live_server: LiveServer) 
     token = issue_pair(str(CUSTOMER_ID), email="ada@example.com").access
     verify_provider(
         "monolith", live_server.url, STATES, headers={"Authorization": f"Bearer {token}"}
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_monolith_honours_the_gateway_s_pact_with_payments_while_it_serves_payments(
+    live_server: LiveServer,
+) -> None:
+    token = issue_pair(str(CUSTOMER_ID), email="ada@example.com").access
+    verify_provider(
+        "payments",
+        live_server.url,
+        STATES,
+        headers={"Authorization": f"Bearer {token}"},
+        consumers=("gateway-order-summary",),
     )
