@@ -254,10 +254,10 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
         NOTIFICATIONS_TASK_QUEUE=names["tasks"],
         CELERY_TASK_DEFAULT_QUEUE=names["monolith_queue"],
         ORDERS_EVENTS_ADAPTER="monolith.orders.outbox.adapters.OutboxEvents",
-        # stage 2's monolith: the stock and the fraud rules in process (stage 3 reserves over
-        # HTTP, stage 4 asks the fraud service)
+        # stage 2's monolith: the stock and the payments in process (stage 3 reserves over
+        # HTTP, stage 4 charges at the payments service)
         ORDERS_INVENTORY_ADAPTER="monolith.orders.adapters.InProcessInventory",
-        PAYMENTS_FRAUD_ADAPTER="monolith.payments.adapters.InProcessFraud",
+        ORDERS_PAYMENTS_ADAPTER="monolith.orders.adapters.InProcessPayments",
         EVENTS_MAX_RETRIES="2",
         EVENTS_RETRY_BACKOFF="0.05",
         EVENTS_RETRY_BACKOFF_MAX="0.5",

@@ -133,7 +133,10 @@ def order_checkout(
         )
     except Exception:
         logger.exception("Charging order %s failed; compensating.", order.pk)
-        _compensate(order_id=order.pk, refund=False)
+        # A raise means the outcome is unknown (the port's contract): over HTTP a charge whose
+        # answer was lost may have gone through. The refund refunds nothing where nothing was
+        # charged, so it is asked for whatever the error.
+        _compensate(order_id=order.pk, refund=True)
         raise
     if payment.approved:
         try:
@@ -156,12 +159,17 @@ def order_checkout(
 def _compensate(*, order_id: int, refund: bool) -> None:
     """Undo a checkout that cannot finish: give the money back, release stock, cancel.
 
-    Best effort: a failure here is logged, and the original error is what the caller sees.
+    Best effort: a failure here is logged, and the original error is what the caller sees. The
+    order is cancelled even when the refund could not be asked for (payments down): its stock
+    goes back, and the log names the order whose payment, if any, is still to be refunded.
     """
     reason = "The payment could not be processed."
-    try:
-        if refund:
+    if refund:
+        try:
             root.get(PAYMENTS).refund(order_id=order_id, reason=reason)
+        except Exception:
+            logger.exception("Refunding order %s failed: refund its payment, if any.", order_id)
+    try:
         order_abandon(order_id=order_id, reason=reason)
     except Exception:
         logger.exception("Compensating order %s failed.", order_id)

@@ -20,6 +20,7 @@ from monolith.orders.tests.fakes import (
     FakePayments,
 )
 from monolith.orders.tests.helpers import CUSTOMER, OTHER_CUSTOMER, counts, place_checkout
+from strangler.errors import ServiceUnavailable
 
 pytestmark = pytest.mark.django_db
 
@@ -201,6 +202,47 @@ def test_a_payment_error_releases_the_stock_and_cancels_the_order(
     assert [line.sku for line in selectors.cart_get(customer_id=CUSTOMER).lines] == ["MUG"]
     assert order_events.kinds(order.pk) == ["order_created", "order_cancelled"]
     assert order_events.details("order_cancelled", order.pk)["cause"] == "checkout_failed"
+
+
+def test_a_charge_whose_answer_was_lost_is_refunded_and_the_order_cancelled(
+    world: FakeInventory, payments: FakePayments, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over HTTP the charge can go through and its answer be lost (a timeout): the outcome is
+    unknown, so the compensation asks for the refund, which refunds what was charged."""
+    real_charge = payments.charge
+
+    def charged_then_lost(**kwargs: Any) -> ChargeResult:
+        real_charge(**kwargs)
+        raise ServiceUnavailable("The payments service did not answer in time.", service="x")
+
+    monkeypatch.setattr(payments, "charge", charged_then_lost)
+
+    with pytest.raises(ServiceUnavailable):
+        place_checkout(MUG=1)
+
+    order = Order.objects.get()
+    assert order.status == "cancelled"
+    assert payments.refunds == [
+        {"order_id": order.pk, "reason": "The payment could not be processed."}
+    ]
+    assert world.available("MUG") == 10
+
+
+def test_the_order_is_cancelled_even_when_the_refund_cannot_be_asked_for(
+    world: FakeInventory, payments: FakePayments, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    payments.fail_with = ConnectionError("payments is down")
+
+    def refund_fails(**kwargs: Any) -> None:
+        raise ConnectionError("payments is down")
+
+    monkeypatch.setattr(payments, "refund", refund_fails)
+
+    with pytest.raises(ConnectionError):
+        place_checkout(MUG=1)
+
+    assert Order.objects.get().status == "cancelled"
+    assert world.available("MUG") == 10
 
 
 def test_a_charged_order_that_cannot_be_marked_paid_is_refunded_and_cancelled(
