@@ -7,9 +7,11 @@ fields that refuse a value of the wrong JSON type instead of coercing it, and th
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from drf_spectacular.utils import OpenApiResponse
+from django.core.validators import RegexValidator
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import parsers, serializers
 from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -195,6 +197,65 @@ class StrictChoiceField(serializers.ChoiceField):
         return super().to_internal_value(data)
 
 
+# --- ids and money ---------------------------------------------------------------------------
+
+# The largest id a BIGINT column holds: a larger one names no row (and the database would
+# refuse the query), so an API refuses it as input.
+BIGINT_MAX = 2**63 - 1
+
+# Amounts travel as JSON strings: at most 10 digits before the point and 2 after; no exponent,
+# spaces, plus sign or leading zeros. [0-9], not \d: Python's \d also takes other scripts' digits.
+POSITIVE_AMOUNT = r"^(?:[1-9][0-9]{0,9}(?:\.[0-9]{1,2})?|0\.(?:0[1-9]|[1-9][0-9]?))$"
+SIGNED_AMOUNT = r"^-?(?:0|[1-9][0-9]{0,9})(?:\.[0-9]{1,2})?$"
+
+
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": POSITIVE_AMOUNT, "example": "25.00"}
+)
+class AmountField(serializers.DecimalField):
+    """A positive amount as a JSON string (``"12.34"``), accepted exactly when it matches the
+    documented pattern; a JSON number is refused (it would pass through a float first)."""
+
+    pattern = POSITIVE_AMOUNT
+    default_error_messages = {
+        "invalid": 'An amount above 0 with at most 2 decimals, as a string ("12.34").'
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_digits=12, decimal_places=2, **kwargs)
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        if not isinstance(data, str) or not re.fullmatch(self.pattern, data):
+            self.fail("invalid")
+        return cast(Decimal, super().to_internal_value(data))
+
+
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": SIGNED_AMOUNT, "example": "25.00"}
+)
+class SignedAmountField(AmountField):
+    """An amount of either sign, for an API that judges the sign itself (a charge of 0 is its
+    own ``invalid_amount``, as the monolith answers it, not a field's 400)."""
+
+    pattern = SIGNED_AMOUNT
+    default_error_messages = {
+        "invalid": 'An amount with at most 2 decimals, as a string ("12.34").'
+    }
+
+
+class CurrencyField(StrictCharField):
+    """An ISO 4217 code: three uppercase letters (EUR)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", "ISO 4217 code (EUR).")
+        super().__init__(
+            min_length=3,
+            max_length=3,
+            validators=[RegexValidator(r"^[A-Z]{3}$", "Three uppercase letters (EUR).")],
+            **kwargs,
+        )
+
+
 # --- the caller ------------------------------------------------------------------------------
 
 
@@ -208,7 +269,7 @@ class OrderFilterSerializer(serializers.Serializer[dict[str, object]]):
 
     # Query parameters are strings, so the strict JSON field does not fit; the bound keeps a
     # 30-digit id from overflowing the database's bigint.
-    order_id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    order_id = serializers.IntegerField(required=False, min_value=1, max_value=BIGINT_MAX)
 
     class Meta:
         ref_name = "OrderFilter"

@@ -24,14 +24,12 @@ from rest_framework.views import APIView
 from monolith.orders import interface, selectors
 from monolith.orders.errors import OrderNotFound
 from monolith.orders.models import Order, OrderStatus
-from strangler.api import ClosedInputSerializer, StrictIntegerField
-
-MAX_ID = 2**63 - 1  # a BIGINT: larger ids name no order (and no payment)
+from strangler.api import BIGINT_MAX, ClosedInputSerializer, StrictIntegerField
 
 
 def _order_id(order_id: int) -> int:
     """The path's id, within what the table can hold (a larger one would fail the query)."""
-    if not 1 <= order_id <= MAX_ID:
+    if not 1 <= order_id <= BIGINT_MAX:
         raise OrderNotFound(f"Order {order_id} was not found.", order_id=order_id)
     return order_id
 
@@ -47,7 +45,7 @@ class InternalApi(APIView):
 class OrderBookOrderApi(InternalApi):
     class QuerySerializer(serializers.Serializer[dict[str, Any]]):
         # Query parameters are strings, so the strict JSON field does not fit here.
-        customer_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+        customer_id = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX)
 
     class OutputSerializer(serializers.Serializer[interface.PayableOrder]):
         order_id = serializers.IntegerField()
@@ -87,7 +85,7 @@ def _as_payable(order: Order) -> interface.PayableOrder:
 @extend_schema(exclude=True)
 class OrderBookPaymentApi(InternalApi):
     class InputSerializer(ClosedInputSerializer):
-        payment_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
+        payment_id = StrictIntegerField(min_value=1, max_value=BIGINT_MAX)
 
     def put(self, request: Request, order_id: int) -> Response:
         """pending -> paid with the approved payment; the same payment again answers 200."""

@@ -3,12 +3,7 @@ before it charges a card (``/internal/v1/``, never routed by the gateway)."""
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal
-from typing import Any
-
-from django.core.validators import RegexValidator
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -19,14 +14,15 @@ from extracted.fraud.screening import services
 from extracted.fraud.screening.errors import IdempotencyKeyRequired
 from extracted.fraud.screening.models import Assessment
 from strangler.api import (
+    BIGINT_MAX,
+    AmountField,
     ClosedInputSerializer,
-    StrictCharField,
+    CurrencyField,
     StrictIntegerField,
     error_responses,
 )
 from strangler.idempotency.decorators import HEADER, IDEMPOTENCY_KEY, idempotent
 
-MAX_ID = 2**63 - 1  # a BIGINT
 MAX_COUNT = 2**31 - 1  # a PositiveIntegerField on PostgreSQL
 
 ATTEMPT_KEY = OpenApiParameter(
@@ -38,31 +34,6 @@ ATTEMPT_KEY = OpenApiParameter(
     "assessed once, and the same key with the same body again gets the first answer back "
     "(header Idempotent-Replayed: true) without counting as another attempt.",
 )
-
-
-# Above 0, at most 10 digits before the point and 2 after; no sign, exponent, spaces or
-# leading zeros. [0-9], not \d: Python's \d also takes other scripts' digits.
-AMOUNT_PATTERN = r"^(?:[1-9][0-9]{0,9}(?:\.[0-9]{1,2})?|0\.(?:0[1-9]|[1-9][0-9]?))$"
-
-
-@extend_schema_field(
-    {"type": "string", "format": "decimal", "pattern": AMOUNT_PATTERN, "example": "25.00"}
-)
-class AmountField(serializers.DecimalField):
-    """A positive amount as a JSON string (``"12.34"``), accepted exactly when it matches the
-    documented pattern; a JSON number is refused (it would pass through a float first)."""
-
-    default_error_messages = {
-        "invalid": 'An amount above 0 with at most 2 decimals, as a string ("12.34").'
-    }
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_digits=12, decimal_places=2, **kwargs)
-
-    def to_internal_value(self, data: Any) -> Decimal:
-        if not isinstance(data, str) or not re.fullmatch(AMOUNT_PATTERN, data):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class AssessmentOutputSerializer(serializers.ModelSerializer[Assessment]):
@@ -104,15 +75,10 @@ class AssessmentCreateApi(APIView):
     permission_classes = [AllowAny]  # service to service, on the internal network only
 
     class InputSerializer(ClosedInputSerializer):
-        customer_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
-        order_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
+        customer_id = StrictIntegerField(min_value=1, max_value=BIGINT_MAX)
+        order_id = StrictIntegerField(min_value=1, max_value=BIGINT_MAX)
         amount = AmountField(help_text='The amount to charge, above 0, as a string ("12.34").')
-        currency = StrictCharField(
-            min_length=3,
-            max_length=3,
-            validators=[RegexValidator(r"^[A-Z]{3}$", "Three uppercase letters (EUR).")],
-            help_text="ISO 4217 code (EUR).",
-        )
+        currency = CurrencyField()
         order_declines = StrictIntegerField(
             min_value=0,
             max_value=MAX_COUNT,

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from extracted.identity.accounts import services
 from strangler.api import (
+    BIGINT_MAX,
     ClosedInputSerializer,
     StrictCharField,
     StrictEmailField,
@@ -30,8 +31,6 @@ from strangler.auth.api import (
     token_schema,
 )
 from strangler.idempotency.decorators import HEADER, IDEMPOTENCY_KEY, idempotent
-
-MAX_ID = 2**63 - 1  # a BIGINT
 
 CREDENTIAL_KEY = OpenApiParameter(
     HEADER,
@@ -73,7 +72,7 @@ class CredentialCreateApi(APIView):
     permission_classes = [AllowAny]  # service to service, on the internal network only
 
     class InputSerializer(ClosedInputSerializer):
-        customer_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
+        customer_id = StrictIntegerField(min_value=1, max_value=BIGINT_MAX)
         email = StrictEmailField(max_length=254)
         password = StrictCharField(
             min_length=8,

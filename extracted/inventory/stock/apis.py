@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from extracted.inventory.stock import selectors, services
 from extracted.inventory.stock.models import Reservation
 from strangler.api import (
+    BIGINT_MAX,
     ClosedInputSerializer,
     StrictCharField,
     StrictIntegerField,
@@ -80,13 +81,11 @@ def _body(order_id: int) -> dict[str, object]:
     )
 
 
-MAX_ORDER_ID = 2**63 - 1  # a BIGINT: larger ids name no order
-
 ORDER_ID = OpenApiParameter("order_id", int, OpenApiParameter.PATH)
 
 
 def _order_id(order_id: int) -> int:
-    if not 1 <= order_id <= MAX_ORDER_ID:
+    if not 1 <= order_id <= BIGINT_MAX:
         raise NotFound(f"No order has the id {order_id}.", order_id=str(order_id))
     return order_id
 

@@ -9,11 +9,7 @@ idempotent by nature: refunding twice refunds once.
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
-from django.core.validators import RegexValidator
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -24,41 +20,15 @@ from extracted.payments.charges import selectors, services
 from extracted.payments.charges.errors import PaymentNotFound
 from extracted.payments.charges.results import PaymentResult
 from strangler.api import (
+    BIGINT_MAX,
     ClosedInputSerializer,
+    CurrencyField,
+    SignedAmountField,
     StrictCharField,
     StrictIntegerField,
     error_responses,
 )
 from strangler.idempotency.decorators import IDEMPOTENCY_KEY, idempotent
-
-MAX_ID = 2**63 - 1  # a BIGINT
-
-
-# At most 10 digits before the point and 2 after, an optional minus; no exponent, spaces,
-# plus sign or leading zeros. [0-9], not \d: Python's \d also takes other scripts' digits.
-MONEY_PATTERN = r"^-?(?:0|[1-9][0-9]{0,9})(?:\.[0-9]{1,2})?$"
-
-
-@extend_schema_field(
-    {"type": "string", "format": "decimal", "pattern": MONEY_PATTERN, "example": "25.00"}
-)
-class MoneyField(serializers.DecimalField):
-    """An amount as a JSON string with at most two decimals (``"25.00"``), accepted exactly
-    when it matches the documented pattern; a JSON number is refused (it would pass through a
-    float first). Its sign is the charge's to judge: a non-positive amount is
-    ``invalid_amount`` (422), as the monolith's payments refuses it."""
-
-    default_error_messages = {
-        "invalid": 'An amount with at most 2 decimals, as a string ("12.34").'
-    }
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_digits=12, decimal_places=2, **kwargs)
-
-    def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, str) or not re.fullmatch(MONEY_PATTERN, data):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class CardOutputSerializer(serializers.Serializer[dict[str, str]]):
@@ -121,15 +91,10 @@ class ChargeCreateApi(APIView):
     permission_classes = [AllowAny]  # service to service, on the internal network only
 
     class InputSerializer(ClosedInputSerializer):
-        order_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
-        customer_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
-        amount = MoneyField(help_text='The amount to charge, as a string ("25.00").')
-        currency = StrictCharField(
-            min_length=3,
-            max_length=3,
-            validators=[RegexValidator(r"^[A-Z]{3}$", "Three uppercase letters (EUR).")],
-            help_text="ISO 4217 code (EUR).",
-        )
+        order_id = StrictIntegerField(min_value=1, max_value=BIGINT_MAX)
+        customer_id = StrictIntegerField(min_value=1, max_value=BIGINT_MAX)
+        amount = SignedAmountField(help_text='The amount to charge, as a string ("25.00").')
+        currency = CurrencyField()
         card_token = StrictCharField(max_length=64)
 
         class Meta:
@@ -197,7 +162,7 @@ class RefundApi(APIView):
         # an id beyond a BIGINT names no order (the database would refuse the query)
         result = (
             services.payment_refund(order_id=order_id, reason=serializer.validated_data["reason"])
-            if order_id <= MAX_ID
+            if order_id <= BIGINT_MAX
             else None
         )
         if result is None:
