@@ -21,7 +21,7 @@ from monolith.customers.errors import EmailTaken
 from monolith.customers.ports import NewAccount
 from strangler.auth.tokens import TokenPair
 from strangler.errors import Conflict
-from strangler.http import client_for, json_body
+from strangler.http import ErrorAnswer, client_for, json_body
 
 SERVICE = "identity"
 
@@ -58,16 +58,10 @@ class HttpIdentity:
                 refresh=tokens["refresh"],
                 access_expires_in=tokens["expires_in"],
             )
-        error = body.get("error") if isinstance(body, dict) else None
-        code = str(error.get("code", "")) if isinstance(error, dict) else ""
-        if response.status_code == 409 and code == "email_taken":
+        error = ErrorAnswer.of(response.status_code, body)
+        if error.is_(409, "email_taken"):
             raise EmailTaken("An account with this e-mail already exists.", email=account.email)
-        answer = f"{response.status_code} {code}".strip()
-        raise IdentityRefused(
-            f"The identity service refused the credential ({answer}).",
-            status=response.status_code,
-            code=code,
-        )
+        raise error.refused(IdentityRefused, "The identity service refused the credential")
 
 
 def _is_credential(body: Any) -> bool:

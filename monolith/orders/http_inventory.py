@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from monolith.orders.ports import OutOfStock, StockLine
 from strangler.errors import Conflict
-from strangler.http import client_for, json_body
+from strangler.http import ErrorAnswer, client_for, json_body
 
 SERVICE = "inventory"
 
@@ -61,11 +61,11 @@ class HttpInventory:
             json={"lines": [{"sku": line.sku, "quantity": line.quantity} for line in lines]},
         )
         body = json_body(response)
-        error = body.get("error") if isinstance(body, dict) else None
-        if response.status_code == 409 and error and error.get("code") == "out_of_stock":
-            details = error.get("details") or {}
+        error = ErrorAnswer.of(response.status_code, body)
+        if error.is_(409, "out_of_stock"):
+            details = error.details
             raise OutOfStock(
-                error.get("message") or f"{details.get('sku')} is out of stock.",
+                error.message or f"{details.get('sku')} is out of stock.",
                 sku=details.get("sku"),
                 requested=details.get("requested"),
                 available=details.get("available"),
@@ -86,9 +86,6 @@ class HttpInventory:
     def _ok(status: int, body: Any) -> dict[str, Any]:
         if status in (200, 201) and isinstance(body, dict):
             return body
-        error = body.get("error") if isinstance(body, dict) else None
-        code = error.get("code", "") if isinstance(error, dict) else ""
-        answer = f"{status} {code}".strip()
-        raise InventoryRefused(
-            f"The inventory service refused the request ({answer}).", status=status, code=code
+        raise ErrorAnswer.of(status, body).refused(
+            InventoryRefused, "The inventory service refused the request"
         )

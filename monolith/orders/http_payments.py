@@ -25,21 +25,18 @@ refuse card checks and refunds).
 
 from __future__ import annotations
 
-import logging
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 from monolith.orders.errors import OrderNotPayable, UnknownCardToken
 from monolith.orders.ports import ChargeResult, RefundResult
-from strangler.errors import Conflict, DomainError
-from strangler.http import client_for, json_body
-
-logger = logging.getLogger(__name__)
+from strangler.errors import Conflict
+from strangler.http import ErrorAnswer, client_for, json_body
 
 SERVICE = "payments"
-Refusal = TypeVar("Refusal", bound=DomainError)
 STATUSES = ("approved", "declined")
+REFUSED = "The payments service refused the request"
 
 
 class PaymentsRefused(Conflict):
@@ -59,11 +56,12 @@ class HttpPayments:
     def accepts_card_token(self, card_token: str) -> bool:
         response = self.client.get(f"/internal/v1/card-tokens/{quote(card_token, safe='')}")
         body = json_body(response)
-        if response.status_code == 404 and _error_code(body) == "unknown_card_token":
+        error = ErrorAnswer.of(response.status_code, body)
+        if error.is_(404, "unknown_card_token"):
             return False
         if response.status_code == 200 and isinstance(body, dict):
             return True
-        raise _refused(response.status_code, body)
+        raise error.refused(PaymentsRefused, REFUSED)
 
     def charge(
         self, *, order_id: int, customer_id: int, amount: Decimal, currency: str, card_token: str
@@ -88,18 +86,19 @@ class HttpPayments:
                 approved=body["status"] == "approved",
                 decline_reasons=tuple(body["decline_reasons"]),
             )
-        error = _error(body)
-        if response.status_code == 422 and error.get("code") == UnknownCardToken.code:
-            raise _as(UnknownCardToken, error, "Unknown card token.")
-        if response.status_code == 409 and error.get("code") == OrderNotPayable.code:
-            raise _as(OrderNotPayable, error, "The order is already paid.")
-        raise _refused(response.status_code, body)
+        error = ErrorAnswer.of(response.status_code, body)
+        if error.is_(422, UnknownCardToken.code):
+            raise error.as_error(UnknownCardToken, "Unknown card token.")
+        if error.is_(409, OrderNotPayable.code):
+            raise error.as_error(OrderNotPayable, "The order is already paid.")
+        raise error.refused(PaymentsRefused, REFUSED)
 
     def refund(self, *, order_id: int, reason: str) -> RefundResult | None:
         """A PUT: refunding twice refunds once, so the client retries it safely."""
         response = self.client.put(f"/internal/v1/refunds/{order_id}", json={"reason": reason})
         body = json_body(response)
-        if response.status_code == 404 and _error_code(body) == "payment_not_found":
+        error = ErrorAnswer.of(response.status_code, body)
+        if error.is_(404, "payment_not_found"):
             return None
         if response.status_code == 200 and _is_refund(body):
             return RefundResult(
@@ -107,43 +106,7 @@ class HttpPayments:
                 amount=Decimal(body["amount"]),
                 currency=body["currency"],
             )
-        raise _refused(response.status_code, body)
-
-
-def _as(kind: type[Refusal], error: dict[str, Any], default: str) -> Refusal:
-    """The service's error as ours: its message (``default`` without one) and its details
-    exactly, whatever their keys."""
-    refusal = kind(_message(error, default))
-    refusal.details = _details(error)
-    return refusal
-
-
-def _error(body: Any) -> dict[str, Any]:
-    """The kit's error object of an answer (``{}`` when the body is not in the kit's shape)."""
-    error = body.get("error") if isinstance(body, dict) else None
-    return error if isinstance(error, dict) else {}
-
-
-def _error_code(body: Any) -> str:
-    return str(_error(body).get("code", ""))
-
-
-def _message(error: dict[str, Any], default: str) -> str:
-    message = error.get("message")
-    return message if isinstance(message, str) and message else default
-
-
-def _details(error: dict[str, Any]) -> dict[str, Any]:
-    details = error.get("details")
-    return {str(key): value for key, value in details.items()} if isinstance(details, dict) else {}
-
-
-def _refused(status: int, body: Any) -> PaymentsRefused:
-    code = _error_code(body)
-    answer = f"{status} {code}".strip()
-    return PaymentsRefused(
-        f"The payments service refused the request ({answer}).", status=status, code=code
-    )
+        raise error.refused(PaymentsRefused, REFUSED)
 
 
 def _is_charge(body: Any) -> bool:

@@ -40,6 +40,7 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError, TimeoutError
 from urllib3.util.retry import Retry
 
 from strangler.errors import UNAVAILABLE_SERVICE, ServiceUnavailable
+from strangler.http.answers import ErrorAnswer, json_body
 from strangler.http.breaker import CircuitBreaker, CircuitOpen
 
 logger = logging.getLogger(__name__)
@@ -235,28 +236,13 @@ def _dependency_failed(response: requests.Response, upstream: str) -> bool:
 
 def _passed_on(response: requests.Response) -> ServiceUnavailable:
     """The upstream's 503 about its dependency, as this process's own error."""
-    body = json_body(response)
-    error = body.get("error") if isinstance(body, dict) else None
     named = response.headers[UNAVAILABLE_SERVICE]
-    if not isinstance(error, dict) or not isinstance(error.get("details"), dict):
-        return ServiceUnavailable(
-            f"The {named} service is unavailable; please try again shortly.", service=named
-        )
-    message = error.get("message")
-    passed = ServiceUnavailable(
-        message if isinstance(message, str) and message else f"The {named} service is unavailable."
+    error = ErrorAnswer.of(response.status_code, json_body(response))
+    passed = error.as_error(
+        ServiceUnavailable, f"The {named} service is unavailable; please try again shortly."
     )
-    passed.details = {**error["details"], "service": named}  # whatever their keys
+    passed.details["service"] = named
     return passed
-
-
-def json_body(response: requests.Response) -> Any:
-    """The answer's JSON body, or None when it is not JSON (a proxy's error page): callers
-    translate the service's answers, and a body they cannot read is one they refuse."""
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _this_service() -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 from extracted.payments.charges.ports import ChargeAttempt
 from strangler.errors import Conflict
-from strangler.http import client_for, json_body
+from strangler.http import ErrorAnswer, client_for, json_body
 
 SERVICE = "fraud"
 DECISIONS = ("approve", "decline")
@@ -55,13 +55,8 @@ class HttpFraud:
         body = json_body(response)
         if response.status_code in (200, 201) and _is_assessment(body):
             return tuple(body["reasons"]) if body["decision"] == "decline" else ()
-        error = body.get("error") if isinstance(body, dict) else None
-        code = str(error.get("code", "")) if isinstance(error, dict) else ""
-        answer = f"{response.status_code} {code}".strip()
-        raise FraudRefused(
-            f"The fraud service refused to assess the payment ({answer}).",
-            status=response.status_code,
-            code=code,
+        raise ErrorAnswer.of(response.status_code, body).refused(
+            FraudRefused, "The fraud service refused to assess the payment"
         )
 
 

@@ -19,9 +19,10 @@ from typing import Any
 from extracted.payments.charges.errors import OrderNotFound, OrderNotPayable
 from extracted.payments.charges.ports import PayableOrder
 from strangler.errors import Conflict
-from strangler.http import client_for, json_body
+from strangler.http import ErrorAnswer, client_for, json_body
 
 SERVICE = "monolith"
+REFUSED = "The monolith's order book refused the request"
 
 
 class OrderBookRefused(Conflict):
@@ -41,53 +42,31 @@ class HttpOrderBook:
             f"/internal/v1/orders/{order_id}", params={"customer_id": customer_id}
         )
         body = json_body(response)
-        self._translate(response.status_code, body, order_id)
+        error = _translated(ErrorAnswer.of(response.status_code, body), order_id)
         if response.status_code == 200 and isinstance(body, dict):
             order = _payable_order(body)
             if order is not None and order.order_id == order_id:
                 return order
-        raise self._refused(response.status_code, body)
+        raise error.refused(OrderBookRefused, REFUSED)
 
     def confirm_payment(self, *, order_id: int, payment_id: int) -> None:
         response = self.client.put(
             f"/internal/v1/orders/{order_id}/payment", json={"payment_id": payment_id}
         )
-        body = json_body(response)
-        self._translate(response.status_code, body, order_id)
+        error = _translated(ErrorAnswer.of(response.status_code, json_body(response)), order_id)
         if response.status_code != 200:
-            raise self._refused(response.status_code, body)
-
-    @staticmethod
-    def _translate(status: int, body: Any, order_id: int) -> None:
-        """Raise the port's error for the monolith's refusals this port names, with the
-        monolith's message and details: the public answer is the one the in-process order book
-        gave, word for word."""
-        code, message, details = _error(body)
-        if status == 404 and code == OrderNotFound.code:
-            raise OrderNotFound(message or f"Order {order_id} was not found.", **details)
-        if status == 409 and code == OrderNotPayable.code:
-            raise OrderNotPayable(message or f"Order {order_id} cannot be paid.", **details)
-
-    @staticmethod
-    def _refused(status: int, body: Any) -> OrderBookRefused:
-        code = _error(body)[0]
-        answer = f"{status} {code}".strip()
-        return OrderBookRefused(
-            f"The monolith's order book refused the request ({answer}).", status=status, code=code
-        )
+            raise error.refused(OrderBookRefused, REFUSED)
 
 
-def _error(body: Any) -> tuple[str, str, dict[str, Any]]:
-    """``(code, message, details)`` of an error body in the kit's shape (empty when not one)."""
-    error = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(error, dict):
-        return "", "", {}
-    details = error.get("details")
-    return (
-        str(error.get("code") or ""),
-        str(error.get("message") or ""),
-        details if isinstance(details, dict) else {},
-    )
+def _translated(error: ErrorAnswer, order_id: int) -> ErrorAnswer:
+    """Raise the port's error for the monolith's refusals this port names, with the
+    monolith's message and details: the public answer is the one the in-process order book
+    gave, word for word. Any other answer is returned."""
+    if error.is_(404, OrderNotFound.code):
+        raise error.as_error(OrderNotFound, f"Order {order_id} was not found.")
+    if error.is_(409, OrderNotPayable.code):
+        raise error.as_error(OrderNotPayable, f"Order {order_id} cannot be paid.")
+    return error
 
 
 def _payable_order(body: dict[str, Any]) -> PayableOrder | None:

@@ -84,6 +84,20 @@ def test_an_answer_that_is_not_the_order_is_refused(status: int, body: object, c
     assert raised.value.details == {"status": status, "code": code}
 
 
+def test_the_monolith_s_refusal_is_passed_on_whatever_its_details_are_named() -> None:
+    details = {"order_id": 41, "status": "cancelled", "message": "a detail named message"}
+    body = {
+        "error": {
+            "code": "order_not_payable",
+            "message": "Order 41 is cancelled.",
+            "details": details,
+        }
+    }
+    with scripted_server(Reply(409, body)) as server, pytest.raises(OrderNotPayable) as raised:
+        HttpOrderBook(server.url, TIMEOUT).confirm_payment(order_id=41, payment_id=7)
+    assert (raised.value.message, raised.value.details) == ("Order 41 is cancelled.", details)
+
+
 def test_a_payment_is_confirmed_with_a_put_of_its_id() -> None:
     confirmed = {"order_id": 41, "status": "paid", "payment_id": 7}
     with scripted_server(Reply(200, confirmed)) as server:
