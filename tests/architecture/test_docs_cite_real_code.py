@@ -20,6 +20,8 @@ import pytest
 
 from strangler.config import REPO_ROOT
 from strangler.stages.manifest import STAGES
+from strangler.stages.manifest.model import Stage
+from strangler.stages.tags import introduced_by
 
 CONCEPTS = REPO_ROOT / "docs" / "concepts.md"
 CODE_SPAN = re.compile(r"`([^`\n]+)`")
@@ -99,6 +101,17 @@ def missing(citation: Citation, root: Path) -> str | None:
 @pytest.mark.parametrize("citation", dict.fromkeys(citations(present_rows())), ids=str)
 def test_every_path_and_test_the_concept_map_cites_exists(citation: Citation) -> None:
     assert missing(citation, REPO_ROOT) is None, f"docs/concepts.md: {missing(citation, REPO_ROOT)}"
+
+
+@pytest.mark.parametrize("stage", STAGES, ids=lambda stage: f"stage-{stage.number}")
+def test_each_stage_s_rows_cite_only_what_its_tag_holds(stage: Stage) -> None:
+    """What each tag's own run of the test above will find, found here on main: a row of an
+    earlier stage that cites a later stage's file fails only on that earlier tag."""
+    later = [path for s in STAGES if s.number > stage.number for path in s.introduces]
+    retired = [path for s in STAGES if s.number <= stage.number for path in s.retires]
+    cited = citations(rows_up_to(CONCEPTS.read_text(), stage.number))
+    lacking = [str(c) for c in dict.fromkeys(cited) if introduced_by(c.path, [*later, *retired])]
+    assert not lacking, f"docs/concepts.md: rows of stage {stage.number} or before cite {lacking}"
 
 
 def test_the_concept_map_cites_code_at_all() -> None:
