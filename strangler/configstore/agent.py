@@ -158,14 +158,16 @@ class ConfigAgent:
                         exc,
                         _show(previous.values[name]),
                     )
+            # Logged before the values are published: a reader who sees a new value finds its
+            # line already in the log (a test, an operator watching a reload).
+            for name in self.defaults:
+                if not same(previous.values[name], values[name]):
+                    log.info(
+                        "config %s: %s -> %s (revision %d)",
+                        name,
+                        _show(previous.values[name]),
+                        _show(values[name]),
+                        snapshot.revision,
+                    )
             self._state = _State(snapshot.revision, values)
             self._loaded = True
-        for name in self.defaults:
-            if not same(previous.values[name], values[name]):
-                log.info(
-                    "config %s: %s -> %s (revision %d)",
-                    name,
-                    _show(previous.values[name]),
-                    _show(values[name]),
-                    snapshot.revision,
-                )
