@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from strangler.errors import Conflict, NotFound, Unprocessable
+from strangler.errors import Conflict, DomainError, NotFound, Unprocessable
 
 
 class OrderNotFound(NotFound):
@@ -45,3 +45,13 @@ class ProductUnavailable(Conflict):
     """A product in the cart was withdrawn from the catalog since it was added."""
 
     code = "product_unavailable"
+
+
+class PaymentDeclined(DomainError):
+    """The checkout's charge was declined (fraud rules or the bank): the order stays pending
+    until its reservation expires, and the customer may pay it again. Details: ``order_id``,
+    ``payment_id``, ``reasons``. The orders context's own refusal, the same code and status as
+    the payments API's, whoever runs the charge (in process or the payments service)."""
+
+    code = "payment_declined"
+    http_status = 402

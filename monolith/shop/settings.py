@@ -29,8 +29,8 @@ globals().update(common.django_basics(SERVICE_NAME))
 def present(*packages: str) -> list[str]:
     """The packages this tree holds. A stage adds or retires whole folders (the outboxes and
     the events library arrive at stage 2, the notifications app leaves there), so the apps
-    are discovered, not listed per stage. A package is its ``__init__.py``: a folder a checkout
-    left with only ``__pycache__`` in it is not one."""
+    are discovered, not listed per stage (stage 4 retires inventory and payments). A package is
+    its ``__init__.py``: a folder a checkout left with only ``__pycache__`` in it is not one."""
     return [p for p in packages if (spec := find_spec(p)) is not None and spec.origin is not None]
 
 
@@ -52,8 +52,7 @@ INSTALLED_APPS = [
     "monolith.catalog",
     "monolith.customers",
     "monolith.orders",
-    "monolith.inventory",
-    "monolith.payments",
+    *present("monolith.inventory", "monolith.payments"),  # stages 0-3: stage 4 retires them
     *OUTBOX_APPS,
     *present("monolith.notifications"),  # stages 0 and 1: stage 2 retires it
 ]
@@ -94,6 +93,8 @@ globals().update(common.jwt())
 # --- the contexts' own settings
 # How long a customer has to pay a placed order; inventory holds its stock that long at most.
 ORDERS_PAYMENT_WINDOW = timedelta(seconds=env.int("ORDERS_PAYMENT_WINDOW_SECONDS", default=15 * 60))
+# The inventory and payments contexts' own (stages 0 to 3: stage 4 retires both contexts, and
+# the services read theirs): the longest hold, the fraud rules' limits.
 INVENTORY_RESERVATION_TTL = timedelta(
     seconds=env.int("INVENTORY_RESERVATION_TTL_SECONDS", default=15 * 60)
 )
@@ -129,7 +130,7 @@ PAYMENTS_SERVICE_URL = env.str("PAYMENTS_SERVICE_URL", default="http://127.0.0.1
 PAYMENTS_TIMEOUT = env.float("PAYMENTS_TIMEOUT", default=5.0)  # seconds
 PAYMENTS_BREAKER_FAILURES = env.int("PAYMENTS_BREAKER_FAILURES", default=5)
 PAYMENTS_BREAKER_RESET_SECONDS = env.float("PAYMENTS_BREAKER_RESET_SECONDS", default=10.0)
-# How payments reaches orders and the card processor:
+# How payments reaches orders and the card processor (stages 0 to 3):
 PAYMENTS_ORDER_BOOK = env.str(
     "PAYMENTS_ORDER_BOOK", default="monolith.payments.adapters.InProcessOrderBook"
 )
@@ -212,9 +213,12 @@ LOGGING = json_logging(SERVICE_NAME)
 CELERY_BEAT_SCHEDULE = {
     # cancels pending orders whose reservation expired, releasing their stock
     "orders-expire-stale-orders": {"task": "orders.expire_stale_orders", "schedule": 60.0},
+}
+# while the tree holds the inventory context (stage 4 retires it; from stage 3 the service's
+# own beat releases the holds it owns)
+if present("monolith.inventory"):
     # safety net: releases any reservation left active past its expiry (no order to cancel)
-    "inventory-release-expired": {
+    CELERY_BEAT_SCHEDULE["inventory-release-expired"] = {
         "task": "inventory.release_expired_reservations",
         "schedule": 300.0,
-    },
-}
+    }

@@ -1,6 +1,6 @@
 """The monolith's URL table: the common URLs of every service (health, metrics, admin, schema,
-docs), each installed context's own ``urls`` under /api/v1/ (notifications only while it is
-in the tree: stage 2 retires it, its route goes to the extracted service), and the internal API
+docs), each installed context's own ``urls`` under /api/v1/ (a context a stage retires only while
+the tree holds it: its route goes to the extracted service), and the internal API
 other services call under /internal/v1/."""
 
 from importlib.util import find_spec
@@ -16,11 +16,12 @@ urlpatterns = [
     path("api/v1/", include("monolith.catalog.urls")),
     path("api/v1/", include("monolith.customers.urls")),
     path("api/v1/", include("monolith.orders.urls")),
-    path("api/v1/", include("monolith.inventory.urls")),
-    path("api/v1/", include("monolith.payments.urls")),
 ]
-if apps.is_installed("monolith.notifications"):
-    urlpatterns.append(path("api/v1/", include("monolith.notifications.urls")))
+# The contexts a stage retires are served while the tree holds them: notifications up to
+# stage 1, inventory and payments up to stage 3 (their routes go to the extracted services).
+for retired in ("monolith.inventory", "monolith.payments", "monolith.notifications"):
+    if apps.is_installed(retired):
+        urlpatterns.append(path("api/v1/", include(f"{retired}.urls")))
 # The API other services call (the payments service's order book, from stage 4 on, the tree
 # that has it), under /internal/v1/ as the services mount theirs: no route of the gateway
 # reaches it.

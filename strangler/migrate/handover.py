@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from strangler.migrate.backfill import TableResult, backfill_table, exclusive
-from strangler.migrate.endpoints import Endpoint
+from strangler.migrate.endpoints import Endpoint, open_endpoint
 from strangler.migrate.errors import MigrateError
 from strangler.migrate.plan import Move, TablePlan, opened
 from strangler.migrate.verify import TableVerdict, prepare, verify_table
@@ -33,6 +33,8 @@ class HandOver:
     verdicts: list[TableVerdict] = field(default_factory=list)
     # when the target owned every table already (an earlier start took them over)
     since: str | None = None
+    # when the monolith's database never held them (made after the context was retired)
+    never_in_source: bool = False
 
     @property
     def go(self) -> bool:
@@ -91,6 +93,26 @@ def _record(target: Endpoint, tables: Sequence[TablePlan]) -> None:
             )
 
 
+def _never_in_source(source_url: str, tables: Sequence[str]) -> bool:
+    """The monolith's database is a Django one whose migrations never created the apps of
+    ``tables`` (``<app_label>_<model>``): it was made from a tree that had retired the context
+    (a fresh install of a later stage), so there is nothing to take over. A database without
+    ``django_migrations`` (a wrong ``--source-url``) or with some of the tables is not that."""
+    source = open_endpoint(source_url, role="source")
+    try:
+        present = set(source.tables())
+        if "django_migrations" not in present or present & set(tables):
+            return False
+        apps = sorted({name.split("_", 1)[0] for name in tables})
+        marks = ", ".join([source.placeholder] * len(apps))
+        [(applied,)] = source.rows(
+            f"SELECT COUNT(*) FROM django_migrations WHERE app IN ({marks})", apps
+        )
+        return int(applied) == 0
+    finally:
+        source.close()
+
+
 def hand_over(
     source_url: str,
     target_url: str,
@@ -101,8 +123,13 @@ def hand_over(
 ) -> HandOver:
     """Copy ``tables``, or the rows of ``moves`` under the service's own names (resuming a
     copy cut short), and verify them, unless the target owns them already. The record is
-    written only on GO: a NO-GO leaves the next start to try again.
+    written only on GO: a NO-GO leaves the next start to try again. A monolith's database
+    that never held the tables (the context was retired before it was made) hands nothing
+    over and records nothing.
     """
+    sources = [move.source_table for move in moves] or list(tables)
+    if _never_in_source(source_url, sources):
+        return HandOver(tables=tuple(sources), never_in_source=True)
     opening = opened(source_url, target_url, context="", tables=tables, moves=moves)
     with opening as (source, target, plans):
         result = HandOver(tables=tuple(p.name for p in plans))

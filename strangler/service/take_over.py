@@ -41,6 +41,13 @@ class TakeOverCommand(BaseCommand):
             )
         except MigrateError as exc:
             raise CommandError(f"{self.rows} could not be taken over: {exc}") from exc
+        if result.never_in_source:
+            self.stdout.write(
+                f"nothing to take over: the monolith's database never held "
+                f"{', '.join(result.tables)} (made after the monolith's context was retired); "
+                f"{self.owner} starts from its own rows, nothing recorded"
+            )
+            return
         if result.since is not None:
             self.stdout.write(
                 f"{self.owner} owns {self.rows} since {result.since}: nothing copied "

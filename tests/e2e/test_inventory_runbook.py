@@ -37,7 +37,7 @@ from strangler.testing import eventually
 from tests.e2e.conftest import StartedStage, _base_env, _Engines
 from tests.e2e.shoppers import Shopper, database, database_url, skus, stock
 
-IN_PROCESS = "monolith.orders.adapters.InProcessInventory"
+IN_PROCESS = "monolith.orders.in_process_inventory.InProcessInventory"
 OVER_HTTP = "monolith.orders.http_inventory.HttpInventory"
 TABLES = ("inventory_stockitem", "inventory_reservation")
 ROUTE = "/api/v1/inventory"

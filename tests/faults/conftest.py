@@ -256,8 +256,8 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
         ORDERS_EVENTS_ADAPTER="monolith.orders.outbox.adapters.OutboxEvents",
         # stage 2's monolith: the stock and the payments in process (stage 3 reserves over
         # HTTP, stage 4 charges at the payments service)
-        ORDERS_INVENTORY_ADAPTER="monolith.orders.adapters.InProcessInventory",
-        ORDERS_PAYMENTS_ADAPTER="monolith.orders.adapters.InProcessPayments",
+        ORDERS_INVENTORY_ADAPTER="monolith.orders.in_process_inventory.InProcessInventory",
+        ORDERS_PAYMENTS_ADAPTER="monolith.orders.in_process_payments.InProcessPayments",
         EVENTS_MAX_RETRIES="2",
         EVENTS_RETRY_BACKOFF="0.05",
         EVENTS_RETRY_BACKOFF_MAX="0.5",

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from django.db.models import Count, Sum
+
 from extracted.inventory.stock.errors import ReservationNotFound, SkuNotFound
 from extracted.inventory.stock.models import Reservation, StockItem
 
@@ -29,3 +33,11 @@ def active_reservations(*, sku: str) -> list[Reservation]:
             "expires_at", "order_id"
         )
     )
+
+
+def stock_totals(*, skus: Iterable[str]) -> tuple[int, int]:
+    """How many of ``skus`` have a shelf here, and the units on hand across them."""
+    totals = StockItem.objects.filter(sku__in=list(skus)).aggregate(
+        shelves=Count("id"), units=Sum("on_hand")
+    )
+    return totals["shelves"], totals["units"] or 0

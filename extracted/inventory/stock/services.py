@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from extracted.inventory.stock.demo import demo_stock_level
 from extracted.inventory.stock.errors import (
     InvalidReservation,
     InvalidStockLevel,
@@ -368,3 +369,14 @@ def stock_set(*, sku: str, on_hand: int) -> StockItem:
         item.on_hand = on_hand
         item.save(update_fields=["on_hand", "updated_at"])
     return item
+
+
+@transaction.atomic
+def stock_seed_demo(*, skus: Iterable[str]) -> int:
+    """Create the missing stock rows with their demo level; existing rows are left alone (a
+    shelf the monolith handed over keeps its level). Returns how many rows were created."""
+    wanted = sorted(set(skus))
+    existing = set(StockItem.objects.filter(sku__in=wanted).values_list("sku", flat=True))
+    missing = [StockItem(sku=s, on_hand=demo_stock_level(s)) for s in wanted if s not in existing]
+    StockItem.objects.bulk_create(missing, ignore_conflicts=True)
+    return len(missing)

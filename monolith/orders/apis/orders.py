@@ -12,10 +12,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from monolith.orders import selectors, services
-from monolith.orders.errors import UnknownCardToken
+from monolith.orders.errors import PaymentDeclined, UnknownCardToken
 from monolith.orders.models import Order
 from monolith.orders.wiring import PAYMENTS
-from monolith.payments.interface import PaymentDeclined
 from strangler.api import (
     ClosedInputSerializer,
     StrictCharField,

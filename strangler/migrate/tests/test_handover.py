@@ -72,6 +72,42 @@ def test_a_missing_table_is_refused_before_anything_is_written(
     assert query(target, ALL) == []
 
 
+MIGRATIONS = (
+    "CREATE TABLE django_migrations (id integer PRIMARY KEY, app varchar(255), name varchar(255))"
+)
+APPLIED = "INSERT INTO django_migrations (id, app, name) VALUES (?, ?, ?)"
+
+
+def test_a_monolith_database_that_never_held_the_context_hands_nothing_over(
+    make_database: MakeDatabase,
+) -> None:
+    """Made from a tree that had retired the context: Django migrated other apps only."""
+    source, target = make_database(), make_database()
+    execute(source, MIGRATIONS)
+    execute(source, APPLIED, [(1, "orders", "0001_initial")])
+
+    result = hand_over(source, target, tables=(*TABLES, "inventory_reservation"))
+
+    assert result.never_in_source
+    assert (result.tables, result.copied, result.since) == (
+        ("inventory_stockitem", "inventory_reservation"),
+        [],
+        None,
+    )
+    assert HANDED_OVER not in {row[0] for row in query(target, _TABLES_SQL[_engine(target)])}
+
+
+def test_a_monolith_database_that_migrated_the_context_but_lacks_its_tables_is_refused(
+    make_database: MakeDatabase,
+) -> None:
+    source, target = make_database(), make_database()
+    execute(source, MIGRATIONS)
+    execute(source, APPLIED, [(1, "inventory", "0001_initial")])
+
+    with pytest.raises(MigrateError, match="inventory_stockitem: no such table"):
+        hand_over(source, target, tables=TABLES)
+
+
 def test_database_url_from_djangos_settings() -> None:
     assert database_url({"ENGINE": "django.db.backends.sqlite3", "NAME": "/v/db.sqlite3"}) == (
         "sqlite:////v/db.sqlite3"

@@ -65,3 +65,21 @@ def test_a_table_the_monolith_lacks_is_a_command_error_naming_it(
     with pytest.raises(CommandError, match="its stock could not be taken over") as refused:
         call_command(_command(target, StringIO()), source_url=source)
     assert "inventory_stockitem: no such table in the source database" in str(refused.value)
+
+
+def test_a_monolith_database_that_never_held_the_rows_is_said_so_and_records_nothing(
+    make_database: MakeDatabase,
+) -> None:
+    """A fresh install of a stage after the retirement: nothing to take, not an error."""
+    source, target = make_database(), make_database()
+    execute(source, "CREATE TABLE django_migrations (id integer, app varchar(255))")
+    execute(source, "INSERT INTO django_migrations (id, app) VALUES (1, 'orders')")
+    out = StringIO()
+
+    call_command(_command(target, out), source_url=source)
+
+    assert out.getvalue().splitlines() == [
+        "nothing to take over: the monolith's database never held inventory_stockitem (made "
+        "after the monolith's context was retired); the inventory service starts from its own "
+        "rows, nothing recorded"
+    ]

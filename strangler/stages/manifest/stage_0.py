@@ -68,8 +68,8 @@ def build(previous: Stage | None) -> Stage:
         processes=(MONOLITH_WEB, MONOLITH_WORKER, FLOWER),
         entrypoint="monolith",
         settings=(
-            ("ORDERS_INVENTORY_ADAPTER", "monolith.orders.adapters.InProcessInventory"),
-            ("ORDERS_PAYMENTS_ADAPTER", "monolith.orders.adapters.InProcessPayments"),
+            ("ORDERS_INVENTORY_ADAPTER", "monolith.orders.in_process_inventory.InProcessInventory"),
+            ("ORDERS_PAYMENTS_ADAPTER", "monolith.orders.in_process_payments.InProcessPayments"),
             ("PAYMENTS_FRAUD_ADAPTER", "monolith.payments.adapters.InProcessFraud"),
             ("CUSTOMERS_CREDENTIALS_ADAPTER", "monolith.customers.adapters.InProcessCredentials"),
             # who hears about orders, payments and stock: notifications in process, else nobody

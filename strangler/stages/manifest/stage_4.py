@@ -47,6 +47,9 @@ def build(previous: Stage | None) -> Stage:
             *service_setup("payments"),
             # the payment attempts and refunds handed over (copied, verified) before it serves
             (*service_manage("payments"), "take_over_payments"),
+            # the monolith no longer seeds stock (its inventory context is retired): the
+            # service seeds the demo's shelves it lacks (none where stage 3 handed them over)
+            (*service_manage("inventory"), "seed_demo_stock"),
         ),
         add=(FRAUD_WEB, PAYMENTS_WEB, PAYMENTS_RELAY),
         replace_processes=(gateway_for(served, ROUTES),),

@@ -1,22 +1,17 @@
-"""In-process adapters behind the ports: they call the other contexts' published interfaces.
+"""The in-process inventory adapter behind the orders' inventory port (stages 0 to 2): it calls
+the inventory context's published interface. Stage 3 reserves over HTTP instead
+(``monolith.orders.http_inventory``); stage 4 retires this module with the inventory context.
 
-The interfaces are imported inside the methods so that the orders context loads even where
-an adapter is not in use (a stage that reaches the context over HTTP instead).
+The interface is imported inside the methods so that the orders context loads even where this
+adapter is not in use.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
 
-from monolith.orders.ports import (
-    ChargeResult,
-    OutOfStock,
-    RefundResult,
-    ReservationLost,
-    StockLine,
-)
+from monolith.orders.ports import OutOfStock, ReservationLost, StockLine
 
 
 class InProcessInventory:
@@ -62,38 +57,3 @@ class InProcessInventory:
         from monolith.inventory import interface as inventory
 
         inventory.restock_order(order_id=order_id)
-
-
-class InProcessPayments:
-    def accepts_card_token(self, card_token: str) -> bool:
-        from monolith.payments import interface as payments
-
-        return payments.card_token_is_known(card_token)
-
-    def charge(
-        self, *, order_id: int, customer_id: int, amount: Decimal, currency: str, card_token: str
-    ) -> ChargeResult:
-        from monolith.payments import interface as payments
-
-        result = payments.charge(
-            order_id=order_id,
-            customer_id=customer_id,
-            amount=amount,
-            currency=currency,
-            card_token=card_token,
-        )
-        return ChargeResult(
-            payment_id=result.payment_id,
-            approved=result.status == "approved",
-            decline_reasons=tuple(result.decline_reasons),
-        )
-
-    def refund(self, *, order_id: int, reason: str) -> RefundResult | None:
-        from monolith.payments import interface as payments
-
-        result = payments.refund(order_id=order_id, reason=reason)
-        if result is None:
-            return None
-        return RefundResult(
-            payment_id=result.payment_id, amount=result.amount, currency=result.currency
-        )
