@@ -9,10 +9,15 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Generator, Iterator
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+# The fixtures that run inventory and payments in process, as the stages before their
+# extraction do: stage 4 retires the module with the two contexts.
+pytest_plugins = [name for name in ("tests.in_process_contexts",) if find_spec(name)]
 
 
 @pytest.fixture(autouse=True)
@@ -58,32 +63,6 @@ def _module_stage(module: str) -> str | None:
     from strangler.stages.manifest import latest_stage
 
     return str(latest_stage().number)
-
-
-@pytest.fixture
-def in_process_inventory() -> Iterator[None]:
-    """Orders reach the stock in process, as at stages 0 to 2: for tests that run the monolith
-    without the inventory service (from stage 3 on the tree's default adapter reserves over
-    HTTP, and the e2e suites start the service)."""
-    from monolith.orders.in_process_inventory import InProcessInventory
-    from monolith.orders.wiring import INVENTORY
-    from strangler.composition import root
-
-    with root.replaced(INVENTORY, InProcessInventory()):
-        yield
-
-
-@pytest.fixture
-def in_process_payments() -> Iterator[None]:
-    """Orders charge and refund in process (and payments assesses fraud with its own rules), as
-    at stages 0 to 3: for tests that run the monolith without the payments service (from stage
-    4 on the tree's default adapter charges over HTTP)."""
-    from monolith.orders.in_process_payments import InProcessPayments
-    from monolith.orders.wiring import PAYMENTS
-    from strangler.composition import root
-
-    with root.replaced(PAYMENTS, InProcessPayments()):
-        yield
 
 
 @pytest.fixture

@@ -60,9 +60,9 @@ def test_the_gateways_tests_may_not_import_a_service_either(copy_of_the_code: Pa
     tests = copy_of_the_code / "gateway" / "tests"
     tests.mkdir()
     (tests / "__init__.py").write_text("")
-    (tests / "test_shortcut.py").write_text("from monolith.inventory import grpc  # noqa: F401\n")
+    (tests / "test_shortcut.py").write_text("from monolith.catalog import models  # noqa: F401\n")
 
     result = lint_imports(copy_of_the_code)
 
     assert result.returncode != 0
-    assert "gateway.tests.test_shortcut -> monolith.inventory.grpc" in result.stdout
+    assert "gateway.tests.test_shortcut -> monolith.catalog.models" in result.stdout

@@ -16,7 +16,7 @@ from strangler.config import (
     var_dir,
 )
 from strangler.service import settings as common
-from strangler.stages.manifest import latest_stage
+from strangler.stages.manifest import STAGES, latest_stage
 from strangler.telemetry.logs import json_logging
 from strangler.telemetry.metrics import instrument_database
 
@@ -105,8 +105,15 @@ FRAUD_WINDOW = timedelta(seconds=env.int("FRAUD_WINDOW_SECONDS", default=600))
 # (monolith.shop.bootstrap; `manage.py check` names a wrong one). A stage's processes get its
 # adapters from the manifest's settings; without them (tests, `manage.py shell`) a port gets
 # what the latest stage this tree can run sets: the tree holds that stage's adapters (stage 2
-# retires the in-process notifications one), and tests that need another one say so.
-STAGE_ADAPTERS = latest_stage().settings_env
+# retires the in-process notifications one), and tests that need another one say so. A port of
+# a context a stage retired (payments' and inventory's, at stage 4; main still holds their
+# code) gets what the last stage that ran it set.
+STAGE_ADAPTERS = {
+    name: value
+    for stage in STAGES
+    if stage.number <= latest_stage().number
+    for name, value in stage.settings_env.items()
+}
 # How orders reaches inventory and payments:
 ORDERS_INVENTORY_ADAPTER = env.str(
     "ORDERS_INVENTORY_ADAPTER", default=STAGE_ADAPTERS["ORDERS_INVENTORY_ADAPTER"]

@@ -109,7 +109,7 @@ def _run(args: argparse.Namespace) -> int:
         missing = missing_paths(stage)
         if missing:
             print(
-                f"stage {stage.number} cannot run here yet, missing: {', '.join(missing)}",
+                f"stage {stage.number} cannot run in this checkout, missing: {', '.join(missing)}",
                 file=sys.stderr,
             )
             return 2

@@ -27,7 +27,7 @@ def stage_list() -> str:
                 stage.tag,
                 stage.title,
                 ", ".join(p.name for p in stage.processes),
-                "yes" if not missing else f"not yet: {', '.join(missing)}",
+                "yes" if not missing else f"no, missing: {', '.join(missing)}",
             )
         )
     return table(["stage", "tag", "title", "processes", "runnable"], rows)
@@ -127,7 +127,7 @@ def stage_show(stage: Stage) -> str:
         out.append(f"- explained in {stage.doc}")
     missing = missing_paths(stage)
     if missing:
-        out += ["", f"not runnable yet, missing: {', '.join(missing)}"]
+        out += ["", f"cannot run in this checkout, missing: {', '.join(missing)}"]
     out += ["", "Processes", ""]
     rows = [
         (

@@ -6,7 +6,9 @@ A citation is a code span: a repository path (``monolith/orders/ports.py``,
 start with ``/`` (URL paths) or hold anything but path characters (commands, placeholders such
 as ``stage_N.py`` without a folder) are not paths. A row names the stage that made it real in
 its first cell, ``(stage 2)``; on an earlier stage's tag that stage's code is not there yet, so
-only the rows of the stages the manifest holds are checked (on main: every row).
+only the rows of the stages the manifest holds are checked (on main: every row). A row whose code
+a later stage retires says until when it holds, ``(stages 0 to 3)``: that later stage's tag
+leaves it out too.
 """
 
 from __future__ import annotations
@@ -19,14 +21,14 @@ from pathlib import Path
 import pytest
 
 from strangler.config import REPO_ROOT
-from strangler.stages.manifest import STAGES
+from strangler.stages.manifest import STAGES, retired_here
 from strangler.stages.manifest.model import Stage
 from strangler.stages.tags import introduced_by
 
 CONCEPTS = REPO_ROOT / "docs" / "concepts.md"
 CODE_SPAN = re.compile(r"`([^`\n]+)`")
 PATH = re.compile(r"[\w.-]+(?:/[\w.-]+)*/?")
-ROW_STAGE = re.compile(r"\(stage (\d+)")
+ROW_STAGE = re.compile(r"\(stages? (\d+)(?: to (\d+))?")
 TEST = re.compile(r"(?P<file>[\w.-]+(?:/[\w.-]+)*\.py)?::(?P<name>\w+(?:::\w+)*)(?:\[[^\]]*\])?")
 
 
@@ -55,20 +57,35 @@ def citations(markdown: str) -> list[Citation]:
     return found
 
 
-def rows_up_to(markdown: str, last_stage: int) -> str:
-    """The page without the table rows of stages after ``last_stage`` (a row without a stage in
-    its first cell is stage 0's)."""
+def rows_for(markdown: str, stages: set[int]) -> str:
+    """The page with only the table rows that hold at one of ``stages``: a row's first cell
+    says from which stage (none: stage 0) and, for code a later stage retires, until which."""
     kept = []
     for line in markdown.splitlines(keepends=True):
         first_cell = line.split("|")[1] if line.startswith("|") else ""
-        stage = ROW_STAGE.search(first_cell)
-        if stage is None or int(stage.group(1)) <= last_stage:
+        found = ROW_STAGE.search(first_cell)
+        start = int(found.group(1)) if found else 0
+        end = int(found.group(2)) if found and found.group(2) else max(stages, default=0)
+        if any(start <= stage <= end for stage in stages) or not line.startswith("|"):
             kept.append(line)
     return "".join(kept)
 
 
+def stages_on_the_tag_of(stage: Stage) -> set[int]:
+    """The stages whose code the tag of ``stage`` holds: up to it, but for those whose code a
+    stage up to it retired."""
+    return {
+        earlier.number
+        for earlier in STAGES
+        if earlier.number <= stage.number
+        and not any(s.retires for s in STAGES if earlier.number < s.number <= stage.number)
+    }
+
+
 def present_rows() -> str:
-    return rows_up_to(CONCEPTS.read_text(), max(stage.number for stage in STAGES))
+    """The rows of the stages this checkout holds the code of (on main: every stage)."""
+    here = {stage.number for stage in STAGES if not retired_here(stage)}
+    return rows_for(CONCEPTS.read_text(), here)
 
 
 def functions_defined_in(source: Path) -> set[str]:
@@ -109,7 +126,7 @@ def test_each_stage_s_rows_cite_only_what_its_tag_holds(stage: Stage) -> None:
     earlier stage that cites a later stage's file fails only on that earlier tag."""
     later = [path for s in STAGES if s.number > stage.number for path in s.introduces]
     retired = [path for s in STAGES if s.number <= stage.number for path in s.retires]
-    cited = citations(rows_up_to(CONCEPTS.read_text(), stage.number))
+    cited = citations(rows_for(CONCEPTS.read_text(), stages_on_the_tag_of(stage)))
     lacking = [str(c) for c in dict.fromkeys(cited) if introduced_by(c.path, [*later, *retired])]
     assert not lacking, f"docs/concepts.md: rows of stage {stage.number} or before cite {lacking}"
 
@@ -150,5 +167,23 @@ def test_rows_of_stages_after_the_checkouts_last_are_not_checked() -> None:
         "| c by events (stage 2; before it, nothing) | `strangler/c.py` |\n"
     )
 
-    assert [c.path for c in citations(rows_up_to(page, 1))] == ["monolith/a.py", "gateway/b.py"]
-    assert len(citations(rows_up_to(page, 2))) == 3
+    assert [c.path for c in citations(rows_for(page, {0, 1}))] == [
+        "monolith/a.py",
+        "gateway/b.py",
+    ]
+    assert len(citations(rows_for(page, {0, 1, 2}))) == 3
+
+
+def test_a_row_until_a_stage_is_left_out_where_only_later_stages_run() -> None:
+    page = (
+        "| a in process (stages 0 to 3) | `monolith/a.py` |\n"
+        "| a over HTTP (stage 4) | `extracted/a/` |\n"
+        "| b everywhere | `strangler/b.py` |\n"
+    )
+
+    assert [c.path for c in citations(rows_for(page, {4}))] == ["extracted/a/", "strangler/b.py"]
+    assert [c.path for c in citations(rows_for(page, {2, 3}))] == [
+        "monolith/a.py",
+        "strangler/b.py",
+    ]
+    assert len(citations(rows_for(page, set(range(7))))) == 3

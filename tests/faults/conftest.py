@@ -254,14 +254,9 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
         NOTIFICATIONS_TASK_QUEUE=names["tasks"],
         CELERY_TASK_DEFAULT_QUEUE=names["monolith_queue"],
         ORDERS_EVENTS_ADAPTER="monolith.orders.outbox.adapters.OutboxEvents",
-        # stage 2's monolith: the stock and the payments in process (stage 3 reserves over
-        # HTTP, stage 4 charges at the payments service)
-        ORDERS_INVENTORY_ADAPTER="monolith.orders.in_process_inventory.InProcessInventory",
-        ORDERS_PAYMENTS_ADAPTER="monolith.orders.in_process_payments.InProcessPayments",
         EVENTS_MAX_RETRIES="2",
         EVENTS_RETRY_BACKOFF="0.05",
         EVENTS_RETRY_BACKOFF_MAX="0.5",
-        FRAUD_MAX_ATTEMPTS="1000000",
         NOTIFICATIONS_EMAIL_BACKEND="tests.faults.backends.SlowFileBackend",
         NOTIFICATIONS_EMAIL_FILE_PATH=str(var / "mail"),
         FAULTS_MAIL_GATE=str(var / "mail-gate" / "closed"),  # see backends.SlowFileBackend

@@ -34,11 +34,6 @@ def embedded(tmp_path: Path) -> Iterator[tuple[dict[str, str], ProcessGroup]]:
     env.update(
         STRANGLER_VAR_DIR=str(tmp_path),
         ORDERS_EVENTS_ADAPTER="monolith.orders.outbox.adapters.OutboxEvents",
-        # stage 2's monolith: the stock and the payments in process (stage 3 reserves over
-        # HTTP, stage 4 charges at the payments service)
-        ORDERS_INVENTORY_ADAPTER="monolith.orders.in_process_inventory.InProcessInventory",
-        ORDERS_PAYMENTS_ADAPTER="monolith.orders.in_process_payments.InProcessPayments",
-        FRAUD_MAX_ATTEMPTS="1000000",
         NOTIFICATIONS_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         NOTIFICATIONS_EMAIL_FILE_PATH=str(tmp_path / "mail"),
     )

@@ -35,6 +35,7 @@ __all__ = [
     "get_stage",
     "latest_stage",
     "missing_paths",
+    "retired_here",
     "runnable_stages",
 ]
 
@@ -107,13 +108,26 @@ def get_stage(number: int) -> Stage:
     raise KeyError(f"no stage {number}; known stages: {known}")
 
 
+def retired_here(stage: Stage, root: Path = REPO_ROOT) -> list[str]:
+    """The code of ``stage`` that a later stage retired and this checkout lacks: on a later
+    stage's tag, whose tree left it out (main keeps it, since it runs every stage)."""
+    return [
+        f"{path} (retired by stage {later.number})"
+        for later in STAGES
+        if later.number > stage.number
+        for path in later.retires
+        if not (root / path.rstrip("/")).exists()
+    ]
+
+
 def missing_paths(stage: Stage, root: Path = REPO_ROOT) -> list[str]:
-    """What this stage runs that is not in the checkout yet: program files and route table.
+    """What this stage runs that is not in the checkout: program files and route table, and
+    the code a later stage retired (on that stage's tag).
 
     On ``main`` a stage may be declared before its code has landed (the manifest of stage 1
-    before the gateway runs); on a stage tag nothing is missing.
+    before the gateway runs); on a stage tag nothing of its own stage is missing.
     """
-    missing: list[str] = []
+    missing: list[str] = retired_here(stage, root)
     for argv in (*stage.setup, *(p.argv for p in stage.processes)):
         for path in _program_files(argv):
             label = " or ".join(path)

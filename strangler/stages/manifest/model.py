@@ -158,6 +158,7 @@ class Stage:
         entrypoint: str | None = None,
         routes: str | None = None,
         settings: Mapping[str, str] | None = None,
+        unset: Iterable[str] = (),
         subscriptions: Iterable[Subscription] = (),
         introduces: Iterable[str] = (),
         retires: Iterable[str] = (),
@@ -167,7 +168,8 @@ class Stage:
         """This stage plus a delta: the next stage.
 
         Processes are added, replaced by name or removed; settings are merged (a later stage
-        switches an adapter by setting the same key); subscriptions accumulate; the route
+        switches an adapter by setting the same key) and ``unset`` drops those whose reader a
+        stage retires; subscriptions accumulate; the route
         table is replaced when given. ``setup`` runs after the earlier stages' set-up steps,
         ``setup_first`` before them (what their commands need, such as the secrets a Django
         command reads as it starts). ``introduces``, ``retires`` and ``changes`` belong to
@@ -180,6 +182,10 @@ class Stage:
             raise ValueError(f"stage {number}: no process {sorted(missing)} in stage {self.number}")
         processes = [replacements.get(p.name, p) for p in self.processes if p.name not in removed]
         merged = {**self.settings_env, **(settings or {})}
+        unknown = set(unset) - set(merged)
+        if unknown:
+            raise ValueError(f"stage {number}: no setting {sorted(unknown)} to unset")
+        merged = {name: value for name, value in merged.items() if name not in set(unset)}
         return replace(
             self,
             number=number,

@@ -11,8 +11,13 @@ and verify, before any of its processes start), charges and refunds for the chec
 breaker), asks the fraud service about every attempt (``HttpFraud``, its own breaker), and
 publishes payment.* through its own outbox and relay. The gateway routes ``/api/v1/payments``
 to it; paying an order later reads and confirms the order through the monolith's order book
-(``/internal/v1/orders``). The monolith's payments code stays in the tree, unused, for going
-back a stage.
+(``/internal/v1/orders``).
+
+Last, the decommission: with payments and inventory (stage 3) served by their services and
+their rows handed over, the monolith's payments and inventory contexts leave the tree, with
+the in-process adapters that reached them and the tests that ran them in process. Their tables
+stay in the monolith's database, untouched (a rollback's target until a team drops them); main
+keeps the code, since it runs every stage.
 """
 
 from __future__ import annotations
@@ -64,6 +69,8 @@ def build(previous: Stage | None) -> Stage:
             # the payments service reads and confirms orders at the monolith's order book
             "MONOLITH_SERVICE_URL": "http://127.0.0.1:{port:monolith}",
         },
+        # read by the monolith's payments and inventory contexts only, retired below
+        unset=("PAYMENTS_FRAUD_ADAPTER", "PAYMENTS_EVENTS_ADAPTER", "INVENTORY_EVENTS_ADAPTER"),
         introduces=(
             "extracted/fraud/",
             "docs/api/fraud-v1.yaml",
@@ -85,6 +92,21 @@ def build(previous: Stage | None) -> Stage:
             "tests/e2e/test_fraud_down.py",
             "tests/e2e/test_paying_later.py",
         ),
+        # Decommission: the contexts whose routes, rows and callers moved to services leave
+        # the tree (docs/stages/4-payments.md, "What leaves the monolith").
+        retires=(
+            "monolith/inventory/",
+            "monolith/payments/",
+            "monolith/orders/in_process_inventory.py",
+            "monolith/orders/in_process_payments.py",
+            "tests/in_process_contexts.py",
+            # the monolith with every context in one process, and what ran on its inventory
+            "tests/api/",
+            "tests/gateway/test_composition_against_the_monolith.py",
+            "tests/gateway/test_translation_against_the_monolith.py",
+            "tests/e2e/test_checkout_race.py",
+            "tests/migrate/test_monolith_read_only.py",
+        ),
         doc="docs/stages/4-payments.md",
         changes=(
             "fraud extracted into its own Django project and database: the rules, their limits "
@@ -99,5 +121,8 @@ def build(previous: Stage | None) -> Stage:
             "payments or fraud down -> 503, nothing charged, no order",
             "the gateway routes /api/v1/payments to the service, which reads and confirms "
             "orders at the monolith's order book (/internal/v1/orders)",
+            "the monolith's inventory and payments contexts are retired (decommissioned), with "
+            "their in-process adapters and the tests that ran them in process; the inventory "
+            "service seeds the demo's shelves itself",
         ),
     )

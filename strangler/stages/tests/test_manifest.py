@@ -19,6 +19,7 @@ from strangler.stages.manifest import (
     get_stage,
     latest_stage,
     missing_paths,
+    retired_here,
     runnable_stages,
 )
 from strangler.stages.processes import ProcessFailed
@@ -161,6 +162,16 @@ def test_extend_adds_replaces_removes_and_merges_settings() -> None:
     assert one.introduces == () and two.introduces == ("svc/",)
 
 
+def test_extend_unsets_the_settings_a_retired_reader_had_and_refuses_an_unknown_one() -> None:
+    one = _base().extend(number=1, tag="stage-1-t", title="one", settings={"A": "1", "B": "1"})
+
+    two = one.extend(number=2, tag="stage-2-t", title="two", unset=("A",), settings={"C": "2"})
+
+    assert two.settings_env == {"B": "1", "C": "2"}
+    with pytest.raises(ValueError, match=r"stage 2: no setting \['Z'\] to unset"):
+        one.extend(number=2, tag="stage-2-t", title="two", unset=("Z",))
+
+
 def test_stage_show_lists_what_a_stage_retires() -> None:
     zero = get_stage(0)
     one = zero.extend(number=1, tag="stage-1-t", title="one", retires=("old/", "legacy.py"))
@@ -191,12 +202,37 @@ def test_http_and_tcp_readiness_need_a_port() -> None:
 
 def test_missing_paths_names_programs_not_in_the_checkout(tmp_path: Path) -> None:
     assert "manage.py" in missing_paths(get_stage(0), root=tmp_path)
-    assert missing_paths(get_stage(0), root=Path(__file__).resolve().parents[3]) == []
+    assert missing_paths(STAGES[-1], root=Path(__file__).resolve().parents[3]) == []
+
+
+def test_code_a_later_stage_retired_is_missing_only_where_the_checkout_lacks_it(
+    tmp_path: Path,
+) -> None:
+    retiring = [stage for stage in STAGES if stage.retires]
+    for stage in STAGES:  # an empty checkout: a later stage's tag lacks what that stage retired
+        assert retired_here(stage, root=tmp_path) == [
+            f"{path} (retired by stage {later.number})"
+            for later in retiring
+            if later.number > stage.number
+            for path in later.retires
+        ]
+    for later in retiring:  # main keeps every stage's code
+        for path in later.retires:
+            target = tmp_path / path.rstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if path.endswith("/"):
+                target.mkdir(exist_ok=True)
+            else:
+                target.touch()
+    assert [retired_here(stage, root=tmp_path) for stage in STAGES] == [[] for _ in STAGES]
 
 
 def test_the_latest_stage_is_the_last_one_that_can_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert runnable_stages() == STAGES  # every stage of this checkout's manifest is complete
-    assert latest_stage() == STAGES[-1]
+    # every stage of this checkout's manifest is complete, but those whose code a later stage
+    # retired (on that stage's tag: main keeps it)
+    runnable = runnable_stages()
+    assert runnable[-1] == STAGES[-1] == latest_stage()
+    assert all(retired_here(stage) for stage in STAGES if stage not in runnable)
 
     first = STAGES[0]
     monkeypatch.setattr(manifest, "missing_paths", lambda stage: [] if stage is first else ["x"])

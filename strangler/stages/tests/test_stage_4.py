@@ -68,3 +68,23 @@ def test_the_stages_before_4_charge_in_process() -> None:
         if stage.number < 4:
             assert stage.settings_env["ORDERS_PAYMENTS_ADAPTER"].endswith("InProcessPayments")
             assert stage.settings_env["PAYMENTS_FRAUD_ADAPTER"].endswith("InProcessFraud")
+
+
+def test_stage_4_retires_the_monolith_s_inventory_and_payments_with_their_settings() -> None:
+    stage = get_stage(4)
+    assert {"monolith/inventory/", "monolith/payments/"} <= set(stage.retires)
+    assert {
+        "monolith/orders/in_process_inventory.py",
+        "monolith/orders/in_process_payments.py",
+    } <= set(stage.retires)
+    for later in (s for s in STAGES if s.number >= 4):
+        names = set(later.settings_env)
+        assert not names & {
+            "PAYMENTS_FRAUD_ADAPTER",
+            "PAYMENTS_EVENTS_ADAPTER",
+            "INVENTORY_EVENTS_ADAPTER",
+        }, f"stage {later.number}"
+    # its set-up seeds the demo's shelves at the service, after both take-overs
+    setup = [" ".join(step) for step in stage.setup]
+    assert setup[-1].endswith("extracted/inventory/manage.py seed_demo_stock")
+    assert setup.index(next(s for s in setup if s.endswith("take_over_stock"))) < len(setup) - 1
