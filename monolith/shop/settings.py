@@ -31,7 +31,15 @@ def present(*packages: str) -> list[str]:
     the events library arrive at stage 2, the notifications app leaves there), so the apps
     are discovered, not listed per stage (stage 4 retires inventory and payments). A package is
     its ``__init__.py``: a folder a checkout left with only ``__pycache__`` in it is not one."""
-    return [p for p in packages if (spec := find_spec(p)) is not None and spec.origin is not None]
+    return [p for p in packages if _has_init(p)]
+
+
+def _has_init(package: str) -> bool:
+    try:
+        spec = find_spec(package)
+    except ModuleNotFoundError:  # its parent package left the tree too (monolith.payments.outbox)
+        return False
+    return spec is not None and spec.origin is not None
 
 
 # Each context's outbox (stage 2 on), an app of its own so that its table arrives with it:

@@ -21,7 +21,9 @@ CONTEXTS = sorted(
 
 
 def test_the_contexts_are_found() -> None:
-    assert {"catalog", "customers", "orders", "inventory", "payments"} <= set(CONTEXTS)
+    # inventory and payments until stage 4 retires them (main keeps their code)
+    retired_at_4 = {c for c in ("inventory", "payments") if apps.is_installed(f"monolith.{c}")}
+    assert {"catalog", "customers", "orders", *retired_at_4} <= set(CONTEXTS)
 
 
 def _types_in(annotation: object) -> typing.Iterator[object]:

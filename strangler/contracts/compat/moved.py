@@ -35,9 +35,11 @@ def nowhere(method: str, path: str) -> str | None:
 
 def routed_elsewhere(stage: Stage, service: str, root: Path = REPO_ROOT) -> Moved:
     """Where ``stage``'s route table sends each endpoint that ``service`` no longer serves: an
-    upstream that is not one of ``service``'s processes. A stage without a gateway moves
-    nothing; neither does a route to a gateway handler (composition) or a split that still
-    sends a share to ``service``."""
+    upstream that is not one of ``service``'s processes. A route to a gateway handler goes
+    where its options' ``upstreams`` go (the gRPC translation to the inventory service's
+    server). A stage without a gateway moves nothing; neither does a handler with no upstream
+    of its own, one that still asks ``service`` (the order summary's composition), or a split
+    that still sends a share to ``service``."""
     if stage.routes is None:
         return nowhere
     from strangler.routing.table import load_route_table  # the gateway's tables: stage 1 on
@@ -50,12 +52,21 @@ def routed_elsewhere(stage: Stage, service: str, root: Path = REPO_ROOT) -> Move
         route = _route(table, method, _PARAMETER.sub("1", path))
         if route is None:
             return None
-        targets = [route.upstream] if route.upstream else [s.upstream for s in route.split]
+        targets = (
+            [route.upstream]
+            if route.upstream
+            else [s.upstream for s in route.split] or _handler_upstreams(route)
+        )
         if not targets or own.intersection(targets):
             return None
         return " / ".join(targets)
 
     return moved
+
+
+def _handler_upstreams(route: Route) -> list[str]:
+    upstreams = route.options.get("upstreams", {}) if route.handler else {}
+    return sorted(set(upstreams.values())) if isinstance(upstreams, dict) else []
 
 
 def _route(table: RouteTable, method: str, path: str) -> Route | None:

@@ -99,6 +99,25 @@ def test_a_split_that_still_sends_a_share_to_the_monolith_moved_nothing(tmp_path
     assert [d.where for d in breaking] == [f"GET {path}" for path in NOTIFICATIONS]
 
 
+def test_a_handler_moves_an_endpoint_where_its_upstreams_are_all_elsewhere(
+    tmp_path: Path,
+) -> None:
+    """Stage 3's gRPC translation asks the inventory service's server, not the monolith's."""
+    root = _table(tmp_path, {})
+    table = yaml.safe_load((root / "routes.yaml").read_text())
+    [translation] = [r for r in table["routes"] if r.get("handler", "").endswith("availability")]
+    table["upstreams"]["inventory-grpc"] = table["upstreams"]["monolith-grpc"]
+    translation["options"]["upstreams"] = {"inventory": "inventory-grpc"}
+    (root / "routes.yaml").write_text(yaml.safe_dump(table))
+    stage = replace(get_stage(1), routes="routes.yaml")
+
+    moved = routed_elsewhere(stage, "monolith", root=root)
+
+    assert moved("GET", "/api/v1/inventory/{sku}") == "inventory-grpc"
+    # stage 1's own table: the translation asks the monolith's gRPC server, nothing moved
+    assert routed_elsewhere(get_stage(1), "monolith")("GET", "/api/v1/inventory/{sku}") is None
+
+
 def test_without_a_gateway_nothing_moved() -> None:
     moved = routed_elsewhere(get_stage(0), "monolith")
 
