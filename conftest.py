@@ -45,9 +45,11 @@ def _memory_email(settings: pytest.FixtureRequest) -> None:
 # scopes follow the expensive ones. (xdist_group marks would say it per test, but xdist's
 # loadgroup rewrites item._nodeid, which pytest 9.2 no longer reads: the marks are ignored.)
 STAGE_PARAM = re.compile(r"[\[-]stage-(\d+)\]$")
-# An e2e module whose tests all run on one stage's processes says which: ``STAGE = 3``, or
-# ``STAGE = latest_stage().number``.
-ONE_STAGE = re.compile(r"^STAGE = (\d+|latest_stage\(\)\.number)$", re.MULTILINE)
+# An e2e module whose tests all run on one stage's processes says which: ``STAGE = 3``,
+# ``STAGE = latest_stage().number``, or ``STAGE = first_stage_here(3).number``.
+ONE_STAGE = re.compile(
+    r"^STAGE = (\d+|latest_stage\(\)\.number|first_stage_here\((\d+)\)\.number)$", re.MULTILINE
+)
 ROOT = Path(__file__).parent
 
 
@@ -60,8 +62,10 @@ def _module_stage(module: str) -> str | None:
         return None
     if found.group(1).isdigit():
         return found.group(1)
-    from strangler.stages.manifest import latest_stage
+    from strangler.stages.manifest import first_stage_here, latest_stage
 
+    if found.group(2):
+        return str(first_stage_here(int(found.group(2))).number)
     return str(latest_stage().number)
 
 

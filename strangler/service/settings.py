@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
 
 from strangler.config import (
@@ -183,6 +184,10 @@ def django_basics(name: str) -> dict[str, Any]:
         "USE_TZ": True,
         "STATIC_URL": "static/",
         "STATIC_ROOT": static_root,
+        # Django's own hashers (PBKDF2 first) unless the environment names others: the e2e
+        # harness names a fast one, as Django advises for tests (each shopper it registers
+        # hashes a password, about 0.3 s of CPU with PBKDF2)
+        "PASSWORD_HASHERS": env.list("PASSWORD_HASHERS", default=global_settings.PASSWORD_HASHERS),
     }
 
 

@@ -95,6 +95,9 @@ def _base_env(var: Path, run_id: str) -> dict[str, str]:
         EVENTS_EXCHANGE=f"e2e-{run_id}.events",
         # stage 5 on: a rotated signing key signs 5 s after it is published, not six minutes
         JWT_KEY_PUBLISH_SECONDS="5",
+        # a fast password hasher, as Django advises for tests: every shopper registers and
+        # signs in (PBKDF2 costs about 0.3 s of CPU a hash); the stage's own default is PBKDF2
+        PASSWORD_HASHERS="django.contrib.auth.hashers.MD5PasswordHasher",
     )
     for service in SERVICES_WITH_A_DATABASE:
         prefix, name = service.upper(), f"e2e-{run_id}.{service}"

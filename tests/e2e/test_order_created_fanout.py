@@ -1,4 +1,4 @@
-"""Stage 3 end to end: one order through the gateway is heard by three services at once.
+"""From stage 3 on, end to end: one order through the gateway is heard by three services at once.
 
 ``order.created`` leaves the monolith's outbox once; the topic exchange hands a copy to each
 queue bound to it, and each consumer does its own part on its own queue: the inventory
@@ -16,11 +16,14 @@ from typing import Any
 
 import requests
 
+from strangler.stages.manifest import first_stage_here
 from strangler.testing import eventually
 from tests.e2e.conftest import StartedStage
 from tests.e2e.shoppers import TIMEOUT, Shopper, database, skus
 
-STAGE = 3
+# stage 3's behaviour, on the first stage from 3 that this checkout can run (3 on main; a later
+# stage's tag, which retired the monolith's inventory, runs it at its own stage)
+STAGE = first_stage_here(3).number
 DEADLINE = 30.0
 
 

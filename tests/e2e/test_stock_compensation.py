@@ -1,4 +1,4 @@
-"""Stage 3 end to end: a paid order whose stock is gone is compensated.
+"""From stage 3 on, end to end: a paid order whose stock is gone is compensated.
 
 The scene, through the gateway: the last two units of a SKU are held by a checkout whose card
 is declined (the order stays pending); the service's hold runs out and its sweeper gives the
@@ -13,11 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from strangler.stages.manifest import first_stage_here
 from strangler.testing import eventually
 from tests.e2e.conftest import StartedStage
 from tests.e2e.shoppers import Shopper, database, only_left, skus, stock
 
-STAGE = 3
+# stage 3's behaviour, on the first stage from 3 that this checkout can run (3 on main; a later
+# stage's tag, which retired the monolith's inventory, runs it at its own stage)
+STAGE = first_stage_here(3).number
 
 
 def test_a_paid_order_whose_stock_was_sold_meanwhile_ends_cancelled_and_refunded(

@@ -88,6 +88,14 @@ def test_static_files_are_collected_under_the_services_own_folder(tmp_path: Path
     assert static_root.is_dir()
 
 
+def test_passwords_are_hashed_with_djangos_hashers_unless_the_environment_names_others(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert _parcels()["PASSWORD_HASHERS"][0] == ("django.contrib.auth.hashers.PBKDF2PasswordHasher")
+    monkeypatch.setenv("PASSWORD_HASHERS", "django.contrib.auth.hashers.MD5PasswordHasher")
+    assert _parcels()["PASSWORD_HASHERS"] == ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def test_a_process_with_a_worker_of_its_own_for_events_gets_the_events_settings_alone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -32,6 +32,7 @@ __all__ = [
     "ProcessSpec",
     "Stage",
     "Subscription",
+    "first_stage_here",
     "get_stage",
     "latest_stage",
     "missing_paths",
@@ -158,6 +159,16 @@ _FIRST_PARTY = ("gateway", "monolith", "extracted", "strangler")
 def runnable_stages() -> tuple[Stage, ...]:
     """The stages whose code is all in the checkout."""
     return tuple(stage for stage in STAGES if not missing_paths(stage))
+
+
+def first_stage_here(number: int, root: Path = REPO_ROOT) -> Stage:
+    """The first stage from ``number`` on whose code this checkout holds: ``number`` itself on
+    main, on a tag the tag's own stage where a stage up to it retired what ``number`` runs (an
+    e2e module of stage 3's behaviour runs on stage 4's tag at stage 4)."""
+    return next(
+        (stage for stage in STAGES if stage.number >= number and not retired_here(stage, root)),
+        latest_stage(),
+    )
 
 
 def latest_stage() -> Stage:

@@ -16,6 +16,7 @@ from strangler.stages.manifest import (
     STAGES,
     ProcessSpec,
     Stage,
+    first_stage_here,
     get_stage,
     latest_stage,
     missing_paths,
@@ -225,6 +226,15 @@ def test_code_a_later_stage_retired_is_missing_only_where_the_checkout_lacks_it(
             else:
                 target.touch()
     assert [retired_here(stage, root=tmp_path) for stage in STAGES] == [[] for _ in STAGES]
+    assert [first_stage_here(stage.number, root=tmp_path) for stage in STAGES] == list(STAGES)
+
+
+def test_the_first_stage_here_skips_the_stages_a_later_tag_retired(tmp_path: Path) -> None:
+    """An empty checkout lacks every retired path, as the last retiring stage's tag does."""
+    last_retiring = max((s.number for s in STAGES if s.retires), default=0)
+    for stage in STAGES:
+        expected = max(stage.number, last_retiring)
+        assert first_stage_here(stage.number, root=tmp_path).number == expected
 
 
 def test_the_latest_stage_is_the_last_one_that_can_run(monkeypatch: pytest.MonkeyPatch) -> None:
