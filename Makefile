@@ -30,7 +30,7 @@ define EOL
 
 endef
 
-.PHONY: install demo test quick lint format unit e2e clean openapi suites suite-main typecheck-main
+.PHONY: install demo test quick lint lint-beside format unit e2e clean openapi suites suite-main typecheck-main
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,8 +43,8 @@ install: $(STAMP)
 demo: install  ## the whole stage on embedded defaults, one customer journey, then keeps running
 	$(PY) -m strangler.stages.demo $(if $(STAGE),--stage $(STAGE)) $(DEMO_ARGS)
 
-test: install lint  ## every suite, on PostgreSQL + RabbitMQ + Redis
-	@$(MAKE) --no-print-directory suites
+test: install  ## lint and every suite side by side, on PostgreSQL + RabbitMQ + Redis
+	@$(MAKE) --no-print-directory -j lint-beside suites
 
 unit: install
 	@$(MAKE) --no-print-directory suites MAIN_ARGS='-m "not e2e"'
@@ -52,8 +52,18 @@ unit: install
 e2e: install
 	$(TEST_ENV) $(VENV)/bin/pytest $(XDIST) -m e2e $(PYTEST_ARGS)
 
-quick: install lint  ## lint + every test but the e2e ones (CI runs it on each stage tag)
-	@$(MAKE) --no-print-directory suites MAIN_ARGS='-m "not e2e" -q' SERVICE_ARGS=-q
+quick: install  ## lint + every test but the e2e ones, side by side (CI runs it on each stage tag)
+	@$(MAKE) --no-print-directory -j lint-beside suites MAIN_ARGS='-m "not e2e" -q' SERVICE_ARGS=-q
+
+# Lint beside the suites at a lower CPU priority: it takes the CPU the suites leave idle (an e2e
+# test waiting for a process to start) instead of holding them back. Its output comes whole
+# when it ends, closed by a line that says how it went; a lint failure fails the command once
+# the running suites end.
+lint-beside: install
+	@out=$$(nice -n 10 $(MAKE) --no-print-directory lint 2>&1); status=$$?; \
+	printf '%s\n' "$$out"; \
+	if [ $$status -eq 0 ]; then echo "lint beside the suites: ok"; \
+	else echo "lint beside the suites: FAILED"; fi; exit $$status
 
 # The main session and each service's own session side by side (their test databases differ:
 # test_<name>_gwN and test_<name>_<service>); each suite's output is printed whole as it ends,
