@@ -18,27 +18,13 @@ from monolith.orders.models import Order
 from monolith.payments.models import Payment
 from strangler.auth.tokens import issue_pair
 from strangler.contracts.pact import CUSTOMER_ID, verify_provider
-
-ORDER_ID, PAYMENT_ID = 7, 31
+from tests.contracts.states import ORDER_ID, PAYMENT_ID
+from tests.contracts.states import a_paid_order as paid_order_at_the_monolith
 
 
 def a_paid_order(**_: Any) -> None:
-    """Customer CUSTOMER_ID's order 7, paid with the approved payment 31."""
-    Order.objects.update_or_create(
-        id=ORDER_ID,
-        defaults={
-            "customer_id": CUSTOMER_ID,
-            "status": "paid",
-            "total": Decimal("12.00"),
-            "currency": "EUR",
-            "shipping_name": "Ada Lovelace",
-            "shipping_line1": "1 Analytical Way",
-            "shipping_city": "London",
-            "shipping_postal_code": "N1 7AA",
-            "shipping_country": "GB",
-            "payment_id": PAYMENT_ID,
-        },
-    )
+    """Customer CUSTOMER_ID's order 7, paid with the approved payment 31, here in the monolith."""
+    paid_order_at_the_monolith()
     Payment.objects.update_or_create(
         id=PAYMENT_ID,
         defaults={

@@ -32,8 +32,8 @@ from monolith.orders.wiring import INVENTORY
 from strangler.auth.tokens import issue_pair
 from strangler.composition import root
 from strangler.contracts.pact import CUSTOMER_ID, PACTS, verify_provider
+from tests.contracts.states import ORDER_ID, PAYMENT_ID, SHIPPING, a_paid_order
 
-ORDER_ID, PAYMENT_ID = 7, 31
 SKU = "PACT-1"
 ORDER_BOOK_PACT = PACTS / "payments-monolith.json"
 
@@ -46,24 +46,6 @@ def inventory() -> Iterator[FakeInventory]:
 
 
 def states(inventory: FakeInventory) -> dict[str, Any]:
-    def a_paid_order(**_: Any) -> None:
-        """Customer CUSTOMER_ID's order 7, paid with payment 31 (the payments service's)."""
-        Order.objects.update_or_create(
-            id=ORDER_ID,
-            defaults={
-                "customer_id": CUSTOMER_ID,
-                "status": "paid",
-                "total": Decimal("12.00"),
-                "currency": "EUR",
-                "shipping_name": "Ada Lovelace",
-                "shipping_line1": "1 Analytical Way",
-                "shipping_city": "London",
-                "shipping_postal_code": "N1 7AA",
-                "shipping_country": "GB",
-                "payment_id": PAYMENT_ID,
-            },
-        )
-
     def book_order(order_id: int, status: str) -> None:
         """Customer CUSTOMER_ID (their row too: a paid order's event carries their contact)
         and their order ``order_id`` of one 25.00 EUR line, in ``status``, a pending one
@@ -82,11 +64,7 @@ def states(inventory: FakeInventory) -> dict[str, Any]:
                 "status": status,
                 "total": Decimal("25.00"),
                 "currency": "EUR",
-                "shipping_name": "Ada Lovelace",
-                "shipping_line1": "1 Analytical Way",
-                "shipping_city": "London",
-                "shipping_postal_code": "N1 7AA",
-                "shipping_country": "GB",
+                **SHIPPING,
                 "payment_id": None,
                 "paid_at": None,
                 "cancelled_at": now if status == "cancelled" else None,
