@@ -187,7 +187,8 @@ def test_no_healthy_instance_is_a_503_and_readiness_says_which_upstream(
         ),
         {"app": app.port},
     )
-    assert gateway.get("/health/ready").status == 200
+    # ready once a health check has seen the app (the gateway's first, 0.1 s after it starts)
+    eventually(lambda: gateway.get("/health/ready").status == 200, "ready once the app is seen")
 
     app.down_file.touch()
     eventually(lambda: gateway.get("/api/x").status == 503, "503 without a healthy instance")
