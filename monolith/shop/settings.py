@@ -116,10 +116,11 @@ FRAUD_WINDOW = timedelta(seconds=env.int("FRAUD_WINDOW_SECONDS", default=600))
 # retires the in-process notifications one), and tests that need another one say so. A port of
 # a context a stage retired (payments' and inventory's, at stage 4; main still holds their
 # code) gets what the last stage that ran it set.
+_LATEST = latest_stage().number  # reads the checkout: once, not once per stage
 STAGE_ADAPTERS = {
     name: value
     for stage in STAGES
-    if stage.number <= latest_stage().number
+    if stage.number <= _LATEST
     for name, value in stage.settings_env.items()
 }
 # How orders reaches inventory and payments:

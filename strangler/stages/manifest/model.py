@@ -182,10 +182,11 @@ class Stage:
             raise ValueError(f"stage {number}: no process {sorted(missing)} in stage {self.number}")
         processes = [replacements.get(p.name, p) for p in self.processes if p.name not in removed]
         merged = {**self.settings_env, **(settings or {})}
-        unknown = set(unset) - set(merged)
+        dropped = set(unset)
+        unknown = dropped - set(merged)
         if unknown:
             raise ValueError(f"stage {number}: no setting {sorted(unknown)} to unset")
-        merged = {name: value for name, value in merged.items() if name not in set(unset)}
+        merged = {name: value for name, value in merged.items() if name not in dropped}
         return replace(
             self,
             number=number,
