@@ -18,7 +18,8 @@ stage (the relays, the consumers) is not on the request path and is measured by
 (its worker is not started), which the stock handed over leaves room for.
 ``DATABASE_URL`` pointing at PostgreSQL: a database of its own, dropped at the end; otherwise
 SQLite in a temporary folder. A benchmark, not a test: it exits non-zero only when something
-could not run.
+could not run. On a stage's tag whose tree lacks stage 0's code (stage 2 on retire some of it)
+it says which and measures nothing: the comparison runs on main, which holds every stage.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from bench.checkouts import LoadFailed, customer
 from bench.cpu import PROXY_CPU, Pinning, pin_load_here
 from bench.progress import say
 from bench.tracing import ROOT, Shop, checkout_bench_parser, measure_side
-from strangler.stages.manifest import Stage, get_stage, latest_stage
+from strangler.stages.manifest import Stage, get_stage, latest_stage, missing_paths
 from strangler.stages.processes import (
     ProcessFailed,
     ProcessGroup,
@@ -113,12 +114,25 @@ class Stages(Shop):
         self.sessions_of[self.sides[1]].append(process.pid or 0)
 
 
+def cannot_run_here(*stages: Stage) -> str:
+    """Why one of ``stages`` cannot run on this checkout ("" when all can): on a later stage's
+    tag, stage 0's code is gone once a stage retired some of it."""
+    for stage in stages:
+        missing = missing_paths(stage)
+        if missing:
+            return f"stage {stage.number} cannot run on this checkout ({', '.join(missing)})"
+    return ""
+
+
 def run(args: argparse.Namespace) -> int:
     pinning = pin_load_here()
     stage = get_stage(args.stage) if args.stage is not None else latest_stage()
     if stage.number == 0 or not stage.routes:
         say(f"stage {stage.number} has no gateway: compare stage 0 with a later stage")
         return 2
+    if reason := cannot_run_here(get_stage(0), stage):
+        say(f"{reason}: the split's price against stage 0 is measured where both run, on main")
+        return 0
     shop = Stages(pinning, stage)
     first, latest = shop.sides
     rates: dict[str, list[float]] = {side: [] for side in shop.sides}

@@ -7,8 +7,8 @@ start with ``/`` (URL paths) or hold anything but path characters (commands, pla
 as ``stage_N.py`` without a folder) are not paths. A row names the stage that made it real in
 its first cell, ``(stage 2)``; on an earlier stage's tag that stage's code is not there yet, so
 only the rows of the stages the manifest holds are checked (on main: every row). A row whose code
-a later stage retires says until when it holds, ``(stages 0 to 3)``: that later stage's tag
-leaves it out too.
+a later stage retires says until when it holds, ``(stages 0 to 3)`` or ``(stage 3 only)``: that
+later stage's tag leaves it out too.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from strangler.stages.tags import introduced_by
 CONCEPTS = REPO_ROOT / "docs" / "concepts.md"
 CODE_SPAN = re.compile(r"`([^`\n]+)`")
 PATH = re.compile(r"[\w.-]+(?:/[\w.-]+)*/?")
-ROW_STAGE = re.compile(r"\(stages? (\d+)(?: to (\d+))?")
+ROW_STAGE = re.compile(r"\(stages? (\d+)(?: to (\d+)|( only))?")
 TEST = re.compile(r"(?P<file>[\w.-]+(?:/[\w.-]+)*\.py)?::(?P<name>\w+(?:::\w+)*)(?:\[[^\]]*\])?")
 
 
@@ -59,13 +59,17 @@ def citations(markdown: str) -> list[Citation]:
 
 def rows_for(markdown: str, stages: set[int]) -> str:
     """The page with only the table rows that hold at one of ``stages``: a row's first cell
-    says from which stage (none: stage 0) and, for code a later stage retires, until which."""
+    says from which stage (none: stage 0) and, for code a later stage retires, until which
+    (``(stages 0 to 3)``, ``(stage 3 only)``)."""
     kept = []
     for line in markdown.splitlines(keepends=True):
         first_cell = line.split("|")[1] if line.startswith("|") else ""
         found = ROW_STAGE.search(first_cell)
         start = int(found.group(1)) if found else 0
-        end = int(found.group(2)) if found and found.group(2) else max(stages, default=0)
+        if found and (found.group(2) or found.group(3)):
+            end = int(found.group(2) or start)
+        else:
+            end = max(stages, default=0)
         if any(start <= stage <= end for stage in stages) or not line.startswith("|"):
             kept.append(line)
     return "".join(kept)
@@ -179,11 +183,14 @@ def test_a_row_until_a_stage_is_left_out_where_only_later_stages_run() -> None:
         "| a in process (stages 0 to 3) | `monolith/a.py` |\n"
         "| a over HTTP (stage 4) | `extracted/a/` |\n"
         "| b everywhere | `strangler/b.py` |\n"
+        "| c's cut-over (stage 3 only) | `tests/c.py` |\n"
     )
 
     assert [c.path for c in citations(rows_for(page, {4}))] == ["extracted/a/", "strangler/b.py"]
     assert [c.path for c in citations(rows_for(page, {2, 3}))] == [
         "monolith/a.py",
         "strangler/b.py",
+        "tests/c.py",
     ]
-    assert len(citations(rows_for(page, set(range(7))))) == 3
+    assert [c.path for c in citations(rows_for(page, {2}))] == ["monolith/a.py", "strangler/b.py"]
+    assert len(citations(rows_for(page, set(range(7))))) == 4

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from strangler.config import REPO_ROOT
-from strangler.stages.launcher import argv_of, fill, process_env, readiness
-from strangler.stages.manifest import get_stage
+from strangler.stages.launcher import argv_of, fill, process_env, readiness, stage_env
+from strangler.stages.manifest import first_stage_here
 from strangler.stages.processes import ProcessGroup, free_port, http_ok, ready_when_http_ok
 from strangler.stages.supervisor import Policy, Supervisor
 
@@ -37,6 +37,9 @@ print("serving", os.getpid(), flush=True)
 HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
 """
 
+# The monolith of the first stage this checkout runs: stage 0 on main, on a later stage's tag
+# that stage's (the supervisor is the same at every stage).
+STAGE = first_stage_here(0)
 FAST = Policy(interval=0.2, timeout=0.5, failures=3, startup_grace=30.0)
 
 
@@ -104,17 +107,27 @@ def test_a_stopped_monolith_is_restarted_on_the_same_port(
     group: ProcessGroup, tmp_path: Path
 ) -> None:
     """The real thing: gunicorn serving the shop, every process of it frozen (SIGSTOP)."""
-    stage = get_stage(0)
     var = tmp_path / "var"
-    env = {
-        **{k: v for k, v in group.env.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL")},
-        "DJANGO_SETTINGS_MODULE": "monolith.shop.settings",
-        "STRANGLER_VAR_DIR": str(var),
+    embedded = {
+        k: v for k, v in group.env.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL")
     }
+    env = stage_env(
+        STAGE,
+        {
+            **embedded,
+            "DJANGO_SETTINGS_MODULE": "monolith.shop.settings",
+            "STRANGLER_VAR_DIR": str(var),
+        },
+    )
     group.env = env
-    migrate = fill(stage.setup[0], var=var, ports={})
-    subprocess.run(migrate, cwd=REPO_ROOT, env=env, check=True, capture_output=True)
-    spec = stage.process("monolith")
+    # the set-up up to the monolith's migrate (from stage 5 the secret store comes first: the
+    # monolith reads its SECRET_KEY there)
+    migrate = next(i for i, step in enumerate(STAGE.setup) if step[1:3] == ("manage.py", "migrate"))
+    for step in STAGE.setup[: migrate + 1]:
+        argv = fill(step, var=var, ports={})
+        done = subprocess.run(argv, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, f"{' '.join(argv[1:])} failed:\n{done.stderr[-3000:]}"
+    spec = STAGE.process("monolith")
     ports = {"monolith": free_port()}
     live = f"http://127.0.0.1:{ports['monolith']}{spec.live_path}"
     process = group.start(

@@ -15,12 +15,14 @@ from pathlib import Path
 import pytest
 
 from strangler.config import REPO_ROOT
-from strangler.stages.manifest import STAGES, Stage
+from strangler.stages.manifest import STAGES, Stage, first_stage_here
 from strangler.stages.processes import free_port, http_ok
 from strangler.stages.state import StageState, is_running
 
 ENGINE_VARIABLES = ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "EMAIL_BACKEND")
 Up = tuple[subprocess.Popen[str], dict[str, int]]
+# What `stage up` runs: stage 0 on main, on a later stage's tag that stage.
+STAGE = first_stage_here(0)
 
 
 @pytest.fixture
@@ -88,21 +90,22 @@ def test_procfile_has_one_line_per_process(env: dict[str, str]) -> None:
 def up(
     env: dict[str, str], tmp_path: Path
 ) -> Iterator[tuple[subprocess.Popen[str], dict[str, int]]]:
-    ports = {"monolith": free_port(), "flower": free_port()}
+    ports = {name: free_port() for name in STAGE.port_names}
+    argv = [sys.executable, "-m", "strangler", "stage", "up", str(STAGE.number)]
+    for name, port in ports.items():
+        argv += ["--port", f"{name}={port}"]
     log = (tmp_path / "up.log").open("w")
     runner = subprocess.Popen(
-        [
-            sys.executable, "-m", "strangler", "stage", "up", "0",
-            "--port", f"monolith={ports['monolith']}", "--port", f"flower={ports['flower']}",
-        ],
-        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        argv, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True
+    )
     state_file = Path(env["STRANGLER_VAR_DIR"]) / "stage-up.json"
     deadline = time.monotonic() + 180
     while not state_file.exists():
         if runner.poll() is not None or time.monotonic() > deadline:
             runner.kill()
-            pytest.fail(f"stage up 0 did not come up:\n{(tmp_path / 'up.log').read_text()}")
+            pytest.fail(
+                f"stage up {STAGE.number} did not come up:\n{(tmp_path / 'up.log').read_text()}"
+            )
         time.sleep(0.2)
     try:
         yield runner, ports
@@ -121,15 +124,15 @@ def test_up_check_and_down_from_another_shell(env: dict[str, str], up: Up) -> No
     runner, ports = up
     state = json.loads((Path(env["STRANGLER_VAR_DIR"]) / "stage-up.json").read_text())
     pids = {p["name"]: (p["pid"], p["started"]) for p in state["processes"]}
-    assert set(pids) == {"monolith", "monolith-worker", "flower"}
+    assert set(pids) == {process.name for process in STAGE.processes}
     assert http_ok(f"http://127.0.0.1:{ports['monolith']}/health/ready")
     assert http_ok(f"http://127.0.0.1:{ports['flower']}/healthcheck")
 
-    check = stage_cli(env, "check", "0")
+    check = stage_cli(env, "check", str(STAGE.number))
     assert check.returncode == 0, check.stdout + check.stderr
     assert "monolith-worker" in check.stdout
 
-    again = stage_cli(env, "up", "0")
+    again = stage_cli(env, "up", str(STAGE.number))
     assert again.returncode == 1
     assert "already up" in again.stderr
 
