@@ -120,7 +120,8 @@ def cannot_run_here(*stages: Stage) -> str:
     for stage in stages:
         missing = missing_paths(stage)
         if missing:
-            return f"stage {stage.number} cannot run on this checkout ({', '.join(missing)})"
+            more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+            return f"stage {stage.number} cannot run on this checkout ({missing[0]}{more})"
     return ""
 
 

@@ -3,6 +3,13 @@ order (read and confirmed through the order book, the monolith's) and refund.
 
 Each write tells the events port what happened inside its transaction (the service's outbox:
 ``payment.approved``, ``payment.declined``, ``payment.refunded``).
+
+A charge and a refund of the same order run one at a time (on PostgreSQL a transaction-scoped
+advisory lock per order): a refund asked for while the order's charge is still running waits
+for it, then refunds what it approved; a refund that finds nothing approved calls the order's
+payment off (a ``Void``), and a charge that comes after is refused. So the checkout's
+compensation, which asks for the refund when a charge's answer was lost, never leaves money
+taken for the order it cancels.
 """
 
 from __future__ import annotations
@@ -11,12 +18,12 @@ import logging
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from extracted.payments.charges import selectors
 from extracted.payments.charges.errors import InvalidAmount, InvalidCardToken, OrderNotPayable
-from extracted.payments.charges.models import Payment, Refund
+from extracted.payments.charges.models import Payment, Refund, Void
 from extracted.payments.charges.ports import ChargeAttempt, OrderBook
 from extracted.payments.charges.results import PaymentResult
 from extracted.payments.charges.wiring import CARD_PROCESSOR, EVENTS, FRAUD, ORDER_BOOK
@@ -26,6 +33,8 @@ from strangler.errors import DomainError, ServiceUnavailable
 logger = logging.getLogger(__name__)
 
 PAYABLE_ORDER_STATUS = "pending"
+# pg_advisory_xact_lock's first key: one order's charges and refunds (the second is the order).
+_ORDER_LOCK = 0x9A7
 
 
 def payment_validate_card_token(*, card_token: str) -> None:
@@ -44,7 +53,8 @@ def payment_charge(
     reaches the card processor, and no answer from fraud (the service down) raises
     ServiceUnavailable with nothing recorded or charged. Raises
     InvalidCardToken / InvalidAmount for invalid input (nothing recorded) and OrderNotPayable
-    if the order already has a successful payment.
+    if the order already has a successful payment or its payment was called off (a refund came
+    first: the order is being given up).
     """
     processor = root.get(CARD_PROCESSOR)
     card = processor.describe(card_token)
@@ -52,6 +62,12 @@ def payment_charge(
         raise InvalidCardToken("Unknown card token.", card_token=["Unknown card token."])
     if amount <= 0:
         raise InvalidAmount("The amount to charge must be positive.", amount=str(amount))
+    _one_order_at_a_time(order_id)
+    if selectors.payment_called_off(order_id=order_id):
+        raise OrderNotPayable(
+            "The order's payment was called off: a refund was asked for before this charge.",
+            order_id=order_id,
+        )
 
     now = timezone.now()
     history = selectors.payment_fraud_history(
@@ -171,13 +187,23 @@ def _confirm(book: OrderBook, *, order_id: int, payment_id: int) -> None:
 
 @transaction.atomic
 def payment_refund(*, order_id: int, reason: str) -> PaymentResult | None:
-    """Refund the order's approved payment in full. Idempotent; None if none was approved."""
+    """Refund the order's approved payment in full. Idempotent.
+
+    A charge of the order still running is waited for. With no approved payment, the order's
+    payment is called off (a later charge is refused) and None is returned.
+    """
+    _one_order_at_a_time(order_id)
     payment = (
         Payment.objects.select_for_update()
         .filter(order_id=order_id, status__in=[Payment.Status.APPROVED, Payment.Status.REFUNDED])
         .first()
     )
     if payment is None:
+        _, created = Void.objects.get_or_create(
+            order_id=order_id, defaults={"reason": reason[:255]}
+        )
+        if created:
+            logger.info("order %s: nothing approved to refund; its payment is called off", order_id)
         return None
     if payment.status == Payment.Status.REFUNDED:
         return selectors.payment_to_result(payment)
@@ -193,3 +219,12 @@ def payment_refund(*, order_id: int, reason: str) -> PaymentResult | None:
     payment.save(update_fields=["status"])
     root.get(EVENTS).payment_refunded(payment, refund)
     return selectors.payment_to_result(payment)
+
+
+def _one_order_at_a_time(order_id: int) -> None:
+    """Hold the order's lock to the end of the transaction: on PostgreSQL, where the service
+    serves requests side by side (the embedded SQLite of the demo has no such lock). The order's
+    id is folded into the lock's 32-bit second key: two orders that share a lock only wait."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ORDER_LOCK, order_id % 2**31])

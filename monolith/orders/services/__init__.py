@@ -6,7 +6,12 @@ from monolith.orders.services.cart import (
     cart_item_remove,
     cart_item_set_quantity,
 )
-from monolith.orders.services.checkout import CheckoutResult, order_checkout, order_place
+from monolith.orders.services.checkout import (
+    CheckoutResult,
+    order_checkout,
+    order_place,
+    order_refund,
+)
 from monolith.orders.services.lifecycle import (
     LostStock,
     order_abandon,
@@ -34,4 +39,5 @@ __all__ = [
     "order_mark_fulfilled",
     "order_mark_paid",
     "order_place",
+    "order_refund",
 ]

@@ -23,6 +23,7 @@ from monolith.orders.ports import ChargeResult, Contact, StockLine
 from monolith.orders.services.lifecycle import Placed, order_abandon, order_mark_paid
 from monolith.orders.wiring import EVENTS, INVENTORY, PAYMENTS
 from strangler.composition import root
+from strangler.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -160,16 +161,39 @@ def _compensate(*, order_id: int, refund: bool) -> None:
     """Undo a checkout that cannot finish: give the money back, release stock, cancel.
 
     Best effort: a failure here is logged, and the original error is what the caller sees. The
-    order is cancelled even when the refund could not be asked for (payments down): its stock
-    goes back, and the log names the order whose payment, if any, is still to be refunded.
+    order is cancelled even when the refund could not be asked for: its stock goes back, and
+    when payments did not answer a worker asks again (``orders.refund_payment``) until it does.
     """
     reason = "The payment could not be processed."
     if refund:
         try:
-            root.get(PAYMENTS).refund(order_id=order_id, reason=reason)
+            order_refund(order_id=order_id, reason=reason)
+        except ServiceUnavailable:
+            logger.warning(
+                "Payments did not answer the refund of order %s; a worker asks again.", order_id
+            )
+            _refund_later(order_id=order_id, reason=reason)
         except Exception:
             logger.exception("Refunding order %s failed: refund its payment, if any.", order_id)
     try:
         order_abandon(order_id=order_id, reason=reason)
     except Exception:
         logger.exception("Compensating order %s failed.", order_id)
+
+
+def order_refund(*, order_id: int, reason: str) -> None:
+    """Ask payments for the order's refund: idempotent, it refunds nothing where nothing was
+    charged (and from stage 4 calls the order's payment off, so no charge of it can follow)."""
+    root.get(PAYMENTS).refund(order_id=order_id, reason=reason)
+
+
+def _refund_later(*, order_id: int, reason: str) -> None:
+    # imported here: the tasks module imports these services
+    from monolith.orders.tasks import refund_payment
+
+    try:
+        refund_payment.delay(order_id, reason)
+    except Exception:
+        logger.exception(
+            "Queueing the refund of order %s failed: refund its payment, if any.", order_id
+        )

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from monolith.customers.interface import AddressNotFound
-from monolith.orders import selectors, services
+from monolith.orders import selectors, services, tasks
 from monolith.orders.errors import CartEmpty, OrderNotPayable, ProductUnavailable
 from monolith.orders.models import Order
 from monolith.orders.ports import ChargeResult, OutOfStock
@@ -20,7 +20,7 @@ from monolith.orders.tests.fakes import (
     FakePayments,
 )
 from monolith.orders.tests.helpers import CUSTOMER, OTHER_CUSTOMER, counts, place_checkout
-from strangler.errors import ServiceUnavailable
+from strangler.errors import Conflict, ServiceUnavailable
 
 pytestmark = pytest.mark.django_db
 
@@ -243,6 +243,55 @@ def test_the_order_is_cancelled_even_when_the_refund_cannot_be_asked_for(
 
     assert Order.objects.get().status == "cancelled"
     assert world.available("MUG") == 10
+
+
+def test_a_refund_payments_did_not_answer_is_asked_again_by_the_worker_until_it_answers(
+    world: FakeInventory, payments: FakePayments, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Payments down while the checkout compensates (stage 4, over HTTP): the order is cancelled
+    at once and ``orders.refund_payment`` asks again (here eagerly: its retries run in a row)."""
+    real_charge, real_refund = payments.charge, payments.refund
+    asked: list[dict[str, Any]] = []
+
+    def charged_then_lost(**kwargs: Any) -> ChargeResult:
+        real_charge(**kwargs)
+        raise ServiceUnavailable("The payments service did not answer in time.", service="x")
+
+    def down_twice(**kwargs: Any) -> Any:
+        asked.append(kwargs)
+        if len(asked) <= 2:
+            raise ServiceUnavailable("The payments service is unavailable.", service="payments")
+        return real_refund(**kwargs)
+
+    monkeypatch.setattr(payments, "charge", charged_then_lost)
+    monkeypatch.setattr(payments, "refund", down_twice)
+
+    with pytest.raises(ServiceUnavailable):
+        place_checkout(MUG=1)
+
+    order = Order.objects.get()
+    assert order.status == "cancelled"
+    assert len(asked) == 3, asked  # the compensation, then the worker until payments answered
+    assert payments.refunds == [
+        {"order_id": order.pk, "reason": "The payment could not be processed."}
+    ]
+
+
+def test_the_worker_does_not_repeat_a_refund_payments_refused(
+    payments: FakePayments, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[dict[str, Any]] = []
+
+    def refused(**kwargs: Any) -> None:
+        asked.append(kwargs)
+        raise Conflict("The payments service refused the request (400 validation_error).")
+
+    monkeypatch.setattr(payments, "refund", refused)
+
+    result = tasks.refund_payment.apply(args=(7, "The payment could not be processed."))
+
+    assert result.state == "FAILURE"
+    assert len(asked) == 1
 
 
 def test_a_charged_order_that_cannot_be_marked_paid_is_refunded_and_cancelled(

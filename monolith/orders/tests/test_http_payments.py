@@ -12,7 +12,7 @@ from django.conf import settings
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from monolith.orders import services
+from monolith.orders import services, tasks
 from monolith.orders.errors import OrderNotPayable, UnknownCardToken
 from monolith.orders.http_payments import HttpPayments, PaymentsRefused
 from monolith.orders.models import Order
@@ -44,6 +44,15 @@ REFUNDED = {
     "amount": "25.00",
     "currency": "EUR",
 }
+
+
+@pytest.fixture(autouse=True)
+def queued_refunds(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, str]]:
+    """The refunds the compensation leaves to the worker (``orders.refund_payment``) when payments
+    did not answer them, recorded instead of run: the scripted payments would fail them again."""
+    queued: list[tuple[int, str]] = []
+    monkeypatch.setattr(tasks.refund_payment, "delay", lambda *args: queued.append(args))
+    return queued
 
 
 def error(code: str, message: str = "Refused.", **details: Any) -> dict[str, Any]:
@@ -394,7 +403,10 @@ def test_payments_unreachable_at_checkout_answers_503_before_any_order(
 
 @pytest.mark.django_db
 def test_payments_failing_the_charge_cancels_the_order_and_keeps_the_cart(
-    shop: FakeInventory, order_events: FakeOrderEvents, api: APIClient
+    shop: FakeInventory,
+    order_events: FakeOrderEvents,
+    api: APIClient,
+    queued_refunds: list[tuple[int, str]],
 ) -> None:
     with scripted_server(Reply(200, CARD), Reply(500, error("internal_error"))) as server:
         status, body, _ = _checkout(api, server.url)
@@ -403,11 +415,13 @@ def test_payments_failing_the_charge_cancels_the_order_and_keeps_the_cart(
     order = _cancelled_for_checkout_failed(order_events)
     assert shop.reservations[order.pk].state == "released"
     assert counts()["cart_items"] == 1
-    # the charge's outcome is unknown: the refund is asked for (and refunds nothing here)
+    # the charge's outcome is unknown: the refund is asked for, and payments failing it too,
+    # left to the worker, which asks again until payments answers
     assert [(r.method, r.path) for r in server.received][1:] == [
         ("POST", "/internal/v1/charges"),
         ("PUT", f"/internal/v1/refunds/{order.pk}"),
     ]
+    assert queued_refunds == [(order.pk, "The payment could not be processed.")]
 
 
 @pytest.mark.django_db
