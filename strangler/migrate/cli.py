@@ -9,6 +9,8 @@
     python -m strangler migrate rollback --source URL --target URL --context APP [--only T ...]
                                          --route PREFIX --table ROUTES.yaml [--pid N]
     python -m strangler migrate report   --gateway URL
+    python -m strangler migrate retire   --source URL --target URL (--context APP | --table T ...)
+                                         --archive DIR                     (stage 4 on)
 
 URLs are ``sqlite:///path/db.sqlite3`` or ``postgres://user@host:port/name``. Every table is
 checked on both sides (present, same columns, same one-column key) before anything is written.
@@ -18,10 +20,12 @@ Exit status: 0 done / go, 1 no-go, 2 bad input (a clear message, nothing written
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from importlib.util import find_spec
 from pathlib import Path
 from typing import TypeVar
 
@@ -39,6 +43,9 @@ from strangler.migrate.report import rows as report_rows
 from strangler.migrate.verify import TableVerdict, prepare, verify_table
 
 Result = TypeVar("Result")
+# Retiring the monolith's copy of a context's tables arrives with stage 4, which retires the
+# code that used them: found by name, so the tags before it lack only this command.
+RETIRE = "strangler.migrate.retire"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -86,6 +93,8 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--chunk-size", type=int, default=50_000, help="rows per batch")
     command = commands.add_parser("report", help="the shadow mismatch rate per route")
     command.add_argument("--gateway", required=True, help="the gateway's URL, e.g. http://h:8000")
+    if find_spec(RETIRE) is not None:
+        importlib.import_module(RETIRE).add_command(commands)
     return parser
 
 
@@ -261,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
         "rollback": rollback,
         "report": report,
     }
+    if args.command == "retire":
+        commands["retire"] = importlib.import_module(RETIRE).command
     try:
         return commands[args.command](args)
     except MigrateError as exc:

@@ -62,7 +62,8 @@ def source_url(given: str) -> str:
     return given or database_url(source_database(given))
 
 
-def _owned_since(target: Endpoint, tables: Sequence[TablePlan]) -> str | None:
+def owned_since(target: Endpoint, tables: Sequence[TablePlan]) -> str | None:
+    """When ``target`` recorded taking over all of ``tables`` (the earliest), else None."""
     if HANDED_OVER not in target.tables():
         return None
     found = {
@@ -133,7 +134,7 @@ def hand_over(
     opening = opened(source_url, target_url, context="", tables=tables, moves=moves)
     with opening as (source, target, plans):
         result = HandOver(tables=tuple(p.name for p in plans))
-        result.since = _owned_since(target, plans)
+        result.since = owned_since(target, plans)
         if result.since is not None:
             return result
         with exclusive(target):

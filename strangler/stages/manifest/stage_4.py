@@ -87,6 +87,9 @@ def build(previous: Stage | None) -> Stage:
             "strangler/contracts/pacts/payments-monolith.json",
             "gateway/routes/stage-4.yaml",
             "docs/stages/4-payments.md",
+            # the monolith's copy of the tables the retired code used: archived, then dropped
+            "strangler/migrate/retire.py",
+            "strangler/migrate/tests/test_retire.py",
             "docs/prometheus/stage-4.yml",
             "deploy/k8s/stage-4.yaml",
             "tests/e2e/test_fraud_down.py",
@@ -126,6 +129,7 @@ def build(previous: Stage | None) -> Stage:
             "orders at the monolith's order book (/internal/v1/orders)",
             "the monolith's inventory and payments contexts are retired (decommissioned), with "
             "their in-process adapters and the tests that ran them in process; the inventory "
-            "service seeds the demo's shelves itself",
+            "service seeds the demo's shelves itself; `migrate retire` archives and drops the "
+            "monolith's copy of their tables once the service is proven to hold every row",
         ),
     )
