@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from extracted.payments.charges.models import Payment, Refund, Void
+from extracted.payments.charges.models import Payment, Refund
 from strangler.admin import ReadOnlyAdminMixin
 
 
@@ -42,11 +42,3 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("created_at",)
     search_fields = ("=payment__id", "=payment__order_id", "reason")
     readonly_fields = [f.name for f in Refund._meta.fields]
-
-
-@admin.register(Void)
-class VoidAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("id", "order_id", "reason", "created_at")
-    list_filter = ("created_at",)
-    search_fields = ("=order_id", "reason")
-    readonly_fields = [f.name for f in Void._meta.fields]

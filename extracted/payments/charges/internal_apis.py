@@ -111,9 +111,8 @@ class ChargeCreateApi(APIView):
                 {
                     400: "validation_error (details name each field), malformed_request or "
                     "invalid_idempotency_key; nothing recorded",
-                    409: "order_not_payable: the order already has a successful payment, or "
-                    "its payment was called off (a refund of it came first); or the key's "
-                    "request is still in progress",
+                    409: "order_not_payable: the order already has a successful payment; "
+                    "or the key's request is still in progress",
                     422: "unknown_card_token or invalid_amount (nothing recorded), or "
                     "unprocessable: the Idempotency-Key was used with another body",
                     503: "service_unavailable: fraud gave no answer (details name it); "
@@ -151,8 +150,7 @@ class RefundApi(APIView):
             **error_responses(
                 {
                     400: "validation_error; nothing refunded",
-                    404: "payment_not_found: the order has no approved (or refunded) payment; "
-                    "its payment is called off, and a charge of it from now on is refused",
+                    404: "payment_not_found: the order has no approved (or refunded) payment",
                 }
             ),
         },

@@ -1,12 +1,9 @@
-"""Payments: one row per charge attempt (approved or declined), the refunds of approved ones,
-and the orders whose payment was called off before any charge of them was approved.
+"""Payments: one row per charge attempt (approved or declined), and the refunds of approved ones.
 
 Attempts are history: a row is written once and only its status moves (approved -> refunded).
 The tables are the monolith's (app label ``payments``: ``payments_payment``,
 ``payments_refund``), so the hand-over copies them column for column; the ids this service
-issues start at ``strangler.service.ids.SERVICE_ID_FLOOR`` (migration 0002). ``payments_void``
-is the service's own (the monolith never needed it: in one process a charge could not still be
-running when the refund was asked for). The integration
+issues start at ``strangler.service.ids.SERVICE_ID_FLOOR`` (migration 0002). The integration
 events it publishes have their own app and table: ``extracted.payments.charges.outbox``.
 """
 
@@ -72,20 +69,3 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"Refund {self.pk} of payment {self.payment_id} {self.amount}"
-
-
-class Void(models.Model):
-    """An order whose payment was called off: a refund was asked for while no charge of it was
-    approved (the checkout compensating a charge whose answer it lost, a cancellation). A charge
-    of the order after it is refused and charges nothing, so a charge still on its way when the
-    order was given up can never leave money taken for a cancelled order."""
-
-    order_id = models.BigIntegerField(unique=True, help_text="The order (orders context).")
-    reason = models.CharField(max_length=255, blank=True, help_text="The refund's reason.")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"Void of order {self.order_id}"

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db.models import Count, Q, QuerySet
 
 from extracted.payments.charges.errors import PaymentNotFound, UnknownCardToken
-from extracted.payments.charges.models import Payment, Void
+from extracted.payments.charges.models import Payment
 from extracted.payments.charges.processor import CardDetails
 from extracted.payments.charges.results import PaymentResult
 from extracted.payments.charges.wiring import CARD_PROCESSOR
@@ -24,11 +24,6 @@ def payment_to_result(payment: Payment) -> PaymentResult:
         currency=payment.currency,
         decline_reasons=tuple(payment.decline_reasons),
     )
-
-
-def payment_called_off(*, order_id: int) -> bool:
-    """Whether a refund of the order came while nothing of it was approved (a ``Void``)."""
-    return Void.objects.filter(order_id=order_id).exists()
 
 
 def payment_list_for_customer(

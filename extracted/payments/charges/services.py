@@ -6,10 +6,9 @@ Each write tells the events port what happened inside its transaction (the servi
 
 A charge and a refund of the same order run one at a time (on PostgreSQL a transaction-scoped
 advisory lock per order): a refund asked for while the order's charge is still running waits
-for it, then refunds what it approved; a refund that finds nothing approved calls the order's
-payment off (a ``Void``), and a charge that comes after is refused. So the checkout's
-compensation, which asks for the refund when a charge's answer was lost, never leaves money
-taken for the order it cancels.
+for it, then refunds what it approved. So the checkout's compensation, which asks for the
+refund when a charge's answer was lost, does not find "nothing to refund" while the charge
+it gave up on is about to succeed.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from django.utils import timezone
 
 from extracted.payments.charges import selectors
 from extracted.payments.charges.errors import InvalidAmount, InvalidCardToken, OrderNotPayable
-from extracted.payments.charges.models import Payment, Refund, Void
+from extracted.payments.charges.models import Payment, Refund
 from extracted.payments.charges.ports import ChargeAttempt, OrderBook
 from extracted.payments.charges.results import PaymentResult
 from extracted.payments.charges.wiring import CARD_PROCESSOR, EVENTS, FRAUD, ORDER_BOOK
@@ -53,8 +52,7 @@ def payment_charge(
     reaches the card processor, and no answer from fraud (the service down) raises
     ServiceUnavailable with nothing recorded or charged. Raises
     InvalidCardToken / InvalidAmount for invalid input (nothing recorded) and OrderNotPayable
-    if the order already has a successful payment or its payment was called off (a refund came
-    first: the order is being given up).
+    if the order already has a successful payment.
     """
     processor = root.get(CARD_PROCESSOR)
     card = processor.describe(card_token)
@@ -63,11 +61,6 @@ def payment_charge(
     if amount <= 0:
         raise InvalidAmount("The amount to charge must be positive.", amount=str(amount))
     _one_order_at_a_time(order_id)
-    if selectors.payment_called_off(order_id=order_id):
-        raise OrderNotPayable(
-            "The order's payment was called off: a refund was asked for before this charge.",
-            order_id=order_id,
-        )
 
     now = timezone.now()
     history = selectors.payment_fraud_history(
@@ -187,11 +180,8 @@ def _confirm(book: OrderBook, *, order_id: int, payment_id: int) -> None:
 
 @transaction.atomic
 def payment_refund(*, order_id: int, reason: str) -> PaymentResult | None:
-    """Refund the order's approved payment in full. Idempotent.
-
-    A charge of the order still running is waited for. With no approved payment, the order's
-    payment is called off (a later charge is refused) and None is returned.
-    """
+    """Refund the order's approved payment in full, after any charge of the order still
+    running. Idempotent; None if none was approved."""
     _one_order_at_a_time(order_id)
     payment = (
         Payment.objects.select_for_update()
@@ -199,11 +189,6 @@ def payment_refund(*, order_id: int, reason: str) -> PaymentResult | None:
         .first()
     )
     if payment is None:
-        _, created = Void.objects.get_or_create(
-            order_id=order_id, defaults={"reason": reason[:255]}
-        )
-        if created:
-            logger.info("order %s: nothing approved to refund; its payment is called off", order_id)
         return None
     if payment.status == Payment.Status.REFUNDED:
         return selectors.payment_to_result(payment)

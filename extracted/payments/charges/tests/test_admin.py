@@ -43,14 +43,3 @@ def test_the_outbox_is_read_only_in_the_admin(admin_client: Client) -> None:
 
     assert admin_client.get(changelist).status_code == 200
     assert admin_client.get(reverse("admin:payments_outbox_outboxmessage_add")).status_code == 403
-
-
-def test_called_off_payments_are_read_only_in_the_admin(admin_client: Client) -> None:
-    services.payment_refund(order_id=7, reason="The payment could not be processed.")
-    changelist = reverse("admin:payments_void_changelist")
-
-    page = admin_client.get(changelist, {"q": "7"})
-
-    assert page.status_code == 200
-    assert b"The payment could not be processed." in page.content
-    assert admin_client.get(reverse("admin:payments_void_add")).status_code == 403

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection, connections
 
 from extracted.payments.charges import services
-from extracted.payments.charges.models import Payment, Refund, Void
+from extracted.payments.charges.models import Payment, Refund
 from extracted.payments.charges.ports import ChargeAttempt
 from extracted.payments.charges.tests.fakes import FakeFraud
 from extracted.payments.charges.wiring import FRAUD
@@ -104,4 +104,3 @@ def test_a_refund_during_the_charge_waits_for_it_and_refunds_what_it_approved(
     assert refund.payment_id == charge.payment_id
     assert Payment.objects.get().status == "refunded"
     assert Refund.objects.get().reason == "The payment could not be processed."
-    assert not Void.objects.exists()

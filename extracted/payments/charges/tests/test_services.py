@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from extracted.payments.charges import selectors, services
 from extracted.payments.charges.errors import InvalidAmount, InvalidCardToken, OrderNotPayable
-from extracted.payments.charges.models import Payment, Refund, Void
+from extracted.payments.charges.models import Payment, Refund
 from extracted.payments.charges.ports import PayableOrder
 from extracted.payments.charges.results import PaymentResult
 from extracted.payments.charges.services import payment_create_for_order
@@ -141,23 +141,6 @@ def test_refund_of_an_order_without_an_approved_payment_returns_none() -> None:
     assert services.payment_refund(order_id=1, reason="x") is None
     assert services.payment_refund(order_id=999, reason="x") is None
     assert Refund.objects.count() == 0
-
-
-def test_a_refund_with_nothing_approved_calls_the_orders_payment_off(
-    processor: SpyCardProcessor, fraud: FakeFraud
-) -> None:
-    """The checkout's compensation asks for the refund when a charge's answer was lost: a
-    charge of the order arriving after it must not take the money."""
-    assert services.payment_refund(order_id=1, reason="The payment could not be processed.") is None
-    assert services.payment_refund(order_id=1, reason="asked again") is None
-
-    with pytest.raises(OrderNotPayable) as refused:
-        _charge(order_id=1)
-
-    assert "called off" in str(refused.value)
-    assert Void.objects.get().reason == "The payment could not be processed."
-    assert (Payment.objects.count(), processor.charges, fraud.attempts) == (0, [], [])
-    assert _charge(order_id=2).status == "approved"  # another order is not touched
 
 
 def _payment_for_order(order_id: int) -> PaymentResult | None:
