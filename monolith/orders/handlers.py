@@ -1,6 +1,7 @@
 """What orders does with other services' events (the monolith's consumer, ``monolith.events``):
 inventory could not take a paid order's units (``stock.commit_failed``), so the order is
-compensated: cancelled, refunded, the customer told why."""
+compensated: cancelled, refunded, the customer told why; and (stage 4 on) payments approved a
+charge of an order cancelled meanwhile (``payment.approved``), so the money goes back."""
 
 from __future__ import annotations
 
@@ -23,4 +24,12 @@ def stock_commit_failed(event: Event) -> None:
     )
 
 
-SUBSCRIPTIONS = (Subscription("stock.commit_failed", apply=stock_commit_failed),)
+def payment_approved(event: Event) -> None:
+    services.order_reconcile_payment(order_id=event.data["order_id"])
+
+
+# A type the consumer is not bound to (payment.approved before stage 4) never reaches its table.
+SUBSCRIPTIONS = (
+    Subscription("stock.commit_failed", apply=stock_commit_failed),
+    Subscription("payment.approved", apply=payment_approved),
+)

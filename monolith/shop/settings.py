@@ -217,7 +217,17 @@ if present("monolith.shop.handlers"):
         events_settings(
             SERVICE_NAME,
             subscriptions="monolith.shop.handlers.SUBSCRIPTIONS",
-            subscribes=("order.created", "stock.commit_failed"),
+            subscribes=(
+                "order.created",
+                "stock.commit_failed",
+                # where payments is a service (stage 4 on), its approvals are reconciled with
+                # the orders given up meanwhile
+                *(
+                    ("payment.approved",)
+                    if ORDERS_PAYMENTS_ADAPTER.endswith(".HttpPayments")
+                    else ()
+                ),
+            ),
             schemas=REPO_ROOT / "monolith" / "schemas",
         )
     )

@@ -7,9 +7,11 @@ from monolith.orders.services.cart import (
     cart_item_set_quantity,
 )
 from monolith.orders.services.checkout import (
+    RECONCILED,
     CheckoutResult,
     order_checkout,
     order_place,
+    order_reconcile_payment,
     order_refund,
 )
 from monolith.orders.services.lifecycle import (
@@ -24,6 +26,7 @@ from monolith.orders.services.lifecycle import (
 )
 
 __all__ = [
+    "RECONCILED",
     "CheckoutResult",
     "LostStock",
     "cart_clear",
@@ -39,5 +42,6 @@ __all__ = [
     "order_mark_fulfilled",
     "order_mark_paid",
     "order_place",
+    "order_reconcile_payment",
     "order_refund",
 ]

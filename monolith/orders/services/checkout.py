@@ -181,10 +181,26 @@ def _compensate(*, order_id: int, refund: bool) -> None:
         logger.exception("Compensating order %s failed.", order_id)
 
 
+RECONCILED = "The order was cancelled before its payment was approved."
+
+
 def order_refund(*, order_id: int, reason: str) -> None:
     """Ask payments for the order's refund: idempotent, it refunds nothing where nothing was
     charged (and from stage 4 calls the order's payment off, so no charge of it can follow)."""
     root.get(PAYMENTS).refund(order_id=order_id, reason=reason)
+
+
+def order_reconcile_payment(*, order_id: int) -> bool:
+    """An approved payment (``payment.approved`` from the payments service) of an order that
+    was cancelled meanwhile (a charge that reached payments after the checkout gave up on it):
+    its money goes back. Whether a refund was asked for; a refund is idempotent, so a repeated
+    event, or one of an order the compensation refunded already, refunds nothing twice."""
+    order = Order.objects.filter(pk=order_id).only("status").first()
+    if order is None or order.status != Order.Status.CANCELLED:
+        return False
+    logger.warning("Order %s is cancelled but its payment was approved; refunding it.", order_id)
+    order_refund(order_id=order_id, reason=RECONCILED)
+    return True
 
 
 def _refund_later(*, order_id: int, reason: str) -> None:

@@ -1,5 +1,5 @@
 """stock.commit_failed, consumed by the monolith, compensates the paid order: once, whatever
-the broker redelivers."""
+the broker redelivers; payment.approved of an order cancelled meanwhile refunds it."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from celery import Celery
 
+from monolith.orders import services
 from monolith.orders.models import Order
 from monolith.orders.tests.fakes import FakeInventory, FakeOrderEvents, FakePayments
-from monolith.orders.tests.helpers import place_checkout
+from monolith.orders.tests.helpers import CUSTOMER, place_checkout
+from strangler.errors import ServiceUnavailable
 from strangler.events import Event
 from strangler.events.consumer import EventConsumer
 from strangler.service.testing import app, consumer  # noqa: F401  (fixtures)
@@ -85,3 +87,52 @@ def test_an_unknown_order_goes_to_the_dead_letters_after_its_retries(
     outcome = consumer.deliver(event.to_dict(), retries=consumer.retry.max_retries, app=app)
     assert outcome.status == "dead-lettered"
     assert not Order.objects.exists()
+
+
+def approved(order_id: int, payment_id: int = 9001) -> Event:
+    data = {
+        "payment_id": payment_id,
+        "order_id": order_id,
+        "customer_id": CUSTOMER,
+        "amount": "24.00",
+        "currency": "EUR",
+        "approved_at": "2026-12-02T10:00:00+00:00",
+    }
+    return Event(type="payment.approved", data=data, source="payments.charges")
+
+
+def test_a_payment_approved_after_its_order_was_cancelled_is_refunded_once(
+    deliver: Callable[..., list[str]],
+    world: FakeInventory,
+    payments: FakePayments,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Stage 4: the charge reached payments after the checkout had given up on it (its answer
+    lost, the order cancelled, the compensation's refund finding nothing yet)."""
+    monkeypatch.setattr(payments, "fail_with", ServiceUnavailable("no answer", service="payments"))
+    with pytest.raises(ServiceUnavailable):
+        place_checkout(MUG=1)
+    order = Order.objects.get()
+    assert order.status == "cancelled" and payments.refunds == []
+    monkeypatch.setattr(payments, "fail_with", None)
+    late = payments.charge(
+        order_id=order.pk, customer_id=CUSTOMER, amount=order.total, currency="EUR",
+        card_token="tok_visa",
+    )  # fmt: skip
+
+    event = approved(order.pk, late.payment_id)
+    assert deliver(event, event) == ["applied", "duplicate"]
+
+    assert payments.refunds == [{"order_id": order.pk, "reason": services.RECONCILED}]
+
+
+def test_a_payment_approved_for_an_order_that_goes_on_is_left_alone(
+    deliver: Callable[..., list[str]], world: FakeInventory, payments: FakePayments
+) -> None:
+    paid = place_checkout(MUG=1).order
+    pending = place_checkout("tok_declined", MUG=1).order  # its payment may still come
+
+    assert deliver(approved(paid.pk), approved(pending.pk), approved(999_999)) == ["applied"] * 3
+
+    assert payments.refunds == []
+    assert Order.objects.get(pk=paid.pk).status == "paid"

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from strangler.stages.manifest.model import Stage
+from strangler.stages.manifest.model import Stage, Subscription
 from strangler.stages.manifest.services import (
     service_manage,
     service_relay,
@@ -69,6 +69,9 @@ def build(previous: Stage | None) -> Stage:
             # the payments service reads and confirms orders at the monolith's order book
             "MONOLITH_SERVICE_URL": "http://127.0.0.1:{port:monolith}",
         },
+        # an approval of an order the checkout gave up on meanwhile is refunded (the monolith's
+        # consumer reconciles them: a charge that reached payments after its refund)
+        subscriptions=(Subscription("payment.approved", "monolith", queue="monolith.events"),),
         # read by the monolith's payments and inventory contexts only, retired below
         unset=("PAYMENTS_FRAUD_ADAPTER", "PAYMENTS_EVENTS_ADAPTER", "INVENTORY_EVENTS_ADAPTER"),
         introduces=(
@@ -89,6 +92,8 @@ def build(previous: Stage | None) -> Stage:
             "docs/stages/4-payments.md",
             # the monolith's copy of the tables the retired code used: archived, then dropped
             "strangler/migrate/retire.py",
+            # the monolith's copy of the schema of the service's approvals it reconciles
+            "monolith/schemas/payment.approved.v1.json",
             "strangler/migrate/tests/test_retire.py",
             "docs/prometheus/stage-4.yml",
             "deploy/k8s/stage-4.yaml",
@@ -124,7 +129,9 @@ def build(previous: Stage | None) -> Stage:
             "the checkout charges and refunds over HTTP (HttpPayments: a timeout, the order as "
             "the charge's Idempotency-Key, a circuit breaker shared through Redis); payments "
             "asks fraud about every attempt (HttpFraud, the attempt's reference as the key); "
-            "payments or fraud down -> 503, nothing charged, no order",
+            "payments or fraud down -> 503, nothing charged, no order; a refund waits for a "
+            "charge still running, a refund payments did not answer is retried by the worker, "
+            "and an approval of an order cancelled meanwhile (payment.approved) is refunded",
             "the gateway routes /api/v1/payments to the service, which reads and confirms "
             "orders at the monolith's order book (/internal/v1/orders)",
             "the monolith's inventory and payments contexts are retired (decommissioned), with "
