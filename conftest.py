@@ -15,9 +15,19 @@ from typing import Any
 
 import pytest
 
+
 # The fixtures that run inventory and payments in process, as the stages before their
-# extraction do: stage 4 retires the module with the two contexts.
-pytest_plugins = [name for name in ("tests.in_process_contexts",) if find_spec(name)]
+# extraction do: stage 4 retires the module with the two contexts. And the consumer fixtures
+# (app, consumer, deliver) the monolith's event handlers are tested with, as every service's
+# are: they come with the service kit at stage 2.
+def _here(module: str) -> bool:
+    try:
+        return find_spec(module) is not None
+    except ModuleNotFoundError:  # its package is not in the tree either (strangler.service)
+        return False
+
+
+pytest_plugins = [m for m in ("tests.in_process_contexts", "strangler.service.testing") if _here(m)]
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import uuid
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,17 @@ def consumer(settings: Any) -> EventConsumer:
     from strangler.service.consumer import build_consumer
 
     return build_consumer()
+
+
+@pytest.fixture
+def deliver(consumer: EventConsumer, app: Celery) -> Callable[..., list[str]]:
+    """Delivers events to the consumer as its queue would, each once: their outcomes
+    (``applied``, ``duplicate``, ...)."""
+
+    def run(*events: Event) -> list[str]:
+        return [consumer.deliver(e.to_dict(), retries=0, app=app).status for e in events]
+
+    return run
 
 
 class ContractNeedsRegenerating(UserWarning):

@@ -16,7 +16,6 @@ from monolith.catalog.models import ProductSales
 from strangler.events import Event
 from strangler.events.consumer import EventConsumer
 from strangler.events.envelope import Delivery
-from strangler.service.testing import app, consumer  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -40,14 +39,6 @@ def order_created(order_id: int, **units: int) -> Event:
     return Event(type="order.created", data=data, source="monolith.orders")
 
 
-@pytest.fixture
-def deliver(consumer: EventConsumer, app: Celery) -> Callable[..., list[str]]:  # noqa: F811
-    def run(*events: Event) -> list[str]:
-        return [consumer.deliver(e.to_dict(), retries=0, app=app).status for e in events]
-
-    return run
-
-
 def sold() -> dict[str, int]:
     return dict(ProductSales.objects.values_list("sku", "units_sold"))
 
@@ -69,8 +60,8 @@ def test_the_same_order_delivered_three_times_counts_once(
 
 
 def test_a_batch_with_redeliveries_counts_each_order_once(
-    consumer: EventConsumer,  # noqa: F811
-    app: Celery,  # noqa: F811
+    consumer: EventConsumer,
+    app: Celery,
 ) -> None:
     first, second = order_created(1, MUG=2, TEE=1), order_created(2, TEE=4)
     batch = [Delivery(e.to_dict()) for e in (first, second, first, first)]

@@ -12,7 +12,6 @@ from celery import Celery
 
 from extracted.analytics.sales.models import DailySales, ProductDailySales, Sale
 from extracted.analytics.sales.tests.helpers import MUG, TEA, order_cancelled, order_paid
-from strangler.events import Event
 from strangler.events.consumer import EventConsumer
 from strangler.events.envelope import Delivery
 from strangler.events.models import ProcessedMessage
@@ -20,14 +19,6 @@ from strangler.events.models import ProcessedMessage
 pytestmark = pytest.mark.django_db
 
 DAY = date(2025, 1, 2)
-
-
-@pytest.fixture
-def deliver(consumer: EventConsumer, app: Celery) -> Callable[..., list[str]]:
-    def run(*events: Event) -> list[str]:
-        return [consumer.deliver(e.to_dict(), retries=0, app=app).status for e in events]
-
-    return run
 
 
 def day_figures(day: date = DAY, currency: str = "EUR") -> tuple[int, Decimal, int, Decimal]:

@@ -13,7 +13,6 @@ from rest_framework.test import APIClient
 from extracted.analytics.sales import selectors
 from extracted.analytics.sales.models import DailySales, PlacedOrder
 from extracted.analytics.sales.tests.helpers import order_cancelled, order_created, order_paid
-from strangler.events import Event
 from strangler.events.consumer import EventConsumer
 from strangler.events.envelope import Delivery
 from strangler.events.models import ProcessedMessage
@@ -22,14 +21,6 @@ from strangler.testing import client_for
 pytestmark = pytest.mark.django_db
 
 PLACED = "/api/v1/analytics/orders/daily"
-
-
-@pytest.fixture
-def deliver(consumer: EventConsumer, app: Celery) -> Callable[..., list[str]]:
-    def run(*events: Event) -> list[str]:
-        return [consumer.deliver(e.to_dict(), retries=0, app=app).status for e in events]
-
-    return run
 
 
 def placed(start: str = "2025-01-01", end: str = "2025-01-31") -> dict[str, int]:
