@@ -16,10 +16,6 @@ from typing import Any
 import pytest
 
 
-# The fixtures that run inventory and payments in process, as the stages before their
-# extraction do: stage 4 retires the module with the two contexts. And the consumer fixtures
-# (app, consumer, deliver) the monolith's event handlers are tested with, as every service's
-# are: they come with the service kit at stage 2.
 def _here(module: str) -> bool:
     try:
         return find_spec(module) is not None
@@ -27,6 +23,10 @@ def _here(module: str) -> bool:
         return False
 
 
+# The fixtures that run inventory and payments in process, as the stages before their
+# extraction do: stage 4 retires the module with the two contexts. And the consumer fixtures
+# (app, consumer, deliver) the monolith's event handlers are tested with, as every service's
+# are: they come with the service kit at stage 2.
 pytest_plugins = [m for m in ("tests.in_process_contexts", "strangler.service.testing") if _here(m)]
 
 
