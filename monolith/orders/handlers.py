@@ -28,8 +28,6 @@ def payment_approved(event: Event) -> None:
     services.order_reconcile_payment(order_id=event.data["order_id"])
 
 
-# A type the consumer is not bound to (payment.approved before stage 4) never reaches its table.
-SUBSCRIPTIONS = (
-    Subscription("stock.commit_failed", apply=stock_commit_failed),
-    Subscription("payment.approved", apply=payment_approved),
-)
+SUBSCRIPTIONS = (Subscription("stock.commit_failed", apply=stock_commit_failed),)
+# Where payments is a service (settings.RECONCILE_PAYMENTS, stage 4 on)
+RECONCILING_PAYMENTS = (Subscription("payment.approved", apply=payment_approved),)

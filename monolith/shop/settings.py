@@ -130,6 +130,9 @@ ORDERS_INVENTORY_ADAPTER = env.str(
 ORDERS_PAYMENTS_ADAPTER = env.str(
     "ORDERS_PAYMENTS_ADAPTER", default=STAGE_ADAPTERS["ORDERS_PAYMENTS_ADAPTER"]
 )
+# Where payments is a service (stage 4 on), the monolith's consumer reconciles its approvals
+# with the orders given up meanwhile (payment.approved: monolith/orders/handlers.py).
+RECONCILE_PAYMENTS = ORDERS_PAYMENTS_ADAPTER.endswith(".HttpPayments")
 # The inventory service, where the inventory adapter is the HTTP one
 # (monolith.orders.http_inventory.HttpInventory): its base URL and the timeout of every call.
 INVENTORY_SERVICE_URL = env.str("INVENTORY_SERVICE_URL", default="http://127.0.0.1:8002")
@@ -220,13 +223,7 @@ if present("monolith.shop.handlers"):
             subscribes=(
                 "order.created",
                 "stock.commit_failed",
-                # where payments is a service (stage 4 on), its approvals are reconciled with
-                # the orders given up meanwhile
-                *(
-                    ("payment.approved",)
-                    if ORDERS_PAYMENTS_ADAPTER.endswith(".HttpPayments")
-                    else ()
-                ),
+                *(("payment.approved",) if RECONCILE_PAYMENTS else ()),
             ),
             schemas=REPO_ROOT / "monolith" / "schemas",
         )

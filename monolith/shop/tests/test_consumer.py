@@ -3,6 +3,7 @@ from the settings, a Celery app that takes its queue alone, and ``manage.py even
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from collections.abc import Iterator
 from io import StringIO
@@ -15,6 +16,7 @@ from kombu import Connection
 
 from monolith.shop import celery as shop_celery
 from monolith.shop import consumer as shop_consumer
+from monolith.shop import handlers as shop_handlers
 from strangler.config import REPO_ROOT
 from strangler.contracts.compat.events import incompatible_copies
 from strangler.events.broker import TASK_NAME, topic_exchange
@@ -22,16 +24,13 @@ from strangler.events.schemas import PUBLISHED, SchemaRegistry
 from strangler.events.wiring import configured_consumer
 from strangler.service.consumer import build_consumer
 
+RECONCILING = settings.RECONCILE_PAYMENTS
 # Sorted. From stage 4 (payments a service, the tree's default adapter) its approvals too.
 SUBSCRIBED = sorted(
     [
         "order.created",
         "stock.commit_failed",
-        *(
-            ["payment.approved"]
-            if settings.ORDERS_PAYMENTS_ADAPTER.endswith(".HttpPayments")
-            else []
-        ),
+        *(["payment.approved"] if settings.RECONCILE_PAYMENTS else []),
     ]
 )
 
@@ -44,6 +43,27 @@ def test_the_consumer_is_built_from_the_monolith_s_settings() -> None:
         "monolith.dlq",
     )
     assert sorted(consumer.event_types) == SUBSCRIBED
+
+
+@pytest.mark.parametrize("reconciling", [True, False], ids=["payments-a-service", "in-process"])
+def test_the_handler_table_handles_exactly_the_types_the_queue_is_bound_to(
+    reconciling: bool, settings: Any
+) -> None:
+    """Whichever way payments is reached: the consumer refuses to start on a table that
+    handles a type its queue is not bound to (payment.approved at stage 3 would stop it)."""
+    settings.RECONCILE_PAYMENTS = reconciling
+    settings.EVENTS_SUBSCRIBES = (
+        "order.created",
+        "stock.commit_failed",
+        *(("payment.approved",) if reconciling else ()),
+    )
+    try:
+        importlib.reload(shop_handlers)
+        consumer = build_consumer()
+    finally:
+        settings.RECONCILE_PAYMENTS = RECONCILING
+        importlib.reload(shop_handlers)
+    assert ("payment.approved" in consumer.event_types) is reconciling
 
 
 def test_the_schema_copies_are_the_subscribed_types_and_accept_what_producers_publish() -> None:
