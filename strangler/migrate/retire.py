@@ -13,9 +13,9 @@ they hold, so nothing here writes anything until that is proven:
    order, its columns first), read back and counted, and described in
    ``<archive>/retired.json`` (rows, SHA-256 of each file, when, from where);
 4. the tables are dropped in one transaction that first shuts writers out and recounts them
-   (rows written since the archive: nothing dropped), and the app's rows in ``django_migrations``
-   are deleted where the context retires whole: a tree that still has the app (going back a
-   stage) creates its tables again with ``migrate``.
+   (rows written since the archive: nothing dropped); with ``--context`` (every table of the
+   app the service took over) the app's rows in ``django_migrations`` are deleted too, so a
+   tree that still has the app (going back a stage) creates its tables again with ``migrate``.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from typing import Any
 from strangler.console import table as text_table
 from strangler.migrate.endpoints import Endpoint, masked, open_endpoint
 from strangler.migrate.errors import MigrateError
-from strangler.migrate.handover import owned_since
+from strangler.migrate.handover import HANDED_OVER, owned_since
 from strangler.migrate.plan import TablePlan, opened
 from strangler.migrate.progress import RowProgress
 
@@ -166,8 +166,9 @@ def _unchanged_since_archived(source: Endpoint, archived: list[Archived]) -> Non
 
 
 def _forget_migrations(source: Endpoint, context: str) -> int:
-    if any(name.startswith(f"{context}_") for name in source.tables()):
-        return 0  # some of the app's tables stay: its migrations still describe them
+    """Delete the app's migrations: every table of the context the service took over is gone.
+    (A table named after the app may be another app's, such as the monolith's outbox of the
+    context, ``<context>_outbox``'s: its migrations stay, and so does it.)"""
     mark = source.placeholder
     [(count,)] = source.rows(
         f"SELECT COUNT(*) FROM django_migrations WHERE app = {mark}", [context]
@@ -195,11 +196,11 @@ def add_command(commands: Any) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
-    if args.context and not _has_context(args.source, args.context):
-        print(f"nothing to retire: the source database has no table of {args.context!r}")
+    tables = args.table or _handed_over_here(args.source, args.target, args.context)
+    if not tables:
+        print(f"nothing to retire: the source database has no table of {args.context!r} left")
         return 0
-    tables = args.table or ()
-    with opened(args.source, args.target, context=args.context, tables=tables) as (
+    with opened(args.source, args.target, context="", tables=tables) as (
         source,
         target,
         plans,
@@ -236,9 +237,31 @@ def command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _has_context(url: str, context: str) -> bool:
-    source = open_endpoint(url, role="source")
+def _handed_over_here(source_url: str, owner_url: str, context: str) -> list[str]:
+    """The context's tables the service recorded taking over that the source still holds. A
+    table of the context the service never took over stays (the monolith's own outbox of the
+    context, ``<context>_outbox_outboxmessage``: its events were relayed, not handed over)."""
+    owner = open_endpoint(owner_url, role="target")
     try:
-        return any(name.startswith(f"{context}_") for name in source.tables())
+        recorded = (
+            [
+                name
+                for (name,) in owner.rows(f"SELECT table_name FROM {HANDED_OVER}")
+                if name.startswith(f"{context}_")
+            ]
+            if HANDED_OVER in owner.tables()
+            else []
+        )
+    finally:
+        owner.close()
+    if not recorded:
+        raise MigrateError(
+            f"the service has no record of taking over a table of {context!r}: hand them over "
+            "first (its take_over_* command, or migrate backfill + verify), then retire them"
+        )
+    source = open_endpoint(source_url, role="source")
+    try:
+        present = set(source.tables())
     finally:
         source.close()
+    return sorted(name for name in recorded if name in present)

@@ -120,21 +120,41 @@ def test_an_archive_folder_used_before_is_refused(
 def test_a_whole_context_retired_forgets_its_migrations_and_a_second_run_has_nothing_to_do(
     handed_over: tuple[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """``--context inventory``: the tables the service took over; the monolith's own outbox of
+    the context (another app, ``inventory_outbox``) stays, and so do its migrations."""
     source, target = handed_over
+    execute(source, "CREATE TABLE inventory_outbox_outboxmessage (id integer PRIMARY KEY)")
     execute(source, MIGRATIONS)
     execute(
         source,
         "INSERT INTO django_migrations VALUES (?, ?, ?, ?)",
         [(1, "inventory", "0001_initial", "2026-01-01 10:00:00"),
-         (2, "orders", "0001_initial", "2026-01-01 10:00:00")],
+         (2, "inventory_outbox", "0001_initial", "2026-01-01 10:00:00"),
+         (3, "orders", "0001_initial", "2026-01-01 10:00:00")],
     )  # fmt: skip
 
     assert _retire(source, target, tmp_path / "first", "--context", "inventory") == 0
     assert "migrations of inventory forgotten (1)" in capsys.readouterr().out
-    assert query(source, "SELECT app FROM django_migrations") == [("orders",)]
+    assert query(source, "SELECT app FROM django_migrations ORDER BY app") == [
+        ("inventory_outbox",),
+        ("orders",),
+    ]
+    assert TABLE not in _tables(source)
+    assert "inventory_outbox_outboxmessage" in _tables(source)
 
     assert _retire(source, target, tmp_path / "second", "--context", "inventory") == 0
     assert "nothing to retire" in capsys.readouterr().out
+
+
+def test_a_context_the_service_never_took_over_is_refused(
+    make_database: MakeDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, target = stocked_pair(make_database, 5)
+
+    assert _retire(source, target, tmp_path / "archive", "--context", "inventory") == 2
+
+    assert "no record of taking over a table of 'inventory'" in capsys.readouterr().err
+    assert TABLE in _tables(source)
 
 
 def test_a_row_written_after_the_archive_was_made_stops_the_drop(
