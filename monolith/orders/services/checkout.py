@@ -186,7 +186,7 @@ RECONCILED = "The order was cancelled before its payment was approved."
 
 def order_refund(*, order_id: int, reason: str) -> None:
     """Ask payments for the order's refund: idempotent, it refunds nothing where nothing was
-    charged (and from stage 4 calls the order's payment off, so no charge of it can follow)."""
+    charged (from stage 4 the service first waits for a charge of the order still running)."""
     root.get(PAYMENTS).refund(order_id=order_id, reason=reason)
 
 
