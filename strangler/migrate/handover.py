@@ -62,18 +62,21 @@ def source_url(given: str) -> str:
     return given or database_url(source_database(given))
 
 
+def handed_over(target: Endpoint) -> dict[str, str]:
+    """Every table ``target`` recorded taking over, and when."""
+    if HANDED_OVER not in target.tables():
+        return {}
+    query = f"SELECT table_name, handed_over_at FROM {HANDED_OVER}"
+    return {name: str(at) for name, at in target.rows(query)}
+
+
 def owned_since(target: Endpoint, tables: Sequence[TablePlan]) -> str | None:
     """When ``target`` recorded taking over all of ``tables`` (the earliest), else None."""
-    if HANDED_OVER not in target.tables():
-        return None
-    found = {
-        name: at
-        for name, at in target.rows(f"SELECT table_name, handed_over_at FROM {HANDED_OVER}")
-        if name in {t.name for t in tables}
-    }
+    recorded = handed_over(target)
+    found = [recorded[t.name] for t in tables if t.name in recorded]
     if len(found) < len(tables):
         return None
-    return str(min(found.values()))
+    return min(found)
 
 
 def _record(target: Endpoint, tables: Sequence[TablePlan]) -> None:

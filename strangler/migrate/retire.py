@@ -33,7 +33,7 @@ from typing import Any
 from strangler.console import table as text_table
 from strangler.migrate.endpoints import Endpoint, masked, open_endpoint
 from strangler.migrate.errors import MigrateError
-from strangler.migrate.handover import HANDED_OVER, owned_since
+from strangler.migrate.handover import handed_over, owned_since
 from strangler.migrate.plan import TablePlan, opened
 from strangler.migrate.progress import RowProgress
 
@@ -188,7 +188,9 @@ def add_command(commands: Any) -> None:
     command.add_argument("--source", required=True, help="the monolith's database URL")
     command.add_argument("--target", required=True, help="the owning service's database URL")
     which = command.add_mutually_exclusive_group(required=True)
-    which.add_argument("--context", help="every table named <context>_* in the source")
+    which.add_argument(
+        "--context", help="the tables named <context>_* the service recorded taking over"
+    )
     which.add_argument("--table", action="append", help="a table (repeatable)")
     command.add_argument(
         "--archive", required=True, type=Path, help="a new folder for the rows and retired.json"
@@ -243,15 +245,7 @@ def _handed_over_here(source_url: str, owner_url: str, context: str) -> list[str
     context, ``<context>_outbox_outboxmessage``: its events were relayed, not handed over)."""
     owner = open_endpoint(owner_url, role="target")
     try:
-        recorded = (
-            [
-                name
-                for (name,) in owner.rows(f"SELECT table_name FROM {HANDED_OVER}")
-                if name.startswith(f"{context}_")
-            ]
-            if HANDED_OVER in owner.tables()
-            else []
-        )
+        recorded = [name for name in handed_over(owner) if name.startswith(f"{context}_")]
     finally:
         owner.close()
     if not recorded:
