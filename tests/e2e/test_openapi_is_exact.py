@@ -36,6 +36,7 @@ import yaml
 
 from strangler.config import REPO_ROOT
 from strangler.contracts.compat.moved import routed_elsewhere
+from strangler.contracts.compat.openapi import operations
 from strangler.stages.manifest import get_stage, latest_stage
 from tests.e2e.conftest import StartedStage
 
@@ -57,7 +58,6 @@ GATEWAY_PHASES = os.environ.get("CONTRACT_GATEWAY_PHASES", "fuzzing,stateful")
 # A service's calls from other services (/internal/v1/...: the monolith reserving stock) are
 # in its document but reached by no route of the gateway: they run against the service only.
 THROUGH_THE_GATEWAY = ("--exclude-path-regex", "^/internal/")
-HTTP_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 
 def _routed(service: str) -> bool:
@@ -82,10 +82,9 @@ def _moved_away(service: str, document: Path) -> tuple[str, ...]:
     served."""
     moved = routed_elsewhere(LATEST, service)
     excluded: list[str] = []
-    for path, operations in yaml.safe_load(document.read_text())["paths"].items():
-        for method in operations:
-            if method.upper() in HTTP_METHODS and moved(method.upper(), path):
-                excluded += ["--exclude-name", f"{method.upper()} {path}"]
+    for method, path in operations(yaml.safe_load(document.read_text())):
+        if moved(method, path):
+            excluded += ["--exclude-name", f"{method} {path}"]
     return tuple(excluded)
 
 

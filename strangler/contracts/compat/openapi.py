@@ -60,7 +60,7 @@ def compare(
 
     ``moved(METHOD, path)`` names the upstream a removed endpoint now reaches through the
     gateway (None: it did not move, its removal breaks clients)."""
-    old_operations, new_operations = _operations(committed), _operations(generated)
+    old_operations, new_operations = operations(committed), operations(generated)
     found: list[Difference] = []
     for key in sorted(old_operations.keys() - new_operations.keys()):
         target = moved(*key) if moved else None
@@ -77,7 +77,7 @@ def compare(
     return found
 
 
-def _operations(document: Document) -> dict[tuple[str, str], dict[str, Any]]:
+def operations(document: Document) -> dict[tuple[str, str], dict[str, Any]]:
     """``(METHOD, path)`` -> the operation, the path item's parameters merged into it."""
     operations = {}
     for path, item in document.get("paths", {}).items():
