@@ -152,7 +152,11 @@ def settle(
         return False
     conn_up = relay.conn
     if outcome == "reset" and stale_retry and conn_up is not None and conn_up.reused:
-        return True  # a pooled connection the upstream had already closed
+        # A pooled connection the upstream had already closed. The server closed its other idle
+        # ones too (a restart's SIGTERM closes every kept-alive connection): the one retry
+        # must not take another of them, so it opens a fresh connection.
+        conn_up.instance.close_idle()
+        return True
     ex.pipeline.upstream_failed(upstream, outcome)
     if outcome == "timeout":
         assert ex.route is not None

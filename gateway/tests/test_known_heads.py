@@ -54,6 +54,9 @@ class Pool:
     def release(self, conn: UpstreamConnection, keep_alive: bool) -> None:
         self.released.append(keep_alive)
 
+    def close_idle(self) -> None:
+        pass
+
 
 class Transport:
     def write(self, data: bytes) -> None:

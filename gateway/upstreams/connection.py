@@ -102,6 +102,8 @@ class Home(Protocol):
 
     def release(self, conn: UpstreamConnection, keep_alive: bool) -> None: ...
 
+    def close_idle(self) -> None: ...
+
 
 class UpstreamConnection(asyncio.Protocol):
     __slots__ = (
