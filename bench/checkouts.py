@@ -28,15 +28,17 @@ def expect(response: requests.Response, status: int, what: str) -> requests.Resp
     return response
 
 
-def customer(base_url: str) -> str:
-    """Register a customer with a default address; its bearer token."""
+def customer(base_url: str, login_url: str | None = None) -> str:
+    """Register a customer with a default address; its bearer token, from ``login_url`` where
+    the stage's customers log in elsewhere (the identity service from stage 5)."""
     http = requests.Session()
     email = f"bench-{uuid.uuid4().hex[:12]}@example.com"
     password = "correct-horse-battery"
     body = {"email": email, "password": password, "full_name": "Bench Shopper"}
     expect(http.post(f"{base_url}/api/v1/auth/register", json=body, timeout=30), 201, "register")
     login = {"email": email, "password": password}
-    reply = expect(http.post(f"{base_url}/api/v1/auth/token", json=login, timeout=30), 200, "login")
+    token_url = f"{login_url or base_url}/api/v1/auth/token"
+    reply = expect(http.post(token_url, json=login, timeout=30), 200, "login")
     token = str(reply.json()["access"])
     headers = {"Authorization": f"Bearer {token}"}
     address = http.post(

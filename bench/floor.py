@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         sku = shop.setup()
         shop.start()
         url = shop.url("monolith")
-        tokens = [customer(url) for _ in range(args.clients)]
+        tokens = [customer(url, shop.login_url(url)) for _ in range(args.clients)]
 
         def pairs(seconds: float) -> int:
             result = checkout_load(url, tokens, sku, seconds)

@@ -35,7 +35,7 @@ import yaml
 from bench.checkouts import LoadFailed, customer
 from bench.cpu import PROXY_CPU, Pinning, pin_load_here
 from bench.progress import say
-from bench.tracing import ROOT, Shop, checkout_bench_parser, measure_side
+from bench.tracing import ROOT, Shop, called_services, checkout_bench_parser, measure_side
 from strangler.stages.manifest import Stage, get_stage, latest_stage, missing_paths
 from strangler.stages.processes import (
     ProcessFailed,
@@ -62,10 +62,14 @@ class Stages(Shop):
         super().__init__(pinning, traced_env={}, stage=stage)
         self.latest = stage
         # each side's processes get their own stage's settings, nothing of the other's
-        self.env = {k: v for k, v in self.env.items() if k not in self.latest.settings_env}
+        self.env = dict(self.base_env)
         self.group = ProcessGroup(log_dir=self.tmp / "logs", env=self.env, cwd=ROOT)
         self.sides = ("stage 0", f"stage {self.latest.number}")
         self.sessions_of: dict[str, list[int]] = {side: [] for side in self.sides}
+
+    def stages_set_up(self) -> tuple[Stage, ...]:
+        """Stage 0's steps (its monolith's contexts and shelf), then the compared stage's."""
+        return (get_stage(0), self.latest)
 
     def _gunicorn(self, name: str, side: str, workers: int, env: dict[str, str]) -> int:
         port = free_port()
@@ -101,9 +105,13 @@ class Stages(Shop):
         argv += ["--port", str(port), "--access-log", str(self.tmp / "gateway-access.log")]
         instances = ",".join(f"127.0.0.1:{p}" for p in replicas)
         argv += ["--upstream", f"monolith={instances}"]
+        running = {
+            spec.upstream: self.ports[spec.port_name] for spec in called_services(self.latest)
+        }
         for upstream in yaml.safe_load(table.read_text())["upstreams"]:
-            if upstream != "monolith":  # not on the checkout's path: nobody listens there
-                argv += ["--upstream", f"{upstream}=127.0.0.1:{free_port()}"]
+            if upstream != "monolith":  # a service not started here gets a port nobody uses
+                at = running.get(upstream) or free_port()  # identity: the keys, the log-in
+                argv += ["--upstream", f"{upstream}=127.0.0.1:{at}"]
         process = self.group.start(
             "gateway",
             self.pinning.argv(PROXY_CPU, argv),
@@ -141,7 +149,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         sku = shop.setup()
         shop.start()
-        tokens = [customer(shop.url(first)) for _ in range(args.clients)]
+        # each side's own customers, through its front door (stage 5 on, identity signs in)
+        tokens = {
+            side: [customer(shop.url(side)) for _ in range(args.clients)] for side in shop.sides
+        }
         engine = "PostgreSQL" if shop.postgres else "SQLite"
         print(
             f"\nbench.migration: {args.clients} customers adding {sku} and checking out in a "
@@ -153,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
         for round_ in range(args.rounds):
             order = shop.sides if round_ % 2 == 0 else shop.sides[::-1]
             got = {
-                side: measure_side(shop.url(side), shop.sessions_of[side], tokens, sku, args)
+                side: measure_side(shop.url(side), shop.sessions_of[side], tokens[side], sku, args)
                 for side in order
             }
             for side in shop.sides:

@@ -28,7 +28,8 @@ from pathlib import Path
 from bench.checkouts import LoadFailed, LoadResult, checkout_load, customer
 from bench.cpu import PROXY_CPU, Pinning, pin_load_here, session_cpu_seconds
 from bench.progress import say
-from strangler.stages.launcher import argv_of, stage_env
+from strangler.contracts.compat.moved import routed_elsewhere
+from strangler.stages.launcher import argv_of, run_setup, stage_env
 from strangler.stages.manifest import PLACEHOLDER, ProcessSpec, Stage, latest_stage
 from strangler.stages.processes import ProcessFailed, ProcessGroup, free_port, ready_when_http_ok
 
@@ -38,24 +39,36 @@ STOCK = 10_000_000
 
 
 def _restock() -> None:
-    """(In a monolith process) plenty of the first product; its SKU on stdout."""
+    """(In a monolith process) the SKU every checkout buys on stdout, and plenty of it where
+    the monolith holds the inventory context (a tree before stage 4's retirement); the
+    inventory service's shelf is set by its own command (:meth:`Shop.setup`)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "monolith.shop.settings")
     import django
 
     django.setup()
+    from django.apps import apps
+
     from monolith.catalog import interface as catalog
-    from monolith.inventory import interface as inventory
 
     sku = catalog.seed_demo_catalog()[0].sku
-    inventory.set_stock(sku=sku, on_hand=STOCK)
+    if apps.is_installed("monolith.inventory"):
+        from monolith.inventory import interface as inventory
+
+        inventory.set_stock(sku=sku, on_hand=STOCK)
     print(sku)
 
 
 def called_services(stage: Stage) -> tuple[ProcessSpec, ...]:
-    """The stage's web processes the monolith calls on a checkout: those whose port the
-    stage's settings name (``INVENTORY_SERVICE_URL=http://127.0.0.1:{port:inventory}``)."""
+    """The stage's web services a monolith's request reaches: those whose port the stage's
+    settings name (``INVENTORY_SERVICE_URL=http://127.0.0.1:{port:inventory}``), the monolith
+    itself left out (the bench runs its own; a service that calls it back does so off the
+    checkout's path)."""
     named = {m.group(2) for _, value in stage.settings for m in PLACEHOLDER.finditer(value)}
-    return tuple(p for p in stage.processes if p.port_name in named and p.ready == "http")
+    return tuple(
+        p
+        for p in stage.processes
+        if p.port_name in named and p.ready == "http" and p.service != "monolith"
+    )
 
 
 class Shop:
@@ -71,10 +84,11 @@ class Shop:
         self.stage = stage or latest_stage()
         self.tmp = Path(tempfile.mkdtemp(prefix="bench-tracing-"))
         self.run = uuid.uuid4().hex[:8]
+        # the stores a stage reads are the bench's own, embedded under its folder like the broker
         drop = ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "DJANGO_", "PYTEST_", "OTEL_")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
-        env.update(stage_env(self.stage, {}))  # a setting naming a port: see start_called
-        env.update(
+        stores = ("CONFIG_STORE", "SECRET_STORE")
+        base = {k: v for k, v in os.environ.items() if not k.startswith((*drop, *stores))}
+        base.update(
             STRANGLER_VAR_DIR=str(self.tmp / "var"),  # the embedded broker too, if one is used
             TRACES_DIR=str(self.tmp / "traces"),
             LOG_LEVEL="WARNING",
@@ -84,7 +98,9 @@ class Shop:
         # named after DATABASE_URL's own, so benches of several checkouts on one server differ
         self.database = f"{self.database_url.rsplit('/', 1)[-1] or 'shop'}_bench_{self.run}"
         if self.postgres:
-            env["DATABASE_URL"] = self.database_url.rsplit("/", 1)[0] + f"/{self.database}"
+            base["DATABASE_URL"] = self.database_url.rsplit("/", 1)[0] + f"/{self.database}"
+        self.base_env = base  # no stage's settings: each set-up step adds its own stage's
+        env = stage_env(self.stage, base)  # a setting naming a port: see start_called
         self.env = env
         self.group = ProcessGroup(log_dir=self.tmp / "logs", env=env, cwd=ROOT)
         self.ports: dict[str, int] = {}
@@ -105,36 +121,48 @@ class Shop:
     def url(self, side: str) -> str:
         return f"http://127.0.0.1:{self.ports[side]}"
 
-    def _manage(self, *argv: str) -> str:
+    def _manage(self, stage: Stage, *argv: str) -> str:
         result = subprocess.run(
-            argv, cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=600
+            argv,
+            cwd=ROOT,
+            env=stage_env(stage, self.base_env),
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         if result.returncode != 0:
             raise ProcessFailed(f"{' '.join(argv)} failed:\n{result.stdout}{result.stderr}")
         return result.stdout
 
+    def stages_set_up(self) -> tuple[Stage, ...]:
+        """The stages whose set-up steps the bench's databases take, in order."""
+        return (self.stage,)
+
     def setup(self) -> str:
-        """The database, migrated and seeded; the SKU every checkout buys."""
+        """The databases, set up by each stage's own steps (the secret and config stores, the
+        services' databases and their hand-overs); the SKU every checkout buys, with plenty of
+        it on the shelf each stage's checkout takes it from."""
         if self.postgres:
             self._admin(f'CREATE DATABASE "{self.database}"')
         engine = "PostgreSQL" if self.postgres else f"SQLite under {self.tmp}"
-        say(f"set-up: migrate and seed the monolith ({engine})")
-        self._manage(sys.executable, "manage.py", "migrate", "--noinput")
-        self._manage(sys.executable, "manage.py", "seed_demo")
-        sku = self._manage(sys.executable, "-m", "bench.tracing", "--restock").split()[-1]
-        for service in called_services(self.stage):
-            # the service's own set-up steps from the stage (its database, the hand-over)
-            folder = f"extracted/{service.service}/"
-            for step in self.stage.setup:
-                if any(part.startswith(folder) for part in step):
-                    say(f"set-up: {' '.join(step[1:])}")
-                    self._manage(*(sys.executable if p == "{python}" else p for p in step))
+        sku = ""
+        for stage in self.stages_set_up():
+            say(f"set-up: stage {stage.number}'s steps ({engine})")
+            run_setup(stage, self.base_env, self.tmp / "var", lambda step: say(f"  {step}"))
+            sku = self._manage(stage, sys.executable, "-m", "bench.tracing", "--restock").split()[
+                -1
+            ]
+            if any(service.service == "inventory" for service in called_services(stage)):
+                inventory = ("extracted/inventory/manage.py", "set_stock", sku, str(STOCK))
+                self._manage(stage, sys.executable, *inventory)
         return sku
 
     def start_called(self) -> tuple[dict[str, str], list[int]]:
         """Start the services the monolith calls (pinned with the servers); the stage's
         settings with their ports filled in, and the services' sessions (for the CPU)."""
         ports = {spec.port_name: free_port() for spec in called_services(self.stage)}
+        self.ports.update(ports)
+        settings = dict(stage_env(self.stage, {}, ports))  # payments calls fraud
         sessions = []
         for spec in called_services(self.stage):
             say(f"{spec.name}: {' '.join(spec.argv[1:4])} on :{ports[spec.port_name]}")
@@ -142,10 +170,19 @@ class Shop:
                 spec.name,
                 self.pinning.argv(PROXY_CPU, argv_of(spec, ports, self.tmp / "var")),
                 ready_when_http_ok(f"http://127.0.0.1:{ports[spec.port_name]}/health/ready"),
-                env={"OTEL_SDK_DISABLED": "true"},
+                env={**settings, "OTEL_SDK_DISABLED": "true"},
             )
             sessions.append(process.pid or 0)
-        return dict(stage_env(self.stage, {}, ports)), sessions
+        return settings, sessions
+
+    def login_url(self, monolith_url: str) -> str:
+        """Where this stage's customers log in: the service the stage's gateway sends
+        ``POST /api/v1/auth/token`` to (the identity service from stage 5), else the monolith."""
+        upstream = routed_elsewhere(self.stage, "monolith")("POST", "/api/v1/auth/token")
+        for spec in called_services(self.stage):
+            if upstream and spec.upstream == upstream:
+                return self.url(spec.port_name)
+        return monolith_url
 
     def start(self) -> None:
         settings, _ = self.start_called()
@@ -174,10 +211,10 @@ class Shop:
     def close(self, keep: bool) -> None:
         self.group.stop(grace_seconds=10)
         if self.postgres:
-            for name in (
-                self.database,
-                *(f"{self.database}_{p.service}" for p in called_services(self.stage)),
-            ):
+            # the services' own databases, made by the set-up steps (``<ours>_<service>``)
+            services = {p.service for s in self.stages_set_up() for p in s.processes if p.service}
+            services.discard("monolith")
+            for name in (self.database, *(f"{self.database}_{s}" for s in sorted(services))):
                 self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if keep:
             say(f"kept {self.tmp}")
@@ -222,7 +259,8 @@ def run(args: argparse.Namespace) -> int:
         sku = shop.setup()
         shop.start()
         say(f"{args.clients} customers registered, each with an address")
-        tokens = [customer(shop.url("untraced")) for _ in range(args.clients)]
+        url = shop.url("untraced")
+        tokens = [customer(url, shop.login_url(url)) for _ in range(args.clients)]
         print(
             f"\nbench.tracing: {args.clients} customers checking out {sku} in a loop, "
             f"{args.seconds:g} s per side per round after a {args.warmup:g} s warm-up\n"
