@@ -7,6 +7,9 @@
   goes out as the ``Idempotency-Key`` header, the service answers a repeat with its first
   answer, and the POST is retried like a PUT. A connection that could not be opened is retried
   for every method (nothing was sent), a read timeout for none (the time budget is the caller's);
+  a connection the service closed without answering is retried where the method is (a pooled
+  keep-alive connection the server closed at the moment it was reused: gunicorn closes one
+  idle for 2 s, and a call that takes it then meets the close, not the server);
 - the current trace context goes out as ``traceparent`` (the requests instrumentation does it
   where tracing is set up; the propagator below does it everywhere else);
 - the environment's proxy (``HTTP_PROXY``, ``NO_PROXY``) and CA bundle (``REQUESTS_CA_BUNDLE``)
@@ -36,7 +39,7 @@ from urllib.parse import urlsplit
 import requests
 from opentelemetry import propagate
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, NewConnectionError, TimeoutError
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError, TimeoutError
 from urllib3.util.retry import Retry
 
 from strangler.errors import UNAVAILABLE_SERVICE, ServiceUnavailable
@@ -90,7 +93,7 @@ class ServiceClient:
             upstream=self.service,
             total=retries,
             connect=retries,
-            read=0,
+            read=retries,  # a connection closed unanswered; a read timeout never (increment)
             status=retries,
             other=0,
             allowed_methods=retried,
@@ -222,6 +225,8 @@ class _Retry(Retry):
         if response is not None and _names_another(response.headers, self.upstream):
             # urllib3 answers the call with this response when no retry is left
             raise MaxRetryError(rest["_pool"], url or "")
+        if isinstance(rest.get("error"), ReadTimeoutError):
+            raise rest["error"]  # the time budget is the caller's: not asked again
         return super().increment(method, url, response, **rest)
 
 

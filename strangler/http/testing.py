@@ -1,8 +1,9 @@
 """A real HTTP server on a free loopback port for the tests of a service client.
 
 It answers each request with the next of the replies it was given (the last one repeats),
-records what it received, and can hold a request unanswered (:meth:`ScriptedServer.hang`)
-until it is closed, for a timeout to trip on.
+records what it received, and can hold a request unanswered (``Reply(hang=True)``) until it
+is closed, for a timeout to trip on, or close the connection without answering
+(``Reply(drop=True)``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class Reply:
     status: int
     body: Any = None
     hang: bool = False  # never answer (until the server closes)
+    drop: bool = False  # close the connection without an answer (a keep-alive close's race)
     headers: tuple[tuple[str, str], ...] = ()
 
 
@@ -59,6 +61,10 @@ class ScriptedServer:
                 )
                 if reply.hang:
                     server._released.wait()
+                    return
+                if reply.drop:
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
                     return
                 payload = b"" if reply.body is None else json.dumps(reply.body).encode()
                 self.send_response(reply.status)

@@ -82,6 +82,33 @@ def test_a_keyed_post_is_still_sent_once_when_the_service_does_not_answer_in_tim
     assert len(server.received) == 1  # the time budget is the caller's, key or not
 
 
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_a_connection_closed_without_an_answer_is_asked_again(method: str) -> None:
+    """gunicorn closes a kept-alive connection idle for 2 s; a call that reuses it at that
+    moment meets the close: an idempotent call goes out again on a new connection."""
+    with scripted_server(Reply(200, drop=True), Reply(200, {"n": 1})) as server:
+        response = client(server.url).request(method, "/n")
+    assert response.json() == {"n": 1}
+    assert [r.method for r in server.received] == [method, method]
+
+
+def test_a_keyed_post_closed_without_an_answer_is_asked_again_with_its_key() -> None:
+    with scripted_server(Reply(201, drop=True), Reply(201, {"ok": True})) as server:
+        response = client(server.url).post("/charges", json={"n": 1}, idempotency_key="k-3")
+    assert response.status_code == 201
+    assert [r.headers["idempotency-key"] for r in server.received] == ["k-3", "k-3"]
+
+
+def test_a_plain_post_closed_without_an_answer_is_not_sent_again() -> None:
+    """The service may have done it before the connection closed: without a key, only the
+    caller can tell whether asking again is safe."""
+    replies = (Reply(201, drop=True), Reply(201, {}))
+    with scripted_server(*replies) as server, pytest.raises(ServiceUnavailable) as raised:
+        client(server.url).post("/things", json={"n": 1})
+    assert len(server.received) == 1
+    assert "could not be reached" in raised.value.message
+
+
 def test_retries_stop_after_the_limit() -> None:
     with scripted_server(Reply(503)) as server, pytest.raises(ServiceUnavailable):
         ServiceClient("stock", server.url, timeout=TIMEOUT, retries=2, backoff=0.01).get("/")
