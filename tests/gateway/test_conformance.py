@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -395,6 +396,24 @@ def test_connection_reset_by_the_upstream_is_a_502(gateway: Gateway) -> None:
 
     assert response.status == 502
     assert response.error_code == "bad_gateway"
+
+
+def test_a_get_on_kept_alive_connections_the_upstream_closed_gets_a_fresh_one(
+    gateway: Gateway,
+) -> None:
+    """A restarting server closes every kept-alive connection; the gateway meets the close on
+    the one it reuses, and the one retry of a GET must not take another closed one."""
+    app = gateway.world.upstream("app")
+    app.reply("/api/items/", Reply(delay=0.3))
+    with ThreadPoolExecutor(max_workers=3) as pool:  # three connections, idle in the pool
+        warm = list(pool.map(gateway.get, ["/api/items/warm-1", "/api/items/warm-2"] * 3))
+    assert [response.status for response in warm] == [200] * 6
+    app.reply("/api/items/", Reply(reset_if_kept_alive=True))
+
+    response = gateway.get("/api/items/after-restart")
+
+    assert response.status == 200, response.body
+    assert app.last().path == "/api/items/after-restart"
 
 
 def test_upstream_errors_pass_through_untouched(gateway: Gateway) -> None:

@@ -9,6 +9,7 @@ a crashed process) and start it again on the same port.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import threading
 import time
@@ -52,6 +53,9 @@ class Reply:
     headers: tuple[tuple[str, str], ...] = (("Content-Type", "application/json"),)
     delay: float = 0.0
     reset: bool = False  # close the connection abruptly instead of answering
+    # close it abruptly when the request came on a connection that served one before: a
+    # kept-alive connection the server closed at the moment the client reused it (a restart)
+    reset_if_kept_alive: bool = False
 
 
 class _Loop:
@@ -173,13 +177,13 @@ class RecordingUpstream:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
         try:
-            while True:
+            for served in itertools.count():
                 request = await _read_request(reader)
                 if request is None:
                     return
                 with self._lock:
                     self._log.append(request)
-                keep_alive = await self._answer(request, writer)
+                keep_alive = await self._answer(request, writer, kept_alive=served > 0)
                 if not keep_alive:
                     return
         except (ConnectionError, asyncio.IncompleteReadError, ValueError):
@@ -189,11 +193,13 @@ class RecordingUpstream:
             if not writer.transport.is_closing():
                 writer.close()
 
-    async def _answer(self, request: Recorded, writer: asyncio.StreamWriter) -> bool:
+    async def _answer(
+        self, request: Recorded, writer: asyncio.StreamWriter, *, kept_alive: bool
+    ) -> bool:
         reply = self._reply_for(request.path)
         if reply.delay:
             await asyncio.sleep(reply.delay)
-        if reply.reset:
+        if reply.reset or (reply.reset_if_kept_alive and kept_alive):
             writer.transport.abort()
             return False
         body = reply.body

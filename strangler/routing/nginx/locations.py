@@ -128,7 +128,11 @@ def route_body(table: RouteTable, route: Route) -> list[str]:
         body.append("proxy_next_upstream error timeout;")
         body.append(f"proxy_next_upstream_tries {route.retries + 1};")
     else:
-        body.append("proxy_next_upstream off;")
+        # No retry, but nginx still sends a request again when the kept-alive connection it
+        # reused was closed by the upstream (it adds a try for that), as the gateway does:
+        # "off" would answer 502 to every such request during an upstream's restart.
+        body.append("proxy_next_upstream error;")
+        body.append("proxy_next_upstream_tries 1;")
     if route.shadow is not None:
         body.append(f"mirror /_gw_mirror/{route.name};")
         body.append("mirror_request_body on;")
