@@ -73,8 +73,8 @@ def called_services(stage: Stage) -> tuple[ProcessSpec, ...]:
 
 class Shop:
     """The two monoliths, their database and the processes' logs, in a temporary folder; the
-    services the stage's monolith calls (the inventory service from stage 3), one instance
-    each, their databases beside the monolith's."""
+    services the stage's monolith calls (inventory from stage 3, payments and fraud from stage
+    4, identity from stage 5), one instance each, their databases beside the monolith's."""
 
     def __init__(
         self, pinning: Pinning, traced_env: dict[str, str], stage: Stage | None = None
@@ -100,9 +100,8 @@ class Shop:
         if self.postgres:
             base["DATABASE_URL"] = self.database_url.rsplit("/", 1)[0] + f"/{self.database}"
         self.base_env = base  # no stage's settings: each set-up step adds its own stage's
-        env = stage_env(self.stage, base)  # a setting naming a port: see start_called
-        self.env = env
-        self.group = ProcessGroup(log_dir=self.tmp / "logs", env=env, cwd=ROOT)
+        self.env = stage_env(self.stage, base)  # a setting naming a port: see start_called
+        self.group = ProcessGroup(log_dir=self.tmp / "logs", env=self.env, cwd=ROOT)
         self.ports: dict[str, int] = {}
         self.sessions: dict[str, int] = {}
 
@@ -149,9 +148,8 @@ class Shop:
         for stage in self.stages_set_up():
             say(f"set-up: stage {stage.number}'s steps ({engine})")
             run_setup(stage, self.base_env, self.tmp / "var", lambda step: say(f"  {step}"))
-            sku = self._manage(stage, sys.executable, "-m", "bench.tracing", "--restock").split()[
-                -1
-            ]
+            restocked = self._manage(stage, sys.executable, "-m", "bench.tracing", "--restock")
+            sku = restocked.split()[-1]
             if any(service.service == "inventory" for service in called_services(stage)):
                 inventory = ("extracted/inventory/manage.py", "set_stock", sku, str(STOCK))
                 self._manage(stage, sys.executable, *inventory)
@@ -179,10 +177,8 @@ class Shop:
         """Where this stage's customers log in: the service the stage's gateway sends
         ``POST /api/v1/auth/token`` to (the identity service from stage 5), else the monolith."""
         upstream = routed_elsewhere(self.stage, "monolith")("POST", "/api/v1/auth/token")
-        for spec in called_services(self.stage):
-            if upstream and spec.upstream == upstream:
-                return self.url(spec.port_name)
-        return monolith_url
+        there = [spec for spec in called_services(self.stage) if upstream == spec.upstream]
+        return self.url(there[0].port_name) if upstream and there else monolith_url
 
     def start(self) -> None:
         settings, _ = self.start_called()
