@@ -100,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
         sku = shop.setup()
         shop.start()
         url = shop.url("monolith")
-        tokens = [customer(url, shop.login_url(url)) for _ in range(args.clients)]
+        login = shop.login_url(url)  # reads the stage's route table: once
+        tokens = [customer(url, login) for _ in range(args.clients)]
 
         def pairs(seconds: float) -> int:
             result = checkout_load(url, tokens, sku, seconds)

@@ -256,7 +256,8 @@ def run(args: argparse.Namespace) -> int:
         shop.start()
         say(f"{args.clients} customers registered, each with an address")
         url = shop.url("untraced")
-        tokens = [customer(url, shop.login_url(url)) for _ in range(args.clients)]
+        login = shop.login_url(url)  # reads the stage's route table: once
+        tokens = [customer(url, login) for _ in range(args.clients)]
         print(
             f"\nbench.tracing: {args.clients} customers checking out {sku} in a loop, "
             f"{args.seconds:g} s per side per round after a {args.warmup:g} s warm-up\n"
