@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from strangler.config import REPO_ROOT, var_dir
-from strangler.stages.manifest import Stage, get_stage, latest_stage, missing_paths
+from strangler.stages.manifest import DEFAULT_PORTS, Stage, get_stage, latest_stage, missing_paths
 from strangler.stages.supervisor import Policy
 
 
@@ -37,7 +37,14 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("stage", type=int, nargs="?", help="stage number (default: latest)")
     up = sub.add_parser("up", help="set up, start, wait until ready, supervise until Ctrl-C")
     up.add_argument("stage", type=int, nargs="?", help="stage number (default: latest)")
-    up.add_argument("--port", type=_port, action="append", default=[], metavar="NAME=PORT")
+    up.add_argument(
+        "--port",
+        type=_port,
+        action="append",
+        default=[],
+        metavar="NAME=PORT",
+        help="a process's port, or the control room's (control-room=8009)",
+    )
     up.add_argument("--no-optional", action="store_true", help="do not start Flower")
     up.add_argument("--probe-interval", type=float, default=2.0, metavar="SECONDS")
     up.add_argument("--probe-failures", type=int, default=3, metavar="N")
@@ -113,11 +120,13 @@ def _run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
+        overrides = dict(args.port)
         options = runner.UpOptions(
-            ports=runner.ports_for(stage, dict(args.port), with_optional=not args.no_optional),
+            ports=runner.ports_for(stage, overrides, with_optional=not args.no_optional),
             with_optional=not args.no_optional,
             policy=Policy(interval=args.probe_interval, failures=args.probe_failures),
             exit_when_ready=args.exit,
+            control_room_port=overrides.get("control-room", DEFAULT_PORTS["control-room"]),
         )
         return runner.up(stage, options)
     if args.command == "prometheus":

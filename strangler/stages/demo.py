@@ -2,8 +2,9 @@
 
     python -m strangler.stages.demo [--stage N] [--exit]
 
-Without ``--exit`` the stage keeps running until Ctrl-C, so the admin, the API docs and the
-mail folder can be looked at.
+Without ``--exit`` the stage keeps running until Ctrl-C, so the control room (the stage's
+processes, routes and events on one page, http://127.0.0.1:8009/), the admin, the API docs
+and the mail folder can be looked at.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import signal
 import sys
 import time
+from functools import partial
 from types import FrameType
 from urllib.parse import urlsplit, urlunsplit
 
@@ -22,6 +24,10 @@ from strangler.stages.journey import Journey, JourneyFailed
 from strangler.stages.launcher import RunningStage, require_free_ports, run_setup, start
 from strangler.stages.manifest import DEFAULT_PORTS, Stage, get_stage, latest_stage
 from strangler.stages.processes import ProcessFailed
+from strangler.stages.runner.control_room import ControlRoom
+from strangler.stages.runner.room_page import snapshot
+
+ROOM = "control-room"  # the port name of the page that shows the running stage
 
 
 class _Stop(Exception):
@@ -66,12 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     running: RunningStage | None = None
+    room: ControlRoom | None = None
     try:
-        ports = _ports(
-            stage_port_names={p.port_name for p in stage.required_processes() if p.port_name},
-            overrides=args.port,
-        )
-        require_free_ports(ports)  # before the set-up, so a clash fails at once
+        names = {p.port_name for p in stage.required_processes() if p.port_name}
+        ports = _ports(stage_port_names=names | {ROOM}, overrides=args.port)
+        room_port = ports.pop(ROOM)  # not a process's: this one serves it, after the journey
+        # before the set-up, so a clash fails at once
+        require_free_ports(ports if args.exit else {**ports, ROOM: room_port})
         run_setup(stage, env, var, progress)
         running = start(stage, ports=ports, env=env, var=var, progress=progress)
         progress("driving one customer journey through the HTTP API")
@@ -79,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         _print_summary(running, report.steps, report.facts)
         if args.exit:
             return 0
-        print("\nRunning. Press Ctrl-C to stop.", flush=True)
+        room = ControlRoom(partial(snapshot, running, var), room_port).start()
+        print(f"\nRunning; the control room shows it at {room.url}. Press Ctrl-C to stop.")
+        sys.stdout.flush()
         while True:
             running.group.check_alive()
             time.sleep(1)
@@ -92,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
             print('pick other ports: make demo DEMO_ARGS="--port monolith=18001"', file=sys.stderr)
         return 1
     finally:
+        if room is not None:
+            room.close()
         if running is not None:
             running.stop()
 

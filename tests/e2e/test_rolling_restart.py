@@ -71,7 +71,7 @@ def stage_up(tmp_path: Path) -> Iterator[StageUp]:
     env.pop("DJANGO_SETTINGS_MODULE")  # `stage up` sets it per process
     engines = _Engines()
     engines.provision(env, run_id, STAGE, tmp_path)
-    ports = {name: free_port() for name in STAGE.port_names if name != "flower"}
+    ports = {name: free_port() for name in (*STAGE.port_names, "control-room") if name != "flower"}
     argv = [sys.executable, "-m", "strangler", "stage", "up", str(STAGE.number), "--no-optional"]
     for name, port in ports.items():
         argv += ["--port", f"{name}={port}"]

@@ -1,18 +1,26 @@
 """``python -m strangler stage ...`` as a user runs it: a real stage up in one process, looked
-at and stopped from others through the state file."""
+at and stopped from others through the state file, and looked at in a real browser (Chromium,
+driven by Selenium) through its control room."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
 
 from strangler.config import REPO_ROOT
 from strangler.stages.manifest import STAGES, Stage, first_stage_here
@@ -90,7 +98,7 @@ def test_procfile_has_one_line_per_process(env: dict[str, str]) -> None:
 def up(
     env: dict[str, str], tmp_path: Path
 ) -> Iterator[tuple[subprocess.Popen[str], dict[str, int]]]:
-    ports = {name: free_port() for name in STAGE.port_names}
+    ports = {name: free_port() for name in (*STAGE.port_names, "control-room")}
     argv = [sys.executable, "-m", "strangler", "stage", "up", str(STAGE.number)]
     for name, port in ports.items():
         argv += ["--port", f"{name}={port}"]
@@ -170,3 +178,78 @@ def test_ctrl_c_stops_every_process(env: dict[str, str], up: Up) -> None:
     assert runner.wait(timeout=60) == 0
     for process in state.processes:
         assert not process.running(), f"{process.name} (pid {process.pid}) still runs"
+
+
+@pytest.fixture
+def browser() -> Iterator[WebDriver]:
+    """Headless Chromium through its ChromeDriver (Debian's packages; no download)."""
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if chromium is None or driver is None:
+        pytest.fail("Chromium is not installed: apt-get install chromium chromium-driver (CI does)")
+    options = Options()
+    options.binary_location = chromium
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(argument)
+    chrome = webdriver.Chrome(service=Service(executable_path=driver), options=options)
+    try:
+        yield chrome
+    finally:
+        chrome.quit()  # the browser and its driver
+
+
+def process_rows(page: WebDriver) -> dict[str, dict[str, str]]:
+    """The control room's process table as the browser shows it now: process -> column -> text."""
+    rows: dict[str, dict[str, str]] = {}
+    for row in page.find_elements(By.CSS_SELECTOR, "tr[data-process]"):
+        cells = row.find_elements(By.CSS_SELECTOR, "td[data-column]")
+        rows[str(row.get_attribute("data-process"))] = {
+            str(cell.get_attribute("data-column")): cell.text for cell in cells
+        }
+    return rows
+
+
+def shown(
+    page: WebDriver, what: str, condition: Callable[[dict[str, dict[str, str]]], bool]
+) -> dict[str, dict[str, str]]:
+    """Polls the page the browser shows (it reloads itself) until ``condition`` holds."""
+    deadline, rows = time.monotonic() + 90, {}
+    while time.monotonic() < deadline:
+        try:
+            rows = process_rows(page)
+        except StaleElementReferenceException:
+            continue  # the page reloaded between two reads
+        if condition(rows):
+            return rows
+        time.sleep(0.5)
+    pytest.fail(f"the control room never showed {what}; it last showed {rows}")
+
+
+def test_the_control_room_shows_the_stage_and_a_restart_live_in_a_browser(
+    env: dict[str, str], up: Up, browser: WebDriver
+) -> None:
+    _, ports = up
+    browser.get(f"http://127.0.0.1:{ports['control-room']}/")
+    assert STAGE.tag in browser.title or STAGE.tag in browser.find_element(By.TAG_NAME, "h1").text
+    names = {process.name for process in STAGE.processes}
+
+    rows = shown(
+        browser,
+        "every process ready",
+        lambda rows: set(rows) == names and all(r["ready"] == "yes" for r in rows.values()),
+    )
+    assert rows["monolith"]["port"] == str(ports["monolith"])
+    admin = browser.find_element(By.PARTIAL_LINK_TEXT, "/admin/")
+    assert admin.get_attribute("href") == f"http://127.0.0.1:{ports['monolith']}/admin/"
+
+    state = StageState.read(Path(env["STRANGLER_VAR_DIR"]) / "stage-up.json")
+    assert state is not None
+    monolith = next(p for p in state.processes if p.name == "monolith")
+    os.killpg(monolith.pid, signal.SIGKILL)  # the supervisor restarts it
+
+    rows = shown(
+        browser,
+        "the monolith restarted and ready again",
+        lambda rows: rows["monolith"]["restarts"] == "1" and rows["monolith"]["ready"] == "yes",
+    )
+    assert rows["monolith"]["pid"] != str(monolith.pid)
+    assert browser.find_element(By.ID, "verdict").text == "every process is ready"

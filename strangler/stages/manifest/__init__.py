@@ -54,6 +54,7 @@ DEFAULT_PORTS: dict[str, int] = {
     "fraud": 8007,
     "inventory-v2": 8008,  # release 2 of the inventory service, for admins (stage 5 on)
     "flower": 5555,
+    "control-room": 8009,  # the page of a running stage (`make demo`, `stage up`), no process
     "monolith-grpc": 9001,
     "inventory-grpc": 9002,
 }

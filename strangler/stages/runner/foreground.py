@@ -14,16 +14,19 @@ import sys
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from types import FrameType
 
 from strangler.config import var_dir
 from strangler.console import progress, table
 from strangler.stages.control import ControlServer
 from strangler.stages.launcher import RunningStage, require_free_ports, run_setup, start
-from strangler.stages.manifest import Stage
+from strangler.stages.manifest import DEFAULT_PORTS, Stage
 from strangler.stages.processes import ProcessFailed
 from strangler.stages.runner.control_channel import control_server
+from strangler.stages.runner.control_room import ControlRoom
 from strangler.stages.runner.preparation import ensure_databases
+from strangler.stages.runner.room_page import snapshot
 from strangler.stages.runner.state_file import record_restart, stage_state
 from strangler.stages.runner.urls import live_urls, url_rows
 from strangler.stages.state import StageState, state_path
@@ -45,6 +48,7 @@ class UpOptions:
     policy: Policy = field(default_factory=Policy)
     ready_deadline: float = 120.0
     exit_when_ready: bool = False
+    control_room_port: int = DEFAULT_PORTS["control-room"]
 
 
 def up(stage: Stage, options: UpOptions) -> int:
@@ -65,9 +69,11 @@ def up(stage: Stage, options: UpOptions) -> int:
     running: RunningStage | None = None
     control: ControlServer | None = None
     supervisor: Supervisor | None = None
+    room: ControlRoom | None = None
     stopping = threading.Event()
     try:
-        require_free_ports(options.ports)
+        room_port = {} if options.exit_when_ready else {"control-room": options.control_room_port}
+        require_free_ports({**options.ports, **room_port})
         ensure_databases(env)
         run_setup(stage, env, var, progress)
         running = start(
@@ -93,8 +99,9 @@ def up(stage: Stage, options: UpOptions) -> int:
         )
         control = control_server(running, state, var, supervisor, stopping)
         control.start()
+        room = ControlRoom(partial(snapshot, running, var), options.control_room_port).start()
         state.write()
-        _print_up(stage, running)
+        _print_up(stage, running, room)
         print(
             "\nSupervising (liveness every "
             f"{options.policy.interval:g}s). Ctrl-C or `python -m strangler stage down` stops."
@@ -121,6 +128,8 @@ def up(stage: Stage, options: UpOptions) -> int:
                 stopping.set()
         if control is not None:
             control.close()
+        if room is not None:
+            room.close()
         if running is not None:
             running.stop()
         current = StageState.read()
@@ -128,9 +137,12 @@ def up(stage: Stage, options: UpOptions) -> int:
             state_path().unlink(missing_ok=True)
 
 
-def _print_up(stage: Stage, running: RunningStage) -> None:
+def _print_up(stage: Stage, running: RunningStage, room: ControlRoom | None = None) -> None:
     print(f"\n== {stage.tag} is up: {stage.title}\n")
-    print(table(["what", "where"], url_rows(stage, running)), flush=True)
+    rows = url_rows(stage, running)
+    if room is not None:
+        rows.insert(0, ("control room (the stage at a glance)", room.url))
+    print(table(["what", "where"], rows), flush=True)
 
 
 def _upstreams(stage: Stage) -> list[str]:
