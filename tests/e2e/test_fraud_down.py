@@ -6,7 +6,8 @@ the monolith): the order the checkout placed before the charge is cancelled
 (``checkout_failed``), nothing is charged, the cart is kept. After ``FRAUD_BREAKER_FAILURES``
 such checkouts the payments service's circuit to fraud (its state in Redis) refuses at once;
 the monolith's circuit to payments stays closed, since payments answered every call. Once
-fraud is back a trial call goes through and the same cart checks out. The service is
+fraud is back a trial call goes through and the same cart checks out. Meanwhile the control
+room's signals show the open circuit. The service is
 started again before the test ends, whatever happened, so the stage's other tests find it
 running.
 """
@@ -17,6 +18,7 @@ from collections.abc import Callable
 
 import pytest
 
+from strangler.stages.runner.room_signals import metrics_urls, read_signals
 from strangler.testing import eventually
 from tests.e2e.conftest import StartedStage
 from tests.e2e.shoppers import Shopper, skus
@@ -51,6 +53,18 @@ def test_fraud_down_refuses_checkouts_charges_nothing_and_the_circuit_opens_then
             unreachable += 1
             assert unreachable <= FAILURES, f"still closed after {unreachable} failed checkouts"
         assert unreachable == FAILURES
+        # the control room reads the open circuit from the payments service's /metrics, and
+        # names the stopped fraud service as not answering its own
+        signals = read_signals(metrics_urls(started.running))
+        breakers = [
+            signal
+            for signal in signals
+            if (signal.process, signal.figure) == ("payments", "circuit breaker")
+            and "→ fraud" in signal.subject
+        ]
+        assert breakers, f"no breaker to fraud among the payments service's signals: {signals}"
+        assert all(b.value != "closed" and b.alert for b in breakers), breakers
+        assert any(s.process == "fraud" and s.alert for s in signals), signals
         assert 0 < error["details"]["retry_after"] <= RESET
         assert shopper.cart() == [(sku, 1)]
         # the saga places the order before the charge: each refused checkout cancels its own

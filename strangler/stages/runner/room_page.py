@@ -17,6 +17,7 @@ from typing import Any
 
 from strangler.stages.launcher import RunningStage
 from strangler.stages.runner.checking import check_rows
+from strangler.stages.runner.room_signals import Signal, metrics_urls, read_signals
 from strangler.stages.runner.state_file import stage_state
 from strangler.stages.runner.urls import url_rows
 from strangler.stages.views import route_rows
@@ -39,6 +40,7 @@ class Snapshot:
     links: tuple[tuple[str, str], ...]  # (label, URL or text)
     routes: tuple[tuple[str, ...], ...]  # ROUTE_COLUMNS; none before the gateway
     events: tuple[tuple[str, ...], ...]  # EVENT_COLUMNS; none before stage 2
+    signals: tuple[Signal, ...]  # from the processes' /metrics
     taken_at: float
 
 
@@ -56,6 +58,7 @@ def snapshot(running: RunningStage, var: Path) -> Snapshot:
         links=tuple(url_rows(stage, running)),
         routes=tuple(route_rows(stage)),
         events=tuple((s.event_type, s.consumer, s.queue or "-") for s in stage.subscriptions),
+        signals=tuple(read_signals(metrics_urls(running))),
         taken_at=time.time(),
     )
 
@@ -83,6 +86,7 @@ h1 { font-size: 1.4em; margin-bottom: 0.2em; } h2 { font-size: 1.1em; margin-top
 table { border-collapse: collapse; } td, th { padding: 0.25em 0.9em; text-align: left; }
 th { border-bottom: 2px solid #999; } tr:nth-child(even) td { background: #f4f4f4; }
 td.NO { background: #f6c6c6 !important; font-weight: bold; } td.yes { color: #17692c; }
+tr.alert td { background: #f6c6c6 !important; }
 .verdict { display: inline-block; padding: 0.2em 0.7em; border-radius: 0.3em; color: white; }
 .verdict.ok { background: #17692c; } .verdict.bad { background: #b3261e; }
 .muted { color: #666; }
@@ -108,6 +112,16 @@ def _table(columns: tuple[str, ...], rows: tuple[tuple[object, ...], ...], key: 
 def _link(value: str) -> str:
     text = html.escape(value)
     return f'<a href="{text}">{text}</a>' if value.startswith(("http://", "https://")) else text
+
+
+def _signal_row(signal: Signal) -> str:
+    kind = ' class="alert"' if signal.alert else ""
+    cells = (signal.process, signal.figure, signal.subject, signal.value)
+    return (
+        f'<tr data-signal="{html.escape(signal.figure)}"{kind}>'
+        + "".join(f"<td>{html.escape(cell)}</td>" for cell in cells)
+        + "</tr>"
+    )
 
 
 def render_html(snap: Snapshot) -> str:
@@ -137,6 +151,15 @@ def render_html(snap: Snapshot) -> str:
         else '<p class="muted">No integration events yet: the contexts call each other in '
         "process.</p>"
     )
+    signals = (
+        "<table><thead><tr><th>process</th><th>figure</th><th>of</th><th>value</th></tr>"
+        "</thead><tbody>"
+        + "".join(_signal_row(signal) for signal in snap.signals)
+        + "</tbody></table>"
+        if snap.signals
+        else '<p class="muted">No process reports a breaker, a pool or an event figure yet '
+        "(they come with the gateway and with the first extracted service).</p>"
+    )
     taken = time.strftime("%H:%M:%S", time.localtime(snap.taken_at))
     doc = f' <span class="muted">({html.escape(snap.doc)})</span>' if snap.doc else ""
     return f"""<!doctype html>
@@ -158,6 +181,8 @@ broker are reachable, it is not draining).</p>
 {routes}
 <h2>Who consumes each event</h2>
 {events}
+<h2>Signals (from each process's /metrics)</h2>
+{signals}
 <h2>What this stage changed{doc}</h2>
 <ul>{changes}</ul>
 </body></html>

@@ -14,6 +14,7 @@ from strangler.stages.manifest import get_stage
 from strangler.stages.processes import free_port
 from strangler.stages.runner.control_room import ControlRoom
 from strangler.stages.runner.room_page import Snapshot, as_json, render_html
+from strangler.stages.runner.room_signals import Signal, read_signals, signals_of
 from strangler.stages.views import route_rows
 
 STAGE_2 = get_stage(2)
@@ -31,8 +32,35 @@ SNAPSHOT = Snapshot(
     links=(("monolith admin (admin / admin)", "http://127.0.0.1:8001/admin/"),),
     routes=tuple(route_rows(STAGE_2)),
     events=tuple((s.event_type, s.consumer, s.queue or "-") for s in STAGE_2.subscriptions),
+    signals=(
+        Signal("notifications", "dead letters", "notifications", "2", alert=True),
+        Signal("monolith", "outbox rows not yet relayed", "orders.OutboxMessage", "0"),
+    ),
     taken_at=0.0,
 )
+# What the kit's collectors expose, as Prometheus' text format gives it.
+EXPOSITION = """\
+# TYPE circuit_breaker_state gauge
+circuit_breaker_state{client="payments",upstream="fraud",instance="",state="closed"} 0.0
+circuit_breaker_state{client="payments",upstream="fraud",instance="",state="open"} 1.0
+circuit_breaker_state{client="payments",upstream="fraud",instance="",state="half_open"} 0.0
+# TYPE gateway_upstream_instance_up gauge
+gateway_upstream_instance_up{upstream="monolith",instance="127.0.0.1:8001"} 1.0
+gateway_upstream_instance_up{upstream="monolith",instance="127.0.0.1:8011"} 0.0
+# TYPE events_metrics_source_up gauge
+events_metrics_source_up{source="database"} 1.0
+events_metrics_source_up{source="broker"} 0.0
+# TYPE events_outbox_unsent gauge
+events_outbox_unsent{outbox="orders.OutboxMessage"} 3.0
+# TYPE events_queue_messages_ready gauge
+events_queue_messages_ready{consumer="analytics",queue="analytics.events",role="events"} 4.0
+events_queue_messages_ready{consumer="analytics",queue="analytics.dlq",role="dead_letters"} 1.0
+# TYPE events_processed counter
+events_processed_total{consumer="analytics",event_type="order.paid"} 5.0
+events_processed_total{consumer="analytics",event_type="order.cancelled"} 2.0
+# TYPE django_http_requests_total_by_method counter
+django_http_requests_total_by_method_total{method="GET"} 12.0
+"""
 
 
 def test_the_page_shows_each_process_and_marks_the_one_not_ready() -> None:
@@ -128,3 +156,42 @@ def test_the_room_only_reads(room: ControlRoom, method: str) -> None:
     assert response.status_code == 405
     assert response.headers["Allow"] == "GET, HEAD"
     assert f"{method} is not allowed" in response.json()["error"]
+
+
+def test_the_signals_keep_the_figures_of_the_patterns_and_mark_what_needs_attention() -> None:
+    signals = signals_of("gateway", EXPOSITION)
+
+    assert [(s.figure, s.subject, s.value, s.alert) for s in signals] == [
+        ("circuit breaker", "payments → fraud", "open", True),
+        ("in the pool", "monolith 127.0.0.1:8001", "yes", False),
+        ("in the pool", "monolith 127.0.0.1:8011", "NO", True),
+        ("figures unavailable", "broker", "no answer", True),
+        ("outbox rows not yet relayed", "orders.OutboxMessage", "3", False),
+        ("messages waiting", "analytics.events (events)", "4", False),
+        ("messages waiting", "analytics.dlq (dead letters)", "1", True),
+        ("events processed", "analytics", "7", False),
+    ]
+    assert {s.process for s in signals} == {"gateway"}
+
+
+def test_a_process_whose_metrics_do_not_answer_is_named() -> None:
+    url = f"http://127.0.0.1:{free_port()}/metrics"  # nobody listens
+
+    [signal] = read_signals({"payments": url})
+
+    assert (signal.process, signal.figure, signal.subject) == ("payments", "metrics", url)
+    assert signal.value.startswith("no answer") and signal.alert
+
+
+def test_the_page_lists_the_signals_and_marks_the_alerts() -> None:
+    page = render_html(SNAPSHOT)
+
+    assert '<tr data-signal="dead letters" class="alert">' in page
+    assert '<tr data-signal="outbox rows not yet relayed">' in page
+    assert as_json(SNAPSHOT)["signals"][0] == {
+        "process": "notifications",
+        "figure": "dead letters",
+        "subject": "notifications",
+        "value": "2",
+        "alert": True,
+    }
