@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -20,10 +19,9 @@ from strangler.migrate.backfill import TableResult, backfill_table, exclusive
 from strangler.migrate.endpoints import Endpoint, open_endpoint
 from strangler.migrate.errors import MigrateError
 from strangler.migrate.plan import Move, TablePlan, opened
+from strangler.migrate.record import HANDED_OVER, record_statements
 from strangler.migrate.verify import TableVerdict, prepare, verify_table
 from strangler.service.monolith_source import source_database
-
-HANDED_OVER = "strangler_migrate_handed_over"  # in the target: tables it owns since the copy
 
 
 @dataclass
@@ -80,21 +78,9 @@ def owned_since(target: Endpoint, tables: Sequence[TablePlan]) -> str | None:
 
 
 def _record(target: Endpoint, tables: Sequence[TablePlan]) -> None:
-    target.connection.execute(
-        f"CREATE TABLE IF NOT EXISTS {HANDED_OVER} "
-        "(table_name varchar(200) PRIMARY KEY, handed_over_at varchar(40) NOT NULL)"
-    )
-    mark = target.placeholder
-    at = datetime.now(UTC).isoformat(timespec="seconds")
     with target.transaction():
-        for table in tables:
-            target.connection.execute(
-                f"DELETE FROM {HANDED_OVER} WHERE table_name = {mark}", [table.name]
-            )
-            target.connection.execute(
-                f"INSERT INTO {HANDED_OVER} (table_name, handed_over_at) VALUES ({mark}, {mark})",
-                [table.name, at],
-            )
+        for sql, params in record_statements([t.name for t in tables], target.placeholder):
+            target.connection.execute(sql, params)
 
 
 def _never_in_source(source_url: str, tables: Sequence[str]) -> bool:

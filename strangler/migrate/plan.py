@@ -56,8 +56,12 @@ def context_tables(source: Endpoint, context: str) -> list[str]:
     return tables
 
 
-def plan(source: Endpoint, target: Endpoint, tables: Sequence[str]) -> list[TablePlan]:
-    """Every table present on both sides, same columns, one-column key; else a MigrateError."""
+def plan(
+    source: Endpoint, target: Endpoint, tables: Sequence[str], *, target_may_add: bool = False
+) -> list[TablePlan]:
+    """Every table present on both sides, same columns, one-column key; else a MigrateError.
+    ``target_may_add``: the target may have columns of its own besides the source's (a service
+    that added some since it took the table over), for a step that copies nothing into it."""
     problems: list[str] = []
     plans: list[TablePlan] = []
     for table in tables:
@@ -66,7 +70,7 @@ def plan(source: Endpoint, target: Endpoint, tables: Sequence[str]) -> list[Tabl
             side = "source" if not here else "target"
             problems.append(f"{table}: no such table in the {side} database")
             continue
-        if set(here) != set(there):
+        if set(here) - set(there) or (set(there) - set(here) and not target_may_add):
             only_source = sorted(set(here) - set(there))
             only_target = sorted(set(there) - set(here))
             problems.append(
@@ -124,9 +128,11 @@ def opened(
     context: str,
     tables: Sequence[str] = (),
     moves: Sequence[Move] = (),
+    target_may_add: bool = False,
 ) -> Iterator[tuple[Endpoint, Endpoint, list[TablePlan]]]:
     """Both databases open, and the plan of ``moves``, else of ``tables`` (default: the
-    context's tables); both closed when the block ends, whatever happened."""
+    context's tables; ``target_may_add`` as for :func:`plan`); both closed when the block
+    ends, whatever happened."""
     if source_url == target_url:
         raise MigrateError("the source and the target are the same database")
     with ExitStack() as stack:
@@ -137,4 +143,5 @@ def opened(
         if moves:
             yield source, target, plan_moves(source, target, moves)
         else:
-            yield source, target, plan(source, target, tables or context_tables(source, context))
+            found = tables or context_tables(source, context)
+            yield source, target, plan(source, target, found, target_may_add=target_may_add)

@@ -79,6 +79,29 @@ def test_a_handed_over_table_is_archived_whole_then_dropped(
     assert "retired: described in" in capsys.readouterr().out
 
 
+def test_a_column_the_service_added_since_the_hand_over_does_not_stop_the_retirement(
+    handed_over: tuple[str, str], tmp_path: Path
+) -> None:
+    source, target = handed_over
+    execute(target, f"ALTER TABLE {TABLE} ADD COLUMN origin varchar(20) DEFAULT 'service'")
+
+    assert _retire(source, target, tmp_path / "archive") == 0
+
+    assert TABLE not in _tables(source)
+
+
+def test_a_column_of_the_monolith_the_service_lacks_is_refused(
+    make_database: MakeDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, target = stocked_pair(make_database, 3)
+    execute(source, f"ALTER TABLE {TABLE} ADD COLUMN note varchar(20) DEFAULT ''")
+
+    assert _retire(source, target, tmp_path / "archive") == 2  # refused before anything
+
+    assert "only in the source: note" in capsys.readouterr().err
+    assert TABLE in _tables(source)
+
+
 def test_a_row_the_monolith_wrote_after_the_hand_over_is_a_no_go_and_nothing_is_written(
     handed_over: tuple[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

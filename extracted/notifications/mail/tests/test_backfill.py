@@ -1,4 +1,5 @@
-"""The monolith's history is handed over: ids kept, idempotent, counted, never clashing."""
+"""The monolith's history is handed over: ids kept, idempotent, counted, never clashing, and
+recorded for ``migrate retire`` only when the copy is whole."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from extracted.notifications.mail.models import Notification
+from strangler.migrate.record import HANDED_OVER
 from strangler.service.ids import SERVICE_ID_FLOOR
 
 pytestmark = pytest.mark.django_db
@@ -147,3 +150,46 @@ def test_monolith_ids_in_the_services_range_are_refused_and_nothing_is_copied(
         _backfill(monolith_db)
 
     assert Notification.objects.count() == 0
+
+
+def _recorded() -> dict[str, str]:
+    """The hand-over record in this service's database: table -> when."""
+    if HANDED_OVER not in connection.introspection.table_names():
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT table_name, handed_over_at FROM {HANDED_OVER}")
+        return {str(name): str(at) for name, at in cursor.fetchall()}
+
+
+def test_a_clean_hand_over_is_recorded_for_migrate_retire(monolith_db: str) -> None:
+    report = _backfill(monolith_db)
+
+    assert "recorded: this service holds every row" in report
+    assert set(_recorded()) == {"notifications_notification"}
+
+
+def test_a_conflict_drops_the_record_until_a_run_ends_clean(monolith_db: str) -> None:
+    _backfill(monolith_db)
+    # the service notified order 900; then the monolith, owning notifications again after a
+    # rollback, notified the same order under an id of its own: the two clash
+    Notification.objects.create(customer_id=77, order_id=900, kind="order_paid", subject="s")
+    with sqlite3.connect(monolith_db.removeprefix("sqlite:///")) as db:
+        db.execute(
+            "INSERT INTO notifications_notification VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (11, 77, 900, "order_paid", "", "s", "b", "sent", 1, "", "2025-01-05 10:00:00", None),
+        )
+
+    with pytest.raises(CommandError, match="the hand-over is not recorded"):
+        _backfill(monolith_db)
+
+    assert _recorded() == {}
+
+
+def test_nothing_to_hand_over_records_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "monolith.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE orders_order (id integer PRIMARY KEY)")
+
+    _backfill(f"sqlite:///{path}")
+
+    assert _recorded() == {}

@@ -9,6 +9,11 @@ writes (a rollback, or going back a stage and forward again): the monolith's new
 copied, never clash with the service's. Run it before the service's worker starts
 consuming (the stage's set-up does), then route ``/api/v1/notifications`` to the service.
 
+A run that ends with every row of the monolith's table here (no conflict) records the hand-over
+in this service's database (``strangler_migrate_handed_over``, as the other services' hand-overs
+do), so ``migrate retire --context notifications`` may archive and drop the monolith's copy once
+it proves every key here; a run with a conflict drops that record until one ends clean.
+
 A monolith database without the table (one created at stage 2 or later, where the monolith's
 notifications app is retired) has nothing to hand over: the command says so and succeeds.
 """
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
+from collections.abc import Callable, Sequence
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +32,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
 from extracted.notifications.mail.models import Notification
+from strangler.migrate.record import Statements, forget_statements, record_statements
 from strangler.service.ids import SERVICE_ID_FLOOR, reserve_service_ids
 from strangler.service.monolith_source import add_source_argument, source_database
 
@@ -131,7 +138,25 @@ class Command(BaseCommand):
             f"service notifications now: {Notification.objects.count()}"
         )
         if counts["conflict"]:
-            raise CommandError(f"{counts['conflict']} conflicting row(s) were not copied")
+            self._record(forget_statements)
+            raise CommandError(
+                f"{counts['conflict']} conflicting row(s) were not copied; the hand-over is not "
+                "recorded (`migrate retire` refuses the monolith's table until it is)"
+            )
+        self._record(record_statements)
+        self.stdout.write(
+            f"recorded: this service holds every row of the monolith's {TABLE} "
+            "(`python -m strangler migrate retire --context notifications` may archive and "
+            "drop it)"
+        )
+
+    @staticmethod
+    def _record(statements: Callable[[Sequence[str], str], Statements]) -> None:
+        """Write (or, after a conflict, drop) the hand-over record ``migrate retire`` asks for:
+        through this service's own connection, so it holds whatever the engine."""
+        with transaction.atomic(), connection.cursor() as cursor:
+            for sql, params in statements((TABLE,), "%s"):
+                cursor.execute(sql, params)
 
     @transaction.atomic
     def _copy(self, rows: list[dict[str, Any]], counts: Counter[str]) -> None:
