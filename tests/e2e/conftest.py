@@ -17,6 +17,7 @@ import importlib
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from typing import Any
 
 import psycopg
 import pytest
+import requests
 from kombu import Connection
 
 from strangler.config import REPO_ROOT, extracted_services
@@ -77,6 +79,20 @@ def run_demo(
         check=False,
     )  # fmt: skip
     return result, ports
+
+
+def post_under_the_limit(
+    url: str, body: dict[str, Any], *, deadline: float = 90.0
+) -> requests.Response:
+    """POST ``body`` to ``url``, a 429 waited out as any client would, by its Retry-After, until
+    ``deadline``. The gateway limits sign-ins (and registrations) per client address, and every
+    test of a stage calls from 127.0.0.1: a 429 says nothing of what the test looks at."""
+    end = time.monotonic() + deadline
+    while True:
+        reply = requests.post(url, json=body, timeout=10.0)
+        if reply.status_code != 429 or time.monotonic() > end:
+            return reply
+        time.sleep(min(float(reply.headers.get("Retry-After", "1")), 10.0))
 
 
 def _base_env(var: Path, run_id: str) -> dict[str, str]:

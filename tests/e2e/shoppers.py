@@ -8,7 +8,6 @@ to set a test's scene (a SKU with two units left, a hold whose time is up).
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,21 +18,14 @@ import requests
 
 from strangler.migrate.endpoints import Endpoint, open_endpoint
 from strangler.stages.journey import ADDRESS
-from tests.e2e.conftest import StartedStage
+from tests.e2e.conftest import StartedStage, post_under_the_limit
 
 TIMEOUT = 10.0
 
 
 def sign_in(base_url: str, account: dict[str, str], *, deadline: float = 90.0) -> str:
-    """An access token for ``account``. The gateway limits sign-ins per client address, and
-    every test of a stage signs in from 127.0.0.1: a 429 is waited out as any client would,
-    by its Retry-After, until ``deadline``."""
-    end = time.monotonic() + deadline
-    while True:
-        reply = requests.post(f"{base_url}/api/v1/auth/token", json=account, timeout=TIMEOUT)
-        if reply.status_code != 429 or time.monotonic() > end:
-            break
-        time.sleep(min(float(reply.headers.get("Retry-After", "1")), 10.0))
+    """An access token for ``account`` (a 429 waited out: :func:`post_under_the_limit`)."""
+    reply = post_under_the_limit(f"{base_url}/api/v1/auth/token", account, deadline=deadline)
     assert reply.status_code == 200, reply.text
     return str(reply.json()["access"])
 

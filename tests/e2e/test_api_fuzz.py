@@ -8,16 +8,14 @@ Generation is derandomized so a run is repeatable; a failure prints the exact re
 from __future__ import annotations
 
 import os
-import time
 import uuid
 
 import pytest
-import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 
 from strangler.config import REPO_ROOT
-from tests.e2e.conftest import StartedStage
+from tests.e2e.conftest import StartedStage, post_under_the_limit
 
 schema = schemathesis.openapi.from_path(str(REPO_ROOT / "docs" / "api" / "monolith-v1.yaml"))
 
@@ -30,13 +28,7 @@ def fuzz_token(stage: StartedStage) -> str:
         "password": "fuzz-password-1",
         "full_name": "Fuzz Tester",
     }
-    url = f"{stage.base_url}/api/v1/auth/register"
-    response = requests.post(url, json=body, timeout=10)
-    for _ in range(10):  # honour the gateway's rate limit like any client
-        if response.status_code != 429:
-            break
-        time.sleep(min(float(response.headers.get("Retry-After", "1")), 10.0))
-        response = requests.post(url, json=body, timeout=10)
+    response = post_under_the_limit(f"{stage.base_url}/api/v1/auth/register", body)
     assert response.status_code == 201, f"stage {stage.stage.number}: {response.text}"
     return str(response.json()["tokens"]["access"])
 
