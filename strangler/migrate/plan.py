@@ -70,9 +70,9 @@ def plan(
             side = "source" if not here else "target"
             problems.append(f"{table}: no such table in the {side} database")
             continue
-        if set(here) - set(there) or (set(there) - set(here) and not target_may_add):
-            only_source = sorted(set(here) - set(there))
-            only_target = sorted(set(there) - set(here))
+        only_source = sorted(set(here) - set(there))
+        only_target = sorted(set(there) - set(here))
+        if only_source or (only_target and not target_may_add):
             problems.append(
                 f"{table}: the schemas differ (only in the source: {', '.join(only_source) or '-'};"
                 f" only in the target: {', '.join(only_target) or '-'})"

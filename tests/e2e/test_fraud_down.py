@@ -18,7 +18,8 @@ from collections.abc import Callable
 
 import pytest
 
-from strangler.stages.runner.room_signals import metrics_urls, read_signals
+from strangler.stages.runner.room_signals import read_signals
+from strangler.stages.runner.urls import metrics_urls
 from strangler.testing import eventually
 from tests.e2e.conftest import StartedStage
 from tests.e2e.shoppers import Shopper, skus

@@ -17,9 +17,9 @@ from typing import Any
 
 from strangler.stages.launcher import RunningStage
 from strangler.stages.runner.checking import check_rows
-from strangler.stages.runner.room_signals import Signal, metrics_urls, read_signals
+from strangler.stages.runner.room_signals import Signal, read_signals
 from strangler.stages.runner.state_file import stage_state
-from strangler.stages.runner.urls import url_rows
+from strangler.stages.runner.urls import metrics_urls, url_rows
 from strangler.stages.views import route_rows
 
 PROCESS_COLUMNS = ("process", "pid", "port", "alive", "live", "ready", "restarts")

@@ -20,8 +20,6 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
-from strangler.stages.launcher import RunningStage
-
 SCRAPE_TIMEOUT = 2.5  # seconds; the messaging figures give the broker 2 s (telemetry/messaging)
 
 
@@ -32,16 +30,6 @@ class Signal:
     subject: str
     value: str
     alert: bool = False
-
-
-def metrics_urls(running: RunningStage) -> dict[str, str]:
-    """Process name -> its ``/metrics`` URL, for the processes started that serve one."""
-    urls = {}
-    for process in running.group.processes:
-        spec = running.stage.process(process.name)
-        if spec.metrics_path and spec.port_name in running.urls:
-            urls[process.name] = f"{running.urls[spec.port_name]}{spec.metrics_path}"
-    return urls
 
 
 def read_signals(urls: Mapping[str, str]) -> list[Signal]:

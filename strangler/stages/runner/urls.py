@@ -1,26 +1,39 @@
 """Where a running stage answers: each process's liveness URL and the table ``stage up`` prints.
 
 :func:`live_urls` gives the supervisor one liveness URL per process (None for a process
-without one); :func:`url_rows` lists what a person can open (each process's named URLs),
-where the process logs are, and the demo customer's credentials.
+without one), :func:`metrics_urls` the control room each ``/metrics`` it reads;
+:func:`url_rows` lists what a person can open (each process's named URLs), where the process
+logs are, and the demo customer's credentials.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from strangler.config import REPO_ROOT
 from strangler.stages.launcher import RunningStage
-from strangler.stages.manifest import Stage
+from strangler.stages.manifest import ProcessSpec, Stage
 
 
 def live_urls(running: RunningStage) -> dict[str, str | None]:
+    return _process_urls(running, lambda spec: spec.live_path)
+
+
+def metrics_urls(running: RunningStage) -> dict[str, str]:
+    """Process name -> its ``/metrics`` URL, for the processes started that serve one."""
+    urls = _process_urls(running, lambda spec: spec.metrics_path)
+    return {name: url for name, url in urls.items() if url}
+
+
+def _process_urls(
+    running: RunningStage, path: Callable[[ProcessSpec], str]
+) -> dict[str, str | None]:
+    """Each started process's URL at ``path(spec)``; None where it has no such path."""
     urls: dict[str, str | None] = {}
     for process in running.group.processes:
         spec = running.stage.process(process.name)
-        urls[process.name] = (
-            f"{running.urls[spec.port_name]}{spec.live_path}" if spec.live_path else None
-        )
+        urls[process.name] = f"{running.urls[spec.port_name]}{path(spec)}" if path(spec) else None
     return urls
 
 
