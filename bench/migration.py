@@ -35,7 +35,14 @@ import yaml
 from bench.checkouts import LoadFailed, customer
 from bench.cpu import PROXY_CPU, Pinning, pin_load_here
 from bench.progress import say
-from bench.tracing import ROOT, Shop, called_services, checkout_bench_parser, measure_side
+from bench.tracing import (
+    ROOT,
+    Shop,
+    called_services,
+    checkout_bench_parser,
+    known_stage,
+    measure_side,
+)
 from strangler.stages.manifest import Stage, get_stage, latest_stage, missing_paths
 from strangler.stages.processes import (
     ProcessFailed,
@@ -195,7 +202,9 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = checkout_bench_parser(__doc__)
-    parser.add_argument("--stage", type=int, help="the stage to compare (default: the latest)")
+    parser.add_argument(
+        "--stage", type=known_stage, help="the stage to compare (default: the latest)"
+    )
     return run(parser.parse_args(argv))
 
 

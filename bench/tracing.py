@@ -1,6 +1,8 @@
 """``python -m bench.tracing``: what tracing costs a checkout, traced against untraced, in one run.
 
-Two monoliths on one database, the same code and settings (the latest stage's), one with
+Two monoliths on one database, the same code and settings (the latest stage's, or
+``--stage N``'s: stage 0 or 2 checks out in one process, as the monolith did before the
+split), one with
 OpenTelemetry on (Django, the database, the outbox: spans to JSON lines, as a stage writes
 them) and one with ``OTEL_SDK_DISABLED=true``. Both are pinned to core 0, the load to core 1;
 they take turns under the same load (``--clients`` customers, each adding an item and
@@ -30,7 +32,14 @@ from bench.cpu import PROXY_CPU, Pinning, pin_load_here, session_cpu_seconds
 from bench.progress import say
 from strangler.contracts.compat.moved import routed_elsewhere
 from strangler.stages.launcher import argv_of, run_setup, stage_env
-from strangler.stages.manifest import PLACEHOLDER, ProcessSpec, Stage, latest_stage
+from strangler.stages.manifest import (
+    PLACEHOLDER,
+    ProcessSpec,
+    Stage,
+    get_stage,
+    latest_stage,
+    missing_paths,
+)
 from strangler.stages.processes import ProcessFailed, ProcessGroup, free_port, ready_when_http_ok
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -230,6 +239,17 @@ def checkout_bench_parser(doc: str | None) -> argparse.ArgumentParser:
     return parser
 
 
+def known_stage(text: str) -> int:
+    """``--stage``'s argument: a stage of the manifest, else a usage error naming the known
+    ones (never a traceback)."""
+    try:
+        return get_stage(int(text)).number
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a stage number, got {text!r}") from exc
+    except KeyError as exc:
+        raise argparse.ArgumentTypeError(str(exc.args[0])) from exc
+
+
 def measure_side(
     url: str, sessions: list[int], tokens: list[str], sku: str, args: argparse.Namespace
 ) -> tuple[LoadResult, float, int]:
@@ -247,7 +267,11 @@ def measure_side(
 
 def run(args: argparse.Namespace) -> int:
     pinning = pin_load_here()
-    shop = Shop(pinning, dict(args.traced_env))
+    stage = get_stage(args.stage) if args.stage is not None else latest_stage()
+    if missing := missing_paths(stage):
+        say(f"stage {stage.number} cannot run on this checkout: {missing[0]} is not here")
+        return 2
+    shop = Shop(pinning, dict(args.traced_env), stage)
     rates: dict[str, list[float]] = {side: [] for side in SIDES}
     cpus: dict[str, list[float]] = {side: [] for side in SIDES}
     traced_checkouts = 0
@@ -310,6 +334,9 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         metavar="NAME=VALUE",
         help="for the traced side only, e.g. OTEL_TRACES_SAMPLER=parentbased_traceidratio",
+    )
+    parser.add_argument(
+        "--stage", type=known_stage, help="the stage whose code and settings run (the latest)"
     )
     parser.add_argument("--restock", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

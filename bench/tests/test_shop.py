@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bench import tracing
+from bench import migration, tracing
 from bench.cpu import Pinning
 from bench.migration import Stages
 from bench.tracing import STOCK, Shop, called_services
@@ -137,3 +137,35 @@ def test_closing_drops_the_database_of_every_service_the_set_up_made(
     services = sorted({p.service for p in latest.processes} - {"", "monolith"})
     names = [shop.database, *(f"{shop.database}_{service}" for service in services)]
     assert dropped == [f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in names]
+
+
+def test_the_tracing_bench_runs_the_stage_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--stage 0``: the checkout in one process, as it was before the split (the latest
+    stage's checkout calls the services)."""
+    asked: list[int] = []
+
+    class Stop(Exception):
+        pass
+
+    def shop(pinning: Pinning, traced_env: dict[str, str], stage: Stage) -> Shop:
+        asked.append(stage.number)
+        raise Stop
+
+    monkeypatch.setattr(tracing, "Shop", shop)
+    monkeypatch.setattr(tracing, "pin_load_here", lambda: UNPINNED)
+    with pytest.raises(Stop):
+        tracing.main(["--stage", "0"])
+    assert asked == [0]
+
+
+@pytest.mark.parametrize(
+    ("given", "said"), [("x", "expected a stage number, got 'x'"), ("99", "no stage 99")]
+)
+def test_a_stage_not_in_the_manifest_is_a_usage_error_naming_it(
+    capsys: pytest.CaptureFixture[str], given: str, said: str
+) -> None:
+    for main in (tracing.main, migration.main):
+        with pytest.raises(SystemExit) as exited:
+            main(["--stage", given])
+        assert exited.value.code == 2
+        assert said in capsys.readouterr().err
