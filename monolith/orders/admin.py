@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from monolith.orders import services
-from monolith.orders.models import Cart, CartItem, Order, OrderLine
+from monolith.orders.models import Cart, CartItem, Order, OrderLine, OwedRefund
 from strangler.admin import ReadOnlyAdminMixin
 from strangler.errors import DomainError
 
@@ -81,3 +81,50 @@ class CartItemAdmin(admin.ModelAdmin):
     list_filter = ["added_at"]
     search_fields = ["sku", "=cart__customer_id"]
     list_select_related = ["cart"]
+
+
+class RefundStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("owed", "owed"), ("refused", "refused by payments"), ("settled", "settled")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[OwedRefund]) -> QuerySet[Any]:
+        open_ = {"settled_at__isnull": True}
+        return {
+            "owed": queryset.filter(**open_, refused_at__isnull=True),
+            "refused": queryset.filter(**open_, refused_at__isnull=False),
+            "settled": queryset.filter(settled_at__isnull=False),
+        }.get(self.value() or "", queryset)
+
+
+@admin.register(OwedRefund)
+class OwedRefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What the shop owes its customers: a refund still owed after payments was down for hours,
+    or refused by it, is here for a person to read and ask again."""
+
+    list_display = ["order", "state", "reason", "owed_since", "attempts", "last_error", "outcome"]
+    list_filter = [RefundStateFilter]
+    search_fields = ["=order__id"]
+    list_select_related = ["order"]
+    actions = ["ask_again"]
+
+    @admin.display(description="state")
+    def state(self, refund: OwedRefund) -> str:
+        if refund.settled_at is not None:
+            return "settled"
+        return "refused by payments" if refund.refused_at is not None else "owed"
+
+    @admin.action(description="Ask payments again for the selected refunds")
+    def ask_again(self, request: HttpRequest, queryset: QuerySet[OwedRefund]) -> None:
+        settled, failed = 0, []
+        for order_id in queryset.filter(settled_at__isnull=True).values_list("order_id", flat=True):
+            try:
+                settled += services.refund_ask_again(order_id=order_id)
+            except DomainError as exc:
+                failed.append(f"order {order_id}: {exc.message}")
+        if settled:
+            self.message_user(request, f"{settled} refund(s) settled.", messages.SUCCESS)
+        if failed:
+            self.message_user(request, "Still owed: " + "; ".join(failed), messages.WARNING)

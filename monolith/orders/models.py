@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import models
+from django.utils import timezone
 
 
 class Cart(models.Model):
@@ -109,3 +110,40 @@ class OrderLine(models.Model):
     @staticmethod
     def total_for(unit_price: Decimal, quantity: int) -> Decimal:
         return (unit_price * quantity).quantize(Decimal("0.01"))
+
+
+class OwedRefund(models.Model):
+    """A refund the orders context owes a customer, written before payments is asked for it.
+
+    A checkout that gave up on a charge, and an approval that reached a cancelled order, owe
+    the money back. Payments may not answer for hours, and a queued task can be lost with its
+    broker, so the debt lives here until payments answers (``settled_at``). A worker asks again
+    until then; a person reads what is still owed, or was refused, in the admin.
+    """
+
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="owed_refund")
+    reason = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # set again when the order owes a refund again (a payment approved after the first one was
+    # settled): an answer to an earlier ask never settles the newer debt
+    owed_since = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0, help_text="Times payments was asked.")
+    last_error = models.CharField(max_length=500, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=200, blank=True, help_text="What payments answered.")
+    refused_at = models.DateTimeField(
+        null=True, blank=True, help_text="Payments refused it: nobody asks again unless told to."
+    )
+
+    class Meta:
+        ordering = ["owed_since", "id"]
+        indexes = [
+            models.Index(
+                fields=["owed_since"],
+                condition=models.Q(settled_at__isnull=True, refused_at__isnull=True),
+                name="orders_refund_owed",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Refund of order {self.order_id}"

@@ -236,6 +236,8 @@ LOGGING = json_logging(SERVICE_NAME)
 CELERY_BEAT_SCHEDULE = {
     # cancels pending orders whose reservation expired, releasing their stock
     "orders-expire-stale-orders": {"task": "orders.expire_stale_orders", "schedule": 60.0},
+    # asks payments again for every refund still owed (the retrying task lost or given up)
+    "orders-settle-owed-refunds": {"task": "orders.settle_owed_refunds", "schedule": 300.0},
 }
 # while the tree holds the inventory context (stage 4 retires it; from stage 3 the service's
 # own beat releases the holds it owns)

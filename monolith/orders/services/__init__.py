@@ -12,7 +12,6 @@ from monolith.orders.services.checkout import (
     order_checkout,
     order_place,
     order_reconcile_payment,
-    order_refund,
 )
 from monolith.orders.services.lifecycle import (
     LostStock,
@@ -23,6 +22,13 @@ from monolith.orders.services.lifecycle import (
     order_expire_stale,
     order_mark_fulfilled,
     order_mark_paid,
+)
+from monolith.orders.services.refunds import (
+    order_refund,
+    refund_ask_again,
+    refund_owe,
+    refund_settle,
+    refunds_settle_owed,
 )
 
 __all__ = [
@@ -44,4 +50,8 @@ __all__ = [
     "order_place",
     "order_reconcile_payment",
     "order_refund",
+    "refund_ask_again",
+    "refund_owe",
+    "refund_settle",
+    "refunds_settle_owed",
 ]

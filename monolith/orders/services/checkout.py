@@ -21,6 +21,7 @@ from monolith.orders.errors import CartEmpty, ProductUnavailable
 from monolith.orders.models import CartItem, Order, OrderLine
 from monolith.orders.ports import ChargeResult, Contact, StockLine
 from monolith.orders.services.lifecycle import Placed, order_abandon, order_mark_paid
+from monolith.orders.services.refunds import refund_owe, refund_settle
 from monolith.orders.wiring import EVENTS, INVENTORY, PAYMENTS
 from strangler.composition import root
 from strangler.errors import ServiceUnavailable
@@ -161,20 +162,25 @@ def _compensate(*, order_id: int, refund: bool) -> None:
     """Undo a checkout that cannot finish: give the money back, release stock, cancel.
 
     Best effort: a failure here is logged, and the original error is what the caller sees. The
-    order is cancelled even when the refund could not be asked for: its stock goes back, and
-    when payments did not answer a worker asks again (``orders.refund_payment``) until it does.
+    refund is recorded as owed before payments is asked, and the order is cancelled even when
+    payments did not answer: its stock goes back, and a worker asks again
+    (``orders.refund_payment``, then the ``orders.settle_owed_refunds`` sweep) until it does.
     """
     reason = "The payment could not be processed."
     if refund:
         try:
-            order_refund(order_id=order_id, reason=reason)
+            refund_owe(order_id=order_id, reason=reason)
+            refund_settle(order_id=order_id)
         except ServiceUnavailable:
             logger.warning(
                 "Payments did not answer the refund of order %s; a worker asks again.", order_id
             )
             _refund_later(order_id=order_id, reason=reason)
         except Exception:
-            logger.exception("Refunding order %s failed: refund its payment, if any.", order_id)
+            logger.exception(
+                "Refunding order %s failed; it is recorded as owed (admin: owed refunds).",
+                order_id,
+            )
     try:
         order_abandon(order_id=order_id, reason=reason)
     except Exception:
@@ -182,12 +188,6 @@ def _compensate(*, order_id: int, refund: bool) -> None:
 
 
 RECONCILED = "The order was cancelled before its payment was approved."
-
-
-def order_refund(*, order_id: int, reason: str) -> None:
-    """Ask payments for the order's refund: idempotent, it refunds nothing where nothing was
-    charged (from stage 4 the service first waits for a charge of the order still running)."""
-    root.get(PAYMENTS).refund(order_id=order_id, reason=reason)
 
 
 def order_reconcile_payment(*, order_id: int) -> bool:
@@ -199,7 +199,8 @@ def order_reconcile_payment(*, order_id: int) -> bool:
     if order is None or order.status != Order.Status.CANCELLED:
         return False
     logger.warning("Order %s is cancelled but its payment was approved; refunding it.", order_id)
-    order_refund(order_id=order_id, reason=RECONCILED)
+    refund_owe(order_id=order_id, reason=RECONCILED)
+    refund_settle(order_id=order_id)
     return True
 
 
@@ -211,5 +212,5 @@ def _refund_later(*, order_id: int, reason: str) -> None:
         refund_payment.delay(order_id, reason)
     except Exception:
         logger.exception(
-            "Queueing the refund of order %s failed: refund its payment, if any.", order_id
+            "Queueing the refund of order %s failed; it stays owed for the sweep.", order_id
         )

@@ -10,7 +10,7 @@ from django.utils import timezone
 from monolith.customers.interface import AddressNotFound
 from monolith.orders import selectors, services, tasks
 from monolith.orders.errors import CartEmpty, OrderNotPayable, ProductUnavailable
-from monolith.orders.models import Order
+from monolith.orders.models import Order, OwedRefund
 from monolith.orders.ports import ChargeResult, OutOfStock
 from monolith.orders.tests.fakes import (
     FakeCatalog,
@@ -19,7 +19,13 @@ from monolith.orders.tests.fakes import (
     FakeOrderEvents,
     FakePayments,
 )
-from monolith.orders.tests.helpers import CUSTOMER, OTHER_CUSTOMER, counts, place_checkout
+from monolith.orders.tests.helpers import (
+    CUSTOMER,
+    OTHER_CUSTOMER,
+    counts,
+    make_order,
+    place_checkout,
+)
 from strangler.errors import Conflict, ServiceUnavailable
 
 pytestmark = pytest.mark.django_db
@@ -287,11 +293,13 @@ def test_the_worker_does_not_repeat_a_refund_payments_refused(
         raise Conflict("The payments service refused the request (400 validation_error).")
 
     monkeypatch.setattr(payments, "refund", refused)
+    order = make_order("cancelled")
 
-    result = tasks.refund_payment.apply(args=(7, "The payment could not be processed."))
+    result = tasks.refund_payment.apply(args=(order.pk, "The payment could not be processed."))
 
     assert result.state == "FAILURE"
     assert len(asked) == 1
+    assert OwedRefund.objects.get(order=order).refused_at is not None  # for a person to decide
 
 
 def test_a_charged_order_that_cannot_be_marked_paid_is_refunded_and_cancelled(
