@@ -5,7 +5,9 @@ checkout answers 503 naming fraud, two hops away (the payments service's answer,
 the monolith): the order the checkout placed before the charge is cancelled
 (``checkout_failed``), nothing is charged, the cart is kept. After ``FRAUD_BREAKER_FAILURES``
 such checkouts the payments service's circuit to fraud (its state in Redis) refuses at once;
-the monolith's circuit to payments stays closed, since payments answered every call. Once
+the monolith's circuit to payments stays closed, since payments answered every call. Each
+cancelled order's compensation recorded the refund it owed and settled it with payments'
+answer (nothing was charged). Once
 fraud is back a trial call goes through and the same cart checks out. Meanwhile the control
 room's signals show the open circuit. The service is
 started again before the test ends, whatever happened, so the stage's other tests find it
@@ -22,7 +24,7 @@ from strangler.stages.runner.room_signals import read_signals
 from strangler.stages.runner.urls import metrics_urls
 from strangler.testing import eventually
 from tests.e2e.conftest import StartedStage
-from tests.e2e.shoppers import Shopper, skus
+from tests.e2e.shoppers import Shopper, database, skus
 
 STAGE = 4
 FAILURES, RESET = 5, 10.0  # the payments service's FRAUD_BREAKER_FAILURES and _RESET_SECONDS
@@ -75,6 +77,16 @@ def test_fraud_down_refuses_checkouts_charges_nothing_and_the_circuit_opens_then
         payments = shopper.get("/api/v1/payments")
         assert payments.status_code == 200, payments.text
         assert payments.json()["count"] == 0, "nothing charged while fraud was down"
+        # each compensation recorded the refund it owed before asking, and payments answered
+        with database(started) as db:
+            refunds = db.rows(
+                "SELECT order_id, settled_at IS NOT NULL, outcome FROM orders_owedrefund "
+                f"WHERE order_id IN ({', '.join([db.placeholder] * len(orders))})",
+                [order["id"] for order in orders],
+            )
+        assert sorted(refunds) == sorted(
+            (order["id"], True, "nothing was charged") for order in orders
+        ), refunds
 
     def trial_checked_out() -> bool:
         placed = shopper.checkout(timeout=30)
