@@ -238,7 +238,8 @@ def test_the_control_room_shows_the_stage_and_a_restart_live_in_a_browser(
         lambda rows: set(rows) == names and all(r["ready"] == "yes" for r in rows.values()),
     )
     assert rows["monolith"]["port"] == str(ports["monolith"])
-    admin = browser.find_element(By.PARTIAL_LINK_TEXT, "/admin/")
+    opens = browser.find_element(By.CSS_SELECTOR, 'tr[data-opens="monolith"]')
+    admin = opens.find_element(By.PARTIAL_LINK_TEXT, "admin")
     assert admin.get_attribute("href") == f"http://127.0.0.1:{ports['monolith']}/admin/"
 
     state = StageState.read(Path(env["STRANGLER_VAR_DIR"]) / "stage-up.json")

@@ -19,7 +19,7 @@ from strangler.stages.launcher import RunningStage
 from strangler.stages.runner.checking import check_rows
 from strangler.stages.runner.room_signals import Signal, read_signals
 from strangler.stages.runner.state_file import stage_state
-from strangler.stages.runner.urls import metrics_urls, url_rows
+from strangler.stages.runner.urls import metrics_urls, process_links
 from strangler.stages.views import route_rows
 
 PROCESS_COLUMNS = ("process", "pid", "port", "alive", "live", "ready", "restarts")
@@ -37,7 +37,7 @@ class Snapshot:
     doc: str
     healthy: bool
     processes: tuple[tuple[object, ...], ...]  # PROCESS_COLUMNS, as ``stage check`` gives them
-    links: tuple[tuple[str, str], ...]  # (label, URL or text)
+    links: tuple[tuple[str, str, str], ...]  # (process or "", label, URL or text)
     routes: tuple[tuple[str, ...], ...]  # ROUTE_COLUMNS; none before the gateway
     events: tuple[tuple[str, ...], ...]  # EVENT_COLUMNS; none before stage 2
     signals: tuple[Signal, ...]  # from the processes' /metrics
@@ -55,7 +55,7 @@ def snapshot(running: RunningStage, var: Path) -> Snapshot:
         doc=stage.doc,
         healthy=healthy,
         processes=tuple(tuple(row) for row in rows),
-        links=tuple(url_rows(stage, running)),
+        links=tuple(process_links(stage, running)),
         routes=tuple(route_rows(stage)),
         events=tuple((s.event_type, s.consumer, s.queue or "-") for s in stage.subscriptions),
         signals=tuple(read_signals(metrics_urls(running))),
@@ -74,7 +74,10 @@ def as_json(snap: Snapshot) -> dict[str, Any]:
         {column: _plain(cell) for column, cell in zip(PROCESS_COLUMNS, row, strict=True)}
         for row in snap.processes
     ]
-    data["links"] = [{"label": label, "value": value} for label, value in snap.links]
+    data["links"] = [
+        {"process": process or None, "label": label, "value": value}
+        for process, label, value in snap.links
+    ]
     data["routes"] = [dict(zip(ROUTE_COLUMNS, row, strict=True)) for row in snap.routes]
     data["events"] = [dict(zip(EVENT_COLUMNS, row, strict=True)) for row in snap.events]
     return data
@@ -109,9 +112,28 @@ def _table(columns: tuple[str, ...], rows: tuple[tuple[object, ...], ...], key: 
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _link(value: str) -> str:
-    text = html.escape(value)
-    return f'<a href="{text}">{text}</a>' if value.startswith(("http://", "https://")) else text
+def _link(value: str, text: str = "") -> str:
+    """``value`` as a link where it is an http(s) URL (shown as ``text``, else itself)."""
+    shown = html.escape(text or value)
+    if not value.startswith(("http://", "https://")):
+        return shown
+    return f'<a href="{html.escape(value)}">{shown}</a>'
+
+
+def _links(links: tuple[tuple[str, str, str], ...]) -> str:
+    """One row per process with its links (labelled without the process's name), then one
+    row per link of no process (the logs, the demo customer)."""
+    grouped: dict[str, list[str]] = {}
+    for process, label, value in links:
+        if process:
+            grouped.setdefault(process, []).append(_link(value, label.removeprefix(f"{process} ")))
+        else:
+            grouped[label] = [_link(value)]
+    return "".join(
+        f'<tr data-opens="{html.escape(name)}"><td>{html.escape(name)}</td>'
+        f"<td>{' · '.join(items)}</td></tr>"
+        for name, items in grouped.items()
+    )
 
 
 def _signal_row(signal: Signal) -> str:
@@ -131,10 +153,6 @@ def render_html(snap: Snapshot) -> str:
         else '<span class="verdict bad" id="verdict">a process is not ready</span>'
     )
     changes = "".join(f"<li>{html.escape(change)}</li>" for change in snap.changes)
-    links = "".join(
-        f"<tr><td>{html.escape(label)}</td><td>{_link(value)}</td></tr>"
-        for label, value in snap.links
-    )
     # a route to an upstream other than the monolith (a handler may still call it)
     moved = sum(
         1 for r in snap.routes if not r[3].startswith("handler ") and "monolith" not in r[3]
@@ -176,7 +194,7 @@ the same data as JSON at <a href="/status.json">/status.json</a></span></p>
 restarts it when it stops answering); ready: its readiness probe answers (its database and
 broker are reachable, it is not draining).</p>
 <h2>What to open</h2>
-<table><tbody>{links}</tbody></table>
+<table><tbody>{_links(snap.links)}</tbody></table>
 <h2>Where the gateway sends each request</h2>
 {routes}
 <h2>Who consumes each event</h2>

@@ -3,7 +3,8 @@
 :func:`live_urls` gives the supervisor one liveness URL per process (None for a process
 without one), :func:`metrics_urls` the control room each ``/metrics`` it reads;
 :func:`url_rows` lists what a person can open (each process's named URLs), where the process
-logs are, and the demo customer's credentials.
+logs are, and the demo customer's credentials; :func:`process_links` the same with the process
+each belongs to (the control room groups them).
 """
 
 from __future__ import annotations
@@ -38,12 +39,21 @@ def _process_urls(
 
 
 def url_rows(stage: Stage, running: RunningStage) -> list[tuple[str, str]]:
+    return [(label, value) for _, label, value in process_links(stage, running)]
+
+
+def process_links(stage: Stage, running: RunningStage) -> list[tuple[str, str, str]]:
+    """(process, label, URL or text): each started process's named URLs, then where the logs
+    are and the demo customer's credentials (of no process: "")."""
     started = {p.name for p in running.group.processes}
-    rows = []
-    for spec in (s for s in stage.processes if s.name in started):
-        rows += [(label, f"{running.urls[spec.port_name]}{path}") for label, path in spec.urls]
-    rows.append(("process logs", _short(running.group.log_dir)))
-    rows.append(("demo customer", "demo@example.com / demo-password-1"))
+    rows = [
+        (spec.name, label, f"{running.urls[spec.port_name]}{path}")
+        for spec in stage.processes
+        if spec.name in started
+        for label, path in spec.urls
+    ]
+    rows.append(("", "process logs", _short(running.group.log_dir)))
+    rows.append(("", "demo customer", "demo@example.com / demo-password-1"))
     return rows
 
 

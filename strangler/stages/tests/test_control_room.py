@@ -41,7 +41,11 @@ SNAPSHOT = Snapshot(
         ("monolith", 101, 8001, "yes", "yes", "yes", 0),
         ("notifications-worker", 102, "-", "yes", "?", "NO", 2),
     ),
-    links=(("monolith admin (admin / admin)", "http://127.0.0.1:8001/admin/"),),
+    links=(
+        ("monolith", "monolith admin (admin / admin)", "http://127.0.0.1:8001/admin/"),
+        ("monolith", "monolith metrics (Prometheus)", "http://127.0.0.1:8001/metrics"),
+        ("", "process logs", "var/logs"),
+    ),
     routes=ROUTES,
     events=EVENTS,
     signals=(
@@ -86,6 +90,20 @@ def test_the_page_shows_each_process_and_marks_the_one_not_ready() -> None:
     assert '<a href="http://127.0.0.1:8001/admin/">' in page
 
 
+def test_what_to_open_is_one_row_per_process_its_links_named_without_it() -> None:
+    page = render_html(SNAPSHOT)
+
+    monolith = page.split('<tr data-opens="monolith">')[1].split("</tr>")[0]
+    assert '<a href="http://127.0.0.1:8001/admin/">admin (admin / admin)</a>' in monolith
+    assert '<a href="http://127.0.0.1:8001/metrics">metrics (Prometheus)</a>' in monolith
+    assert '<tr data-opens="process logs"><td>process logs</td><td>var/logs</td></tr>' in page
+    assert as_json(SNAPSHOT)["links"][2] == {
+        "process": None,
+        "label": "process logs",
+        "value": "var/logs",
+    }
+
+
 def test_the_page_counts_the_routes_that_left_the_monolith() -> None:
 
     page = render_html(SNAPSHOT)
@@ -100,12 +118,12 @@ def test_the_page_escapes_what_it_shows() -> None:
         SNAPSHOT,
         title="<script>alert(1)</script>",
         processes=(('x"><img src=x onerror=alert(1)>', 1, 1, "yes", "yes", "yes", 0),),
-        links=(("docs", "javascript:alert(1)"),),
+        links=(("x", "docs", "javascript:alert(1)"), ("", "<b>", "javascript:alert(1)")),
     )
 
     page = render_html(hostile)
 
-    assert "<script>" not in page and "<img" not in page
+    assert "<script>" not in page and "<img" not in page and "<b>" not in page
     assert "&lt;script&gt;" in page
     assert 'href="javascript:' not in page  # only http(s) values become links
 
