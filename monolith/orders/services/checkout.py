@@ -21,10 +21,9 @@ from monolith.orders.errors import CartEmpty, ProductUnavailable
 from monolith.orders.models import CartItem, Order, OrderLine
 from monolith.orders.ports import ChargeResult, Contact, StockLine
 from monolith.orders.services.lifecycle import Placed, order_abandon, order_mark_paid
-from monolith.orders.services.refunds import refund_owe, refund_settle
+from monolith.orders.services.refunds import refund_owe, refund_settle, refund_settle_soon
 from monolith.orders.wiring import EVENTS, INVENTORY, PAYMENTS
 from strangler.composition import root
-from strangler.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -170,17 +169,12 @@ def _compensate(*, order_id: int, refund: bool) -> None:
     if refund:
         try:
             refund_owe(order_id=order_id, reason=reason)
-            refund_settle(order_id=order_id)
-        except ServiceUnavailable:
-            logger.warning(
-                "Payments did not answer the refund of order %s; a worker asks again.", order_id
-            )
-            _refund_later(order_id=order_id, reason=reason)
         except Exception:
             logger.exception(
-                "Refunding order %s failed; it is recorded as owed (admin: owed refunds).",
-                order_id,
+                "Recording the refund of order %s failed: refund it by hand.", order_id
             )
+        else:
+            refund_settle_soon(order_id=order_id, reason=reason)
     try:
         order_abandon(order_id=order_id, reason=reason)
     except Exception:
@@ -202,15 +196,3 @@ def order_reconcile_payment(*, order_id: int) -> bool:
     refund_owe(order_id=order_id, reason=RECONCILED)
     refund_settle(order_id=order_id)
     return True
-
-
-def _refund_later(*, order_id: int, reason: str) -> None:
-    # imported here: the tasks module imports these services
-    from monolith.orders.tasks import refund_payment
-
-    try:
-        refund_payment.delay(order_id, reason)
-    except Exception:
-        logger.exception(
-            "Queueing the refund of order %s failed; it stays owed for the sweep.", order_id
-        )

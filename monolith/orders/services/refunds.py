@@ -86,6 +86,35 @@ def refund_settle(*, order_id: int, reason: str = "") -> bool:
     return settled == 1
 
 
+def refund_settle_soon(*, order_id: int, reason: str) -> None:
+    """Ask payments now for a refund just recorded as owed (after the commit that recorded it);
+    when payments does not answer, ``orders.refund_payment`` asks again, then the sweep. Never
+    raises: the debt is recorded, and what went wrong is logged."""
+    try:
+        refund_settle(order_id=order_id)
+    except ServiceUnavailable:
+        logger.warning(
+            "Payments did not answer the refund of order %s; a worker asks again.", order_id
+        )
+        _settle_later(order_id=order_id, reason=reason)
+    except Exception:
+        logger.exception(
+            "Refunding order %s failed; it is recorded as owed (admin: owed refunds).", order_id
+        )
+
+
+def _settle_later(*, order_id: int, reason: str) -> None:
+    # imported here: the tasks module imports these services
+    from monolith.orders.tasks import refund_payment
+
+    try:
+        refund_payment.delay(order_id, reason)
+    except Exception:
+        logger.exception(
+            "Queueing the refund of order %s failed; it stays owed for the sweep.", order_id
+        )
+
+
 def refund_ask_again(*, order_id: int) -> bool:
     """A person's decision: ask payments again for a refund it refused (or that is owed)."""
     OwedRefund.objects.filter(order_id=order_id, settled_at__isnull=True).update(refused_at=None)

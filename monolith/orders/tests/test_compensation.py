@@ -3,10 +3,13 @@ the customer told why (order.cancelled with cause stock_unavailable)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+
 import pytest
 
-from monolith.orders import services
-from monolith.orders.models import Order
+from monolith.orders import services, tasks
+from monolith.orders.models import Order, OwedRefund
 from monolith.orders.outbox.adapters import OutboxEvents
 from monolith.orders.outbox.models import OutboxMessage
 from monolith.orders.services import LostStock
@@ -14,19 +17,25 @@ from monolith.orders.tests.fakes import FakeInventory, FakeOrderEvents, FakePaym
 from monolith.orders.tests.helpers import make_order, place_checkout
 from monolith.orders.wiring import EVENTS
 from strangler.composition import root
+from strangler.errors import ServiceUnavailable
 from strangler.events.schemas import published
 
 pytestmark = pytest.mark.django_db
+CommitCallbacks = Callable[..., AbstractContextManager[list[Callable[[], object]]]]
 
 LOST = [LostStock(sku="MUG", quantity=2, available=0)]
 
 
 def test_a_paid_order_is_cancelled_refunded_and_the_customer_told_which_products_ran_out(
-    world: FakeInventory, payments: FakePayments, order_events: FakeOrderEvents
+    world: FakeInventory,
+    payments: FakePayments,
+    order_events: FakeOrderEvents,
+    django_capture_on_commit_callbacks: CommitCallbacks,
 ) -> None:
     order = place_checkout(MUG=2, TEE=1).order
 
-    services.order_compensate_stock_lost(order_id=order.pk, lines=LOST, reason="hold_expired")
+    with django_capture_on_commit_callbacks(execute=True):  # the refund is asked after commit
+        services.order_compensate_stock_lost(order_id=order.pk, lines=LOST, reason="hold_expired")
 
     order.refresh_from_db()
     assert order.status == "cancelled"
@@ -61,17 +70,48 @@ def test_several_products_are_named_in_one_sentence(
 
 
 def test_a_second_delivery_changes_nothing(
-    world: FakeInventory, payments: FakePayments, order_events: FakeOrderEvents
+    world: FakeInventory,
+    payments: FakePayments,
+    order_events: FakeOrderEvents,
+    django_capture_on_commit_callbacks: CommitCallbacks,
 ) -> None:
     order = place_checkout(MUG=2).order
-    services.order_compensate_stock_lost(order_id=order.pk, lines=LOST, reason="hold_expired")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.order_compensate_stock_lost(order_id=order.pk, lines=LOST, reason="hold_expired")
     first = Order.objects.values().get(pk=order.pk)
 
-    services.order_compensate_stock_lost(order_id=order.pk, lines=LOST, reason="hold_expired")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.order_compensate_stock_lost(order_id=order.pk, lines=LOST, reason="hold_expired")
 
     assert Order.objects.values().get(pk=order.pk) == first
     assert order_events.kinds(order.pk).count("order_cancelled") == 1
     assert len(payments.refunds) == 1
+
+
+def test_payments_down_still_cancels_the_order_and_the_refund_stays_owed(
+    world: FakeInventory,
+    payments: FakePayments,
+    order_events: FakeOrderEvents,
+    django_capture_on_commit_callbacks: CommitCallbacks,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The refund is asked after the cancellation commits: payments down neither undoes the
+    cancellation nor holds the order's lock; the worker, then the sweep, ask again."""
+    order = place_checkout(MUG=2).order
+
+    def down(**kwargs: object) -> None:
+        raise ServiceUnavailable("The payments service is unavailable.", service="payments")
+
+    monkeypatch.setattr(payments, "refund", down)
+    monkeypatch.setattr(tasks.refund_payment, "delay", lambda *args: None)  # queued, not run
+    with django_capture_on_commit_callbacks(execute=True):
+        services.order_compensate_stock_lost(order_id=order.pk, lines=LOST, reason="hold_expired")
+
+    assert Order.objects.get(pk=order.pk).status == "cancelled"
+    assert order_events.kinds(order.pk)[-1] == "order_cancelled"
+    owed = OwedRefund.objects.get(order_id=order.pk)
+    assert (owed.settled_at, owed.attempts) == (None, 1)
+    assert owed.reason == Order.objects.get(pk=order.pk).cancel_reason
 
 
 @pytest.mark.parametrize("status", ["pending", "cancelled", "fulfilled"])
