@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from decimal import Decimal
 
 from monolith.orders import services
@@ -10,6 +12,9 @@ from strangler.testing import client_for  # noqa: F401  (re-exported for the tes
 
 CUSTOMER = 42
 OTHER_CUSTOMER = 7
+# pytest-django's ``django_capture_on_commit_callbacks``: a refund is asked once the
+# transaction that recorded it commits, which a test's transaction never does by itself
+CommitCallbacks = Callable[..., AbstractContextManager[list[Callable[[], object]]]]
 
 
 def counts() -> dict[str, int]:

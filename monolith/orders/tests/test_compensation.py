@@ -3,9 +3,6 @@ the customer told why (order.cancelled with cause stock_unavailable)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
-
 import pytest
 
 from monolith.orders import services, tasks
@@ -14,14 +11,13 @@ from monolith.orders.outbox.adapters import OutboxEvents
 from monolith.orders.outbox.models import OutboxMessage
 from monolith.orders.services import LostStock
 from monolith.orders.tests.fakes import FakeInventory, FakeOrderEvents, FakePayments
-from monolith.orders.tests.helpers import make_order, place_checkout
+from monolith.orders.tests.helpers import CommitCallbacks, make_order, place_checkout
 from monolith.orders.wiring import EVENTS
 from strangler.composition import root
 from strangler.errors import ServiceUnavailable
 from strangler.events.schemas import published
 
 pytestmark = pytest.mark.django_db
-CommitCallbacks = Callable[..., AbstractContextManager[list[Callable[[], object]]]]
 
 LOST = [LostStock(sku="MUG", quantity=2, available=0)]
 

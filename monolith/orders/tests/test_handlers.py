@@ -4,7 +4,6 @@ the broker redelivers."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
@@ -12,7 +11,7 @@ from celery import Celery
 
 from monolith.orders.models import Order
 from monolith.orders.tests.fakes import FakeInventory, FakeOrderEvents, FakePayments
-from monolith.orders.tests.helpers import place_checkout
+from monolith.orders.tests.helpers import CommitCallbacks, place_checkout
 from strangler.events import Event
 from strangler.events.consumer import EventConsumer
 
@@ -37,7 +36,7 @@ def test_a_paid_order_whose_stock_is_gone_is_compensated_once(
     world: FakeInventory,
     payments: FakePayments,
     order_events: FakeOrderEvents,
-    django_capture_on_commit_callbacks: Callable[..., AbstractContextManager[object]],
+    django_capture_on_commit_callbacks: CommitCallbacks,
 ) -> None:
     order = place_checkout(MUG=2, TEE=1).order
     event = commit_failed(order.pk, TEE=(1, 0))

@@ -14,7 +14,7 @@ from monolith.orders import services, tasks
 from monolith.orders.models import Order, OwedRefund
 from monolith.orders.ports import ChargeResult, RefundResult
 from monolith.orders.tests.fakes import FakeInventory, FakePayments
-from monolith.orders.tests.helpers import CUSTOMER, make_order, place_checkout
+from monolith.orders.tests.helpers import CUSTOMER, CommitCallbacks, make_order, place_checkout
 from strangler.errors import Conflict, ServiceUnavailable
 
 pytestmark = pytest.mark.django_db
@@ -146,7 +146,7 @@ def test_a_refund_payments_refused_is_left_to_a_person_who_asks_again_from_the_a
 
 
 def test_a_payment_approved_after_the_refund_was_settled_is_owed_again(
-    payments: FakePayments,
+    payments: FakePayments, django_capture_on_commit_callbacks: CommitCallbacks
 ) -> None:
     """The compensation's refund found nothing charged; the charge landed after it."""
     order = make_order("cancelled")
@@ -155,7 +155,8 @@ def test_a_payment_approved_after_the_refund_was_settled_is_owed_again(
     assert OwedRefund.objects.get().outcome == "nothing was charged"
     charge(payments, order)
 
-    assert services.order_reconcile_payment(order_id=order.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.order_reconcile_payment(order_id=order.pk)
 
     owed = OwedRefund.objects.get()
     assert owed.settled_at is not None and owed.outcome.startswith("refunded 25.00 EUR")

@@ -8,10 +8,10 @@ from collections.abc import Callable
 
 import pytest
 
-from monolith.orders import services
-from monolith.orders.models import Order
+from monolith.orders import services, tasks
+from monolith.orders.models import Order, OwedRefund
 from monolith.orders.tests.fakes import FakeInventory, FakePayments
-from monolith.orders.tests.helpers import CUSTOMER, place_checkout
+from monolith.orders.tests.helpers import CUSTOMER, CommitCallbacks, make_order, place_checkout
 from strangler.errors import ServiceUnavailable
 from strangler.events import Event
 
@@ -35,6 +35,7 @@ def test_a_payment_approved_after_its_order_was_cancelled_is_refunded_once(
     world: FakeInventory,
     payments: FakePayments,
     monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: CommitCallbacks,
 ) -> None:
     """Stage 4: the charge reached payments after the checkout had given up on it (its answer
     lost, the order cancelled, the compensation's refund finding nothing yet)."""
@@ -50,9 +51,33 @@ def test_a_payment_approved_after_its_order_was_cancelled_is_refunded_once(
     )  # fmt: skip
 
     event = approved(order.pk, late.payment_id)
-    assert deliver(event, event) == ["applied", "duplicate"]
+    with django_capture_on_commit_callbacks(execute=True):  # the refund is asked after commit
+        assert deliver(event, event) == ["applied", "duplicate"]
 
     assert payments.refunds == [{"order_id": order.pk, "reason": services.RECONCILED}]
+
+
+def test_payments_down_the_approval_is_applied_and_its_refund_stays_owed(
+    deliver: Callable[..., list[str]],
+    payments: FakePayments,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: CommitCallbacks,
+) -> None:
+    """The event is not sent back to its queue (nor dead-lettered) for want of payments: the
+    debt is recorded with it, and the worker, then the sweep, ask again."""
+    order = make_order("cancelled")
+
+    def down(**kwargs: object) -> None:
+        raise ServiceUnavailable("no answer", service="payments")
+
+    monkeypatch.setattr(payments, "refund", down)
+    monkeypatch.setattr(tasks.refund_payment, "delay", lambda *args: None)  # queued, not run
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deliver(approved(order.pk)) == ["applied"]
+
+    owed = OwedRefund.objects.get(order=order)
+    assert (owed.settled_at, owed.attempts, owed.reason) == (None, 1, services.RECONCILED)
 
 
 def test_a_payment_approved_for_an_order_that_goes_on_is_left_alone(
