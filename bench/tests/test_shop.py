@@ -140,8 +140,9 @@ def test_closing_drops_the_database_of_every_service_the_set_up_made(
 
 
 def test_the_tracing_bench_runs_the_stage_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``--stage 0``: the checkout in one process, as it was before the split (the latest
-    stage's checkout calls the services)."""
+    """``--stage N``: that stage's code and settings, here the oldest this checkout can run
+    (stage 0, the checkout in one process, until stage 2 retires a part of it)."""
+    oldest = runnable_stages()[0]
     asked: list[int] = []
 
     class Stop(Exception):
@@ -154,8 +155,30 @@ def test_the_tracing_bench_runs_the_stage_asked_for(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(tracing, "Shop", shop)
     monkeypatch.setattr(tracing, "pin_load_here", lambda: UNPINNED)
     with pytest.raises(Stop):
-        tracing.main(["--stage", "0"])
-    assert asked == [0]
+        tracing.main(["--stage", str(oldest.number)])
+    assert asked == [oldest.number]
+
+
+def test_a_stage_whose_code_is_gone_says_what_is_missing_and_starts_nothing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On a tag after a retirement the stage 0 checkout cannot run: exit 2, naming the part."""
+
+    def missing(stage: Stage) -> list[str]:
+        return ["monolith/notifications/ (retired by stage 2)"] if stage.number == 0 else []
+
+    def no_shop(*args: object) -> None:
+        raise AssertionError("the bench started a shop it cannot run")
+
+    monkeypatch.setattr(tracing, "missing_paths", missing)
+    monkeypatch.setattr(tracing, "Shop", no_shop)
+    monkeypatch.setattr(tracing, "pin_load_here", lambda: UNPINNED)
+
+    assert tracing.main(["--stage", "0"]) == 2
+    said = capsys.readouterr()
+    assert "stage 0 cannot run on this checkout: monolith/notifications/ (retired by stage 2)" in (
+        said.out + said.err
+    )
 
 
 @pytest.mark.parametrize(
