@@ -21,7 +21,11 @@ from monolith.orders.errors import CartEmpty, ProductUnavailable
 from monolith.orders.models import CartItem, Order, OrderLine
 from monolith.orders.ports import ChargeResult, Contact, StockLine
 from monolith.orders.services.lifecycle import Placed, order_abandon, order_mark_paid
-from monolith.orders.services.refunds import refund_owe, refund_settle_soon
+from monolith.orders.services.refunds import (
+    refund_owe,
+    refund_owe_after_commit,
+    refund_settle_soon,
+)
 from monolith.orders.wiring import EVENTS, INVENTORY, PAYMENTS
 from strangler.composition import root
 
@@ -193,8 +197,6 @@ def order_reconcile_payment(*, order_id: int) -> bool:
     if order is None or order.status != Order.Status.CANCELLED:
         return False
     logger.warning("Order %s is cancelled but its payment was approved; refunding it.", order_id)
-    # owed with the event's inbox record, asked once both are committed (as the stock-lost
-    # compensation does): payments down does not send the event back to its queue
-    refund_owe(order_id=order_id, reason=RECONCILED)
-    transaction.on_commit(lambda: refund_settle_soon(order_id=order_id, reason=RECONCILED))
+    # with the event's inbox record: payments down does not send the event back to its queue
+    refund_owe_after_commit(order_id=order_id, reason=RECONCILED)
     return True

@@ -14,7 +14,7 @@ from monolith.orders.errors import OrderNotFound, OrderNotPayable
 from monolith.orders.models import Order, OrderLine, OrderStatus
 from monolith.orders.ports import Contact, ReservationLost
 from monolith.orders.services.cart import cart_remove_ordered
-from monolith.orders.services.refunds import refund_owe, refund_settle_soon
+from monolith.orders.services.refunds import refund_owe_after_commit
 from monolith.orders.states import (
     apply_transition,
     ensure_transition,
@@ -176,16 +176,13 @@ def order_compensate_stock_lost(*, order_id: int, lines: Sequence[LostStock], re
     lost = sorted({line.sku for line in lines})
     message = stock_lost_reason([f"{names.get(sku) or sku} ({sku})" for sku in lost])[:255]
     logger.warning("Order %s lost its stock (%s): %s; compensating.", order_id, reason, lost)
-    # owed with the cancellation, asked once both are committed: payments down does not hold
-    # the order's lock, nor undo the cancellation (the worker and the sweep ask again)
-    refund_owe(order_id=order.pk, reason=message)
+    refund_owe_after_commit(order_id=order.pk, reason=message)  # with the cancellation
     fields = apply_transition(order, OrderStatus.CANCELLED, at=timezone.now())
     order.cancel_reason = message
     order.save(update_fields=[*fields, "cancel_reason"])
     root.get(EVENTS).order_cancelled(
         order, reason=message, cause="stock_unavailable", was_paid=True
     )
-    transaction.on_commit(lambda: refund_settle_soon(order_id=order.pk, reason=message))
     return order
 
 

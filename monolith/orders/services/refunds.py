@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -43,6 +44,14 @@ def refund_owe(*, order_id: int, reason: str) -> None:
             "outcome": "",
         },
     )
+
+
+def refund_owe_after_commit(*, order_id: int, reason: str) -> None:
+    """Record the debt in the caller's transaction and ask payments once that commits: payments
+    down neither undoes what the transaction did nor holds its locks (the worker, then the
+    sweep, ask again)."""
+    refund_owe(order_id=order_id, reason=reason)
+    transaction.on_commit(lambda: refund_settle_soon(order_id=order_id, reason=reason))
 
 
 def refund_settle(*, order_id: int, reason: str = "") -> bool:

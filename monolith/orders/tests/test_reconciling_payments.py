@@ -71,13 +71,15 @@ def test_payments_down_the_approval_is_applied_and_its_refund_stays_owed(
         raise ServiceUnavailable("no answer", service="payments")
 
     monkeypatch.setattr(payments, "refund", down)
-    monkeypatch.setattr(tasks.refund_payment, "delay", lambda *args: None)  # queued, not run
+    queued: list[tuple[object, ...]] = []
+    monkeypatch.setattr(tasks.refund_payment, "delay", lambda *args: queued.append(args))
 
     with django_capture_on_commit_callbacks(execute=True):
         assert deliver(approved(order.pk)) == ["applied"]
 
     owed = OwedRefund.objects.get(order=order)
     assert (owed.settled_at, owed.attempts, owed.reason) == (None, 1, services.RECONCILED)
+    assert queued == [(order.pk, services.RECONCILED)], "the worker was not asked to try again"
 
 
 def test_a_payment_approved_for_an_order_that_goes_on_is_left_alone(
