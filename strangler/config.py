@@ -25,10 +25,14 @@ def extracted_services(root: Path = REPO_ROOT) -> tuple[str, ...]:
     return tuple(sorted(path.parent.name for path in (root / "extracted").glob("*/manage.py")))
 
 
+def var_root() -> Path:
+    """The folder of the embedded state (``STRANGLER_VAR_DIR``, else ``var/``)."""
+    return Path(env.str("STRANGLER_VAR_DIR", default=str(REPO_ROOT / "var")))
+
+
 def var_dir(service: str) -> Path:
     """Where a service keeps its embedded state (SQLite files, broker folders, mail, keys)."""
-    root = Path(env.str("STRANGLER_VAR_DIR", default=str(REPO_ROOT / "var")))
-    path = root / service
+    path = var_root() / service
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -200,6 +204,12 @@ def central_secret_store_url() -> str:
     token in ``SECRET_STORE_TOKEN`` or ``SECRET_STORE_TOKEN_FILE``), else the embedded one, a
     folder of files under ``var/secrets`` (under ``STRANGLER_VAR_DIR`` when set)."""
     return env.str("SECRET_STORE_URL", default="") or f"file://{var_dir('secrets')}"
+
+
+def secret_store_token_file(var: Path, service: str) -> Path:
+    """Where ``secrets init`` leaves a service's own OpenBao token (stage 5 on), which the
+    stage runner gives that service's processes as ``SECRET_STORE_TOKEN_FILE``."""
+    return var / "secret-store-tokens" / f"{service}.token"
 
 
 def secret_store_url() -> str:

@@ -4,7 +4,9 @@ Keys come from PEM files (``JWT_PRIVATE_KEY_FILE`` / ``JWT_PUBLIC_KEY_FILE``). O
 embedded set-up the pair is generated once, atomically, so several processes starting at the
 same moment still agree on one pair. Where the process reads a secret store
 (``SECRET_STORE_URL``, stage 5 on) the keys are its key ring instead: the newest signs, and
-every key still in its grace period verifies and is published in the JWKS.
+every key still in its grace period verifies and is published in the JWKS. There only the
+issuer's ring (``JWT_SIGNS_TOKENS``) holds private keys; any other process asked to sign
+answers :class:`TokensIssuedElsewhere`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,16 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 
 from strangler.auth.kid import kid_for
+from strangler.errors import DomainError
+
+
+class TokensIssuedElsewhere(DomainError):
+    """This process verifies tokens and holds no key that signs them: the request was sent to
+    the wrong service (from stage 5 the gateway sends sign-in and refresh to identity)."""
+
+    code = "tokens_issued_elsewhere"
+    http_status = 421  # Misdirected Request: this server cannot answer it, another one can
+    writes_nothing = True
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -93,6 +105,11 @@ def signing_key() -> tuple[bytes, str]:
     if ring is None:
         return _file_private_key_pem(), kid_for(_file_public_key_pem())
     key = ring.signing()
+    if key.private_pem is None:
+        raise TokensIssuedElsewhere(
+            "This service verifies tokens and issues none: sign in through the gateway, "
+            "which sends it to the identity service."
+        )
     return bytes(key.private_pem), str(key.kid)
 
 

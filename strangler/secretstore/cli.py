@@ -9,7 +9,11 @@ The store is ``--store``, else $SECRET_STORE_URL (``bao://HOST:PORT``, the token
 $SECRET_STORE_TOKEN or the file $SECRET_STORE_TOKEN_FILE names), else the files under
 var/secrets. ``init`` writes what is missing, each as version 1 with check-and-set, so it
 can run again, or twice at once: the JWT signing key (the existing PEM file's key when there
-is one, so tokens issued before keep working) and a Django ``SECRET_KEY`` per service.
+is one, so tokens issued before keep working), its public half at shop/jwt-verifying, and a
+Django ``SECRET_KEY`` per service. On OpenBao it then writes one policy per service (read its
+own ``SECRET_KEY`` and the public keys; identity, the issuer, the private keys too) and leaves
+each a token bound to it under var/secret-store-tokens/, which the stage runner gives that
+service's processes.
 ``rotate`` writes a new version: a new signing key is published in the JWKS at once and signs
 new tokens $JWT_KEY_PUBLISH_SECONDS later (six minutes: every verifier has fetched it by then),
 the old one verifying for $JWT_REFRESH_TTL_SECONDS more; a new ``SECRET_KEY`` applies at each
@@ -26,17 +30,21 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from strangler.config import central_secret_store_url, extracted_services
+from strangler.config import central_secret_store_url, extracted_services, var_root
 from strangler.console import table
+from strangler.secretstore.access import grant_each_service
 from strangler.secretstore.connect import open_secret_store
 from strangler.secretstore.django import SECRET_KEY_FIELD, secret_key_path
 from strangler.secretstore.keyring import (
     FIELD,
     JWT_SIGNING_PATH,
+    JWT_VERIFYING_PATH,
     VersionState,
     new_private_key_pem,
+    publish_verifying_keys,
     states,
 )
+from strangler.secretstore.openbao import OpenBaoStore
 from strangler.secretstore.store import SecretConflict, SecretStore, SecretStoreError
 from strangler.service.settings import jwt, secret_key_grace
 
@@ -97,13 +105,16 @@ def _first_value(path: str) -> tuple[dict[str, str], str]:
     return _new_value(path), "created"
 
 
+JWT_PATHS = (JWT_SIGNING_PATH, JWT_VERIFYING_PATH)
+
+
 def _grace_of(path: str) -> timedelta:
-    return jwt()["JWT_REFRESH_TTL"] if path == JWT_SIGNING_PATH else secret_key_grace()
+    return jwt()["JWT_REFRESH_TTL"] if path in JWT_PATHS else secret_key_grace()
 
 
 def _publish_of(path: str) -> timedelta:
-    """How long a new version is published before it signs: signing keys only."""
-    seconds = jwt()["JWT_KEY_PUBLISH_SECONDS"] if path == JWT_SIGNING_PATH else 0
+    """How long a new version is published before it signs: the JWT keys only."""
+    seconds = jwt()["JWT_KEY_PUBLISH_SECONDS"] if path in JWT_PATHS else 0
     return timedelta(seconds=seconds)
 
 
@@ -128,7 +139,13 @@ def init_command(args: argparse.Namespace) -> int:
         except SecretConflict:
             action = "kept (written meanwhile by another init)"
         rows.append((path, action))
-    print(table(["path", "version 1"], rows))
+    published = ", ".join(map(str, publish_verifying_keys(store)))
+    done = f"public keys of versions {published}" if published else "kept"
+    rows.append((JWT_VERIFYING_PATH, done))
+    print(table(["path", "written"], rows))
+    if isinstance(store, OpenBaoStore):
+        granted = grant_each_service(store, services(), var_root())
+        print(table(["service", "policy (reads)", "token file"], granted))
     return 0
 
 
@@ -136,7 +153,7 @@ def list_command(args: argparse.Namespace) -> int:
     store = _store(args)
     now = datetime.now(UTC)
     rows: list[tuple[object, ...]] = []
-    for path in [JWT_SIGNING_PATH, *_paths("django-secret-key", None)]:
+    for path in [*JWT_PATHS, *_paths("django-secret-key", None)]:
         found = _states(store, path, now)
         if not found:
             rows.append((path, "-", "-", "-", "-"))
@@ -174,6 +191,13 @@ def rotate_command(args: argparse.Namespace) -> int:
             version = store.write(path, _new_value(path), expected_version=current[-1].version)
         except SecretConflict as exc:
             raise SecretConflict(f"{exc}; nothing written, rotate again") from None
+        if path == JWT_SIGNING_PATH:  # its public half, for the services that verify
+            try:
+                publish_verifying_keys(store)
+            except SecretStoreError as exc:
+                raise SecretStoreError(
+                    f"{exc}; version {version} is written: `secrets init` publishes it"
+                ) from None
         publish = _publish_of(path)
         if publish:
             signs_from = _when(datetime.now(UTC) + publish)

@@ -1,6 +1,7 @@
 """The secret store in a Django process (stage 5 on: ``SECRET_STORE_URL`` in its settings).
 
-- ``key_ring()``: the process's JWT signing key ring, built once from the settings
+- ``key_ring()``: the process's JWT key ring, built once from the settings: the private keys
+  where ``JWT_SIGNS_TOKENS`` (identity, the issuer), else their public halves only
   (``JWT_REFRESH_TTL`` is the grace of a retired key, ``JWT_KEYRING_RELOAD_SECONDS`` how
   often the ring is read again); ``strangler.auth.keys`` finds it by name.
 - ``secret_key_settings(url, service)``: ``SECRET_KEY`` and ``SECRET_KEY_FALLBACKS``, read
@@ -17,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from strangler.secretstore.connect import open_secret_store
-from strangler.secretstore.keyring import KeyRing, states
+from strangler.secretstore.keyring import JWT_SIGNING_PATH, JWT_VERIFYING_PATH, KeyRing, states
 from strangler.secretstore.store import SecretStoreError
 
 SECRET_KEY_FIELD = "secret_key"
@@ -33,8 +34,10 @@ def key_ring() -> KeyRing:
         store = open_secret_store(settings.SECRET_STORE_URL)
     except ValueError as exc:
         raise ImproperlyConfigured(f"SECRET_STORE_URL: {exc}") from exc
+    signs = bool(getattr(settings, "JWT_SIGNS_TOKENS", False))
     return KeyRing(
         store,
+        JWT_SIGNING_PATH if signs else JWT_VERIFYING_PATH,
         grace=settings.JWT_REFRESH_TTL,
         publish=timedelta(seconds=int(getattr(settings, "JWT_KEY_PUBLISH_SECONDS", 0))),
         reload_seconds=float(getattr(settings, "JWT_KEYRING_RELOAD_SECONDS", 15.0)),

@@ -1,4 +1,9 @@
-"""The JWT signing key ring: RS256 private keys, one per version of a path in the store.
+"""The JWT signing key ring: RS256 keys, one per version of a path in the store.
+
+The private keys are at ``shop/jwt-signing``, read by the issuer alone (identity); every
+version's public half is at ``shop/jwt-verifying`` under the same version number
+(``publish_verifying_keys`` writes what is missing), and a ring built on that path verifies
+and publishes but cannot sign: a service that checks tokens never holds a key that mints them.
 
 A new version is published first: for ``publish`` after it is written it verifies and is
 listed in the JWKS but signs nothing, so every verifier (the gateway re-reads the JWKS every
@@ -23,12 +28,20 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from strangler.auth.kid import kid_for
-from strangler.secretstore.store import SecretStore, SecretStoreError, VersionInfo
+from strangler.secretstore.store import (
+    Secret,
+    SecretConflict,
+    SecretStore,
+    SecretStoreError,
+    VersionInfo,
+)
 
 log = logging.getLogger(__name__)
 
 JWT_SIGNING_PATH = "shop/jwt-signing"
+JWT_VERIFYING_PATH = "shop/jwt-verifying"
 FIELD = "private_key"
+PUBLIC_FIELD = "public_key"
 State = Literal["next", "current", "grace", "expired"]
 
 
@@ -90,8 +103,41 @@ class RingKey:
     kid: str
     public_pem: bytes
     until: datetime | None  # None: the current key, or the next one
-    private_pem: bytes = field(repr=False)
+    private_pem: bytes | None = field(repr=False)  # None: read from the verifying keys
     signs: bool = False
+
+
+def _ring_key(version: int, secret: Secret) -> RingKey:
+    if FIELD in secret.data:
+        private = secret.data[FIELD].encode()
+        public = public_pem_of(private)
+        return RingKey(version, kid_for(public), public, None, private)
+    public = secret.data[PUBLIC_FIELD].encode()
+    return RingKey(version, kid_for(public), public, None, None)
+
+
+def publish_verifying_keys(store: SecretStore) -> list[int]:
+    """Write the public half of each signing key that ``shop/jwt-verifying`` lacks, under the
+    same version number (check-and-set, so two writers cannot misnumber it): the versions
+    written. A writer that raced this one and wrote the same key is no conflict."""
+    written = []
+    have = len(store.versions(JWT_VERIFYING_PATH))
+    for info in store.versions(JWT_SIGNING_PATH)[have:]:
+        private = store.read(JWT_SIGNING_PATH, info.version).data[FIELD].encode()
+        public = public_pem_of(private).decode()
+        try:
+            before = info.version - 1
+            store.write(JWT_VERIFYING_PATH, {PUBLIC_FIELD: public}, expected_version=before)
+        except SecretConflict:
+            theirs = store.read(JWT_VERIFYING_PATH, info.version).data.get(PUBLIC_FIELD)
+            if theirs != public:
+                raise SecretStoreError(
+                    f"secret store {store.url}: {JWT_VERIFYING_PATH} version {info.version} is "
+                    f"not the public key of {JWT_SIGNING_PATH} version {info.version}"
+                ) from None
+            continue
+        written.append(info.version)
+    return written
 
 
 class KeyRing:
@@ -126,12 +172,13 @@ class KeyRing:
                 continue
             key = known.get(version.version)
             if key is None:  # versions never change: only new ones are read
-                private = self.store.read(self.path, version.version).data[FIELD].encode()
-                public = public_pem_of(private)
-                key = RingKey(version.version, kid_for(public), public, None, private)
+                key = _ring_key(version.version, self.store.read(self.path, version.version))
             keys.append(replace(key, until=version.until, signs=version.state == "current"))
         if not keys:
-            raise SecretStoreError(f"secret store {self.store.url}: no signing key at {self.path}")
+            raise SecretStoreError(
+                f"secret store {self.store.url}: no key at {self.path} "
+                "(run `python -m strangler secrets init`)"
+            )
         self._keys, self._loaded_at = keys, now
 
     def _refresh(self, *, unknown_kid: bool = False) -> None:

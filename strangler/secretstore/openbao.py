@@ -111,6 +111,25 @@ class OpenBaoStore:
         )
         return int(reply["data"]["version"])
 
+    # --- access: what a service's own token may read (strangler.secretstore.access) ---------
+
+    def write_policy(self, name: str, document: str) -> None:
+        """Create or replace the ACL policy ``name`` (needs the operator's token)."""
+        write = self._client.sys.create_or_update_policy
+        self._call("write the policy", name, lambda: write(name, document))
+
+    def create_token(self, policy: str, *, display_name: str, ttl: str) -> str:
+        """A new token bound to ``policy`` alone (and OpenBao's ``default``: look itself up,
+        renew itself), valid for ``ttl``."""
+        reply: dict[str, Any] = self._call(
+            "create a token for",
+            policy,
+            lambda: self._client.auth.token.create(
+                policies=[policy], display_name=display_name, ttl=ttl, renewable=True
+            ),
+        )
+        return str(reply["auth"]["client_token"])
+
 
 def _errors(exc: bao.VaultError) -> str:
     """The server's own error texts (they name the path or the rule, never a value)."""

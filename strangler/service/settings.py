@@ -140,6 +140,9 @@ def jwt() -> dict[str, Any]:
         ),
         # stage 5 on (SECRET_STORE_URL): the key ring is read again this often
         "JWT_KEYRING_RELOAD_SECONDS": env.float("JWT_KEYRING_RELOAD_SECONDS", default=15.0),
+        # stage 5 on: only the issuer's key ring (identity's settings set it) reads the
+        # private keys; every other process verifies with the public halves
+        "JWT_SIGNS_TOKENS": False,
         # stage 5 on: a new signing key is published (JWKS) this long before it signs; longer
         # than the gateway's JWKS refresh (5 minutes) and the ring's reload
         "JWT_KEY_PUBLISH_SECONDS": env.int("JWT_KEY_PUBLISH_SECONDS", default=360),

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from strangler.config import REPO_ROOT
+from strangler.config import REPO_ROOT, secret_store_token_file
 from strangler.stages.manifest import PLACEHOLDER, ProcessSpec, Stage
 from strangler.stages.processes import (
     Process,
@@ -140,7 +140,8 @@ def start(
     if missing:
         raise ProcessFailed(f"stage {stage.number}: no port given for {', '.join(missing)}")
     require_free_ports({name: ports[name] for name in needed})
-    group = ProcessGroup(log_dir=var / "logs", env=stage_env(stage, env, ports), cwd=REPO_ROOT)
+    common = stage_env(stage, env, ports)
+    group = ProcessGroup(log_dir=var / "logs", env=without_operator_token(common), cwd=REPO_ROOT)
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     try:
         for spec in specs:
@@ -149,7 +150,7 @@ def start(
                 spec.name,
                 argv_of(spec, ports, var),
                 readiness(spec, ports),
-                env=process_env(spec, var),
+                env=process_env(spec, var, common),
             )
         progress("waiting until every process is ready")
         group.wait_ready(deadline_seconds=ready_deadline)
@@ -164,11 +165,37 @@ def drain_file(var: Path, name: str) -> Path:
     return var / "drain" / name
 
 
-def process_env(spec: ProcessSpec, var: Path) -> dict[str, str]:
+def process_env(
+    spec: ProcessSpec, var: Path, common: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """What ``spec`` gets beside the stage's environment ``common``: its drain file and, where
+    the stage reads OpenBao, its own service's token."""
     path = drain_file(var, spec.name)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)  # left over from a run that was killed
-    return {**dict(spec.env), "STRANGLER_DRAIN_FILE": str(path)}
+    own = {**dict(spec.env), "STRANGLER_DRAIN_FILE": str(path)}
+    if common is not None and reads_openbao(common):
+        token = secret_store_token_file(var, spec.settings_of)
+        if token.exists():  # none for a process that reads no secret (the gateway)
+            own["SECRET_STORE_TOKEN_FILE"] = str(token)
+    return own
+
+
+OPERATOR_TOKEN = ("SECRET_STORE_TOKEN", "SECRET_STORE_TOKEN_FILE")
+
+
+def reads_openbao(common: Mapping[str, str]) -> bool:
+    url = common.get("SECRET_STORE_URL", "")
+    return common.get("SECRET_STORE") == "on" and url.startswith("bao://")
+
+
+def without_operator_token(common: Mapping[str, str]) -> dict[str, str]:
+    """The stage's environment for its processes: on OpenBao (stage 5 on) without the token the
+    set-up ran with, which may write every secret; each process gets its service's own
+    (``secrets init`` wrote one per service, see ``strangler.secretstore.access``)."""
+    if not reads_openbao(common):
+        return dict(common)
+    return {key: value for key, value in common.items() if key not in OPERATOR_TOKEN}
 
 
 def argv_of(spec: ProcessSpec, ports: Mapping[str, int], var: Path) -> list[str]:

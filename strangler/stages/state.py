@@ -15,11 +15,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from strangler.config import REPO_ROOT, env
-
-
-def var_root() -> Path:
-    return Path(env.str("STRANGLER_VAR_DIR", default=str(REPO_ROOT / "var")))
+from strangler.config import var_root
 
 
 def state_path() -> Path:

@@ -1,8 +1,9 @@
 """Settings of the identity service.
 
 What is its own: the accounts app (each customer's credential: e-mail, password hash, roles),
-the idempotency keys of the calls it answers, and the token lifetimes and signing keys of the
-common block (the key ring of the secret store where ``SECRET_STORE`` is on). It consumes no
+the idempotency keys of the calls it answers, and the token lifetimes and keys of the common
+block. It is the shop's one issuer: where ``SECRET_STORE`` is on, its key ring holds the
+private keys (``JWT_SIGNS_TOKENS``), which every other service's ring lacks. It consumes no
 events and publishes none. The rest, its database (``IDENTITY_DATABASE_URL``) included, is the
 common block of ``strangler.service``.
 """
@@ -23,3 +24,6 @@ globals().update(
         ),
     )
 )
+
+# the issuer: its key ring reads the private signing keys (the others read the public halves)
+JWT_SIGNS_TOKENS = True

@@ -28,9 +28,13 @@ def openbao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenBaoServer]
 
 
 @pytest.fixture
-def bao_store(openbao: OpenBaoServer, monkeypatch: pytest.MonkeyPatch) -> SecretStore:
-    """A KV engine of the test's own on the session's OpenBao."""
+def bao_store(
+    openbao: OpenBaoServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> SecretStore:
+    """A KV engine of the test's own on the session's OpenBao, read with the operator's (root)
+    token; the services' tokens ``secrets init`` issues go to the test's own var folder."""
     monkeypatch.setenv("SECRET_STORE_TOKEN", openbao.token)
+    monkeypatch.setenv("STRANGLER_VAR_DIR", str(tmp_path / "var"))
     return open_secret_store(openbao.new_mount())
 
 

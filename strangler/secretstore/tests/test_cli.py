@@ -14,7 +14,14 @@ import pytest
 from strangler.config import REPO_ROOT
 from strangler.secretstore.cli import main, services
 from strangler.secretstore.django import secret_key_path
-from strangler.secretstore.keyring import JWT_SIGNING_PATH
+from strangler.secretstore.keyring import (
+    FIELD,
+    JWT_SIGNING_PATH,
+    JWT_VERIFYING_PATH,
+    PUBLIC_FIELD,
+    new_private_key_pem,
+    public_pem_of,
+)
 from strangler.secretstore.store import SecretStore
 
 
@@ -68,6 +75,36 @@ def test_rotate_adds_a_version_and_versions_shows_current_and_grace(
     assert "current" in out and "grace" in out
     assert re.search(rf"^{JWT_SIGNING_PATH}\s+2\s", out, re.MULTILINE)
     assert not [value for value in values(secret_store) if value[:40] in out]
+
+
+def public_halves(store: SecretStore) -> tuple[list[str], list[str]]:
+    """Each signing version's public half, and what the verifying path holds, by version."""
+    signing = [
+        public_pem_of(store.read(JWT_SIGNING_PATH, info.version).data[FIELD].encode()).decode()
+        for info in store.versions(JWT_SIGNING_PATH)
+    ]
+    verifying = [
+        store.read(JWT_VERIFYING_PATH, info.version).data[PUBLIC_FIELD]
+        for info in store.versions(JWT_VERIFYING_PATH)
+    ]
+    return signing, verifying
+
+
+def test_the_verifying_keys_are_the_public_halves_of_the_signing_keys_version_for_version(
+    secret_store: SecretStore,
+) -> None:
+    main(["init", "--store", secret_store.url])
+    assert main(["rotate", "jwt-signing", "--store", secret_store.url]) == 0
+    signing, verifying = public_halves(secret_store)
+    assert len(signing) == 2 and verifying == signing
+    assert not any("PRIVATE" in pem for pem in verifying)
+
+    # a rotation that wrote its key but not the public half (the store failed in between):
+    # the next init publishes it
+    secret_store.write(JWT_SIGNING_PATH, {FIELD: new_private_key_pem()}, expected_version=2)
+    assert main(["init", "--store", secret_store.url]) == 0
+    signing, verifying = public_halves(secret_store)
+    assert len(signing) == 3 and verifying == signing
 
 
 def test_bad_input_is_a_message_and_a_non_zero_exit(

@@ -19,23 +19,33 @@ from rest_framework.test import APIRequestFactory
 
 from strangler.auth import keys
 from strangler.auth.drf import BearerTokenAuthentication, verified_tokens
+from strangler.auth.keys import TokensIssuedElsewhere
 from strangler.auth.kid import kid_for
 from strangler.auth.tokens import InvalidToken, decode, issue_pair
 from strangler.config import REPO_ROOT
 from strangler.secretstore import django as glue
 from strangler.secretstore.cli import main as secrets_main
-from strangler.secretstore.keyring import public_pem_of
+from strangler.secretstore.keyring import (
+    FIELD,
+    JWT_SIGNING_PATH,
+    JWT_VERIFYING_PATH,
+    public_pem_of,
+)
 from strangler.secretstore.store import SecretStore
 
 
 @pytest.fixture
 def ring_store(secret_store: SecretStore) -> Iterator[SecretStore]:
-    """The process reads ``secret_store`` (the ring rebuilt for the test, and after it)."""
+    """The process is the issuer and reads ``secret_store`` (the ring rebuilt for the test, and
+    after it)."""
     assert secrets_main(["init", "--store", secret_store.url]) == 0
     glue.key_ring.cache_clear()
     verified_tokens.clear()
     with override_settings(
-        SECRET_STORE_URL=secret_store.url, JWT_KEYRING_RELOAD_SECONDS=0, JWT_KEY_PUBLISH_SECONDS=0
+        SECRET_STORE_URL=secret_store.url,
+        JWT_SIGNS_TOKENS=True,
+        JWT_KEYRING_RELOAD_SECONDS=0,
+        JWT_KEY_PUBLISH_SECONDS=0,
     ):
         yield secret_store
     glue.key_ring.cache_clear()
@@ -95,6 +105,28 @@ def test_a_retired_key_leaves_the_jwks_after_the_refresh_token_lifetime(
         assert [key["kid"] for key in keys.jwks()["keys"]] == [keys.key_id()]
         with pytest.raises(InvalidToken, match="unknown key"):
             decode(before, "access")
+
+
+def test_a_service_that_verifies_holds_no_private_key_and_signs_nothing(
+    ring_store: SecretStore,
+) -> None:
+    issued = issue_pair("7", email="c7@example.com").access
+    rotate(ring_store)
+    with override_settings(JWT_SIGNS_TOKENS=False):
+        glue.key_ring.cache_clear()
+        verified_tokens.clear()
+
+        assert authenticate(issued) == 7
+        assert [key["kid"] for key in keys.jwks()["keys"]] == [
+            kid_of(issued),
+            kid_for(public_pem_of(ring_store.read(JWT_SIGNING_PATH).data[FIELD].encode())),
+        ]
+        ring = glue.key_ring()
+        assert ring.path == JWT_VERIFYING_PATH
+        assert all(key.private_pem is None for key in ring.verifiable())
+        with pytest.raises(TokensIssuedElsewhere, match="through the gateway") as refused:
+            issue_pair("7")
+        assert refused.value.http_status == 421
 
 
 def test_without_a_secret_store_the_pem_files_sign() -> None:

@@ -104,6 +104,7 @@ def test_the_newest_key_signs_and_its_kid_derives_from_its_public_key(
     signing = ring.signing()
 
     assert signing.kid == second != first
+    assert signing.private_pem is not None  # read from the private keys' path
     assert signing.kid == kid_for(public_pem_of(signing.private_pem))
     assert "PRIVATE" not in repr(signing)
 

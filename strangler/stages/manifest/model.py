@@ -34,6 +34,9 @@ class ProcessSpec:
     ``stage restart monolith`` restarts them one at a time behind the gateway.
     ``metrics_path`` is where Prometheus scrapes it (empty: it serves no metrics);
     ``stage prometheus`` writes a scrape configuration from it.
+    ``settings_of`` is the service whose Django settings it loads when that is not its own
+    (Flower runs the monolith's Celery app): from stage 5 it reads the secret store with
+    that service's token.
     """
 
     name: str
@@ -48,6 +51,7 @@ class ProcessSpec:
     metrics_path: str = ""
     optional: bool = False
     env: tuple[tuple[str, str], ...] = ()
+    settings_of: str = ""
     # What a person opens in a browser: (label, path) printed by ``stage up``.
     urls: tuple[tuple[str, str], ...] = ()
 
@@ -62,6 +66,8 @@ class ProcessSpec:
             object.__setattr__(self, "live_path", "/health/live")
         if not self.service:
             object.__setattr__(self, "service", self.name)
+        if not self.settings_of:
+            object.__setattr__(self, "settings_of", self.service)
 
     def placeholders(self) -> set[str]:
         """The port names this process's argv refers to (``{port}`` is its own)."""

@@ -50,6 +50,7 @@ FLOWER = ProcessSpec(
     live_path="/healthcheck",
     metrics_path="/metrics",  # the Celery workers' tasks, as Flower sees them
     optional=True,
+    settings_of="monolith",  # the monolith's Celery app, so its Django settings
     urls=(("Flower (Celery monitoring)", "/"),),
 )
 
