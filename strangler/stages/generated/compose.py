@@ -13,10 +13,12 @@ Redis, etcd, OpenBao, Jaeger) have no profile: every stage shares them and their
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import yaml
 
+from strangler.config import secret_store_token_file
 from strangler.stages import prometheus
 from strangler.stages.generated import yamltext
 from strangler.stages.generated.containers import (
@@ -28,6 +30,7 @@ from strangler.stages.generated.containers import (
     databases,
     host_of,
     port_of,
+    secret_store_reader,
     setup_script,
 )
 from strangler.stages.generated.containers import settings as container_settings
@@ -80,6 +83,17 @@ def environment(stage: Stage) -> dict[str, str]:
         "SECRET_KEY": "${SECRET_KEY:-insecure-compose-default-change-me}",
     }
     return env | {key: _escape(value) for key, value in container_settings(stage).items()}
+
+
+def process_environment(stage: Stage, env: dict[str, str], container: Container) -> dict[str, str]:
+    """A process's environment: the stage's without the set-up's OpenBao token and, from
+    stage 5, the file of its service's own token (the set-up's ``secrets init`` writes one per
+    service to the state volume)."""
+    reader = secret_store_reader(stage, container.spec)
+    own = {key: value for key, value in env.items() if key != "SECRET_STORE_TOKEN"}
+    if reader is not None:
+        own["SECRET_STORE_TOKEN_FILE"] = str(secret_store_token_file(Path(STATE_DIR), reader))
+    return own
 
 
 def healthcheck(container: Container) -> dict[str, Any] | None:
@@ -149,7 +163,7 @@ def stage_services(stage: Stage) -> dict[str, dict[str, Any]]:
             condition = "service_healthy" if checks[peer] else "service_started"
             depends[service_name(stage, peer)] = {"condition": condition}
         service = {
-            **_python_service(stage, env),
+            **_python_service(stage, process_environment(stage, env, container)),
             "command": [_escape(part) for part in container.command],
             "networks": {"default": {"aliases": [container.name]}},
             "restart": "unless-stopped",

@@ -131,6 +131,16 @@ def databases(stage: Stage) -> dict[str, str]:
     return found
 
 
+def secret_store_reader(stage: Stage, spec: ProcessSpec) -> str | None:
+    """From stage 5 (``SECRET_STORE=on``): the service whose own OpenBao token ``spec`` reads
+    its secrets with (its Django settings' service: ``secrets init`` issues one per service
+    with a database), or None for a process that reads none (the gateway) or before stage 5.
+    No process gets the set-up's token."""
+    if stage.settings_env.get("SECRET_STORE") != "on":
+        return None
+    return spec.settings_of if spec.settings_of in databases(stage).values() else None
+
+
 def celery_ping(command: Sequence[str]) -> tuple[str, ...] | None:
     """``celery inspect ping`` of the worker run by ``command`` (by its node name), or None
     when ``command`` runs no Celery worker."""

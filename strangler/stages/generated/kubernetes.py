@@ -31,6 +31,7 @@ from strangler.stages.generated.containers import (
     containers,
     databases,
     host_of,
+    secret_store_reader,
     setup_script,
 )
 from strangler.stages.generated.containers import settings as container_settings
@@ -39,6 +40,7 @@ from strangler.stages.manifest import Stage
 SECRET = "shop"  # created by hand per namespace: the engines' URLs and SECRET_KEY
 JWT_SECRET = "shop-jwt"  # created by hand: jwt.pem (the issuer's private key), jwt.pub.pem
 JWT_DIR = "/run/secrets/jwt"
+OPERATOR = ""  # secret_env's token_of for the set-up: the operator's OpenBao token
 CONFIG = "shop-settings"
 PART_OF = "shop"
 
@@ -47,17 +49,21 @@ def namespace(stage: Stage) -> str:
     return f"shop-stage-{stage.number}"
 
 
-def secret_env(stage: Stage) -> list[dict[str, Any]]:
-    """The environment read from the Secret ``shop``, one key per variable."""
+def secret_env(stage: Stage, token_of: str | None = OPERATOR) -> list[dict[str, Any]]:
+    """The environment read from the Secret ``shop``, one key per variable. From stage 5 also
+    OpenBao's address and a token: the operator's for the set-up Job, a service's own
+    (``secret-store-token-<service>``) for its processes, none for a process that reads no
+    secret."""
     names = [*databases(stage), "CELERY_BROKER_URL", "REDIS_URL", "SECRET_KEY"]
-    if stage.settings_env.get("SECRET_STORE") == "on":  # stage 5 on: OpenBao's address, token
-        names += ["SECRET_STORE_URL", "SECRET_STORE_TOKEN"]
+    keys = {name: name.lower().replace("_", "-") for name in names}
+    if stage.settings_env.get("SECRET_STORE") == "on":
+        keys["SECRET_STORE_URL"] = "secret-store-url"
+        if token_of is not None:
+            own = "" if token_of == OPERATOR else f"-{token_of}"
+            keys["SECRET_STORE_TOKEN"] = f"secret-store-token{own}"
     return [
-        {
-            "name": name,
-            "valueFrom": {"secretKeyRef": {"name": SECRET, "key": name.lower().replace("_", "-")}},
-        }
-        for name in names
+        {"name": name, "valueFrom": {"secretKeyRef": {"name": SECRET, "key": key}}}
+        for name, key in keys.items()
     ]
 
 
@@ -84,14 +90,16 @@ def _meta(stage: Stage, name: str) -> dict[str, Any]:
     return {"name": name, "namespace": namespace(stage), "labels": _labels(stage, name)}
 
 
-def _container(stage: Stage, name: str, command: list[str]) -> dict[str, Any]:
+def _container(
+    stage: Stage, name: str, command: list[str], token_of: str | None = OPERATOR
+) -> dict[str, Any]:
     return {
         "name": name,
         "image": IMAGE,
         "imagePullPolicy": "IfNotPresent",
         "command": command,
         "envFrom": [{"configMapRef": {"name": CONFIG}}],
-        "env": secret_env(stage),
+        "env": secret_env(stage, token_of),
         "volumeMounts": [
             {"name": "state", "mountPath": STATE_DIR},
             {"name": "jwt", "mountPath": JWT_DIR, "readOnly": True},
@@ -130,14 +138,16 @@ def probes(container: Container) -> dict[str, Any]:
 
 def deployment(stage: Stage, container: Container) -> dict[str, Any]:
     spec = container.spec
-    main = _container(stage, spec.name, list(container.command)) | probes(container)
+    reader = secret_store_reader(stage, spec)
+    main = _container(stage, spec.name, list(container.command), reader) | probes(container)
     if container.port:
         main["ports"] = [{"name": "main", "containerPort": container.port}]
     pod: dict[str, Any] = {"containers": [main], "volumes": _volumes()}
     if "gunicorn" in container.command and stage.setup:
         # A Django web process serves its static files itself (WhiteNoise) from the pod's
         # state folder, which starts empty: collect them there first.
-        init = _container(stage, "collectstatic", ["sh", "-ec", collectstatic_script(stage)])
+        static = ["sh", "-ec", collectstatic_script(stage)]
+        init = _container(stage, "collectstatic", static, reader)
         pod["initContainers"] = [init]
     template_meta: dict[str, Any] = {"labels": _labels(stage, spec.name)}
     if spec.metrics_path:

@@ -138,3 +138,27 @@ def test_each_extracted_service_reads_a_database_of_its_own(stage: Stage) -> Non
         keys = {e["name"]: e["valueFrom"]["secretKeyRef"]["key"] for e in env}
         assert keys[f"{service.upper()}_DATABASE_URL"] == f"{service}-database-url", spec.name
         assert keys["DATABASE_URL"] == "database-url"
+
+
+@pytest.mark.parametrize("stage", STAGES, ids=lambda s: f"stage-{s.number}")
+def test_only_the_set_up_job_holds_the_openbao_operators_token(stage: Stage) -> None:
+    """From stage 5 each process reads OpenBao with its own service's token (the Secret's key
+    ``secret-store-token-<service>``); the gateway reads no secret."""
+    resources = committed(stage)
+    reads = stage.settings_env.get("SECRET_STORE") == "on"
+
+    def token_keys(pod: dict[str, Any]) -> set[str | None]:
+        found = set()
+        for container in [*pod["containers"], *pod.get("initContainers", [])]:
+            refs = {e["name"]: e["valueFrom"]["secretKeyRef"]["key"] for e in container["env"]}
+            found.add(refs.get("SECRET_STORE_TOKEN"))
+        return found
+
+    job = by_kind(resources, "Job")["setup"]["spec"]["template"]["spec"]
+    assert token_keys(job) == {"secret-store-token" if reads else None}
+    deployments = by_kind(resources, "Deployment")
+    for spec in stage.processes:
+        owner = {"gateway": None, "flower": "monolith"}.get(spec.service, spec.service)
+        expected = f"secret-store-token-{owner}" if reads and owner else None
+        pod = deployments[spec.name]["spec"]["template"]["spec"]
+        assert token_keys(pod) == {expected}, spec.name
