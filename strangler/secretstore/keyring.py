@@ -121,8 +121,9 @@ def publish_verifying_keys(store: SecretStore) -> list[int]:
     same version number (check-and-set, so two writers cannot misnumber it): the versions
     written. A writer that raced this one and wrote the same key is no conflict."""
     written = []
-    have = len(store.versions(JWT_VERIFYING_PATH))
-    for info in store.versions(JWT_SIGNING_PATH)[have:]:
+    # by number, not by count: a store may have dropped its oldest versions (KV's max_versions)
+    have = max((info.version for info in store.versions(JWT_VERIFYING_PATH)), default=0)
+    for info in [i for i in store.versions(JWT_SIGNING_PATH) if i.version > have]:
         private = store.read(JWT_SIGNING_PATH, info.version).data[FIELD].encode()
         public = public_pem_of(private).decode()
         try:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import hvac
 import pytest
 
 from strangler.config import REPO_ROOT
@@ -22,7 +23,9 @@ from strangler.secretstore.keyring import (
     new_private_key_pem,
     public_pem_of,
 )
+from strangler.secretstore.openbao import OpenBaoStore
 from strangler.secretstore.store import SecretStore
+from strangler.secretstore.testing import OpenBaoServer
 
 
 def values(store: SecretStore) -> list[str]:
@@ -125,3 +128,18 @@ def test_bad_input_is_a_message_and_a_non_zero_exit(
     with pytest.raises(SystemExit) as usage:
         main(["rotate", "everything"])
     assert usage.value.code == 2
+
+
+def test_the_public_keys_follow_when_openbao_keeps_only_the_newest_versions(
+    openbao: OpenBaoServer, bao_store: SecretStore
+) -> None:
+    assert isinstance(bao_store, OpenBaoStore)
+    root = hvac.Client(url=openbao.address, token=openbao.token, timeout=5)
+    root.secrets.kv.v2.configure(max_versions=2, mount_point=bao_store.mount)
+    main(["init", "--store", bao_store.url])
+    for _ in range(3):
+        assert main(["rotate", "jwt-signing", "--store", bao_store.url]) == 0
+
+    assert [i.version for i in bao_store.versions(JWT_VERIFYING_PATH)] == [3, 4]
+    signing, verifying = public_halves(bao_store)
+    assert verifying == signing
