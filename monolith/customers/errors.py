@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from strangler.errors import Conflict, DomainError, NotFound, Unprocessable
+from strangler.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
 
 
 class CustomerNotFound(NotFound):
@@ -32,6 +32,13 @@ class WeakPassword(InvalidInput):
 
     code = "weak_password"
     http_status = 422
+
+
+class RegistrationClosed(Forbidden):
+    """New accounts are paused (``CUSTOMERS_REGISTRATION_OPEN`` is off): nothing was written."""
+
+    code = "registration_closed"
+    writes_nothing = True
 
 
 class InvalidCredentials(DomainError):

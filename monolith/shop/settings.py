@@ -174,6 +174,10 @@ IDENTITY_SERVICE_URL = env.str("IDENTITY_SERVICE_URL", default="http://127.0.0.1
 IDENTITY_TIMEOUT = env.float("IDENTITY_TIMEOUT", default=10.0)  # seconds: a password hash
 IDENTITY_BREAKER_FAILURES = env.int("IDENTITY_BREAKER_FAILURES", default=5)
 IDENTITY_BREAKER_RESET_SECONDS = env.float("IDENTITY_BREAKER_RESET_SECONDS", default=10.0)
+# A flag: whether new customers may register (off: 403 registration_closed, nothing written),
+# to pause sign-ups in an incident or a cut-over; from stage 5 flipped in deploy/config/ and
+# applied by every process at once.
+CUSTOMERS_REGISTRATION_OPEN = env.bool("CUSTOMERS_REGISTRATION_OPEN", default=True)
 # Who hears about orders: notifications in process (stages 0-1:
 # monolith.orders.in_process_notifications.InProcessNotifications), or integration events
 # through the orders outbox (stage 2 on: monolith.orders.outbox.adapters.OutboxEvents).
@@ -204,6 +208,7 @@ DYNAMIC_SETTINGS = [
     "IDENTITY_TIMEOUT",
     "IDENTITY_BREAKER_FAILURES",
     "IDENTITY_BREAKER_RESET_SECONDS",
+    "CUSTOMERS_REGISTRATION_OPEN",
 ]
 
 # --- integration events (strangler.events): the outbox tables `manage.py outbox_relay` reads

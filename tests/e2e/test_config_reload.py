@@ -8,6 +8,8 @@ circuit open after one failed checkout instead of five (the payments service's a
 passed on by the monolith to the client): the process was not restarted. The history then
 names the change, its author and its source. Fraud is started again, and the folder synced
 back, before the test ends, and the cart checks out once the circuit's trial has closed it.
+A flag works the same way: ``CUSTOMERS_REGISTRATION_OPEN`` synced off closes registration on
+every monolith replica (403, nothing written), synced back on reopens it, with no restart.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -113,3 +116,37 @@ def test_a_synced_change_reaches_the_running_service_without_a_restart(
         return answer.status_code == 201
 
     eventually(checked_out, "a checkout once fraud is back", deadline=60, poll=1)
+
+
+def test_a_flag_synced_off_pauses_registration_at_once_and_on_again_reopens_it(
+    stages: Callable[[int], StartedStage], tmp_path: Path
+) -> None:
+    started = stages(STAGE)
+    folder = tmp_path / "config"
+    shutil.copytree(REPO_ROOT / "deploy" / "config", folder)
+    source = (folder / "monolith.yaml").read_text()
+    closed = source.replace(
+        "CUSTOMERS_REGISTRATION_OPEN: true", "CUSTOMERS_REGISTRATION_OPEN: false"
+    )
+    assert closed != source, "deploy/config/monolith.yaml sets CUSTOMERS_REGISTRATION_OPEN"
+    (folder / "monolith.yaml").write_text(closed)
+    pids = {p.name: p.pid for p in started.running.group.processes}
+
+    def register() -> int:  # a new e-mail each time: a 403 must have written nothing
+        body = {
+            "email": f"flag-{uuid.uuid4().hex[:10]}@example.com",
+            "password": "pass-9-word",
+            "full_name": "Flag Tester",
+        }
+        url = f"{started.base_url}/api/v1/auth/register"
+        reply = requests.post(url, json=body, timeout=30)
+        assert reply.status_code in (201, 403), reply.text
+        return reply.status_code
+
+    def answers(status: int) -> Callable[[], bool]:  # both replicas: a few in a row
+        return lambda: all(register() == status for _ in range(4))
+
+    with _synced(started, folder):
+        eventually(answers(403), "registration closed on every replica", deadline=30, poll=0.5)
+    eventually(answers(201), "registration open again", deadline=30, poll=0.5)
+    assert {p.name: p.pid for p in started.running.group.processes} == pids, "a restart"

@@ -75,6 +75,9 @@ class RegisterApi(APIView):
         responses={
             201: OutputSerializer,
             400: error_response("validation_error (e.g. a short password) or malformed_request"),
+            403: error_response(
+                "registration_closed: new accounts are paused (CUSTOMERS_REGISTRATION_OPEN off)"
+            ),
             409: error_response("email_taken: an account with this e-mail (in any case) exists"),
             422: error_response("weak_password: too common, or too like the e-mail or name"),
         },

@@ -23,6 +23,7 @@ from monolith.customers.errors import (
     InvalidCredentials,
     InvalidInput,
     InvalidRefreshToken,
+    RegistrationClosed,
     WeakPassword,
 )
 from monolith.customers.models import Customer
@@ -31,6 +32,7 @@ from monolith.customers.services.addresses import address_create
 from monolith.customers.wiring import CREDENTIALS
 from strangler.auth.tokens import InvalidToken, TokenPair, decode, issue_pair
 from strangler.composition import root
+from strangler.config import live_setting
 
 # Customers' passwords are checked with these unless settings.CUSTOMERS_PASSWORD_VALIDATORS
 # says otherwise (AUTH_PASSWORD_VALIDATORS is for the staff who use the admin).
@@ -145,8 +147,12 @@ def customer_register(*, email: str, password: str, full_name: str) -> SignedIn:
 
     The password, checked here, is kept by the credentials port (``CUSTOMERS_CREDENTIALS_ADAPTER``:
     on this row up to stage 4, by the identity service from stage 5 on), which signs the customer
-    in; a failure there rolls the row back.
+    in; a failure there rolls the row back. While ``CUSTOMERS_REGISTRATION_OPEN`` is off (a flag
+    of the config store from stage 5: flipped in Git and synced, it applies at once), it raises
+    :class:`RegistrationClosed` and writes nothing.
     """
+    if not live_setting("CUSTOMERS_REGISTRATION_OPEN"):
+        raise RegistrationClosed("New accounts are paused; please try again later.")
     email = selectors.normalize_email(email)
     full_name = full_name.strip()
     if not full_name:

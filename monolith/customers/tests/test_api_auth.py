@@ -8,6 +8,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.contrib.auth.hashers import check_password
+from django.test import override_settings
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -101,6 +102,18 @@ def test_register_with_a_taken_email_in_any_case_is_409_and_writes_nothing(
     assert list(Customer.objects.values_list("id", "full_name")) == [
         (existing.id, "The First Siti")
     ]
+
+
+def test_register_while_registration_is_closed_is_403_and_writes_nothing(
+    api_client: APIClient,
+) -> None:
+    with override_settings(CUSTOMERS_REGISTRATION_OPEN=False):
+        response = api_client.post(REGISTER, register_body(), format="json")
+
+    assert response.status_code == 403
+    assert error_code(response) == "registration_closed"
+    assert Customer.objects.count() == 0
+    assert api_client.post(REGISTER, register_body(), format="json").status_code == 201
 
 
 @pytest.mark.parametrize(
