@@ -15,7 +15,7 @@ from pathlib import Path
 import jwt
 import pytest
 from django.test import override_settings
-from rest_framework.test import APIRequestFactory
+from rest_framework.test import APIClient, APIRequestFactory
 
 from strangler.auth import keys
 from strangler.auth.drf import BearerTokenAuthentication, verified_tokens
@@ -127,6 +127,25 @@ def test_a_service_that_verifies_holds_no_private_key_and_signs_nothing(
         with pytest.raises(TokensIssuedElsewhere, match="through the gateway") as refused:
             issue_pair("7")
         assert refused.value.http_status == 421
+
+
+@pytest.mark.django_db
+def test_sign_in_at_a_service_that_only_verifies_is_a_421_naming_the_way(
+    ring_store: SecretStore, in_process_credentials: None
+) -> None:
+    """The monolith's own sign-in path, called directly once identity issues the tokens (the
+    account registered on the monolith's row, as before stage 5)."""
+    client, account = APIClient(), {"email": "c7@example.com", "password": "pass-9-word"}
+    registered = client.post("/api/v1/auth/register", {**account, "full_name": "C7"}, "json")
+    assert registered.status_code == 201, registered.content
+    with override_settings(JWT_SIGNS_TOKENS=False):
+        glue.key_ring.cache_clear()
+
+        refused = client.post("/api/v1/auth/token", account, "json")
+
+    assert refused.status_code == 421
+    assert refused.json()["error"]["code"] == "tokens_issued_elsewhere"
+    assert "gateway" in refused.json()["error"]["message"]
 
 
 def test_without_a_secret_store_the_pem_files_sign() -> None:
