@@ -1,11 +1,17 @@
 """``python -m strangler config ...``: push the folder in Git to the config store, audited.
 
-    python -m strangler config diff    [--store URL] [--folder DIR] [--service NAME]
-    python -m strangler config sync    [--store URL] [--folder DIR] [--service NAME] [--dry-run]
+    python -m strangler config diff    [--store URL] [--folder DIR] [--environment NAME]
+                                       [--service NAME]
+    python -m strangler config sync    [--store URL] [--folder DIR] [--environment NAME]
+                                       [--service NAME] [--dry-run]
     python -m strangler config history --service NAME [--setting NAME] [--store URL]
 
 The store is ``--store``, else $CONFIG_STORE_URL, else the files under var/config
-(``etcd://HOST:PORT[/prefix]`` or ``file:///abs/dir``); the folder is deploy/config. ``sync``
+(``etcd://HOST:PORT[/prefix]`` or ``file:///abs/dir``); the folder is deploy/config. Each
+environment has a store of its own, fed from the folder with its own values laid over it:
+``--environment production`` (else $CONFIG_ENVIRONMENT) adds
+deploy/config/environments/production/{service}.yaml; without one the folder's files are
+synced as they are (the local stages). ``sync``
 writes each service's changes in one step, refused when someone changed the service since
 its diff was read; the audit entry records who (``git config user.name``, else $USER) and
 from what (``git:<commit>``, ``+dirty`` when the folder has uncommitted changes).
@@ -24,7 +30,7 @@ from pathlib import Path
 
 from strangler.config import REPO_ROOT, central_store_url
 from strangler.configstore.connect import open_store
-from strangler.configstore.folder import Change, FolderError, diff, read_folder
+from strangler.configstore.folder import Change, FolderError, diff, read_environment
 from strangler.configstore.store import (
     ConfigConflict,
     ConfigStore,
@@ -75,6 +81,12 @@ def _parser() -> argparse.ArgumentParser:
                 default=DEFAULT_FOLDER,
                 help="the folder of the {service}.yaml files (default: deploy/config)",
             )
+            command.add_argument(
+                "--environment",
+                default=os.environ.get("CONFIG_ENVIRONMENT") or None,
+                help="lay environments/NAME/ of the folder over it "
+                "(default: $CONFIG_ENVIRONMENT, else none)",
+            )
         if name == "sync":
             command.add_argument("--dry-run", action="store_true", help="print the diff only")
     return parser
@@ -89,7 +101,7 @@ def _plan(
     args: argparse.Namespace,
 ) -> tuple[ConfigStore, dict[str, Snapshot], list[Change]]:
     store = open_store(args.store or default_store())
-    folder = read_folder(args.folder)
+    folder = read_environment(args.folder, args.environment)
     if args.service:
         check_service(args.service)
         if args.service not in folder:
@@ -159,6 +171,8 @@ def sync_command(args: argparse.Namespace) -> int:
         print("\ndry run: nothing written")
         return 0
     who, origin = author(args.folder), source(args.folder)
+    if args.environment:
+        origin = f"{origin} ({args.environment})"
     print()
     for service in sorted({c.service for c in changes}):
         wanted = {c.name: c.wanted for c in changes if c.service == service}

@@ -1,4 +1,6 @@
-"""The folder in Git that the store is fed from: ``deploy/config/{service}.yaml``.
+"""The folder in Git that the store is fed from: ``deploy/config/{service}.yaml``, and for
+each environment (``staging``, ``production``, ...) the values that differ there:
+``deploy/config/environments/{environment}/{service}.yaml``, laid over the first.
 
 Each file is a flat mapping of setting names (``^[A-Z][A-Z0-9_]*$``) to scalars (int, float,
 bool, str). Anything else (a nested mapping, a list, null, a date, a duplicate or bad name,
@@ -115,6 +117,44 @@ def read_folder(path: Path | str) -> dict[str, dict[str, Scalar]]:
             )
         services[file.stem] = read_file(file)
     return services
+
+
+ENVIRONMENTS = "environments"
+
+
+def read_environment(path: Path | str, environment: str | None) -> dict[str, dict[str, Scalar]]:
+    """The folder's values as ``environment`` runs them (None: the files themselves): each
+    service's file with the environment's file for it laid over it. An environment's file
+    changes settings the service's file has and adds none, so a misspelt name fails here
+    instead of becoming a setting no process reads; an environment without a folder is an
+    error too, not a silent copy of the defaults."""
+    values = read_folder(path)
+    if environment is None:
+        return values
+    if not SERVICE.match(environment):
+        raise FolderError(
+            f"{environment!r} is not an environment name (lower case, digits, - and _)"
+        )
+    overlay_folder = Path(path) / ENVIRONMENTS / environment
+    for service, overlay in read_folder(overlay_folder).items():
+        file = overlay_folder / f"{service}.yaml"
+        if service not in values:
+            raise FolderError(f"{file}: the folder has no {service}.yaml for it to change")
+        base = values[service]
+        unknown = sorted(set(overlay) - set(base))
+        if unknown:
+            raise FolderError(
+                f"{file}: {', '.join(unknown)} not in {service}.yaml (an environment changes "
+                "the settings a service has, and adds none)"
+            )
+        for name, value in overlay.items():
+            if type(value) is not type(base[name]):  # 30 is not 30.0, as in the store
+                raise FolderError(
+                    f"{file}: {name} is {value!r} here, of another type than "
+                    f"{base[name]!r} in {service}.yaml"
+                )
+        values[service] = {**base, **overlay}
+    return values
 
 
 def diff(

@@ -26,6 +26,7 @@ def _no_git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("USER", "operator")
     monkeypatch.delenv("CONFIG_STORE_URL", raising=False)
+    monkeypatch.delenv("CONFIG_ENVIRONMENT", raising=False)
     monkeypatch.setenv("STRANGLER_VAR_DIR", str(tmp_path / "var"))  # the default store's
 
 
@@ -87,6 +88,29 @@ def test_sync_applies_each_service_once_then_a_second_sync_is_in_sync(
 
     assert _run(capsys, "sync", "--store", store, "--folder", str(folder)) == (0, "in sync\n", "")
     assert _run(capsys, "diff", "--store", store, "--folder", str(folder)) == (0, "in sync\n", "")
+
+
+def test_sync_for_an_environment_writes_its_values_and_the_history_names_it(
+    capsys: pytest.CaptureFixture[str], folder: Path, store: str
+) -> None:
+    production = folder / "environments" / "production"
+    production.mkdir(parents=True)
+    (production / "monolith.yaml").write_text("FRAUD_TIMEOUT: 4.0\n")
+
+    code, _, err = _run(
+        capsys, "sync", "--store", store, "--folder", str(folder), "--environment", "production"
+    )
+    assert (code, err) == (0, ""), err
+    assert open_store(store).read("monolith").values == {
+        "FRAUD_TIMEOUT": 4.0,
+        "FRAUD_BREAKER_FAILURES": 5,
+    }
+    [entry] = open_store(store).history("monolith")
+    assert entry.source == f"folder:{folder} (production)"
+
+    code, _, err = _run(capsys, "diff", "--store", store, "--folder", str(folder),
+                        "--environment", "staging")  # fmt: skip
+    assert code == 1 and "environments/staging: no such folder" in err
 
 
 def test_sync_records_the_git_author_and_commit_and_a_dirty_folder(

@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 
 from strangler.config import REPO_ROOT
-from strangler.configstore.folder import Change, FolderError, diff, read_folder
+from strangler.configstore.folder import (
+    ENVIRONMENTS,
+    Change,
+    FolderError,
+    diff,
+    read_environment,
+    read_folder,
+)
 
 
 def _folder(tmp_path: Path, **files: str) -> Path:
@@ -82,6 +89,55 @@ def test_a_file_not_named_after_a_service_and_a_missing_folder_are_errors(tmp_pa
         read_folder(tmp_path)
     with pytest.raises(FolderError, match="no such folder"):
         read_folder(tmp_path / "absent")
+
+
+def test_an_environment_changes_the_values_its_files_name_and_leaves_the_rest(
+    tmp_path: Path,
+) -> None:
+    folder = _folder(tmp_path, monolith="TIMEOUT: 2.0\nFAILURES: 5\n", inventory="WAIT: 1.0\n")
+    _folder(_environment(folder, "production"), monolith="TIMEOUT: 4.0\n")
+
+    assert read_environment(folder, "production") == {
+        "monolith": {"TIMEOUT": 4.0, "FAILURES": 5},
+        "inventory": {"WAIT": 1.0},
+    }
+    assert read_environment(folder, None) == read_folder(folder)
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({"monolith": "TIMEOUTS: 4.0\n"}, "TIMEOUTS not in monolith.yaml"),
+        ({"monolith": "TIMEOUT: 4\n"}, "TIMEOUT is 4 here, of another type than 2.0"),
+        ({"payments": "TIMEOUT: 4.0\n"}, "no payments.yaml for it to change"),
+    ],
+    ids=["a-setting-the-service-lacks", "another-type", "a-service-the-folder-lacks"],
+)
+def test_an_environment_that_adds_a_setting_or_changes_a_type_is_refused(
+    tmp_path: Path, files: dict[str, str], message: str
+) -> None:
+    folder = _folder(tmp_path, monolith="TIMEOUT: 2.0\n")
+    _folder(_environment(folder, "production"), **files)
+    with pytest.raises(FolderError, match=message):
+        read_environment(folder, "production")
+    with pytest.raises(FolderError, match="no such folder"):
+        read_environment(folder, "staging")
+    with pytest.raises(FolderError, match="not an environment name"):
+        read_environment(folder, "../production")
+
+
+def test_the_repository_s_environments_lay_over_its_folder_cleanly() -> None:
+    folder = REPO_ROOT / "deploy" / "config"
+    environments = sorted(path.name for path in (folder / ENVIRONMENTS).iterdir())
+    assert environments, "deploy/config/environments/ holds no environment"
+    for environment in environments:
+        assert read_environment(folder, environment) != read_folder(folder), environment
+
+
+def _environment(folder: Path, name: str) -> Path:
+    path = folder / ENVIRONMENTS / name
+    path.mkdir(parents=True)
+    return path
 
 
 def test_diff_lists_what_is_added_changed_and_removed() -> None:
