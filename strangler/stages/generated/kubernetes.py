@@ -4,10 +4,11 @@ Each stage is a namespace of its own (``shop-stage-N``), so every object keeps i
 name and the gateway reaches ``monolith:8001`` at every stage. In it: a ConfigMap with the
 stage's settings, a Job running the set-up steps, a Deployment per process and a Service per
 process that listens on a port. Credentials (the database, broker and Redis URLs, Django's
-secret key, the JWT key pair) are read from two Secrets by reference; the Secrets themselves
-are not in the repository (docs/operations.md says how to create them). The engines
-(PostgreSQL, RabbitMQ, Redis) are not part of the stage: they are the cluster's or a
-provider's, named in those Secrets.
+secret key, the JWT key pair: every process's up to stage 4, the set-up Job's alone from
+stage 5, where the secret store holds the keys) are read from two Secrets by reference; the
+Secrets themselves are not in the repository (docs/operations.md says how to create them).
+The engines (PostgreSQL, RabbitMQ, Redis) are not part of the stage: they are the cluster's
+or a provider's, named in those Secrets.
 
 Probes: an HTTP process has a startup and a liveness probe on its ``/health/live`` and a
 readiness probe on its ``/health/ready`` (so a monolith whose database is down leaves the
@@ -90,9 +91,24 @@ def _meta(stage: Stage, name: str) -> dict[str, Any]:
     return {"name": name, "namespace": namespace(stage), "labels": _labels(stage, name)}
 
 
+def pem_keys_mounted(stage: Stage) -> bool:
+    """Whether the processes get the JWT key pair of the Secret ``shop-jwt``: up to stage 4.
+    From stage 5 the keys are the secret store's, which gives the private ones to identity
+    alone; only the set-up Job mounts the pair then (``secrets init`` imports it)."""
+    return stage.settings_env.get("SECRET_STORE") != "on"
+
+
 def _container(
-    stage: Stage, name: str, command: list[str], token_of: str | None = OPERATOR
+    stage: Stage,
+    name: str,
+    command: list[str],
+    token_of: str | None = OPERATOR,
+    *,
+    pem_keys: bool = True,
 ) -> dict[str, Any]:
+    mounts: list[dict[str, Any]] = [{"name": "state", "mountPath": STATE_DIR}]
+    if pem_keys:
+        mounts.append({"name": "jwt", "mountPath": JWT_DIR, "readOnly": True})
     return {
         "name": name,
         "image": IMAGE,
@@ -100,18 +116,15 @@ def _container(
         "command": command,
         "envFrom": [{"configMapRef": {"name": CONFIG}}],
         "env": secret_env(stage, token_of),
-        "volumeMounts": [
-            {"name": "state", "mountPath": STATE_DIR},
-            {"name": "jwt", "mountPath": JWT_DIR, "readOnly": True},
-        ],
+        "volumeMounts": mounts,
     }
 
 
-def _volumes() -> list[dict[str, Any]]:
-    return [
-        {"name": "state", "emptyDir": {}},
-        {"name": "jwt", "secret": {"secretName": JWT_SECRET}},
-    ]
+def _volumes(*, pem_keys: bool = True) -> list[dict[str, Any]]:
+    volumes: list[dict[str, Any]] = [{"name": "state", "emptyDir": {}}]
+    if pem_keys:
+        volumes.append({"name": "jwt", "secret": {"secretName": JWT_SECRET}})
+    return volumes
 
 
 def probes(container: Container) -> dict[str, Any]:
@@ -138,16 +151,17 @@ def probes(container: Container) -> dict[str, Any]:
 
 def deployment(stage: Stage, container: Container) -> dict[str, Any]:
     spec = container.spec
-    reader = secret_store_reader(stage, spec)
-    main = _container(stage, spec.name, list(container.command), reader) | probes(container)
+    reader, keys = secret_store_reader(stage, spec), pem_keys_mounted(stage)
+    command = list(container.command)
+    main = _container(stage, spec.name, command, reader, pem_keys=keys) | probes(container)
     if container.port:
         main["ports"] = [{"name": "main", "containerPort": container.port}]
-    pod: dict[str, Any] = {"containers": [main], "volumes": _volumes()}
+    pod: dict[str, Any] = {"containers": [main], "volumes": _volumes(pem_keys=keys)}
     if "gunicorn" in container.command and stage.setup:
         # A Django web process serves its static files itself (WhiteNoise) from the pod's
         # state folder, which starts empty: collect them there first.
         static = ["sh", "-ec", collectstatic_script(stage)]
-        init = _container(stage, "collectstatic", static, reader)
+        init = _container(stage, "collectstatic", static, reader, pem_keys=keys)
         pod["initContainers"] = [init]
     template_meta: dict[str, Any] = {"labels": _labels(stage, spec.name)}
     if spec.metrics_path:

@@ -162,3 +162,22 @@ def test_only_the_set_up_job_holds_the_openbao_operators_token(stage: Stage) -> 
         expected = f"secret-store-token-{owner}" if reads and owner else None
         pod = deployments[spec.name]["spec"]["template"]["spec"]
         assert token_keys(pod) == {expected}, spec.name
+
+
+@pytest.mark.parametrize("stage", STAGES, ids=lambda s: f"stage-{s.number}")
+def test_from_stage_5_only_the_set_up_job_mounts_the_jwt_key_pair(stage: Stage) -> None:
+    """Up to stage 4 every process reads the PEM pair (the monolith signs); from stage 5 the
+    secret store holds the keys, and the Job alone mounts the pair to import it."""
+    resources = committed(stage)
+    everyone = stage.settings_env.get("SECRET_STORE") != "on"
+
+    def mounts_the_pair(pod: dict[str, Any]) -> bool:
+        volumes = {v["name"] for v in pod["volumes"]}
+        containers = [*pod["containers"], *pod.get("initContainers", [])]
+        mounted = {m["name"] for c in containers for m in c["volumeMounts"]}
+        assert ("jwt" in volumes) == ("jwt" in mounted)
+        return "jwt" in mounted
+
+    assert mounts_the_pair(by_kind(resources, "Job")["setup"]["spec"]["template"]["spec"])
+    for name, deployment in by_kind(resources, "Deployment").items():
+        assert mounts_the_pair(deployment["spec"]["template"]["spec"]) is everyone, name
