@@ -41,7 +41,7 @@ from strangler.stages.manifest import Stage
 SECRET = "shop"  # created by hand per namespace: the engines' URLs and SECRET_KEY
 JWT_SECRET = "shop-jwt"  # created by hand: jwt.pem (the issuer's private key), jwt.pub.pem
 JWT_DIR = "/run/secrets/jwt"
-OPERATOR = ""  # secret_env's token_of for the set-up: the operator's OpenBao token
+OPERATOR_TOKEN_KEY = "secret-store-token"  # the Secret's key the set-up Job's token is under
 CONFIG = "shop-settings"
 PART_OF = "shop"
 
@@ -50,18 +50,22 @@ def namespace(stage: Stage) -> str:
     return f"shop-stage-{stage.number}"
 
 
-def secret_env(stage: Stage, token_of: str | None = OPERATOR) -> list[dict[str, Any]]:
+def token_key(service: str | None) -> str | None:
+    """The Secret's key of a service's own OpenBao token (None: the process reads no secret)."""
+    return f"{OPERATOR_TOKEN_KEY}-{service}" if service else None
+
+
+def secret_env(stage: Stage, token: str | None = OPERATOR_TOKEN_KEY) -> list[dict[str, Any]]:
     """The environment read from the Secret ``shop``, one key per variable. From stage 5 also
-    OpenBao's address and a token: the operator's for the set-up Job, a service's own
-    (``secret-store-token-<service>``) for its processes, none for a process that reads no
-    secret."""
+    OpenBao's address and the token under the Secret's key ``token``: the operator's for the
+    set-up Job, a service's own (:func:`token_key`) for its processes, none for a process that
+    reads no secret."""
     names = [*databases(stage), "CELERY_BROKER_URL", "REDIS_URL", "SECRET_KEY"]
     keys = {name: name.lower().replace("_", "-") for name in names}
     if stage.settings_env.get("SECRET_STORE") == "on":
         keys["SECRET_STORE_URL"] = "secret-store-url"
-        if token_of is not None:
-            own = "" if token_of == OPERATOR else f"-{token_of}"
-            keys["SECRET_STORE_TOKEN"] = f"secret-store-token{own}"
+        if token is not None:
+            keys["SECRET_STORE_TOKEN"] = token
     return [
         {"name": name, "valueFrom": {"secretKeyRef": {"name": SECRET, "key": key}}}
         for name, key in keys.items()
@@ -102,7 +106,7 @@ def _container(
     stage: Stage,
     name: str,
     command: list[str],
-    token_of: str | None = OPERATOR,
+    token: str | None = OPERATOR_TOKEN_KEY,
     *,
     pem_keys: bool = True,
 ) -> dict[str, Any]:
@@ -115,7 +119,7 @@ def _container(
         "imagePullPolicy": "IfNotPresent",
         "command": command,
         "envFrom": [{"configMapRef": {"name": CONFIG}}],
-        "env": secret_env(stage, token_of),
+        "env": secret_env(stage, token),
         "volumeMounts": mounts,
     }
 
@@ -151,9 +155,9 @@ def probes(container: Container) -> dict[str, Any]:
 
 def deployment(stage: Stage, container: Container) -> dict[str, Any]:
     spec = container.spec
-    reader, keys = secret_store_reader(stage, spec), pem_keys_mounted(stage)
+    token, keys = token_key(secret_store_reader(stage, spec)), pem_keys_mounted(stage)
     command = list(container.command)
-    main = _container(stage, spec.name, command, reader, pem_keys=keys) | probes(container)
+    main = _container(stage, spec.name, command, token, pem_keys=keys) | probes(container)
     if container.port:
         main["ports"] = [{"name": "main", "containerPort": container.port}]
     pod: dict[str, Any] = {"containers": [main], "volumes": _volumes(pem_keys=keys)}
@@ -161,7 +165,7 @@ def deployment(stage: Stage, container: Container) -> dict[str, Any]:
         # A Django web process serves its static files itself (WhiteNoise) from the pod's
         # state folder, which starts empty: collect them there first.
         static = ["sh", "-ec", collectstatic_script(stage)]
-        init = _container(stage, "collectstatic", static, reader, pem_keys=keys)
+        init = _container(stage, "collectstatic", static, token, pem_keys=keys)
         pod["initContainers"] = [init]
     template_meta: dict[str, Any] = {"labels": _labels(stage, spec.name)}
     if spec.metrics_path:
