@@ -14,6 +14,9 @@ Tracing as in the services: ``OTEL_EXPORTER_OTLP_ENDPOINT``, else ``TRACES_DIR``
 ``<STRANGLER_VAR_DIR>/traces``; ``OTEL_SDK_DISABLED=true`` records no span;
 ``OTEL_TRACES_SAMPLER`` (``traceidratio`` with ``OTEL_TRACES_SAMPLER_ARG``) samples a share of
 the traces the gateway starts (:mod:`gateway.sinks.spans`; a bad value exits with 2).
+From stage 5 (``CONFIG_STORE=on``) the central config store (``CONFIG_STORE_URL``, else the
+embedded one) may override the table's rate limits, applied as the store changes, without a
+reload (:mod:`gateway.policy.live_limits`; a bad URL exits with 2).
 ``SIGHUP`` reloads the route table (a bad one is refused and the current one kept);
 ``SIGTERM``/``SIGINT`` stop accepting, let in-flight requests finish (up to 10 s), and exit.
 """
@@ -31,10 +34,11 @@ from pathlib import Path
 
 import uvloop
 
-from gateway.app import Gateway, Settings
+from gateway.app import ConfigStoreUrlError, Gateway, Settings
 from gateway.policy.forwarded import TrustedProxies, TrustedProxiesError
 from gateway.server import ClientConnection
 from gateway.sinks.spans import SamplerError, root_sample_ratio, span_sink_from_env
+from strangler.config import config_store_url
 from strangler.routing.table import Ports, RouteTableError, parse_instance_override
 
 logger = logging.getLogger("gateway")
@@ -101,6 +105,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         trusted_proxies=TrustedProxies.parse(os.environ.get("GATEWAY_TRUSTED_PROXIES", "")),
         spans=span_sink_from_env(),
         root_sample_ratio=root_sample_ratio(os.environ),
+        config_store_url=config_store_url(),
     )
 
 
@@ -108,6 +113,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     loop = asyncio.get_running_loop()
     gateway = Gateway(settings, loop)
     gateway.load()
+    gateway.start_config()
     # What is loaded now lives as long as the process: out of the collector's sight, a full
     # collection no longer walks it (one took 54 ms, under load, in the middle of a bench run).
     gc.collect()
@@ -142,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = settings_from(args)
         uvloop.run(serve(settings, args.host, args.port))
-    except (RouteTableError, TrustedProxiesError, SamplerError) as exc:
+    except (RouteTableError, TrustedProxiesError, SamplerError, ConfigStoreUrlError) as exc:
         print(f"gateway: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -10,9 +10,10 @@ log, spans); ``handlers`` (the handler API); ``pipeline`` (the exchange and its 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from gateway.handlers import UpstreamUnavailable
 from gateway.pipeline import Dispatch, Loaded, Pipeline, fast_plans
 from gateway.policy.auth import JwksKeySource, TokenVerifier, url_fetcher
 from gateway.policy.forwarded import TrustedProxies
+from gateway.policy.live_limits import SERVICE, Value, describe, live_policies, table_values
 from gateway.policy.ratelimit import MemoryRateLimiter, Policy, RateLimiter, RedisRateLimiter
 from gateway.policy.record import Trace
 from gateway.policy.router import Router
@@ -29,7 +31,7 @@ from gateway.upstreams import UpstreamRegistry
 from strangler.routing.model import RouteTable
 from strangler.routing.table import RouteTableError, load_route_table, resolve_handler
 
-__all__ = ["Gateway", "Settings"]
+__all__ = ["ConfigStoreUrlError", "Gateway", "Settings"]
 
 logger = logging.getLogger("gateway")
 
@@ -46,6 +48,11 @@ class Settings:
     trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
     spans: SpanSink | None = None  # where the gateway's own spans go (None: not traced)
     root_sample_ratio: float = 1.0  # the share of the traces it starts that are sampled
+    config_store_url: str = ""  # stage 5 on: overrides of the rate limits (policy.live_limits)
+
+
+class ConfigStoreUrlError(ValueError):
+    """``CONFIG_STORE_URL`` names no store the gateway can open."""
 
 
 def build_sinks(
@@ -88,6 +95,8 @@ class Gateway:
         )
         self._auth_config: object = None
         self._warm_up: asyncio.Task[None] | None = None
+        self._config: Any = None  # the ConfigAgent, where the settings name a store
+        self.metrics.config = self._config_metrics
 
     # --- the route table -------------------------------------------------------------------
 
@@ -99,10 +108,8 @@ class Gateway:
             for route in table.routes
             if route.handler is not None
         }
-        policies = {
-            name: Policy(name=name, rate_per_second=p.rate_per_second, burst=p.burst)
-            for name, p in table.rate_limits.items()
-        }
+        current = self.pipeline.loaded.policies if self.pipeline.loaded is not None else {}
+        policies = self._live_policies(table, current)
         loaded = Loaded(
             table=table,
             router=Router(table),
@@ -116,6 +123,8 @@ class Gateway:
                 self.metrics.set_membership(group.name, state.address, state.healthy)
         self._configure_auth(table)
         self.pipeline.loaded = loaded
+        if self._config is not None and self._config.defaults != table_values(table):
+            self._follow_config(table)  # a table with other policies: the agent's defaults
 
     def reload(self) -> bool:
         try:
@@ -170,6 +179,71 @@ class Gateway:
 
         return fetch
 
+    # --- rate limits from the config store (stage 5 on) --------------------------------------
+
+    def start_config(self) -> None:
+        """Where the settings name a config store, read the rate limits it overrides before
+        the first request (a store out of reach: the table's, and retries in the background),
+        then apply each change it makes while the gateway runs, without a reload."""
+        loaded = self.pipeline.loaded
+        if self.settings.config_store_url and loaded is not None and self._config is None:
+            self._follow_config(loaded.table).start()
+            self._apply_config()
+
+    def _follow_config(self, table: RouteTable) -> Any:
+        # The store's client arrives with the stage that brings the store: found by name.
+        configstore = importlib.import_module("strangler.configstore")
+        try:
+            store = configstore.open_store(self.settings.config_store_url)
+        except ValueError as exc:
+            raise ConfigStoreUrlError(f"CONFIG_STORE_URL: {exc}") from exc
+        previous = self._config
+        self._config = configstore.ConfigAgent(
+            store, SERVICE, table_values(table), on_change=self._config_changed
+        )
+        if previous is not None:
+            previous.stop(timeout=0)  # its thread ends at its next wake
+            # in an executor's thread: the first read may wait on the store
+            self.loop.run_in_executor(None, self._config.start)
+        return self._config
+
+    def _config_changed(self) -> None:
+        """The agent's thread: the change is applied on the loop's."""
+        self.loop.call_soon_threadsafe(self._apply_config)
+
+    def _config_values(self) -> dict[str, Value]:
+        agent = self._config
+        return {} if agent is None else {name: agent.get(name) for name in agent.defaults}
+
+    def _live_policies(self, table: RouteTable, current: Mapping[str, Policy]) -> dict[str, Policy]:
+        live = live_policies(table, self._config_values(), current)
+        for problem in live.refused:
+            logger.error("config %s: refused %s", SERVICE, problem)
+        return live.policies
+
+    def _apply_config(self) -> None:
+        loaded = self.pipeline.loaded
+        if loaded is None or self._config is None:
+            return
+        policies = self._live_policies(loaded.table, loaded.policies)
+        if policies == loaded.policies:
+            return
+        for name, policy in policies.items():
+            if policy != loaded.policies.get(name):
+                before = loaded.policies.get(name)
+                logger.warning(
+                    "rate limit %s: %s -> %s (config revision %d)",
+                    name,
+                    describe(before) if before is not None else "none",
+                    describe(policy),
+                    self._config.revision,
+                )
+        fast = fast_plans(loaded.table, policies, self.pipeline.limiter)
+        self.pipeline.loaded = replace(loaded, policies=policies, fast=fast)
+
+    def _config_metrics(self) -> list[Any]:
+        return [] if self._config is None else self._config.metric_families()
+
     # --- lifecycle ---------------------------------------------------------------------------
 
     @property
@@ -183,6 +257,8 @@ class Gateway:
     def close(self) -> None:
         if self._warm_up is not None:
             self._warm_up.cancel()
+        if self._config is not None:
+            self._config.stop(timeout=0)
         self.listener.close()
         self.registry.close()
         for sink in self.sinks:

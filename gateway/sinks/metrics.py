@@ -38,6 +38,8 @@ class Metrics:
         self.shadow: defaultdict[tuple[str, str], int] = defaultdict(int)  # (route, result)
         # (upstream, instance, state) of each instance's breaker, asked for on scrape only
         self.breakers: Callable[[], Iterable[tuple[str, str, str]]] = list
+        # the config store agent's revision and whether it has read the store (stage 5 on)
+        self.config: Callable[[], Iterable[Metric]] = list
         self._registry = CollectorRegistry(auto_describe=False)
         self._registry.register(self)  # type: ignore[arg-type]
 
@@ -135,3 +137,4 @@ class Metrics:
         for (route, result), count in sorted(self.shadow.items()):
             shadow.add_metric([route, result], count)
         yield shadow
+        yield from self.config()

@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+
+from prometheus_client.core import GaugeMetricFamily, Metric
 
 from strangler.configstore.store import ConfigStore, ConfigStoreError, Scalar, Snapshot, same
 
@@ -73,11 +75,20 @@ class _State:
 
 class ConfigAgent:
     """The current values of ``service``'s dynamic settings, from ``store`` once ``start``
-    has run, else (and for a name the store lacks) from ``defaults``."""
+    has run, else (and for a name the store lacks) from ``defaults``. ``on_change`` is called
+    (in the thread that read the store) after each revision's values are published, for a
+    process that derives something from them instead of reading them on every use."""
 
-    def __init__(self, store: ConfigStore, service: str, defaults: Mapping[str, Scalar]) -> None:
+    def __init__(
+        self,
+        store: ConfigStore,
+        service: str,
+        defaults: Mapping[str, Scalar],
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
         self.store, self.service = store, service
         self.defaults = dict(defaults)
+        self.on_change = on_change
         self._state = _State(0, dict(defaults))
         self._loaded = False
         self._lock = threading.Lock()  # writers only: the watch thread and start()
@@ -97,6 +108,23 @@ class ConfigAgent:
         if name not in self.defaults:
             raise KeyError(f"{name} is not a dynamic setting of {self.service}")
         return self._state.values[name]
+
+    def metric_families(self) -> list[Metric]:
+        """``strangler_config_revision`` and ``strangler_config_loaded`` for ``/metrics``:
+        the same names in every process that reads the store, the gateway's included."""
+        revision = GaugeMetricFamily(
+            "strangler_config_revision",
+            "The config store revision this process's dynamic settings are at (0: defaults).",
+            labels=["service"],
+        )
+        revision.add_metric([self.service], self.revision)
+        loaded = GaugeMetricFamily(
+            "strangler_config_loaded",
+            "1 once this process has read its dynamic settings from the config store.",
+            labels=["service"],
+        )
+        loaded.add_metric([self.service], 1 if self.loaded else 0)
+        return [revision, loaded]
 
     def start(self) -> None:
         """Reads the store (out of reach: a warning, the defaults, and retries in the
@@ -139,35 +167,44 @@ class ConfigAgent:
 
     def _take(self, snapshot: Snapshot) -> None:
         with self._lock:
-            previous = self._state
-            if self._loaded and snapshot.revision <= previous.revision:
+            if not self._publish(snapshot):
                 return
-            values = dict(self.defaults)
-            for name, default in self.defaults.items():
-                if name not in snapshot.values:
-                    continue
-                try:
-                    values[name] = coerce(snapshot.values[name], default)
-                except ValueError as exc:
-                    values[name] = previous.values[name]
-                    log.warning(
-                        "config %s: refused %s (revision %d): %s; keeping %s",
-                        name,
-                        _show(snapshot.values[name]),
-                        snapshot.revision,
-                        exc,
-                        _show(previous.values[name]),
-                    )
-            # Logged before the values are published: a reader who sees a new value finds its
-            # line already in the log (a test, an operator watching a reload).
-            for name in self.defaults:
-                if not same(previous.values[name], values[name]):
-                    log.info(
-                        "config %s: %s -> %s (revision %d)",
-                        name,
-                        _show(previous.values[name]),
-                        _show(values[name]),
-                        snapshot.revision,
-                    )
-            self._state = _State(snapshot.revision, values)
-            self._loaded = True
+        if self.on_change is not None:
+            self.on_change()
+
+    def _publish(self, snapshot: Snapshot) -> bool:
+        """The snapshot's values as the current ones (the caller holds the lock); False for a
+        revision already taken."""
+        previous = self._state
+        if self._loaded and snapshot.revision <= previous.revision:
+            return False
+        values = dict(self.defaults)
+        for name, default in self.defaults.items():
+            if name not in snapshot.values:
+                continue
+            try:
+                values[name] = coerce(snapshot.values[name], default)
+            except ValueError as exc:
+                values[name] = previous.values[name]
+                log.warning(
+                    "config %s: refused %s (revision %d): %s; keeping %s",
+                    name,
+                    _show(snapshot.values[name]),
+                    snapshot.revision,
+                    exc,
+                    _show(previous.values[name]),
+                )
+        # Logged before the values are published: a reader who sees a new value finds its
+        # line already in the log (a test, an operator watching a reload).
+        for name in self.defaults:
+            if not same(previous.values[name], values[name]):
+                log.info(
+                    "config %s: %s -> %s (revision %d)",
+                    name,
+                    _show(previous.values[name]),
+                    _show(values[name]),
+                    snapshot.revision,
+                )
+        self._state = _State(snapshot.revision, values)
+        self._loaded = True
+        return True

@@ -30,7 +30,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from prometheus_client import REGISTRY
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from strangler.configstore.agent import ConfigAgent
 from strangler.configstore.connect import open_store
@@ -130,22 +130,8 @@ class RevisionCollector:
         except Exception as exc:  # a scrape never raises
             log.warning("config metrics: no agent: %r", exc)
             return
-        if current is None:
-            return
-        revision = GaugeMetricFamily(
-            "strangler_config_revision",
-            "The config store revision this process's dynamic settings are at (0: defaults).",
-            labels=["service"],
-        )
-        revision.add_metric([current.service], current.revision)
-        loaded = GaugeMetricFamily(
-            "strangler_config_loaded",
-            "1 once this process has read its dynamic settings from the config store.",
-            labels=["service"],
-        )
-        loaded.add_metric([current.service], 1 if current.loaded else 0)
-        yield revision
-        yield loaded
+        if current is not None:
+            yield from current.metric_families()
 
 
 COLLECTOR = RevisionCollector()

@@ -9,11 +9,15 @@ passed on by the monolith to the client): the process was not restarted. The his
 names the change, its author and its source. Fraud is started again, and the folder synced
 back, before the test ends, and the cart checks out once the circuit's trial has closed it.
 A flag works the same way: ``CUSTOMERS_REGISTRATION_OPEN`` synced off closes registration on
-every monolith replica (403, nothing written), synced back on reopens it, with no restart.
+every monolith replica (403, nothing written), synced back on reopens it, with no restart. So
+does the gateway's rate limit on the log-in: lowered in ``gateway.yaml`` and synced, the next
+attempts from one address meet it, with no reload.
 """
 
 from __future__ import annotations
 
+import http.client
+import json
 import re
 import shutil
 import subprocess
@@ -21,6 +25,7 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from itertools import count
 from pathlib import Path
 
 import pytest
@@ -32,7 +37,7 @@ from tests.e2e.conftest import StartedStage
 from tests.e2e.shoppers import Shopper, skus
 
 STAGE = 5
-REVISION = re.compile(r'^strangler_config_revision\{service="payments"\} (\d+)', re.MULTILINE)
+REVISION = re.compile(r'^strangler_config_revision\{service="(\w+)"\} (\d+)', re.MULTILINE)
 
 
 def _config(started: StartedStage, *args: str) -> str:
@@ -50,10 +55,10 @@ def _config(started: StartedStage, *args: str) -> str:
     return result.stdout
 
 
-def _revision(started: StartedStage) -> int:
-    metrics = requests.get(f"{started.running.urls['payments']}/metrics", timeout=10).text
-    match = REVISION.search(metrics)
-    return int(match.group(1)) if match else 0
+def _revision(started: StartedStage, process: str = "payments") -> int:
+    metrics = requests.get(f"{started.running.urls[process]}/metrics", timeout=10).text
+    revisions = {service: int(revision) for service, revision in REVISION.findall(metrics)}
+    return revisions.get(process, 0)
 
 
 @contextmanager
@@ -150,3 +155,52 @@ def test_a_flag_synced_off_pauses_registration_at_once_and_on_again_reopens_it(
         eventually(answers(403), "registration closed on every replica", deadline=30, poll=0.5)
     eventually(answers(201), "registration open again", deadline=30, poll=0.5)
     assert {p.name: p.pid for p in started.running.group.processes} == pids, "a restart"
+
+
+ADDRESSES = (f"127.0.0.{n}" for n in count(20))
+
+
+def _log_in_attempts(started: StartedStage, n: int) -> list[int]:
+    """``n`` log-ins with a wrong password through the gateway, from a loopback address no
+    request came from before (the log-in's limit counts per address)."""
+    host, port = started.base_url.removeprefix("http://").split(":")
+    source = next(ADDRESSES)
+    body = json.dumps({"email": "nobody@example.com", "password": "wrong-pass-1"})
+    statuses = []
+    for _ in range(n):
+        conn = http.client.HTTPConnection(host, int(port), timeout=30, source_address=(source, 0))
+        try:
+            conn.request("POST", "/api/v1/auth/token", body, {"Content-Type": "application/json"})
+            statuses.append(conn.getresponse().status)
+        finally:
+            conn.close()
+    return statuses
+
+
+def test_a_rate_limit_synced_down_applies_at_the_gateway_without_a_reload(
+    stages: Callable[[int], StartedStage], tmp_path: Path
+) -> None:
+    started = stages(STAGE)
+    folder = tmp_path / "config"
+    shutil.copytree(REPO_ROOT / "deploy" / "config", folder)
+    source = (folder / "gateway.yaml").read_text()
+    lowered = re.sub(r"(?m)^RATE_LIMIT_LOGIN_BURST: \d+", "RATE_LIMIT_LOGIN_BURST: 1", source)
+    assert lowered != source, "deploy/config/gateway.yaml sets RATE_LIMIT_LOGIN_BURST"
+    (folder / "gateway.yaml").write_text(lowered)
+    [gateway] = [p.pid for p in started.running.group.processes if p.name == "gateway"]
+    assert _log_in_attempts(started, 3) == [401, 401, 401]
+
+    with _synced(started, folder) as revision:
+        eventually(
+            lambda: _revision(started, "gateway") >= revision,
+            f"the gateway on config revision {revision}",
+            deadline=30,
+        )
+        assert _log_in_attempts(started, 3) == [401, 401, 429]
+    eventually(
+        lambda: _log_in_attempts(started, 3) == [401, 401, 401],
+        "the repository's limit again",
+        deadline=30,
+        poll=0.5,
+    )
+    assert [p.pid for p in started.running.group.processes if p.name == "gateway"] == [gateway]

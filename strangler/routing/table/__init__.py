@@ -36,7 +36,7 @@ from strangler.routing.table.errors import RouteTableError
 from strangler.routing.table.fields import path_problem
 from strangler.routing.table.overrides import Ports, parse_instance_override
 from strangler.routing.table.parse import load_route_table, parse_route_table
-from strangler.routing.table.policies import DEFAULT_AUDIENCE, DEFAULT_ISSUER
+from strangler.routing.table.policies import DEFAULT_AUDIENCE, DEFAULT_ISSUER, rate_per_second
 from strangler.routing.table.routes import resolve_handler
 
 __all__ = [
@@ -65,5 +65,6 @@ __all__ = [
     "parse_instance_override",
     "parse_route_table",
     "path_problem",
+    "rate_per_second",
     "resolve_handler",
 ]

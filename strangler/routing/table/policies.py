@@ -28,6 +28,15 @@ _BUILTIN_DEFAULTS: dict[str, Any] = {
 }
 
 
+def rate_per_second(rate: object) -> float | None:
+    """A policy's ``rate`` (``N/s`` or ``N/m``, N > 0) in requests per second; None if it is
+    not one."""
+    found = _RATE.fullmatch(rate) if isinstance(rate, str) else None
+    if not found:
+        return None
+    return int(found.group(1)) / (1 if found.group(2) == "s" else 60)
+
+
 class PolicyReader(FieldReader):
     def rate_limits(self, value: Any) -> dict[str, RateLimitPolicy]:
         policies: dict[str, RateLimitPolicy] = {}
@@ -37,12 +46,10 @@ class PolicyReader(FieldReader):
                 self.problem(where, "name must match [a-z0-9_-]+")
             fields = self.mapping(spec, where, {"rate", "burst"})
             rate = fields.get("rate")
-            found = _RATE.fullmatch(rate) if isinstance(rate, str) else None
-            if not found:
+            per_second = rate_per_second(rate)
+            if per_second is None:
                 self.problem(f"{where}.rate", f"must be 'N/s' or 'N/m' with N > 0, not {rate!r}")
                 per_second = 1.0
-            else:
-                per_second = int(found.group(1)) / (1 if found.group(2) == "s" else 60)
             policies[str(name)] = RateLimitPolicy(
                 name=str(name),
                 rate_per_second=per_second,

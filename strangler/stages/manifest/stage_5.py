@@ -7,7 +7,8 @@ fraud and the monolith) move to a config store: etcd where ``CONFIG_STORE_URL``
 names one, a folder of files in the embedded demo. The folder ``deploy/config/`` in Git is
 their source of truth; the set-up pushes it (``python -m strangler config sync``: a diff,
 then one versioned, audited change per service), and every monolith process (and the payments
-service) runs an agent that watches the store and applies a change at once.
+service, and the gateway for its rate limits) runs an agent that watches the store and
+applies a change at once.
 
 Secrets: the JWT signing keys and each Django process's ``SECRET_KEY`` move to a secret
 store (OpenBao where ``SECRET_STORE_URL`` names one, a folder of 0600 files in the embedded
@@ -79,6 +80,7 @@ def build(previous: Stage | None) -> Stage:
             "docs/prometheus/stage-5.yml",
             "deploy/k8s/stage-5.yaml",
             "tests/e2e/test_config_reload.py",
+            "gateway/tests/test_rate_limits_from_the_store.py",
             "strangler/secretstore/",
             "tests/e2e/test_key_rotation.py",
             "extracted/identity/",
@@ -103,6 +105,9 @@ def build(previous: Stage | None) -> Stage:
             "first, then one versioned change per service with its author and commit, audited",
             "every monolith process runs an agent that watches the store: a changed timeout or "
             "circuit-breaker limit applies to the next call, without a restart",
+            "the gateway's rate limits in the store too (deploy/config/gateway.yaml, "
+            "RATE_LIMIT_<POLICY>_RATE and _BURST over the route table's): a limit lowered in "
+            "an incident applies at the next request, without a reload",
             "the JWT signing keys and each process's Django SECRET_KEY in a secret store "
             "(OpenBao, or 0600 files in the embedded demo), seeded by `python -m strangler "
             "secrets init`; `secrets rotate jwt-signing` publishes a new key in the JWKS, which "

@@ -1,0 +1,122 @@
+"""A running gateway takes its rate limits from the config store, and their changes at once.
+
+A real gateway process reads a file store (the embedded one; etcd's client is the same agent,
+tested in strangler/configstore) named by ``CONFIG_STORE_URL`` with ``CONFIG_STORE=on``, as
+from stage 5. Each phase counts from a loopback address of its own, so one phase's spent
+budget is not the next one's.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from itertools import count
+from pathlib import Path
+
+import yaml
+
+from gateway.tests.harness import ROOT, Gateway, Harness, table
+from strangler.configstore.files import FileStore
+from strangler.testing import eventually
+
+ROUTES = [{"name": "limited", "prefix": "/limited", "upstream": "app", "rate_limit": "tight"}]
+UPSTREAMS = {"app": {"instances": ["127.0.0.1:{app}"]}}
+LIMITS = {"tight": {"rate": "1/m", "burst": 2}}
+ADDRESSES = (f"127.0.0.{n}" for n in count(10))
+
+
+def _store(harness: Harness) -> tuple[FileStore, dict[str, str]]:
+    folder = harness.tmp / "config"
+    return FileStore(str(folder)), {"CONFIG_STORE": "on", "CONFIG_STORE_URL": f"file://{folder}"}
+
+
+def _set(store: FileStore, **values: int | str | None) -> int:
+    return store.apply("gateway", values, author="test", source="test")
+
+
+def _statuses(gateway: Gateway, n: int) -> list[int]:
+    """``n`` requests from a loopback address no request came from before."""
+    source = next(ADDRESSES)
+    return [gateway.get("/limited", source=source).status for _ in range(n)]
+
+
+def _revision(gateway: Gateway) -> int:
+    metrics = gateway.get("/metrics").body.decode()
+    found = re.search(r'^strangler_config_revision\{service="gateway"\} (\d+)', metrics, re.M)
+    return int(found.group(1)) if found else -1
+
+
+def test_the_store_overrides_the_tables_limit_from_the_first_request_and_follows_changes(
+    harness: Harness,
+) -> None:
+    app = harness.upstream("app")
+    store, env = _store(harness)
+    _set(store, RATE_LIMIT_TIGHT_BURST=0)
+    gateway = harness.gateway(
+        table(ROUTES, UPSTREAMS, rate_limits=LIMITS), {"app": app.port}, env=env
+    )
+
+    # burst 0 from the store, not the table's 2: one request, then 429
+    assert _statuses(gateway, 2) == [200, 429]
+    assert _revision(gateway) == 1
+
+    revision = _set(store, RATE_LIMIT_TIGHT_BURST=3)
+    eventually(lambda: _revision(gateway) == revision, "the gateway at the new revision")
+    assert _statuses(gateway, 5) == [200, 200, 200, 200, 429]
+    assert "rate limit tight: 0.0166667/s burst 0 -> 0.0166667/s burst 3" in gateway.log_text()
+
+    # a bad rate is refused and logged; the limit in force stays
+    revision = _set(store, RATE_LIMIT_TIGHT_RATE="lots")
+    eventually(lambda: _revision(gateway) == revision, "the gateway at the refused revision")
+    assert "refused RATE_LIMIT_TIGHT_RATE must be 'N/s' or 'N/m'" in gateway.log_text()
+    assert _statuses(gateway, 5) == [200, 200, 200, 200, 429]
+
+    # the name removed from the store: the table's value again
+    revision = _set(store, RATE_LIMIT_TIGHT_RATE=None, RATE_LIMIT_TIGHT_BURST=None)
+    eventually(lambda: _revision(gateway) == revision, "the gateway at the emptied revision")
+    assert _statuses(gateway, 4) == [200, 200, 200, 429]
+
+
+def test_a_reloaded_table_with_a_new_policy_takes_the_stores_value_for_it(
+    harness: Harness,
+) -> None:
+    app = harness.upstream("app")
+    store, env = _store(harness)
+    _set(store, RATE_LIMIT_STRICT_BURST=1)
+    gateway = harness.gateway(
+        table(ROUTES, UPSTREAMS, rate_limits=LIMITS),
+        {"app": app.port},
+        env=env,
+    )
+    assert _statuses(gateway, 4) == [200, 200, 200, 429]
+
+    routes = [{**ROUTES[0], "rate_limit": "strict"}]
+    limits = {"strict": {"rate": "1/m", "burst": 5}}
+    gateway.routes.write_text(yaml.safe_dump(table(routes, UPSTREAMS, rate_limits=limits)))
+    gateway.reload()
+
+    # the table's burst of 5 for a moment at most, then the store's 1
+    eventually(lambda: _statuses(gateway, 3) == [200, 200, 429], "the store's burst for strict")
+
+
+def test_a_config_store_url_it_cannot_open_stops_the_gateway_with_a_message(
+    harness: Harness, tmp_path: Path
+) -> None:
+    routes = tmp_path / "routes.yaml"
+    routes.write_text(yaml.safe_dump(table(ROUTES, UPSTREAMS, rate_limits=LIMITS)))
+    env = harness.env({"CONFIG_STORE": "on", "CONFIG_STORE_URL": "consul://127.0.0.1:8500"})
+
+    serve = ["serve", "--routes", str(routes), "--port", "0", "--upstream-port", "app=1"]
+    ran = subprocess.run(
+        [sys.executable, "-m", "gateway", *serve],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert ran.returncode == 2, ran.stderr
+    assert "gateway: CONFIG_STORE_URL: config store 'consul://127.0.0.1:8500'" in ran.stderr
