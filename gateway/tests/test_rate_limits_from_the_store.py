@@ -26,9 +26,16 @@ LIMITS = {"tight": {"rate": "1/m", "burst": 2}}
 ADDRESSES = (f"127.0.0.{n}" for n in count(10))
 
 
-def _store(harness: Harness) -> tuple[FileStore, dict[str, str]]:
+def _gateway_on_a_store(harness: Harness, **stored: int | str) -> tuple[FileStore, Gateway]:
+    """A gateway in front of one upstream, with LIMITS in its table and a file store that
+    holds ``stored`` before it starts."""
+    app = harness.upstream("app")
     folder = harness.tmp / "config"
-    return FileStore(str(folder)), {"CONFIG_STORE": "on", "CONFIG_STORE_URL": f"file://{folder}"}
+    store = FileStore(str(folder))
+    _set(store, **stored)
+    env = {"CONFIG_STORE": "on", "CONFIG_STORE_URL": f"file://{folder}"}
+    routes = table(ROUTES, UPSTREAMS, rate_limits=LIMITS)
+    return store, harness.gateway(routes, {"app": app.port}, env=env)
 
 
 def _set(store: FileStore, **values: int | str | None) -> int:
@@ -50,12 +57,7 @@ def _revision(gateway: Gateway) -> int:
 def test_the_store_overrides_the_tables_limit_from_the_first_request_and_follows_changes(
     harness: Harness,
 ) -> None:
-    app = harness.upstream("app")
-    store, env = _store(harness)
-    _set(store, RATE_LIMIT_TIGHT_BURST=0)
-    gateway = harness.gateway(
-        table(ROUTES, UPSTREAMS, rate_limits=LIMITS), {"app": app.port}, env=env
-    )
+    store, gateway = _gateway_on_a_store(harness, RATE_LIMIT_TIGHT_BURST=0)
 
     # burst 0 from the store, not the table's 2: one request, then 429
     assert _statuses(gateway, 2) == [200, 429]
@@ -81,14 +83,7 @@ def test_the_store_overrides_the_tables_limit_from_the_first_request_and_follows
 def test_a_reloaded_table_with_a_new_policy_takes_the_stores_value_for_it(
     harness: Harness,
 ) -> None:
-    app = harness.upstream("app")
-    store, env = _store(harness)
-    _set(store, RATE_LIMIT_STRICT_BURST=1)
-    gateway = harness.gateway(
-        table(ROUTES, UPSTREAMS, rate_limits=LIMITS),
-        {"app": app.port},
-        env=env,
-    )
+    _, gateway = _gateway_on_a_store(harness, RATE_LIMIT_STRICT_BURST=1)
     assert _statuses(gateway, 4) == [200, 200, 200, 429]
 
     routes = [{**ROUTES[0], "rate_limit": "strict"}]

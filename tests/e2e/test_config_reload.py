@@ -72,15 +72,20 @@ def _synced(started: StartedStage, folder: Path) -> Iterator[int]:
         _config(started, "sync", "--folder", str(REPO_ROOT / "deploy" / "config"))
 
 
-@pytest.fixture
-def lowered(tmp_path: Path) -> Path:
+def _changed_copy(tmp_path: Path, service: str, name: str, value: str) -> Path:
+    """A copy of the repository's folder in which ``service``'s ``name`` is ``value``."""
     folder = tmp_path / "config"
     shutil.copytree(REPO_ROOT / "deploy" / "config", folder)
-    source = (folder / "payments.yaml").read_text()
-    lowered = re.sub(r"(?m)^FRAUD_BREAKER_FAILURES: \d+", "FRAUD_BREAKER_FAILURES: 1", source)
-    assert lowered != source, "deploy/config/payments.yaml sets FRAUD_BREAKER_FAILURES"
-    (folder / "payments.yaml").write_text(lowered)
+    source = (folder / f"{service}.yaml").read_text()
+    changed = re.sub(rf"(?m)^{name}: [^ #]+", f"{name}: {value}", source)
+    assert changed != source, f"deploy/config/{service}.yaml sets {name} to another value"
+    (folder / f"{service}.yaml").write_text(changed)
     return folder
+
+
+@pytest.fixture
+def lowered(tmp_path: Path) -> Path:
+    return _changed_copy(tmp_path, "payments", "FRAUD_BREAKER_FAILURES", "1")
 
 
 def test_a_synced_change_reaches_the_running_service_without_a_restart(
@@ -127,14 +132,7 @@ def test_a_flag_synced_off_pauses_registration_at_once_and_on_again_reopens_it(
     stages: Callable[[int], StartedStage], tmp_path: Path
 ) -> None:
     started = stages(STAGE)
-    folder = tmp_path / "config"
-    shutil.copytree(REPO_ROOT / "deploy" / "config", folder)
-    source = (folder / "monolith.yaml").read_text()
-    closed = source.replace(
-        "CUSTOMERS_REGISTRATION_OPEN: true", "CUSTOMERS_REGISTRATION_OPEN: false"
-    )
-    assert closed != source, "deploy/config/monolith.yaml sets CUSTOMERS_REGISTRATION_OPEN"
-    (folder / "monolith.yaml").write_text(closed)
+    folder = _changed_copy(tmp_path, "monolith", "CUSTOMERS_REGISTRATION_OPEN", "false")
     pids = {p.name: p.pid for p in started.running.group.processes}
 
     def register() -> int:  # a new e-mail each time: a 403 must have written nothing
@@ -181,12 +179,7 @@ def test_a_rate_limit_synced_down_applies_at_the_gateway_without_a_reload(
     stages: Callable[[int], StartedStage], tmp_path: Path
 ) -> None:
     started = stages(STAGE)
-    folder = tmp_path / "config"
-    shutil.copytree(REPO_ROOT / "deploy" / "config", folder)
-    source = (folder / "gateway.yaml").read_text()
-    lowered = re.sub(r"(?m)^RATE_LIMIT_LOGIN_BURST: \d+", "RATE_LIMIT_LOGIN_BURST: 1", source)
-    assert lowered != source, "deploy/config/gateway.yaml sets RATE_LIMIT_LOGIN_BURST"
-    (folder / "gateway.yaml").write_text(lowered)
+    folder = _changed_copy(tmp_path, "gateway", "RATE_LIMIT_LOGIN_BURST", "1")
     [gateway] = [p.pid for p in started.running.group.processes if p.name == "gateway"]
     assert _log_in_attempts(started, 3) == [401, 401, 401]
 
