@@ -57,11 +57,14 @@ def token_key(service: str | None) -> str | None:
 
 def secret_env(stage: Stage, token: str | None = OPERATOR_TOKEN_KEY) -> list[dict[str, Any]]:
     """The environment read from the Secret ``shop``, one key per variable. From stage 5 also
-    OpenBao's address and the token under the Secret's key ``token``: the operator's for the
-    set-up Job, a service's own (:func:`token_key`) for its processes, none for a process that
-    reads no secret."""
+    etcd's address (the config store every process and the set-up's ``config sync`` share),
+    OpenBao's, and the token under the Secret's key ``token``: the operator's for the set-up
+    Job, a service's own (:func:`token_key`) for its processes, none for a process that reads
+    no secret."""
     names = [*databases(stage), "CELERY_BROKER_URL", "REDIS_URL", "SECRET_KEY"]
     keys = {name: name.lower().replace("_", "-") for name in names}
+    if stage.settings_env.get("CONFIG_STORE") == "on":
+        keys["CONFIG_STORE_URL"] = "config-store-url"
     if stage.settings_env.get("SECRET_STORE") == "on":
         keys["SECRET_STORE_URL"] = "secret-store-url"
         if token is not None:

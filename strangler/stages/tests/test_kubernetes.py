@@ -125,6 +125,21 @@ def test_settings_come_from_the_config_map_and_secrets_by_reference(stage: Stage
 
 
 @pytest.mark.parametrize("stage", STAGES, ids=lambda s: f"stage-{s.number}")
+def test_from_stage_5_every_pod_and_the_set_up_read_one_config_store(stage: Stage) -> None:
+    """The set-up Job's ``config sync`` writes where every process's agent watches: etcd's
+    address from the Secret (a pod on its own file store would never see a change)."""
+    resources = committed(stage)
+    reads = stage.settings_env.get("CONFIG_STORE") == "on"
+    pods = [d["spec"]["template"]["spec"] for d in by_kind(resources, "Deployment").values()]
+    pods.append(by_kind(resources, "Job")["setup"]["spec"]["template"]["spec"])
+    for pod in pods:
+        for container in [*pod["containers"], *pod.get("initContainers", [])]:
+            refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"]}
+            expected = {"name": kubernetes.SECRET, "key": "config-store-url"} if reads else None
+            assert refs.get("CONFIG_STORE_URL") == expected, container["name"]
+
+
+@pytest.mark.parametrize("stage", STAGES, ids=lambda s: f"stage-{s.number}")
 def test_each_extracted_service_reads_a_database_of_its_own(stage: Stage) -> None:
     """A process running ``extracted.<service>...`` finds ``<SERVICE>_DATABASE_URL`` in its
     own Secret key, apart from the monolith's ``DATABASE_URL``."""
