@@ -1,6 +1,7 @@
 """HTTP API of identity: sign-in, refresh and the public keys (``/api/v1/auth/``, routed by the
 gateway, in the shapes of ``strangler.auth.api``), and the credential the monolith creates at
-registration (``/internal/v1/credentials``, never routed by the gateway)."""
+registration (``/internal/v1/credentials``, never routed by the gateway) and discards when it
+rolls the registration back (``/internal/v1/credentials/<customer id>/discard``)."""
 
 from __future__ import annotations
 
@@ -129,4 +130,46 @@ class CredentialCreateApi(APIView):
         return Response(body, status=status.HTTP_201_CREATED, headers=NO_STORE)
 
 
-__all__ = ["CredentialCreateApi", "JwksApi", "RefreshApi", "TokenApi"]
+class CredentialDiscardApi(APIView):
+    permission_classes = [AllowAny]  # service to service, on the internal network only
+
+    class InputSerializer(ClosedInputSerializer):
+        email = StrictEmailField(
+            max_length=254, help_text="The e-mail the credential was created with."
+        )
+
+        class Meta:
+            ref_name = "CredentialDiscardInput"
+
+    class OutputSerializer(serializers.Serializer[dict[str, object]]):
+        discarded = serializers.BooleanField(
+            help_text="Whether a credential was removed (false: there was none to remove)."
+        )
+
+        class Meta:
+            ref_name = "CredentialDiscarded"
+
+    @extend_schema(
+        operation_id="credentials_discard",
+        summary="Remove the credential of a registration the monolith rolled back",
+        description="Only the credential of this customer id with this e-mail is removed; "
+        "asking again removes nothing more (discarded: false).",
+        request=InputSerializer,
+        responses={
+            200: OutputSerializer,
+            **error_responses(
+                {400: "validation_error (details name each field) or malformed_request"}
+            ),
+        },
+        tags=["credentials"],
+    )
+    def post(self, request: Request, customer_id: int) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        discarded = services.credential_discard(
+            customer_id=customer_id, email=serializer.validated_data["email"]
+        )
+        return Response({"discarded": discarded})
+
+
+__all__ = ["CredentialCreateApi", "CredentialDiscardApi", "JwksApi", "RefreshApi", "TokenApi"]

@@ -9,6 +9,10 @@ SIGN_INS = Counter("identity_sign_ins", "Sign-in attempts, by outcome.", ["outco
 for _outcome in ("success", "refused"):
     SIGN_INS.labels(outcome=_outcome)
 CREDENTIALS_CREATED = Counter("identity_credentials_created", "Credentials created.")
+CREDENTIALS_DISCARDED = Counter(
+    "identity_credentials_discarded",
+    "Credentials removed because the monolith rolled their registration back.",
+)
 
 
 def signed_in(*, success: bool) -> None:
@@ -17,3 +21,7 @@ def signed_in(*, success: bool) -> None:
 
 def credential_created() -> None:
     CREDENTIALS_CREATED.inc()
+
+
+def credential_discarded() -> None:
+    CREDENTIALS_DISCARDED.inc()

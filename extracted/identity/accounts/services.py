@@ -61,6 +61,19 @@ def credential_create(*, customer_id: int, email: str, password: str) -> SignedI
     return SignedIn(credential=credential, tokens=tokens_issue(credential=credential))
 
 
+@transaction.atomic
+def credential_discard(*, customer_id: int, email: str) -> bool:
+    """Remove the credential of a registration the monolith did not keep (the customer's row
+    was rolled back after this service created the credential, say because its answer was
+    lost). Only the credential of this customer id *and* e-mail goes, so no other customer's is
+    ever touched. Whether one was removed: asking twice removes nothing more."""
+    email = selectors.normalize_email(email)
+    removed, _ = Credential.objects.filter(customer_id=customer_id, email=email).delete()
+    if removed:
+        metrics.credential_discarded()
+    return bool(removed)
+
+
 def credential_authenticate(*, email: str, password: str) -> Credential | None:
     """The active account with these credentials, or None.
 

@@ -89,6 +89,50 @@ def test_bad_credential_input_is_400_and_creates_nothing(client: APIClient, bad:
     assert Credential.objects.count() == IdempotencyRecord.objects.count() == 0
 
 
+def discard(client: APIClient, customer_id: object, data: Any) -> Any:
+    return client.post(f"{CREDENTIALS}/{customer_id}/discard", data, format="json")
+
+
+def test_a_rolled_back_registration_s_credential_is_discarded_once(client: APIClient) -> None:
+    account(customer_id=7)
+    account(customer_id=8, email="bob@example.com")
+
+    first = discard(client, 7, {"email": "ADA@example.com"})
+    again = discard(client, 7, {"email": "ada@example.com"})
+
+    assert (first.status_code, first.json()) == (200, {"discarded": True})
+    assert (again.status_code, again.json()) == (200, {"discarded": False})
+    assert list(Credential.objects.values_list("customer_id", flat=True)) == [8]
+    # the e-mail is free again: the customer's next registration gets it
+    assert post(client, CREDENTIALS, body(customer_id=9)).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("customer_id", "email"),
+    [(7, "bob@example.com"), (8, "ada@example.com"), (2**63, "ada@example.com")],
+)
+def test_a_discard_that_names_another_customer_or_e_mail_removes_nothing(
+    client: APIClient, customer_id: int, email: str
+) -> None:
+    account(customer_id=7)
+
+    response = discard(client, customer_id, {"email": email})
+
+    assert (response.status_code, response.json()) == (200, {"discarded": False})
+    assert Credential.objects.filter(customer_id=7).exists()
+
+
+@pytest.mark.parametrize("bad", [{}, {"email": "nope"}, {"email": 7}, {"email": "a@b.co", "x": 1}])
+def test_bad_discard_input_is_400_and_removes_nothing(client: APIClient, bad: Any) -> None:
+    account(customer_id=7)
+
+    assert error(discard(client, 7, bad)) == (400, "validation_error")
+    raw = client.post(f"{CREDENTIALS}/7/discard", b"{", content_type="application/json")
+    assert error(raw) == (400, "malformed_request")
+    assert discard(client, "seven", {"email": "ada@example.com"}).status_code == 404
+    assert Credential.objects.filter(customer_id=7).exists()
+
+
 @pytest.mark.parametrize("raw", [b"{", b"[]", b'"x"', b"null"])
 def test_malformed_bodies_are_400(client: APIClient, raw: bytes) -> None:
     for url in (CREDENTIALS, TOKEN, REFRESH):
