@@ -33,3 +33,13 @@ class Credentials(Protocol):
         the registration keeps nothing).
         """
         ...
+
+    def discard(self, account: NewAccount) -> bool:
+        """Remove the credential :meth:`create` may have kept for ``account`` when the
+        registration was rolled back after asking (an answer lost on the way, a failed
+        commit): only the one of this customer id with this e-mail. Whether one was removed.
+
+        Raises :class:`strangler.errors.ServiceUnavailable` when the keeper could not be asked
+        (ask again later: removing twice removes nothing more).
+        """
+        ...

@@ -38,8 +38,9 @@ CREDENTIAL_KEY = OpenApiParameter(
     IDEMPOTENCY_KEY.type,
     OpenApiParameter.HEADER,
     required=False,
-    description="The monolith sends customer-<id>-credential: a retried call gets the first "
-    "answer back (header Idempotent-Replayed: true) and creates nothing more.",
+    description="The monolith sends customer-<id>-credential-<attempt> (the attempt random per "
+    "registration): a retried call gets the first answer back (header Idempotent-Replayed: "
+    "true) and creates nothing more.",
 )
 
 

@@ -16,6 +16,7 @@ from monolith.customers.services.accounts import (
     tokens_refresh,
 )
 from monolith.customers.services.addresses import address_create, address_delete, address_update
+from monolith.customers.services.credentials import credential_discard, credential_discard_soon
 
 __all__ = [
     "DEMO_EMAIL",
@@ -24,6 +25,8 @@ __all__ = [
     "address_create",
     "address_delete",
     "address_update",
+    "credential_discard",
+    "credential_discard_soon",
     "customer_authenticate",
     "customer_register",
     "customer_set_password",

@@ -29,10 +29,12 @@ from monolith.customers.errors import (
 from monolith.customers.models import Customer
 from monolith.customers.ports import NewAccount
 from monolith.customers.services.addresses import address_create
+from monolith.customers.services.credentials import credential_discard_soon
 from monolith.customers.wiring import CREDENTIALS
 from strangler.auth.tokens import InvalidToken, TokenPair, decode, issue_pair
 from strangler.composition import root
 from strangler.config import live_setting
+from strangler.errors import DomainError, ServiceUnavailable
 
 # Customers' passwords are checked with these unless settings.CUSTOMERS_PASSWORD_VALIDATORS
 # says otherwise (AUTH_PASSWORD_VALIDATORS is for the staff who use the admin).
@@ -141,16 +143,30 @@ def customer_sign_in(*, email: str, password: str) -> SignedIn:
 # --- customers --------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def customer_register(*, email: str, password: str, full_name: str) -> SignedIn:
     """Create a customer and sign them in. Raises :class:`EmailTaken` / :class:`InvalidInput`.
 
     The password, checked here, is kept by the credentials port (``CUSTOMERS_CREDENTIALS_ADAPTER``:
     on this row up to stage 4, by the identity service from stage 5 on), which signs the customer
-    in; a failure there rolls the row back. While ``CUSTOMERS_REGISTRATION_OPEN`` is off (a flag
-    of the config store from stage 5: flipped in Git and synced, it applies at once), it raises
-    :class:`RegistrationClosed` and writes nothing.
+    in; a failure there rolls the row back. When the port was asked and the outcome is not a
+    refusal (no answer, or a failure after it answered), it may have kept the credential: it is
+    asked to discard it (``credential_discard_soon``). While ``CUSTOMERS_REGISTRATION_OPEN`` is
+    off (a flag of the config store from stage 5: flipped in Git and synced, it applies at
+    once), it raises :class:`RegistrationClosed` and writes nothing.
     """
+    asked: list[NewAccount] = []
+    try:
+        return _register(asked, email=email, password=password, full_name=full_name)
+    except Exception as exc:
+        refused = isinstance(exc, DomainError) and not isinstance(exc, ServiceUnavailable)
+        if asked and not refused:
+            credential_discard_soon(asked[0])
+        raise
+
+
+@transaction.atomic
+def _register(asked: list[NewAccount], *, email: str, password: str, full_name: str) -> SignedIn:
+    """The registration's transaction; ``asked`` gets the account once the port is asked."""
     if not live_setting("CUSTOMERS_REGISTRATION_OPEN"):
         raise RegistrationClosed("New accounts are paused; please try again later.")
     email = selectors.normalize_email(email)
@@ -169,6 +185,7 @@ def customer_register(*, email: str, password: str, full_name: str) -> SignedIn:
     except IntegrityError as exc:
         raise EmailTaken("An account with this e-mail already exists.", email=email) from exc
     account = NewAccount(customer_id=customer.id, email=email, password=password)
+    asked.append(account)
     tokens = root.get(CREDENTIALS).create(account)
     customer.refresh_from_db(fields=["password"])
     return SignedIn(customer=customer, tokens=tokens)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -19,6 +20,8 @@ from strangler.errors import ServiceUnavailable
 from strangler.http.testing import Reply, closed_port_url, scripted_server
 
 TIMEOUT = 0.5
+KEY = re.compile(r"^customer-7-credential-[0-9a-f]{12}$")  # one attempt's
+LOST = Reply(0, drop=True)  # the connection closed without an answer
 ACCOUNT = NewAccount(customer_id=7, email="ada@example.com", password="correct horse battery")
 
 
@@ -42,7 +45,7 @@ def test_a_credential_is_posted_keyed_by_the_customer_and_its_pair_returned() ->
     assert (pair.access, pair.refresh, pair.access_expires_in) == ("a.b.c", "d.e.f", 900)
     [post] = server.received
     assert (post.method, post.path) == ("POST", "/internal/v1/credentials")
-    assert post.headers["idempotency-key"] == "customer-7-credential"
+    assert KEY.match(post.headers["idempotency-key"]), post.headers
     assert post.body == {
         "customer_id": 7,
         "email": "ada@example.com",
@@ -50,11 +53,30 @@ def test_a_credential_is_posted_keyed_by_the_customer_and_its_pair_returned() ->
     }
 
 
-def test_a_failed_post_is_retried_with_the_same_key() -> None:
+def test_a_failed_post_is_retried_with_the_same_key_and_another_attempt_has_another() -> None:
     replies = [Reply(503, {"error": {"code": "service_unavailable"}}), Reply(201, created())]
     with scripted_server(*replies) as server:
         HttpIdentity(server.url, TIMEOUT).create(ACCOUNT)
-    assert {r.headers["idempotency-key"] for r in server.received} == {"customer-7-credential"}
+        HttpIdentity(server.url, TIMEOUT).create(ACCOUNT)
+    first, retried, second = (r.headers["idempotency-key"] for r in server.received)
+    assert first == retried != second
+
+
+@pytest.mark.parametrize("discarded", [True, False])
+def test_a_discard_names_the_customer_and_the_e_mail(discarded: bool) -> None:
+    with scripted_server(Reply(200, {"discarded": discarded})) as server:
+        assert HttpIdentity(server.url, TIMEOUT).discard(ACCOUNT) is discarded
+    [post] = server.received
+    assert (post.method, post.path) == ("POST", "/internal/v1/credentials/7/discard")
+    assert post.body == {"email": "ada@example.com"}
+
+
+def test_a_discard_identity_does_not_answer_or_refuses_raises() -> None:
+    with pytest.raises(ServiceUnavailable):
+        HttpIdentity(closed_port_url(), TIMEOUT).discard(ACCOUNT)
+    refused = Reply(400, {"error": {"code": "validation_error", "message": "no"}})
+    with scripted_server(refused) as server, pytest.raises(IdentityRefused):
+        HttpIdentity(server.url, TIMEOUT).discard(ACCOUNT)
 
 
 def test_a_taken_email_is_the_customers_email_taken() -> None:
@@ -107,6 +129,51 @@ def test_identity_down_keeps_no_customer() -> None:
         _register()
     assert raised.value.details == {"service": "identity"}
     assert not Customer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_credential_whose_answer_was_lost_is_discarded_with_the_rolled_back_customer() -> None:
+    """Identity kept the credential but its answer never came: the customer's row goes, and
+    identity is asked to discard the credential of that customer id and e-mail."""
+    with (
+        scripted_server(LOST, LOST, LOST, Reply(200, {"discarded": True})) as server,
+        root.replaced(CREDENTIALS, HttpIdentity(server.url, TIMEOUT)),
+        pytest.raises(ServiceUnavailable),
+    ):
+        _register()
+    assert not Customer.objects.exists()
+    *posts, discard = server.received
+    assert [p.path for p in posts] == ["/internal/v1/credentials"] * 3
+    assert discard.path == f"/internal/v1/credentials/{posts[0].body['customer_id']}/discard"
+    assert discard.body == {"email": "ada@example.com"}
+
+
+@pytest.mark.django_db
+def test_a_discard_identity_does_not_answer_is_asked_again_by_the_worker() -> None:
+    """(The worker runs eagerly here: its retries come in a row.)"""
+    replies = [LOST, LOST, LOST, Reply(503, {}), Reply(503, {}), Reply(503, {})]
+    replies += [Reply(200, {"discarded": True})]
+    with (
+        scripted_server(*replies) as server,
+        root.replaced(CREDENTIALS, HttpIdentity(server.url, TIMEOUT)),
+        override_settings(IDENTITY_BREAKER_FAILURES=10),
+        pytest.raises(ServiceUnavailable),
+    ):
+        _register()
+    paths = [r.path.rsplit("/", 1)[-1] for r in server.received]
+    assert paths == ["credentials"] * 3 + ["discard"] * 4
+
+
+@pytest.mark.django_db
+def test_a_refused_registration_asks_for_no_discard() -> None:
+    taken = {"error": {"code": "email_taken", "message": "taken", "details": {}}}
+    with (
+        scripted_server(Reply(409, taken)) as server,
+        root.replaced(CREDENTIALS, HttpIdentity(server.url, TIMEOUT)),
+        pytest.raises(EmailTaken),
+    ):
+        _register()
+    assert [r.path for r in server.received] == ["/internal/v1/credentials"]
 
 
 @pytest.mark.django_db

@@ -18,9 +18,13 @@ from monolith.customers.errors import (
     InvalidRefreshToken,
 )
 from monolith.customers.models import Address, Customer
+from monolith.customers.ports import NewAccount
 from monolith.customers.tests.conftest import MakeAddress, MakeCustomer
 from monolith.customers.tests.helpers import PASSWORD, address_payload
-from strangler.auth.tokens import decode, issue_pair
+from monolith.customers.wiring import CREDENTIALS
+from strangler.auth.tokens import TokenPair, decode, issue_pair
+from strangler.composition import root
+from strangler.errors import ServiceUnavailable
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +62,46 @@ def test_register_turns_a_lost_race_into_email_taken() -> None:
             services.customer_register(email="Siti@example.com", password=PASSWORD, full_name="S")
 
     assert Customer.objects.count() == 1
+
+
+class KeptThenFailed:
+    """A credentials port that keeps the credential, then fails as a lost answer does."""
+
+    def __init__(self) -> None:
+        self.kept: list[NewAccount] = []
+        self.discarded: list[NewAccount] = []
+
+    def create(self, account: NewAccount) -> TokenPair:
+        self.kept.append(account)
+        raise ServiceUnavailable("The identity service did not answer in time.", service="x")
+
+    def discard(self, account: NewAccount) -> bool:
+        self.discarded.append(account)
+        return True
+
+
+def test_register_discards_a_credential_kept_for_a_customer_it_rolled_back() -> None:
+    port = KeptThenFailed()
+    with root.replaced(CREDENTIALS, port), pytest.raises(ServiceUnavailable):
+        services.customer_register(email="Siti@example.com", password=PASSWORD, full_name="S")
+
+    assert not Customer.objects.exists()
+    [kept] = port.kept
+    assert [(a.customer_id, a.email) for a in port.discarded] == [(kept.customer_id, kept.email)]
+
+
+def test_a_discard_for_a_customer_who_exists_by_now_asks_nothing(
+    make_customer: MakeCustomer,
+) -> None:
+    """SQLite gives a rolled-back id out again: a customer of that id and e-mail who registered
+    since owns the credential, and a late discard must not take it."""
+    customer = make_customer(email="siti@example.com")
+    port = KeptThenFailed()
+    with root.replaced(CREDENTIALS, port):
+        assert not services.credential_discard(customer_id=customer.id, email=customer.email)
+        assert services.credential_discard(customer_id=customer.id, email="other@example.com")
+
+    assert [a.email for a in port.discarded] == ["other@example.com"]
 
 
 def test_register_refuses_a_blank_name() -> None:

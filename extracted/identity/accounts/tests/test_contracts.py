@@ -48,9 +48,15 @@ def _taken(**_: Any) -> None:
     credential_create(customer_id=3, email="ada@example.com", password=PASSWORD)
 
 
+def _left_behind(**_: Any) -> None:
+    _empty()
+    credential_create(customer_id=7, email="ada@example.com", password=PASSWORD)
+
+
 STATES = {
     "no account has the e-mail ada@example.com": _empty,
     "customer 3 has the e-mail ada@example.com": _taken,
+    "customer 7 has the e-mail ada@example.com": _left_behind,
 }
 
 
