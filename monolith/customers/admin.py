@@ -1,7 +1,9 @@
 """Admin for customers and their addresses.
 
 The password hash is never editable and only shown as Django's masked summary. Writes that
-touch the "one default address" rule go through the services.
+touch the "one default address" rule go through the services. From stage 5 the identity service
+keeps the sign-in (the credentials port's ``kept_here`` is False): the e-mail, the password and
+whether a customer may sign in are read-only here, and changed in identity's admin.
 """
 
 from __future__ import annotations
@@ -19,6 +21,13 @@ from monolith.customers import services
 from monolith.customers.errors import InvalidInput
 from monolith.customers.models import Address, Customer
 from monolith.customers.selectors import normalize_email
+from monolith.customers.wiring import CREDENTIALS
+from strangler.composition import root
+
+KEPT_BY_IDENTITY = (
+    "The identity service keeps this customer's e-mail for signing in, password and whether "
+    "they may sign in: change them in its admin (/admin/ on identity)."
+)
 
 
 class CustomerAdminForm(forms.ModelForm):
@@ -47,6 +56,14 @@ class CustomerAdminForm(forms.ModelForm):
             except InvalidInput as exc:
                 self.add_error("new_password", exc.details["password"])
         return cleaned
+
+
+class CustomerProfileForm(forms.ModelForm):
+    """From stage 5: the profile only (the sign-in is identity's)."""
+
+    class Meta:
+        model = Customer
+        fields = ("full_name", "phone")
 
 
 class AddressInline(admin.TabularInline):
@@ -79,6 +96,44 @@ class CustomerAdmin(admin.ModelAdmin):
     )
     inlines = [AddressInline]
     actions = ["deactivate"]
+    sign_in_fieldsets = (
+        (None, {"fields": ("email", "full_name", "phone", "is_active")}),
+        ("Sign-in", {"fields": ("sign_in_keeper",)}),
+        ("Dates", {"fields": ("created_at", "updated_at", "last_login_at")}),
+    )
+
+    @staticmethod
+    def _kept_here() -> bool:
+        return root.get(CREDENTIALS).kept_here()
+
+    def get_fieldsets(self, request: HttpRequest, obj: Customer | None = None) -> Any:
+        return self.fieldsets if self._kept_here() else self.sign_in_fieldsets
+
+    def get_form(
+        self, request: HttpRequest, obj: Customer | None = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if not self._kept_here():
+            kwargs["form"] = CustomerProfileForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Customer | None = None) -> Any:
+        if self._kept_here():
+            return self.readonly_fields
+        return (*self.readonly_fields, "email", "is_active", "sign_in_keeper")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # from stage 5 a customer without a credential at identity could never sign in
+        return self._kept_here() and super().has_add_permission(request)
+
+    def get_actions(self, request: HttpRequest) -> Any:
+        actions = super().get_actions(request)
+        if not self._kept_here():
+            actions.pop("deactivate", None)
+        return actions
+
+    @admin.display(description="Kept by")
+    def sign_in_keeper(self, obj: Customer) -> str:
+        return KEPT_BY_IDENTITY
 
     @admin.display(description="Password hash")
     def password_summary(self, obj: Customer) -> str:

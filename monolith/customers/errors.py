@@ -41,6 +41,14 @@ class RegistrationClosed(Forbidden):
     writes_nothing = True
 
 
+class CredentialsKeptElsewhere(Conflict):
+    """The credentials port keeps the sign-in (the identity service, from stage 5): the
+    customer's password and whether they may sign in are changed there. Nothing was written."""
+
+    code = "credentials_kept_elsewhere"
+    writes_nothing = True
+
+
 class InvalidCredentials(DomainError):
     """One message for an unknown e-mail, a wrong password and an inactive customer."""
 

@@ -45,6 +45,9 @@ class IdentityRefused(Conflict):
 
 
 class HttpIdentity:
+    def kept_here(self) -> bool:
+        return False  # identity keeps the password and the active flag sign-in reads
+
     def __init__(self, base_url: str | None = None, timeout: float | None = None) -> None:
         self.client = client_for(SERVICE, base_url, timeout)
 

@@ -25,6 +25,12 @@ class NewAccount:
 
 
 class Credentials(Protocol):
+    def kept_here(self) -> bool:
+        """Whether the customer's own row is the credential (its password hash and the active
+        flag sign-in reads): up to stage 4. From stage 5 identity keeps them, and the monolith
+        changes neither (its admin points to identity's)."""
+        ...
+
     def create(self, account: NewAccount) -> TokenPair:
         """Keep the account's credential and sign it in: the first token pair.
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from monolith.customers import selectors
 from monolith.customers.errors import (
+    CredentialsKeptElsewhere,
     CustomerNotFound,
     EmailTaken,
     InvalidCredentials,
@@ -214,8 +215,19 @@ def customer_update(
     return customer
 
 
+def _credentials_kept_here() -> None:
+    if not root.get(CREDENTIALS).kept_here():
+        raise CredentialsKeptElsewhere(
+            "The identity service keeps customers' passwords and whether they may sign in: "
+            "change them in its admin."
+        )
+
+
 @transaction.atomic
 def customer_set_password(*, customer_id: int, password: str) -> Customer:
+    """A new password on the customer's row (up to stage 4); from stage 5 identity keeps it
+    (:class:`CredentialsKeptElsewhere`)."""
+    _credentials_kept_here()
     customer = selectors.customer_get_for_update(customer_id=customer_id)
     password_check_strength(password=password, customer=customer)
     customer.password = make_password(password)
@@ -225,7 +237,9 @@ def customer_set_password(*, customer_id: int, password: str) -> Customer:
 
 @transaction.atomic
 def customers_deactivate(*, customer_ids: Sequence[int]) -> int:
-    """Deactivate customers: they can no longer sign in or refresh. Returns how many changed."""
+    """Deactivate customers: they can no longer sign in or refresh. Returns how many changed.
+    From stage 5 identity decides who signs in (:class:`CredentialsKeptElsewhere`)."""
+    _credentials_kept_here()
     return Customer.objects.filter(id__in=customer_ids, is_active=True).update(
         is_active=False, updated_at=timezone.now()
     )

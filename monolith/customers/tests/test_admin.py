@@ -1,13 +1,23 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.contrib.auth.hashers import check_password
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
+from monolith.customers import services
+from monolith.customers.admin import KEPT_BY_IDENTITY
+from monolith.customers.errors import CredentialsKeptElsewhere
+from monolith.customers.http_identity import HttpIdentity
 from monolith.customers.models import Address, Customer
 from monolith.customers.tests.conftest import MakeAddress, MakeCustomer
 from monolith.customers.tests.helpers import address_payload
+from monolith.customers.wiring import CREDENTIALS
+from strangler.composition import root
+from strangler.http.testing import closed_port_url
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +164,70 @@ def test_address_changelist_and_change_page_load(
         admin_client.get(reverse("admin:customers_address_change", args=[address.id])).status_code
         == 200
     )
+
+
+# --- from stage 5 the identity service keeps the sign-in ----------------------------------------
+
+
+@pytest.fixture
+def identity_keeps_sign_in() -> Iterator[None]:
+    with root.replaced(CREDENTIALS, HttpIdentity(closed_port_url(), 0.5)):
+        yield
+
+
+@pytest.mark.usefixtures("identity_keeps_sign_in")
+def test_from_stage_5_the_sign_in_is_read_only_here_and_named_as_identity_s(
+    admin_client: Client, make_customer: MakeCustomer
+) -> None:
+    customer = make_customer(email="wayan@example.com")
+    url = reverse("admin:customers_customer_change", args=[customer.id])
+
+    page = admin_client.get(url)
+    form = page.context["adminform"].form
+    assert set(form.fields) == {"full_name", "phone"}
+    assert escape(KEPT_BY_IDENTITY).encode() in page.content
+    changed = admin_client.post(
+        url,
+        {
+            "email": "other@example.com",
+            "full_name": "Wayan S",
+            "phone": "",
+            "is_active": "",
+            "new_password": "a new pass phrase 9",
+            "addresses-TOTAL_FORMS": "0",
+            "addresses-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert changed.status_code == 302
+    customer.refresh_from_db()
+    assert (customer.email, customer.full_name, customer.is_active) == (
+        "wayan@example.com",
+        "Wayan S",
+        True,
+    )
+    assert not check_password("a new pass phrase 9", customer.password)
+
+
+@pytest.mark.usefixtures("identity_keeps_sign_in")
+def test_from_stage_5_no_customer_is_added_or_deactivated_here(
+    admin_client: Client, make_customer: MakeCustomer
+) -> None:
+    customer = make_customer()
+    changelist = reverse("admin:customers_customer_changelist")
+
+    assert admin_client.get(reverse("admin:customers_customer_add")).status_code == 403
+    assert (
+        "deactivate"
+        not in admin_client.get(changelist)
+        .context["action_form"]
+        .fields["action"]
+        .choices.__repr__()
+    )
+    admin_client.post(changelist, {"action": "deactivate", "_selected_action": [customer.id]})
+    customer.refresh_from_db()
+    assert customer.is_active
+    with pytest.raises(CredentialsKeptElsewhere):
+        services.customers_deactivate(customer_ids=[customer.id])
+    with pytest.raises(CredentialsKeptElsewhere):
+        services.customer_set_password(customer_id=customer.id, password="a new pass phrase 9")

@@ -67,6 +67,9 @@ def test_register_turns_a_lost_race_into_email_taken() -> None:
 class KeptThenFailed:
     """A credentials port that keeps the credential, then fails as a lost answer does."""
 
+    def kept_here(self) -> bool:
+        return False
+
     def __init__(self) -> None:
         self.kept: list[NewAccount] = []
         self.discarded: list[NewAccount] = []
