@@ -108,6 +108,8 @@ class Gateway:
             for route in table.routes
             if route.handler is not None
         }
+        if self._config is not None and self._config.defaults != table_values(table):
+            self._follow_config(table)  # a table with other policies: an agent for them
         current = self.pipeline.loaded.policies if self.pipeline.loaded is not None else {}
         policies = self._live_policies(table, current)
         loaded = Loaded(
@@ -123,8 +125,6 @@ class Gateway:
                 self.metrics.set_membership(group.name, state.address, state.healthy)
         self._configure_auth(table)
         self.pipeline.loaded = loaded
-        if self._config is not None and self._config.defaults != table_values(table):
-            self._follow_config(table)  # a table with other policies: the agent's defaults
 
     def reload(self) -> bool:
         try:

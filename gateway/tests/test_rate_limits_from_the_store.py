@@ -18,6 +18,7 @@ import yaml
 
 from gateway.tests.harness import ROOT, Gateway, Harness, table
 from strangler.configstore.files import FileStore
+from strangler.http.testing import closed_port_url
 from strangler.testing import eventually
 
 ROUTES = [{"name": "limited", "prefix": "/limited", "upstream": "app", "rate_limit": "tight"}]
@@ -93,6 +94,26 @@ def test_a_reloaded_table_with_a_new_policy_takes_the_stores_value_for_it(
 
     # the table's burst of 5 for a moment at most, then the store's 1
     eventually(lambda: _statuses(gateway, 3) == [200, 200, 429], "the store's burst for strict")
+
+
+def test_with_the_store_out_of_reach_the_table_s_limits_apply_reloaded_ones_too(
+    harness: Harness,
+) -> None:
+    app = harness.upstream("app")
+    nowhere = closed_port_url().replace("http://", "etcd://")
+    env = {"CONFIG_STORE": "on", "CONFIG_STORE_URL": nowhere}
+    gateway = harness.gateway(
+        table(ROUTES, UPSTREAMS, rate_limits=LIMITS), {"app": app.port}, env=env
+    )
+    assert _statuses(gateway, 4) == [200, 200, 200, 429]
+    assert b'strangler_config_loaded{service="gateway"} 0.0' in gateway.get("/metrics").body
+
+    wider = {"tight": {"rate": "1/m", "burst": 4}}
+    gateway.routes.write_text(yaml.safe_dump(table(ROUTES, UPSTREAMS, rate_limits=wider)))
+    gateway.reload()
+
+    eventually(lambda: "route table reloaded" in gateway.log_text(), "the reload")
+    assert _statuses(gateway, 6) == [200, 200, 200, 200, 200, 429]
 
 
 def test_a_config_store_url_it_cannot_open_stops_the_gateway_with_a_message(
