@@ -16,9 +16,13 @@ from pathlib import Path
 
 import yaml
 
+from gateway.policy.live_limits import table_values
 from gateway.tests.harness import ROOT, Gateway, Harness, table
 from strangler.configstore.files import FileStore
+from strangler.configstore.folder import read_folder
 from strangler.http.testing import closed_port_url
+from strangler.routing.table import load_route_table
+from strangler.stages.manifest import DEFAULT_PORTS
 from strangler.testing import eventually
 
 ROUTES = [{"name": "limited", "prefix": "/limited", "upstream": "app", "rate_limit": "tight"}]
@@ -114,6 +118,18 @@ def test_with_the_store_out_of_reach_the_table_s_limits_apply_reloaded_ones_too(
 
     eventually(lambda: "route table reloaded" in gateway.log_text(), "the reload")
     assert _statuses(gateway, 6) == [200, 200, 200, 200, 200, 429]
+
+
+def test_the_repository_s_gateway_settings_are_the_route_tables_limits() -> None:
+    """From stage 5 every table's policies and values are deploy/config/gateway.yaml's: a name
+    the gateway does not read would change nothing, another value would make the store and the
+    table disagree."""
+    stored = read_folder(ROOT / "deploy" / "config")["gateway"]
+    tables = sorted((ROOT / "gateway" / "routes").glob("stage-*.yaml"))
+    read = [t for t in tables if int(t.stem.removeprefix("stage-")) >= 5]
+    assert read, "no route table from stage 5 here"
+    for path in read:
+        assert table_values(load_route_table(path, DEFAULT_PORTS)) == stored, path.name
 
 
 def test_a_config_store_url_it_cannot_open_stops_the_gateway_with_a_message(
