@@ -11,13 +11,13 @@ from django.utils.html import escape
 from monolith.customers import services
 from monolith.customers.admin import KEPT_BY_IDENTITY
 from monolith.customers.errors import CredentialsKeptElsewhere
-from monolith.customers.http_identity import HttpIdentity
 from monolith.customers.models import Address, Customer
+from monolith.customers.ports import NewAccount
 from monolith.customers.tests.conftest import MakeAddress, MakeCustomer
 from monolith.customers.tests.helpers import address_payload
 from monolith.customers.wiring import CREDENTIALS
+from strangler.auth.tokens import TokenPair
 from strangler.composition import root
-from strangler.http.testing import closed_port_url
 
 pytestmark = pytest.mark.django_db
 
@@ -169,9 +169,22 @@ def test_address_changelist_and_change_page_load(
 # --- from stage 5 the identity service keeps the sign-in ----------------------------------------
 
 
+class KeptByIdentity:
+    """The credentials port as from stage 5: the sign-in is kept elsewhere (no call expected)."""
+
+    def kept_here(self) -> bool:
+        return False
+
+    def create(self, account: NewAccount) -> TokenPair:
+        raise AssertionError("the admin creates no credential")
+
+    def discard(self, account: NewAccount) -> bool:
+        raise AssertionError("the admin discards no credential")
+
+
 @pytest.fixture
 def identity_keeps_sign_in() -> Iterator[None]:
-    with root.replaced(CREDENTIALS, HttpIdentity(closed_port_url(), 0.5)):
+    with root.replaced(CREDENTIALS, KeptByIdentity()):
         yield
 
 
