@@ -206,10 +206,11 @@ def central_secret_store_url() -> str:
     return env.str("SECRET_STORE_URL", default="") or f"file://{var_dir('secrets')}"
 
 
-def secret_store_token_file(var: Path, service: str) -> Path:
-    """Where ``secrets init`` leaves a service's own OpenBao token (stage 5 on), which the
-    stage runner gives that service's processes as ``SECRET_STORE_TOKEN_FILE``."""
-    return var / "secret-store-tokens" / f"{service}.token"
+def secret_store_login_file(var: Path, service: str) -> Path:
+    """Where ``secrets init`` leaves a service's OpenBao login, its AppRole's role id and secret
+    id (stage 5 on), which the stage runner gives that service's processes as
+    ``SECRET_STORE_APPROLE_FILE``."""
+    return var / "secret-store-logins" / f"{service}.json"
 
 
 def secret_store_url() -> str:

@@ -8,7 +8,7 @@ OpenBao, or in a folder of files in the embedded demo; never in Git or the confi
 - ``keyring``: the JWT signing keys, one per version, each verifiable for a grace period
   after the next one replaced it (the private keys for the issuer, their public halves for
   the others); ``django``: the process's ring, and ``SECRET_KEY`` with its fallbacks.
-- ``access``: on OpenBao, one read-only policy and one token per service.
+- ``access``: on OpenBao, one read-only policy and one AppRole per service.
 - ``cli``: ``python -m strangler secrets init|list|versions|rotate``.
 - ``testing``: a real ``bao server -dev`` for the tests.
 """

@@ -1,12 +1,16 @@
-"""Who reads what in OpenBao: one ACL policy and one token per service.
+"""Who reads what in OpenBao: one ACL policy and one AppRole per service.
 
-A service's token reads its own Django ``SECRET_KEY`` and the public halves of the JWT keys;
-identity's, the issuer's, reads the private signing keys too. No token of a service may write,
-list, or read another service's secret: new versions are the operator's
-(``python -m strangler secrets rotate``, with the operator's token). ``secrets init`` writes
-the policies and leaves each service's token in a file of its own (mode 0600) under the var
-folder; the stage runner gives a service's processes that file (``SECRET_STORE_TOKEN_FILE``),
-never the operator's token.
+A service's processes log in with its AppRole and get a token bound to its policy alone: it
+reads the service's own Django ``SECRET_KEY`` and the public halves of the JWT keys;
+identity's, the issuer's, reads the private signing keys too. No service may write, list, or
+read another service's secret: new versions are the operator's (``python -m strangler secrets
+rotate``, with the operator's token). ``secrets init`` writes the policies and the roles, and
+leaves each service's login (its role id and a new secret id, every older secret id
+destroyed) in a file of its own (mode 0600) under the var folder; the stage runner gives a
+service's processes that file (``SECRET_STORE_APPROLE_FILE``), never the operator's token.
+A token lasts ``TOKEN_TTL``; a process logs in again with what the file holds then, so a run
+of ``init`` replaces every service's credentials without a restart, and a login copied from
+a file stops working at the next ``init``.
 
 The embedded store (a folder of files) has no access control of its own: there the split
 rests on what each process asks for (only the issuer's key ring reads the private keys).
@@ -18,16 +22,15 @@ import os
 import tempfile
 from pathlib import Path
 
-from strangler.config import secret_store_token_file
+from strangler.config import secret_store_login_file
 from strangler.secretstore.django import secret_key_path
 from strangler.secretstore.keyring import JWT_SIGNING_PATH, JWT_VERIFYING_PATH
-from strangler.secretstore.openbao import OpenBaoStore
+from strangler.secretstore.openbao import AppRoleLogin, OpenBaoStore
 
 ISSUER = "identity"  # the one service that signs tokens
-# OpenBao's default ceiling for a token's lifetime; `secrets init` (run by every stage's
-# set-up) issues fresh ones. A deployment logs in with an auth method instead (Kubernetes,
-# AppRole), which hands out the same policies.
-TOKEN_TTL = "768h"
+TOKEN_TTL = "1h"  # a process's token; it logs in again when the token is refused
+# How long a secret id logs in: `secrets init` (run by every stage's set-up) gives new ones.
+SECRET_ID_TTL = "768h"
 
 
 def readable_paths(service: str) -> list[str]:
@@ -52,15 +55,19 @@ def policy_document(mount: str, paths: list[str]) -> str:
 def grant_each_service(
     store: OpenBaoStore, services: list[str], var: Path
 ) -> list[tuple[str, str, str]]:
-    """Write each service's policy and a new token bound to it, saved where the stage runner
-    finds it: (service, policy, token file) rows."""
+    """Write each service's policy and its AppRole, and save its login (the role id and a new
+    secret id) where the stage runner finds it: (service, policy, login file) rows."""
+    store.enable_approle()
     rows = []
     for service in services:
         name = policy_name(service, store.mount)
         store.write_policy(name, policy_document(store.mount, readable_paths(service)))
-        token = store.create_token(name, display_name=f"shop-{service}", ttl=TOKEN_TTL)
-        path = secret_store_token_file(var, service)
-        _write_private(path, token)
+        role_id = store.write_role(
+            name, policy=name, token_ttl=TOKEN_TTL, secret_id_ttl=SECRET_ID_TTL
+        )
+        login = AppRoleLogin(role_id, store.replace_secret_id(name))
+        path = secret_store_login_file(var, service)
+        _write_private(path, login.to_json())
         rows.append((service, name, str(path)))
     return rows
 

@@ -12,8 +12,8 @@ can run again, or twice at once: the JWT signing key (the existing PEM file's ke
 is one, so tokens issued before keep working), its public half at shop/jwt-verifying, and a
 Django ``SECRET_KEY`` per service. On OpenBao it then writes one policy per service (read its
 own ``SECRET_KEY`` and the public keys; identity, the issuer, the private keys too) and leaves
-each a token bound to it under var/secret-store-tokens/, which the stage runner gives that
-service's processes.
+each an AppRole whose logins get a token bound to it; each service's login (role id and secret
+id) goes to var/secret-store-logins/, which the stage runner gives that service's processes.
 ``rotate`` writes a new version: a new signing key is published in the JWKS at once and signs
 new tokens $JWT_KEY_PUBLISH_SECONDS later (six minutes: every verifier has fetched it by then),
 the old one verifying for $JWT_REFRESH_TTL_SECONDS more; a new ``SECRET_KEY`` applies at each
@@ -145,7 +145,7 @@ def init_command(args: argparse.Namespace) -> int:
     print(table(["path", "written"], rows))
     if isinstance(store, OpenBaoStore):
         granted = grant_each_service(store, services(), var_root())
-        print(table(["service", "policy (reads)", "token file"], granted))
+        print(table(["service", "policy and role", "login file"], granted))
     return 0
 
 

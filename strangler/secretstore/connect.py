@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from strangler.config import env
 from strangler.secretstore.files import FileSecretStore
-from strangler.secretstore.openbao import OpenBaoStore
+from strangler.secretstore.openbao import AppRoleLogin, OpenBaoStore
 from strangler.secretstore.store import SecretStore
 
 
 def open_secret_store(url: str) -> SecretStore:
     """``bao://HOST:PORT[/mount]`` (OpenBao over HTTP, KV v2 mounted at ``secret`` by
-    default, the token from ``SECRET_STORE_TOKEN`` or the file ``SECRET_STORE_TOKEN_FILE``
-    names) or ``file:///abs/dir`` (the embedded default)."""
+    default; a service's processes log in with ``SECRET_STORE_APPROLE`` or the file
+    ``SECRET_STORE_APPROLE_FILE`` names, the operator's commands use ``SECRET_STORE_TOKEN`` or
+    ``SECRET_STORE_TOKEN_FILE``) or ``file:///abs/dir`` (the embedded default)."""
     parts = urlsplit(url)
     if parts.scheme == "bao":
         if not parts.hostname:
@@ -22,15 +25,36 @@ def open_secret_store(url: str) -> SecretStore:
             port = parts.port or 8200
         except ValueError:
             raise ValueError(f"secret store {url!r}: bad port") from None
+        address, mount = f"http://{parts.hostname}:{port}", parts.path.strip("/") or "secret"
+        if _given("SECRET_STORE_APPROLE"):
+            # read at each login: a secret id that `secrets init` replaced is the next one used
+            return OpenBaoStore(address, mount=mount, login=_approle_login)
         token = env.str("SECRET_STORE_TOKEN", default="").strip()  # a file ends with a newline
         if not token:
             raise ValueError(
-                f"secret store {url}: no token (set SECRET_STORE_TOKEN or SECRET_STORE_TOKEN_FILE)"
+                f"secret store {url}: no credentials (set SECRET_STORE_APPROLE or "
+                "SECRET_STORE_TOKEN, or their _FILE)"
             )
-        mount = parts.path.strip("/") or "secret"
-        return OpenBaoStore(f"http://{parts.hostname}:{port}", token, mount=mount)
+        return OpenBaoStore(address, token, mount=mount)
     if parts.scheme == "file":
         if parts.netloc not in ("", "localhost") or not parts.path.startswith("/"):
             raise ValueError(f"secret store {url!r}: a file store is file:///absolute/dir")
         return FileSecretStore(parts.path)
     raise ValueError(f"secret store {url!r}: unknown scheme (bao://HOST:PORT or file:///abs/dir)")
+
+
+def _given(name: str) -> bool:
+    return bool(os.environ.get(name) or os.environ.get(f"{name}_FILE"))
+
+
+def _approle_login() -> AppRoleLogin:
+    # the file read at each login (django-environ's reader keeps what it read once)
+    path = os.environ.get("SECRET_STORE_APPROLE_FILE")
+    if path:
+        try:
+            text = Path(path).read_text()
+        except OSError as exc:
+            raise ValueError(f"unreadable ({exc.strerror}: {path})") from None
+    else:
+        text = os.environ.get("SECRET_STORE_APPROLE", "")
+    return AppRoleLogin.from_json(text)

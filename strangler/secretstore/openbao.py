@@ -2,16 +2,21 @@
 
 OpenBao speaks Vault's API, so the client is ``hvac``. KV v2 keeps every version of a path
 with its creation time and does the check-and-set itself (``cas``); ``bao server -dev``
-mounts it at ``secret/``. The token is the caller's (``SECRET_STORE_TOKEN`` or its
-``_FILE``); a denied, missing or unreachable store raises :class:`SecretStoreError` naming
-the store and the path, never the token or a value.
+mounts it at ``secret/``. The operator's commands use a token (``SECRET_STORE_TOKEN`` or its
+``_FILE``); a service's processes log in with the AppRole ``secrets init`` gave their service
+(``SECRET_STORE_APPROLE`` or its ``_FILE``: a role id and a secret id), and log in again, with
+what the file holds then, when their token has expired. A denied, missing or unreachable store
+raises :class:`SecretStoreError` naming the store and the path, never a token or a value.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 import hvac
@@ -38,12 +43,47 @@ def parse_time(value: str) -> datetime:
     return datetime.fromisoformat(_NANOSECONDS.sub(r"\1", value).replace("Z", "+00:00"))
 
 
+@dataclass(frozen=True)
+class AppRoleLogin:
+    """What a service's processes log in with: its role's id and a secret id of that role."""
+
+    role_id: str
+    secret_id: str
+
+    def to_json(self) -> str:
+        return json.dumps({"role_id": self.role_id, "secret_id": self.secret_id})
+
+    @classmethod
+    def from_json(cls, text: str) -> AppRoleLogin:
+        """Raises ValueError (without the text: it holds a secret) when it is not one."""
+        try:
+            fields = json.loads(text)
+        except ValueError:
+            raise ValueError("not JSON") from None
+        if not isinstance(fields, dict) or not all(
+            isinstance(fields.get(key), str) and fields[key] for key in ("role_id", "secret_id")
+        ):
+            raise ValueError('not {"role_id": "...", "secret_id": "..."}')
+        return cls(fields["role_id"], fields["secret_id"])
+
+
 class OpenBaoStore:
-    def __init__(self, address: str, token: str, *, mount: str = "secret") -> None:
+    """``token``: the operator's. ``login``: what a service's processes log in with, asked for
+    at each login (so a rotated secret id in the file is the one used next)."""
+
+    def __init__(
+        self,
+        address: str,
+        token: str = "",
+        *,
+        mount: str = "secret",
+        login: Callable[[], AppRoleLogin] | None = None,
+    ) -> None:
         self.url = f"bao://{address.split('://', 1)[-1]}/{mount}"
         self.mount = mount
-        self._client = hvac.Client(url=address, token=token, timeout=TIMEOUT_SECONDS)
+        self._client = hvac.Client(url=address, token=token or None, timeout=TIMEOUT_SECONDS)
         self._kv = self._client.secrets.kv.v2
+        self._login = login
 
     def __repr__(self) -> str:
         return f"OpenBaoStore({self.url!r})"
@@ -51,12 +91,12 @@ class OpenBaoStore:
     def _call(self, what: str, path: str, call: Callable[[], T]) -> T:
         where = f"secret store {self.url}: cannot {what} {path}"
         try:
-            return call()
+            return self._logged_in(call)
         except bao.InvalidPath:
             raise SecretNotFound(f"{where}: nothing there") from None
         except (bao.Forbidden, bao.Unauthorized):
             raise SecretStoreError(
-                f"{where}: permission denied (check SECRET_STORE_TOKEN)"
+                f"{where}: permission denied (check SECRET_STORE_TOKEN or SECRET_STORE_APPROLE)"
             ) from None
         except bao.InvalidRequest as exc:
             if "check-and-set" in str(exc):
@@ -66,6 +106,30 @@ class OpenBaoStore:
             raise SecretStoreError(f"{where}: {type(exc).__name__} ({_errors(exc)})") from None
         except requests.RequestException as exc:
             raise SecretStoreError(f"{where}: out of reach ({type(exc).__name__})") from None
+
+    def _logged_in(self, call: Callable[[], T]) -> T:
+        """``call`` with a token: a service logs in first, and again once when its token was
+        refused (expired after ``TOKEN_TTL``, or revoked)."""
+        if self._login is None:
+            return call()
+        if not self._client.token:
+            self._log_in()
+        try:
+            return call()
+        except (bao.Forbidden, bao.Unauthorized):
+            self._log_in()
+            return call()
+
+    def _log_in(self) -> None:
+        assert self._login is not None
+        try:
+            login = self._login()
+        except ValueError as exc:
+            raise SecretStoreError(
+                f"secret store {self.url}: SECRET_STORE_APPROLE is {exc}"
+            ) from None
+        self._client.token = None
+        self._client.auth.approle.login(role_id=login.role_id, secret_id=login.secret_id)
 
     def read(self, path: str, version: int | None = None) -> Secret:
         check_path(path)
@@ -111,24 +175,61 @@ class OpenBaoStore:
         )
         return int(reply["data"]["version"])
 
-    # --- access: what a service's own token may read (strangler.secretstore.access) ---------
+    # --- access: what a service's login may read (strangler.secretstore.access) -------------
 
     def write_policy(self, name: str, document: str) -> None:
         """Create or replace the ACL policy ``name`` (needs the operator's token)."""
         write = self._client.sys.create_or_update_policy
         self._call("write the policy", name, lambda: write(name, document))
 
-    def create_token(self, policy: str, *, display_name: str, ttl: str) -> str:
-        """A new token bound to ``policy`` alone (and OpenBao's ``default``: look itself up,
-        renew itself), valid for ``ttl``."""
-        reply: dict[str, Any] = self._call(
-            "create a token for",
-            policy,
-            lambda: self._client.auth.token.create(
-                policies=[policy], display_name=display_name, ttl=ttl, renewable=True
+    def enable_approle(self) -> None:
+        """The AppRole auth method at ``approle/``, unless it is there already."""
+        methods: dict[str, Any] = self._call(
+            "list", "the auth methods", lambda: self._client.sys.list_auth_methods()
+        )
+        if "approle/" not in methods.get("data", methods):
+            enable = self._client.sys.enable_auth_method
+            self._call("enable", "the AppRole auth method", lambda: enable("approle"))
+
+    def write_role(self, role: str, *, policy: str, token_ttl: str, secret_id_ttl: str) -> str:
+        """Create or replace the AppRole ``role``, whose logins get a token bound to ``policy``
+        alone (and OpenBao's ``default``) for ``token_ttl``; its role id."""
+        approle = self._client.auth.approle
+        self._call(
+            "write the role",
+            role,
+            lambda: approle.create_or_update_approle(
+                role,
+                token_policies=[policy],
+                token_ttl=token_ttl,
+                token_max_ttl=token_ttl,
+                secret_id_ttl=secret_id_ttl,
             ),
         )
-        return str(reply["auth"]["client_token"])
+        reply: dict[str, Any] = self._call(
+            "read the role id of", role, lambda: approle.read_role_id(role)
+        )
+        return str(reply["data"]["role_id"])
+
+    def replace_secret_id(self, role: str) -> str:
+        """A new secret id of ``role``, every older one destroyed: a login with one of those
+        fails from now on, while the tokens they got stay valid until they expire."""
+        approle = self._client.auth.approle
+        reply: dict[str, Any] = self._call(
+            "create a secret id of", role, lambda: approle.generate_secret_id(role)
+        )
+        new, accessor = str(reply["data"]["secret_id"]), reply["data"]["secret_id_accessor"]
+        try:
+            listed: dict[str, Any] = self._call(
+                "list the secret ids of", role, lambda: approle.list_secret_id_accessors(role)
+            )
+        except SecretNotFound:
+            return new
+        for old in listed["data"]["keys"]:
+            if old != accessor:
+                destroy = partial(approle.destroy_secret_id_accessor, role, old)
+                self._call("destroy a secret id of", role, destroy)
+        return new
 
 
 def _errors(exc: bao.VaultError) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from strangler.config import REPO_ROOT, secret_store_token_file
+from strangler.config import REPO_ROOT, secret_store_login_file
 from strangler.stages.manifest import PLACEHOLDER, ProcessSpec, Stage
 from strangler.stages.processes import (
     Process,
@@ -169,15 +169,15 @@ def process_env(
     spec: ProcessSpec, var: Path, common: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     """What ``spec`` gets beside the stage's environment ``common``: its drain file and, where
-    the stage reads OpenBao, its own service's token."""
+    the stage reads OpenBao, its own service's login."""
     path = drain_file(var, spec.name)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)  # left over from a run that was killed
     own = {**dict(spec.env), "STRANGLER_DRAIN_FILE": str(path)}
     if common is not None and reads_openbao(common):
-        token = secret_store_token_file(var, spec.settings_of)
-        if token.exists():  # none for a process that reads no secret (the gateway)
-            own["SECRET_STORE_TOKEN_FILE"] = str(token)
+        login = secret_store_login_file(var, spec.settings_of)
+        if login.exists():  # none for a process that reads no secret (the gateway)
+            own["SECRET_STORE_APPROLE_FILE"] = str(login)
     return own
 
 
@@ -191,7 +191,7 @@ def reads_openbao(common: Mapping[str, str]) -> bool:
 
 def without_operator_token(common: Mapping[str, str]) -> dict[str, str]:
     """The stage's environment for its processes: on OpenBao (stage 5 on) without the token the
-    set-up ran with, which may write every secret; each process gets its service's own
+    set-up ran with, which may write every secret; each process gets its service's login instead
     (``secrets init`` wrote one per service, see ``strangler.secretstore.access``)."""
     if not reads_openbao(common):
         return dict(common)

@@ -5,8 +5,8 @@ stage by the e2e conftest). A customer signs in, then ``python -m strangler secr
 jwt-signing`` writes a new key. Without a restart: the JWKS lists the new key first (it is
 published ``JWT_KEY_PUBLISH_SECONDS`` before it signs, 5 s in the e2e stages), then new tokens
 carry its kid and work through the gateway, and the token from before still works too.
-Each process read the store with its own service's token, never the set-up's: only identity's
-may read the private signing keys.
+Each process logged in to the store with its own service's AppRole, never with the set-up's
+token: only identity's login may read the private signing keys.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ import jwt
 import pytest
 import requests
 
-from strangler.config import REPO_ROOT, secret_store_token_file
+from strangler.config import REPO_ROOT, secret_store_login_file
 from strangler.secretstore.keyring import JWT_SIGNING_PATH, JWT_VERIFYING_PATH
-from strangler.secretstore.openbao import OpenBaoStore
+from strangler.secretstore.openbao import AppRoleLogin, OpenBaoStore
 from strangler.secretstore.store import SecretStoreError
 from strangler.testing import eventually
 from tests.e2e.conftest import StartedStage
@@ -108,7 +108,7 @@ def _environ(pid: int) -> dict[str, str]:
     return dict(item.decode().split("=", 1) for item in raw if b"=" in item)
 
 
-def test_each_process_reads_openbao_with_its_services_token_and_only_identity_may_sign(
+def test_each_process_logs_in_to_openbao_as_its_service_and_only_identity_may_sign(
     stages: Callable[[int], StartedStage],
 ) -> None:
     started = stages(STAGE)
@@ -118,16 +118,17 @@ def test_each_process_reads_openbao_with_its_services_token_and_only_identity_ma
         assert process.pid is not None, process.name
         environ = _environ(process.pid)
         assert "SECRET_STORE_TOKEN" not in environ, f"{process.name} holds the operator's token"
-        token = secret_store_token_file(var, specs[process.name].settings_of)
-        expected = str(token) if token.exists() else None
-        assert environ.get("SECRET_STORE_TOKEN_FILE") == expected, process.name
+        login = secret_store_login_file(var, specs[process.name].settings_of)
+        expected = str(login) if login.exists() else None
+        assert environ.get("SECRET_STORE_APPROLE_FILE") == expected, process.name
+        assert "SECRET_STORE_TOKEN_FILE" not in environ, process.name
 
     url = urlsplit(started.env["SECRET_STORE_URL"])
     address, mount = f"http://{url.netloc}", url.path.strip("/") or "secret"
 
     def store_of(service: str) -> OpenBaoStore:
-        token = secret_store_token_file(var, service).read_text().strip()
-        return OpenBaoStore(address, token, mount=mount)
+        text = secret_store_login_file(var, service).read_text()
+        return OpenBaoStore(address, mount=mount, login=lambda: AppRoleLogin.from_json(text))
 
     assert store_of("identity").versions(JWT_SIGNING_PATH)
     assert store_of("monolith").versions(JWT_VERIFYING_PATH)

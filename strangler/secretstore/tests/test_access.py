@@ -1,6 +1,8 @@
-"""On a real OpenBao, ``secrets init`` gives each service a token of its own that reads its own
-``SECRET_KEY`` and the public JWT keys, identity's the private signing keys too, and nothing
-else: no other service's secret, no write. The tokens are files only their owner reads."""
+"""On a real OpenBao, ``secrets init`` gives each service an AppRole of its own whose logins read
+its own ``SECRET_KEY`` and the public JWT keys, identity's the private signing keys too, and
+nothing else: no other service's secret, no write. The logins are files only their owner reads;
+a second ``init`` replaces them, a copy of an old one no longer logs in, and a process logs in
+again with the file's new one once its token is refused."""
 
 from __future__ import annotations
 
@@ -9,21 +11,24 @@ from pathlib import Path
 
 import pytest
 
-from strangler.config import secret_store_token_file, var_root
+from strangler.config import secret_store_login_file, var_root
 from strangler.secretstore.access import ISSUER, policy_document
 from strangler.secretstore.cli import main, services
 from strangler.secretstore.django import secret_key_path
 from strangler.secretstore.keyring import JWT_SIGNING_PATH, JWT_VERIFYING_PATH
-from strangler.secretstore.openbao import OpenBaoStore
+from strangler.secretstore.openbao import AppRoleLogin, OpenBaoStore
 from strangler.secretstore.store import SecretStore, SecretStoreError
 from strangler.secretstore.testing import OpenBaoServer
 
 
+def login_of(service: str) -> AppRoleLogin:
+    return AppRoleLogin.from_json(secret_store_login_file(var_root(), service).read_text())
+
+
 def as_service(openbao: OpenBaoServer, store: SecretStore, service: str) -> OpenBaoStore:
-    """The store as ``service``'s processes see it: with the token ``init`` left for it."""
+    """The store as ``service``'s processes see it: logging in with what ``init`` left it."""
     assert isinstance(store, OpenBaoStore)
-    token = secret_store_token_file(var_root(), service).read_text().strip()
-    return OpenBaoStore(openbao.address, token, mount=store.mount)
+    return OpenBaoStore(openbao.address, mount=store.mount, login=lambda: login_of(service))
 
 
 def readable(store: SecretStore, path: str) -> bool:
@@ -55,19 +60,17 @@ def test_each_service_reads_its_own_secret_key_and_the_public_keys_only(
         assert not any(readable(own, secret_key_path(name)) for name in others)
 
 
-def test_no_service_token_may_write_a_secret(
-    openbao: OpenBaoServer, initialised: SecretStore
-) -> None:
+def test_no_service_may_write_a_secret(openbao: OpenBaoServer, initialised: SecretStore) -> None:
     own = as_service(openbao, initialised, ISSUER)
     for path in (JWT_SIGNING_PATH, JWT_VERIFYING_PATH, secret_key_path(ISSUER)):
         with pytest.raises(SecretStoreError, match="permission denied"):
             own.write(path, {"anything": "x"}, expected_version=1)
 
 
-def test_the_token_files_are_the_owners_alone_and_a_second_init_replaces_them(
+def test_the_login_files_are_the_owners_alone_and_a_second_init_replaces_them(
     openbao: OpenBaoServer, initialised: SecretStore
 ) -> None:
-    files = {name: secret_store_token_file(var_root(), name) for name in services()}
+    files = {name: secret_store_login_file(var_root(), name) for name in services()}
     first = {name: path.read_text() for name, path in files.items()}
     assert main(["init", "--store", initialised.url]) == 0
 
@@ -85,3 +88,33 @@ def test_a_policy_grants_read_on_the_value_and_its_versions_and_nothing_else() -
     assert 'path "secret/data/shop/django-secret-key/monolith"' in document
     assert 'path "secret/metadata/shop/django-secret-key/monolith"' in document
     assert "*" not in document
+
+
+def test_after_a_second_init_an_old_login_is_refused_and_a_process_logs_in_with_the_new_one(
+    openbao: OpenBaoServer, initialised: SecretStore
+) -> None:
+    """A running process holds a token from the old login; refused once it expires (revoked
+    here, to see it now), it logs in again with what its file holds: the new secret id."""
+    old = login_of("monolith")
+    running = as_service(openbao, initialised, "monolith")
+    assert readable(running, secret_key_path("monolith"))
+    assert main(["init", "--store", initialised.url]) == 0
+
+    copied = OpenBaoStore(openbao.address, mount=running.mount, login=lambda: old)
+    with pytest.raises(SecretStoreError, match="invalid role or secret ID"):
+        copied.read(JWT_VERIFYING_PATH)
+    running._client.auth.token.revoke_self()
+    assert readable(running, secret_key_path("monolith"))
+
+
+def test_a_login_that_is_not_one_is_a_clear_error_without_its_text(
+    openbao: OpenBaoServer, initialised: SecretStore
+) -> None:
+    def garbled() -> AppRoleLogin:
+        return AppRoleLogin.from_json('{"role_id": "r", "secret": "s3cr3t"}')
+
+    store = OpenBaoStore(openbao.address, login=garbled)
+    with pytest.raises(SecretStoreError) as raised:
+        store.read(JWT_VERIFYING_PATH)
+    assert "SECRET_STORE_APPROLE is not" in str(raised.value)
+    assert "s3cr3t" not in str(raised.value)

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from strangler.config import secret_store_token_file
+from strangler.config import secret_store_login_file
 from strangler.stages import prometheus
 from strangler.stages.generated import yamltext
 from strangler.stages.generated.containers import (
@@ -87,12 +87,12 @@ def environment(stage: Stage) -> dict[str, str]:
 
 def process_environment(stage: Stage, env: dict[str, str], container: Container) -> dict[str, str]:
     """A process's environment: the stage's without the set-up's OpenBao token and, from
-    stage 5, the file of its service's own token (the set-up's ``secrets init`` writes one per
-    service to the state volume)."""
+    stage 5, the file of its service's OpenBao login (the set-up's ``secrets init`` writes one
+    per service to the state volume)."""
     reader = secret_store_reader(stage, container.spec)
     own = {key: value for key, value in env.items() if key != "SECRET_STORE_TOKEN"}
     if reader is not None:
-        own["SECRET_STORE_TOKEN_FILE"] = str(secret_store_token_file(Path(STATE_DIR), reader))
+        own["SECRET_STORE_APPROLE_FILE"] = str(secret_store_login_file(Path(STATE_DIR), reader))
     return own
 
 

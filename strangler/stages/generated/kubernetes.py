@@ -41,7 +41,9 @@ from strangler.stages.manifest import Stage
 SECRET = "shop"  # created by hand per namespace: the engines' URLs and SECRET_KEY
 JWT_SECRET = "shop-jwt"  # created by hand: jwt.pem (the issuer's private key), jwt.pub.pem
 JWT_DIR = "/run/secrets/jwt"
-OPERATOR_TOKEN_KEY = "secret-store-token"  # the Secret's key the set-up Job's token is under
+# An OpenBao credential: the variable a container reads it from, and the Secret's key it is in.
+Credential = tuple[str, str]
+OPERATOR_TOKEN: Credential = ("SECRET_STORE_TOKEN", "secret-store-token")  # the set-up Job's
 CONFIG = "shop-settings"
 PART_OF = "shop"
 
@@ -50,16 +52,19 @@ def namespace(stage: Stage) -> str:
     return f"shop-stage-{stage.number}"
 
 
-def token_key(service: str | None) -> str | None:
-    """The Secret's key of a service's own OpenBao token (None: the process reads no secret)."""
-    return f"{OPERATOR_TOKEN_KEY}-{service}" if service else None
+def service_login(service: str | None) -> Credential | None:
+    """A service's OpenBao login, its AppRole's role id and secret id as JSON (None: the
+    process reads no secret)."""
+    return ("SECRET_STORE_APPROLE", f"secret-store-approle-{service}") if service else None
 
 
-def secret_env(stage: Stage, token: str | None = OPERATOR_TOKEN_KEY) -> list[dict[str, Any]]:
+def secret_env(
+    stage: Stage, credential: Credential | None = OPERATOR_TOKEN
+) -> list[dict[str, Any]]:
     """The environment read from the Secret ``shop``, one key per variable. From stage 5 also
     etcd's address (the config store every process and the set-up's ``config sync`` share),
-    OpenBao's, and the token under the Secret's key ``token``: the operator's for the set-up
-    Job, a service's own (:func:`token_key`) for its processes, none for a process that reads
+    OpenBao's, and an OpenBao ``credential``: the operator's token for the set-up Job, a
+    service's login (:func:`service_login`) for its processes, none for a process that reads
     no secret."""
     names = [*databases(stage), "CELERY_BROKER_URL", "REDIS_URL", "SECRET_KEY"]
     keys = {name: name.lower().replace("_", "-") for name in names}
@@ -67,8 +72,9 @@ def secret_env(stage: Stage, token: str | None = OPERATOR_TOKEN_KEY) -> list[dic
         keys["CONFIG_STORE_URL"] = "config-store-url"
     if stage.settings_env.get("SECRET_STORE") == "on":
         keys["SECRET_STORE_URL"] = "secret-store-url"
-        if token is not None:
-            keys["SECRET_STORE_TOKEN"] = token
+        if credential is not None:
+            variable, key = credential
+            keys[variable] = key
     return [
         {"name": name, "valueFrom": {"secretKeyRef": {"name": SECRET, "key": key}}}
         for name, key in keys.items()
@@ -109,7 +115,7 @@ def _container(
     stage: Stage,
     name: str,
     command: list[str],
-    token: str | None = OPERATOR_TOKEN_KEY,
+    credential: Credential | None = OPERATOR_TOKEN,
     *,
     pem_keys: bool = True,
 ) -> dict[str, Any]:
@@ -122,7 +128,7 @@ def _container(
         "imagePullPolicy": "IfNotPresent",
         "command": command,
         "envFrom": [{"configMapRef": {"name": CONFIG}}],
-        "env": secret_env(stage, token),
+        "env": secret_env(stage, credential),
         "volumeMounts": mounts,
     }
 
@@ -158,9 +164,9 @@ def probes(container: Container) -> dict[str, Any]:
 
 def deployment(stage: Stage, container: Container) -> dict[str, Any]:
     spec = container.spec
-    token, keys = token_key(secret_store_reader(stage, spec)), pem_keys_mounted(stage)
+    login, keys = service_login(secret_store_reader(stage, spec)), pem_keys_mounted(stage)
     command = list(container.command)
-    main = _container(stage, spec.name, command, token, pem_keys=keys) | probes(container)
+    main = _container(stage, spec.name, command, login, pem_keys=keys) | probes(container)
     if container.port:
         main["ports"] = [{"name": "main", "containerPort": container.port}]
     pod: dict[str, Any] = {"containers": [main], "volumes": _volumes(pem_keys=keys)}
@@ -168,7 +174,7 @@ def deployment(stage: Stage, container: Container) -> dict[str, Any]:
         # A Django web process serves its static files itself (WhiteNoise) from the pod's
         # state folder, which starts empty: collect them there first.
         static = ["sh", "-ec", collectstatic_script(stage)]
-        init = _container(stage, "collectstatic", static, token, pem_keys=keys)
+        init = _container(stage, "collectstatic", static, login, pem_keys=keys)
         pod["initContainers"] = [init]
     template_meta: dict[str, Any] = {"labels": _labels(stage, spec.name)}
     if spec.metrics_path:

@@ -14,7 +14,8 @@ Secrets: the JWT signing keys and each Django process's ``SECRET_KEY`` move to a
 store (OpenBao where ``SECRET_STORE_URL`` names one, a folder of 0600 files in the embedded
 demo), seeded by the set-up (``python -m strangler secrets init``, the existing key imported).
 Only identity reads the private keys, the others their public halves; on OpenBao each
-service reads with a token of its own, bound to a policy that allows nothing more.
+service logs in with an AppRole of its own, to a token bound to a policy that allows nothing
+more.
 ``secrets rotate jwt-signing`` adds a key: published in the JWKS first, it signs new tokens
 ``JWT_KEY_PUBLISH_SECONDS`` later, and tokens signed by the old one verify for the
 refresh-token lifetime; a new ``SECRET_KEY`` applies at each process's next restart, the old
@@ -116,8 +117,9 @@ def build(previous: Stage | None) -> Stage:
             "restart, the old one a fallback",
             "least privilege: only identity's key ring reads the private signing keys, the "
             "other services verify with their public halves (shop/jwt-verifying); on OpenBao "
-            "`secrets init` writes a read-only policy and a token per service, and each process "
-            "reads with its service's token, never the set-up's",
+            "`secrets init` writes a read-only policy and an AppRole per service, and each "
+            "process logs in with its service's login (an hour per token, logged in again "
+            "with the secret id of the last init), never with the set-up's token",
             "identity extracted into its own Django project and database: each customer's "
             "credential (e-mail, password hash, active, last login) and roles (customer; admin "
             "granted in its admin or with grant_role), the existing ones handed over by the "

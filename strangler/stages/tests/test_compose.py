@@ -168,17 +168,19 @@ def test_every_service_its_own_database_and_the_stage_settings(stage: Stage) -> 
 
 @pytest.mark.parametrize("stage", STAGES, ids=lambda s: f"stage-{s.number}")
 def test_only_the_set_up_holds_the_openbao_operators_token(stage: Stage) -> None:
-    """From stage 5 each process reads OpenBao with its own service's token, from the file the
-    set-up's ``secrets init`` leaves in the state volume; the gateway reads no secret."""
+    """From stage 5 each process logs in to OpenBao with its own service's AppRole, from the
+    file the set-up's ``secrets init`` leaves in the state volume; the gateway reads no secret."""
     services = profile(stage)
     assert "SECRET_STORE_TOKEN" in services[f"stage-{stage.number}-setup"]["environment"]
     processes = own(stage, services)
     assert not [name for name, s in processes.items() if "SECRET_STORE_TOKEN" in s["environment"]]
-    files = {name: s["environment"].get("SECRET_STORE_TOKEN_FILE") for name, s in processes.items()}
+    files = {
+        name: s["environment"].get("SECRET_STORE_APPROLE_FILE") for name, s in processes.items()
+    }
     if stage.settings_env.get("SECRET_STORE") != "on":
         assert set(files.values()) == {None}
         return
     for spec in stage.processes:
         owner = {"gateway": None, "flower": "monolith"}.get(spec.service, spec.service)
-        expected = owner and f"/var/lib/shop/secret-store-tokens/{owner}.token"
+        expected = owner and f"/var/lib/shop/secret-store-logins/{owner}.json"
         assert files[spec.name] == expected, spec.name

@@ -157,26 +157,26 @@ def test_each_extracted_service_reads_a_database_of_its_own(stage: Stage) -> Non
 
 @pytest.mark.parametrize("stage", STAGES, ids=lambda s: f"stage-{s.number}")
 def test_only_the_set_up_job_holds_the_openbao_operators_token(stage: Stage) -> None:
-    """From stage 5 each process reads OpenBao with its own service's token (the Secret's key
-    ``secret-store-token-<service>``); the gateway reads no secret."""
+    """From stage 5 each process logs in to OpenBao with its own service's AppRole (the
+    Secret's key ``secret-store-approle-<service>``); the gateway reads no secret."""
     resources = committed(stage)
     reads = stage.settings_env.get("SECRET_STORE") == "on"
 
-    def token_keys(pod: dict[str, Any]) -> set[str | None]:
+    def credentials(pod: dict[str, Any]) -> set[tuple[str | None, str | None]]:
         found = set()
         for container in [*pod["containers"], *pod.get("initContainers", [])]:
             refs = {e["name"]: e["valueFrom"]["secretKeyRef"]["key"] for e in container["env"]}
-            found.add(refs.get("SECRET_STORE_TOKEN"))
+            found.add((refs.get("SECRET_STORE_TOKEN"), refs.get("SECRET_STORE_APPROLE")))
         return found
 
     job = by_kind(resources, "Job")["setup"]["spec"]["template"]["spec"]
-    assert token_keys(job) == {"secret-store-token" if reads else None}
+    assert credentials(job) == {("secret-store-token" if reads else None, None)}
     deployments = by_kind(resources, "Deployment")
     for spec in stage.processes:
         owner = {"gateway": None, "flower": "monolith"}.get(spec.service, spec.service)
-        expected = f"secret-store-token-{owner}" if reads and owner else None
+        expected = f"secret-store-approle-{owner}" if reads and owner else None
         pod = deployments[spec.name]["spec"]["template"]["spec"]
-        assert token_keys(pod) == {expected}, spec.name
+        assert credentials(pod) == {(None, expected)}, spec.name
 
 
 @pytest.mark.parametrize("stage", STAGES, ids=lambda s: f"stage-{s.number}")

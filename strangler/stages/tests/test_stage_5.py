@@ -1,5 +1,5 @@
 """Stage 5 in the manifest: the central config store and the secret store switched on (on
-OpenBao, each process with its service's own token), and the identity service added:
+OpenBao, each process with its service's own login), and the identity service added:
 registration's credential over HTTP, the auth routes to it."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from strangler.config import REPO_ROOT, secret_store_token_file
+from strangler.config import REPO_ROOT, secret_store_login_file
 from strangler.stages.launcher import process_env, stage_env, without_operator_token
 from strangler.stages.manifest import DEFAULT_PORTS, STAGES, get_stage
 from strangler.stages.manifest.services import service_manage, service_setup
@@ -105,24 +105,25 @@ def test_no_stage_before_5_reads_a_store_or_asks_identity() -> None:
             assert "identity" not in {p.name for p in stage.processes}
 
 
-def test_on_openbao_each_process_gets_its_services_token_and_none_the_operators(
+def test_on_openbao_each_process_gets_its_services_login_and_not_the_operators_token(
     tmp_path: Path,
 ) -> None:
     stage = get_stage(5)
     common = stage_env(stage, {"SECRET_STORE_URL": "bao://127.0.0.1:8200",
                                "SECRET_STORE_TOKEN": "operator-root"})  # fmt: skip
     for service in ("monolith", "identity"):  # as `secrets init` leaves them
-        secret_store_token_file(tmp_path, service).parent.mkdir(exist_ok=True)
-        secret_store_token_file(tmp_path, service).write_text(f"{service}-token\n")
+        secret_store_login_file(tmp_path, service).parent.mkdir(exist_ok=True)
+        secret_store_login_file(tmp_path, service).write_text(f"{service}-login\n")
     by_name = {spec.name: spec for spec in stage.processes}
 
     assert "SECRET_STORE_TOKEN" not in without_operator_token(common)
     for name, service in (("monolith-worker", "monolith"), ("flower", "monolith"),
                           ("identity", "identity")):  # fmt: skip
         own = process_env(by_name[name], tmp_path, common)
-        assert own["SECRET_STORE_TOKEN_FILE"] == str(secret_store_token_file(tmp_path, service))
-    assert "SECRET_STORE_TOKEN_FILE" not in process_env(by_name["gateway"], tmp_path, common)
+        assert own["SECRET_STORE_APPROLE_FILE"] == str(secret_store_login_file(tmp_path, service))
+        assert "SECRET_STORE_TOKEN_FILE" not in own
+    assert "SECRET_STORE_APPROLE_FILE" not in process_env(by_name["gateway"], tmp_path, common)
 
     embedded = stage_env(stage, {"SECRET_STORE_URL": "file:///srv/secrets"})
     assert without_operator_token(embedded) == embedded
-    assert "SECRET_STORE_TOKEN_FILE" not in process_env(by_name["identity"], tmp_path, embedded)
+    assert "SECRET_STORE_APPROLE_FILE" not in process_env(by_name["identity"], tmp_path, embedded)
