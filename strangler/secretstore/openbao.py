@@ -81,7 +81,8 @@ class OpenBaoStore:
     ) -> None:
         self.url = f"bao://{address.split('://', 1)[-1]}/{mount}"
         self.mount = mount
-        self._client = hvac.Client(url=address, token=token or None, timeout=TIMEOUT_SECONDS)
+        # never None: hvac would then take $VAULT_TOKEN or ~/.vault-token (a person's own token)
+        self._client = hvac.Client(url=address, token=token, timeout=TIMEOUT_SECONDS)
         self._kv = self._client.secrets.kv.v2
         self._login = login
 
@@ -128,7 +129,7 @@ class OpenBaoStore:
             raise SecretStoreError(
                 f"secret store {self.url}: SECRET_STORE_APPROLE is {exc}"
             ) from None
-        self._client.token = None
+        self._client.token = ""
         self._client.auth.approle.login(role_id=login.role_id, secret_id=login.secret_id)
 
     def read(self, path: str, version: int | None = None) -> Secret:

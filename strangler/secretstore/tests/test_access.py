@@ -108,8 +108,11 @@ def test_after_a_second_init_an_old_login_is_refused_and_a_process_logs_in_with_
 
 
 def test_a_login_that_is_not_one_is_a_clear_error_without_its_text(
-    openbao: OpenBaoServer, initialised: SecretStore
+    openbao: OpenBaoServer, initialised: SecretStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Nor does a process that logs in fall back on a token of the environment's."""
+    monkeypatch.setenv("VAULT_TOKEN", openbao.token)
+
     def garbled() -> AppRoleLogin:
         return AppRoleLogin.from_json('{"role_id": "r", "secret": "s3cr3t"}')
 
