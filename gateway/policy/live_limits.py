@@ -70,5 +70,5 @@ def live_policies(
 
 
 def describe(policy: Policy) -> str:
-    """``50.0/s burst 100``, for the log line of a change."""
+    """``50/s burst 100``, for the log line of a change."""
     return f"{policy.rate_per_second:g}/s burst {policy.burst}"
