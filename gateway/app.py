@@ -193,11 +193,14 @@ class Gateway:
     def _follow_config(self, table: RouteTable) -> Any:
         # The store's client arrives with the stage that brings the store: found by name.
         configstore = importlib.import_module("strangler.configstore")
-        try:
-            store = configstore.open_store(self.settings.config_store_url)
-        except ValueError as exc:
-            raise ConfigStoreUrlError(f"CONFIG_STORE_URL: {exc}") from exc
         previous = self._config
+        if previous is not None:
+            store = previous.store  # the agent for another table follows the same store
+        else:
+            try:
+                store = configstore.open_store(self.settings.config_store_url)
+            except ValueError as exc:
+                raise ConfigStoreUrlError(f"CONFIG_STORE_URL: {exc}") from exc
         self._config = configstore.ConfigAgent(
             store, SERVICE, table_values(table), on_change=self._config_changed
         )
@@ -229,8 +232,8 @@ class Gateway:
         if policies == loaded.policies:
             return
         for name, policy in policies.items():
-            if policy != loaded.policies.get(name):
-                before = loaded.policies.get(name)
+            before = loaded.policies.get(name)
+            if policy != before:
                 logger.warning(
                     "rate limit %s: %s -> %s (config revision %d)",
                     name,
