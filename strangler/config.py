@@ -213,6 +213,14 @@ def secret_store_login_file(var: Path, service: str) -> Path:
     return var / "secret-store-logins" / f"{service}.json"
 
 
+def secret_store_role(service: str, mount: str = "secret") -> str:
+    """The name of ``service``'s OpenBao policy and of the role its processes log in to
+    (stage 5 on): ``shop-<service>``, or ``shop-<mount>-<service>`` on a KV engine other than
+    ``secret``. On Kubernetes its pods log in as the service account named after the service
+    (``secrets init --kubernetes-host``)."""
+    return f"shop-{service}" if mount == "secret" else f"shop-{mount}-{service}"
+
+
 def secret_store_url() -> str:
     """Where this process reads its secrets (stage 5 on, ``SECRET_STORE=on``: the JWT signing
     keys and Django's ``SECRET_KEY``), or "" before stage 5: keys from PEM files, the secret

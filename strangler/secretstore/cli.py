@@ -14,6 +14,10 @@ Django ``SECRET_KEY`` per service. On OpenBao it then writes one policy per serv
 own ``SECRET_KEY`` and the public keys; identity, the issuer, the private keys too) and leaves
 each an AppRole whose logins get a token bound to it; each service's login (role id and secret
 id) goes to var/secret-store-logins/, which the stage runner gives that service's processes.
+With ``--kubernetes-host`` (a Kubernetes set-up Job's) each service gets instead a role of the
+Kubernetes auth method, ``shop-<service>``, which admits the pods of the service account named
+after it in ``--kubernetes-namespace``; OpenBao asks the cluster's API, whose CA certificate is
+``--kubernetes-ca-file``, who a pod's token is.
 ``rotate`` writes a new version: a new signing key is published in the JWKS at once and signs
 new tokens $JWT_KEY_PUBLISH_SECONDS later (six minutes: every verifier has fetched it by then),
 the old one verifying for $JWT_REFRESH_TTL_SECONDS more; a new ``SECRET_KEY`` applies at each
@@ -25,6 +29,7 @@ Exit status: 0 done, 1 refused or failed (one line on stderr), 2 usage.
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import sys
 from datetime import UTC, datetime, timedelta
@@ -44,7 +49,7 @@ from strangler.secretstore.keyring import (
     publish_verifying_keys,
     states,
 )
-from strangler.secretstore.openbao import OpenBaoStore
+from strangler.secretstore.openbao import KubernetesCluster, OpenBaoStore
 from strangler.secretstore.store import SecretConflict, SecretStore, SecretStoreError
 from strangler.service.settings import jwt, secret_key_grace
 
@@ -72,12 +77,70 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--store", help="bao://HOST:PORT or file:///abs/dir (default: $SECRET_STORE_URL)"
         )
+        if name == "init":
+            _kubernetes_options(command)
         if name in ("versions", "rotate"):
             command.add_argument("kind", choices=KINDS)
             command.add_argument(
                 "--service", help="django-secret-key: one service (default: every service)"
             )
     return parser
+
+
+# What a pod finds of its cluster (the kubelet mounts it beside the service account token).
+POD_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
+
+
+def _kubernetes_options(command: argparse.ArgumentParser) -> None:
+    def default(name: str) -> str | None:
+        return os.environ.get(f"SECRET_STORE_KUBERNETES_{name}")
+
+    group = command.add_argument_group("services logging in as Kubernetes service accounts")
+    group.add_argument(
+        "--kubernetes-host",
+        default=default("HOST"),
+        help="the cluster API's URL, e.g. https://kubernetes.default.svc "
+        "(default: $SECRET_STORE_KUBERNETES_HOST; none: AppRole logins)",
+    )
+    group.add_argument(
+        "--kubernetes-namespace",
+        default=default("NAMESPACE"),
+        help="the services' namespace (default: $SECRET_STORE_KUBERNETES_NAMESPACE, "
+        "else this pod's)",
+    )
+    group.add_argument(
+        "--kubernetes-ca-file",
+        default=default("CA_FILE") or str(POD_ACCOUNT_DIR / "ca.crt"),
+        help="the API's CA certificate, PEM (default: $SECRET_STORE_KUBERNETES_CA_FILE, "
+        "else this pod's)",
+    )
+
+
+def _cluster(args: argparse.Namespace) -> KubernetesCluster | None:
+    """The cluster whose service accounts log in, from ``init``'s options (None: AppRoles)."""
+    if not args.kubernetes_host:
+        return None
+    namespace = args.kubernetes_namespace or _pod_file("namespace", "--kubernetes-namespace")
+    try:
+        ca_pem = Path(args.kubernetes_ca_file).read_text()
+    except OSError as exc:
+        raise ValueError(
+            f"--kubernetes-ca-file is unreadable ({exc.strerror}: {args.kubernetes_ca_file})"
+        ) from None
+    if "BEGIN CERTIFICATE" not in ca_pem:
+        raise ValueError(
+            f"--kubernetes-ca-file holds no PEM certificate: {args.kubernetes_ca_file}"
+        )
+    return KubernetesCluster(args.kubernetes_host, ca_pem, namespace.strip())
+
+
+def _pod_file(name: str, option: str) -> str:
+    try:
+        return (POD_ACCOUNT_DIR / name).read_text()
+    except OSError:
+        raise ValueError(
+            f"{option} is needed outside a pod (no {POD_ACCOUNT_DIR / name})"
+        ) from None
 
 
 def _paths(kind: str, service: str | None) -> list[str]:
@@ -127,7 +190,9 @@ def _store(args: argparse.Namespace) -> SecretStore:
 
 
 def init_command(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store, cluster = _store(args), _cluster(args)
+    if cluster is not None and not isinstance(store, OpenBaoStore):
+        raise ValueError(f"--kubernetes-host: the store {store.url} has no logins (OpenBao has)")
     rows = []
     for path in [JWT_SIGNING_PATH, *_paths("django-secret-key", None)]:
         if store.versions(path):
@@ -144,8 +209,8 @@ def init_command(args: argparse.Namespace) -> int:
     rows.append((JWT_VERIFYING_PATH, done))
     print(table(["path", "written"], rows))
     if isinstance(store, OpenBaoStore):
-        granted = grant_each_service(store, services(), var_root())
-        print(table(["service", "policy and role", "login file"], granted))
+        granted = grant_each_service(store, services(), var_root(), cluster)
+        print(table(["service", "policy and role", "logs in with"], granted))
     return 0
 
 

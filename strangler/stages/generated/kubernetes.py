@@ -7,6 +7,8 @@ process that listens on a port. Credentials (the database, broker and Redis URLs
 secret key, the JWT key pair: every process's up to stage 4, the set-up Job's alone from
 stage 5, where the secret store holds the keys) are read from two Secrets by reference; the
 Secrets themselves are not in the repository (docs/operations.md says how to create them).
+From stage 5 a service's pods run as a service account of its own and log in to OpenBao with
+its token (the Kubernetes auth method), so no Secret holds a service's OpenBao credential.
 The engines (PostgreSQL, RabbitMQ, Redis) are not part of the stage: they are the cluster's
 or a provider's, named in those Secrets.
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from strangler.config import secret_store_role
 from strangler.stages.generated import yamltext
 from strangler.stages.generated.containers import (
     IMAGE,
@@ -44,6 +47,8 @@ JWT_DIR = "/run/secrets/jwt"
 # An OpenBao credential: the variable a container reads it from, and the Secret's key it is in.
 Credential = tuple[str, str]
 OPERATOR_TOKEN: Credential = ("SECRET_STORE_TOKEN", "secret-store-token")  # the set-up Job's
+API_SERVER = "https://kubernetes.default.svc"  # the cluster's API, as a pod reaches it
+RBAC = "rbac.authorization.k8s.io"
 CONFIG = "shop-settings"
 PART_OF = "shop"
 
@@ -52,10 +57,29 @@ def namespace(stage: Stage) -> str:
     return f"shop-stage-{stage.number}"
 
 
-def service_login(service: str | None) -> Credential | None:
-    """A service's OpenBao login, its AppRole's role id and secret id as JSON (None: the
-    process reads no secret)."""
-    return ("SECRET_STORE_APPROLE", f"secret-store-approle-{service}") if service else None
+def service_login(service: str | None) -> list[dict[str, Any]]:
+    """A service's OpenBao login: the role of the Kubernetes auth method that admits its
+    service account's token, which the pod holds (none: the process reads no secret)."""
+    if service is None:
+        return []
+    return [{"name": "SECRET_STORE_KUBERNETES_ROLE", "value": secret_store_role(service)}]
+
+
+def cluster_env(stage: Stage) -> list[dict[str, Any]]:
+    """For the set-up Job's ``secrets init`` from stage 5: the cluster whose service accounts
+    log in (its API, as the Job reaches it; the CA is the Job's pod's own)."""
+    if stage.settings_env.get("SECRET_STORE") != "on":
+        return []
+    return [
+        {"name": "SECRET_STORE_KUBERNETES_HOST", "value": API_SERVER},
+        {"name": "SECRET_STORE_KUBERNETES_NAMESPACE", "value": namespace(stage)},
+    ]
+
+
+def readers(stage: Stage) -> list[str]:
+    """The services whose processes read secrets (each gets a service account)."""
+    found = {secret_store_reader(stage, spec) for spec in stage.processes}
+    return sorted(name for name in found if name)
 
 
 def secret_env(
@@ -63,9 +87,8 @@ def secret_env(
 ) -> list[dict[str, Any]]:
     """The environment read from the Secret ``shop``, one key per variable. From stage 5 also
     etcd's address (the config store every process and the set-up's ``config sync`` share),
-    OpenBao's, and an OpenBao ``credential``: the operator's token for the set-up Job, a
-    service's login (:func:`service_login`) for its processes, none for a process that reads
-    no secret."""
+    OpenBao's, and an OpenBao ``credential``: the operator's token for the set-up Job, none
+    for a service's processes (they log in as their service account: :func:`service_login`)."""
     names = [*databases(stage), "CELERY_BROKER_URL", "REDIS_URL", "SECRET_KEY"]
     keys = {name: name.lower().replace("_", "-") for name in names}
     if stage.settings_env.get("CONFIG_STORE") == "on":
@@ -118,6 +141,7 @@ def _container(
     credential: Credential | None = OPERATOR_TOKEN,
     *,
     pem_keys: bool = True,
+    env: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     mounts: list[dict[str, Any]] = [{"name": "state", "mountPath": STATE_DIR}]
     if pem_keys:
@@ -128,7 +152,7 @@ def _container(
         "imagePullPolicy": "IfNotPresent",
         "command": command,
         "envFrom": [{"configMapRef": {"name": CONFIG}}],
-        "env": secret_env(stage, credential),
+        "env": [*secret_env(stage, credential), *(env or [])],
         "volumeMounts": mounts,
     }
 
@@ -164,17 +188,21 @@ def probes(container: Container) -> dict[str, Any]:
 
 def deployment(stage: Stage, container: Container) -> dict[str, Any]:
     spec = container.spec
-    login, keys = service_login(secret_store_reader(stage, spec)), pem_keys_mounted(stage)
+    reader, keys = secret_store_reader(stage, spec), pem_keys_mounted(stage)
+    login = service_login(reader)
     command = list(container.command)
-    main = _container(stage, spec.name, command, login, pem_keys=keys) | probes(container)
+    main = _container(stage, spec.name, command, None, pem_keys=keys, env=login)
+    main |= probes(container)
     if container.port:
         main["ports"] = [{"name": "main", "containerPort": container.port}]
     pod: dict[str, Any] = {"containers": [main], "volumes": _volumes(pem_keys=keys)}
+    if reader:
+        pod["serviceAccountName"] = reader  # the service account named after the service
     if "gunicorn" in container.command and stage.setup:
         # A Django web process serves its static files itself (WhiteNoise) from the pod's
         # state folder, which starts empty: collect them there first.
         static = ["sh", "-ec", collectstatic_script(stage)]
-        init = _container(stage, "collectstatic", static, login, pem_keys=keys)
+        init = _container(stage, "collectstatic", static, None, pem_keys=keys, env=login)
         pod["initContainers"] = [init]
     template_meta: dict[str, Any] = {"labels": _labels(stage, spec.name)}
     if spec.metrics_path:
@@ -208,6 +236,31 @@ def service(stage: Stage, container: Container) -> dict[str, Any]:
     }
 
 
+def service_accounts(stage: Stage) -> list[dict[str, Any]]:
+    """From stage 5: a service account per service that reads secrets, and the binding that
+    lets each ask the cluster's TokenReview API about its own token, as OpenBao does with it
+    when a pod logs in (the ClusterRole ``system:auth-delegator``)."""
+    names = readers(stage)  # each service's account is named after it
+    if not names:
+        return []
+    accounts = [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _meta(stage, name)}
+        for name in names
+    ]
+    review = f"{namespace(stage)}-token-review"
+    binding = {
+        "apiVersion": f"{RBAC}/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": review, "labels": _labels(stage, review)},
+        "roleRef": {"apiGroup": RBAC, "kind": "ClusterRole", "name": "system:auth-delegator"},
+        "subjects": [
+            {"kind": "ServiceAccount", "name": name, "namespace": namespace(stage)}
+            for name in names
+        ],
+    }
+    return [*accounts, binding]
+
+
 def resources(stage: Stage) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = [
         {
@@ -238,7 +291,12 @@ def resources(stage: Stage) -> list[dict[str, Any]]:
                     "spec": {
                         "restartPolicy": "OnFailure",
                         "containers": [
-                            _container(stage, "setup", ["sh", "-ec", setup_script(stage)])
+                            _container(
+                                stage,
+                                "setup",
+                                ["sh", "-ec", setup_script(stage)],
+                                env=cluster_env(stage),
+                            )
                         ],
                         "volumes": _volumes(),
                     },
@@ -246,6 +304,7 @@ def resources(stage: Stage) -> list[dict[str, Any]]:
             },
         },
     ]
+    found += service_accounts(stage)
     for container in containers(stage):
         found.append(deployment(stage, container))
         if container.port:

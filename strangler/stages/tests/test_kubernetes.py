@@ -46,6 +46,11 @@ def by_kind(resources: list[dict[str, Any]], kind: str) -> dict[str, dict[str, A
     return {r["metadata"]["name"]: r for r in resources if r["kind"] == kind}
 
 
+def secret_refs(container: dict[str, Any]) -> list[dict[str, Any]]:
+    """The container's variables read from a Secret."""
+    return [e for e in container["env"] if "valueFrom" in e]
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize("stage", STAGES, ids=lambda s: f"stage-{s.number}")
 def test_every_stage_validates_against_the_kubernetes_schema(stage: Stage, version: str) -> None:
@@ -82,7 +87,8 @@ def test_a_deployment_per_process_a_service_per_process_with_a_port(stage: Stage
     assert set(by_kind(resources, "Deployment")) == {p.name for p in stage.processes}
     assert set(by_kind(resources, "Service")) == {p.name for p in stage.processes if p.port_name}
     assert set(by_kind(resources, "Job")) == {"setup"}
-    assert {r["metadata"].get("namespace") for r in resources if r["kind"] != "Namespace"} == {
+    cluster_wide = ("Namespace", "ClusterRoleBinding")
+    assert {r["metadata"].get("namespace") for r in resources if r["kind"] not in cluster_wide} == {
         f"shop-stage-{stage.number}"
     }
 
@@ -119,9 +125,11 @@ def test_settings_come_from_the_config_map_and_secrets_by_reference(stage: Stage
     for deployment in by_kind(resources, "Deployment").values():
         container = deployment["spec"]["template"]["spec"]["containers"][0]
         assert container["envFrom"] == [{"configMapRef": {"name": kubernetes.CONFIG}}]
-        secret_refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"]}
+        # one literal: the service's OpenBao role (not a secret, and the ConfigMap is shared)
+        env = [e for e in container["env"] if e["name"] != "SECRET_STORE_KUBERNETES_ROLE"]
+        secret_refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in env}
         assert {"DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY"} <= set(secret_refs)
-        assert not any("value" in e for e in container["env"]), "a literal value among secrets"
+        assert not any("value" in e for e in env), "a literal value among secrets"
 
 
 @pytest.mark.parametrize("stage", STAGES, ids=lambda s: f"stage-{s.number}")
@@ -134,7 +142,7 @@ def test_from_stage_5_every_pod_and_the_set_up_read_one_config_store(stage: Stag
     pods.append(by_kind(resources, "Job")["setup"]["spec"]["template"]["spec"])
     for pod in pods:
         for container in [*pod["containers"], *pod.get("initContainers", [])]:
-            refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"]}
+            refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in secret_refs(container)}
             expected = {"name": kubernetes.SECRET, "key": "config-store-url"} if reads else None
             assert refs.get("CONFIG_STORE_URL") == expected, container["name"]
 
@@ -149,34 +157,70 @@ def test_each_extracted_service_reads_a_database_of_its_own(stage: Stage) -> Non
         if not modules:
             continue
         service = modules[0].split(".")[1]
-        env = deployments[spec.name]["spec"]["template"]["spec"]["containers"][0]["env"]
-        keys = {e["name"]: e["valueFrom"]["secretKeyRef"]["key"] for e in env}
+        container = deployments[spec.name]["spec"]["template"]["spec"]["containers"][0]
+        keys = {e["name"]: e["valueFrom"]["secretKeyRef"]["key"] for e in secret_refs(container)}
         assert keys[f"{service.upper()}_DATABASE_URL"] == f"{service}-database-url", spec.name
         assert keys["DATABASE_URL"] == "database-url"
 
 
 @pytest.mark.parametrize("stage", STAGES, ids=lambda s: f"stage-{s.number}")
 def test_only_the_set_up_job_holds_the_openbao_operators_token(stage: Stage) -> None:
-    """From stage 5 each process logs in to OpenBao with its own service's AppRole (the
-    Secret's key ``secret-store-approle-<service>``); the gateway reads no secret."""
+    """From stage 5 each service's pods run as its own service account and log in to OpenBao
+    with its token, to the role ``shop-<service>``: no Secret holds a service's credential. The
+    gateway reads no secret."""
     resources = committed(stage)
     reads = stage.settings_env.get("SECRET_STORE") == "on"
 
-    def credentials(pod: dict[str, Any]) -> set[tuple[str | None, str | None]]:
+    def credentials(pod: dict[str, Any]) -> set[tuple[str | None, str | None, str | None]]:
         found = set()
         for container in [*pod["containers"], *pod.get("initContainers", [])]:
-            refs = {e["name"]: e["valueFrom"]["secretKeyRef"]["key"] for e in container["env"]}
-            found.add((refs.get("SECRET_STORE_TOKEN"), refs.get("SECRET_STORE_APPROLE")))
+            refs = {
+                e["name"]: e["valueFrom"]["secretKeyRef"]["key"] for e in secret_refs(container)
+            }
+            values = {e["name"]: e["value"] for e in container["env"] if "value" in e}
+            role = values.get("SECRET_STORE_KUBERNETES_ROLE")
+            found.add((refs.get("SECRET_STORE_TOKEN"), role, pod.get("serviceAccountName")))
+            assert not any("APPROLE" in name for name in [*refs, *values]), container["name"]
         return found
 
     job = by_kind(resources, "Job")["setup"]["spec"]["template"]["spec"]
-    assert credentials(job) == {("secret-store-token" if reads else None, None)}
+    assert credentials(job) == {("secret-store-token" if reads else None, None, None)}
     deployments = by_kind(resources, "Deployment")
     for spec in stage.processes:
         owner = {"gateway": None, "flower": "monolith"}.get(spec.service, spec.service)
-        expected = f"secret-store-approle-{owner}" if reads and owner else None
+        login = (f"shop-{owner}", owner) if reads and owner else (None, None)
         pod = deployments[spec.name]["spec"]["template"]["spec"]
-        assert credentials(pod) == {(None, expected)}, spec.name
+        assert credentials(pod) == {(None, *login)}, spec.name
+
+
+@pytest.mark.parametrize("stage", STAGES, ids=lambda s: f"stage-{s.number}")
+def test_from_stage_5_each_service_account_may_have_its_own_token_reviewed(stage: Stage) -> None:
+    """OpenBao reviews a pod's token with that token (no long-lived reviewer token), so each
+    service account is bound to ``system:auth-delegator``; the set-up's ``secrets init`` is
+    told the cluster's API and the namespace, and writes each service's role there."""
+    resources = committed(stage)
+    accounts = by_kind(resources, "ServiceAccount")
+    bindings = by_kind(resources, "ClusterRoleBinding")
+    job = by_kind(resources, "Job")["setup"]["spec"]["template"]["spec"]["containers"][0]
+    told = {e["name"]: e["value"] for e in job["env"] if "value" in e}
+    if stage.settings_env.get("SECRET_STORE") != "on":
+        assert (accounts, bindings, told) == ({}, {}, {})
+        return
+    ns = kubernetes.namespace(stage)
+    used = {
+        d["spec"]["template"]["spec"]["serviceAccountName"]
+        for d in by_kind(resources, "Deployment").values()
+        if "serviceAccountName" in d["spec"]["template"]["spec"]
+    }
+    assert set(accounts) == used and {a["metadata"]["namespace"] for a in accounts.values()} == {ns}
+    (binding,) = bindings.values()
+    assert binding["roleRef"]["name"] == "system:auth-delegator"
+    assert {(s["name"], s["namespace"]) for s in binding["subjects"]} == {(a, ns) for a in used}
+    assert told == {
+        "SECRET_STORE_KUBERNETES_HOST": "https://kubernetes.default.svc",
+        "SECRET_STORE_KUBERNETES_NAMESPACE": ns,
+    }
+    assert "python -m strangler secrets init" in " ".join(job["command"])
 
 
 @pytest.mark.parametrize("stage", STAGES, ids=lambda s: f"stage-{s.number}")
