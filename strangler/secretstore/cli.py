@@ -38,7 +38,7 @@ from pathlib import Path
 from strangler.config import central_secret_store_url, extracted_services, var_root
 from strangler.console import table
 from strangler.secretstore.access import grant_each_service
-from strangler.secretstore.connect import open_secret_store
+from strangler.secretstore.connect import POD_ACCOUNT_DIR, open_secret_store
 from strangler.secretstore.django import SECRET_KEY_FIELD, secret_key_path
 from strangler.secretstore.keyring import (
     FIELD,
@@ -85,10 +85,6 @@ def _parser() -> argparse.ArgumentParser:
                 "--service", help="django-secret-key: one service (default: every service)"
             )
     return parser
-
-
-# What a pod finds of its cluster (the kubelet mounts it beside the service account token).
-POD_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 
 
 def _kubernetes_options(command: argparse.ArgumentParser) -> None:
@@ -192,7 +188,7 @@ def _store(args: argparse.Namespace) -> SecretStore:
 def init_command(args: argparse.Namespace) -> int:
     store, cluster = _store(args), _cluster(args)
     if cluster is not None and not isinstance(store, OpenBaoStore):
-        raise ValueError(f"--kubernetes-host: the store {store.url} has no logins (OpenBao has)")
+        raise ValueError(f"--kubernetes-host needs OpenBao; {store.url} is not (it has no logins)")
     rows = []
     for path in [JWT_SIGNING_PATH, *_paths("django-secret-key", None)]:
         if store.versions(path):

@@ -11,8 +11,9 @@ from strangler.secretstore.files import FileSecretStore
 from strangler.secretstore.openbao import AppRoleLogin, KubernetesLogin, OpenBaoStore
 from strangler.secretstore.store import SecretStore
 
-# Where the kubelet mounts a pod's service account token (and keeps it renewed).
-SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+# Where the kubelet mounts what a pod knows of its cluster: its service account's token (kept
+# renewed), the namespace and the API's CA certificate.
+POD_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 
 
 def open_secret_store(url: str) -> SecretStore:
@@ -73,7 +74,7 @@ def _kubernetes_login() -> KubernetesLogin:
     """The role, and the token the kubelet keeps in the pod (renewed before it expires: read
     again at each login)."""
     variable = "SECRET_STORE_KUBERNETES_TOKEN_FILE"
-    jwt = _read(variable, os.environ.get(variable) or SERVICE_ACCOUNT_TOKEN).strip()
+    jwt = _read(variable, os.environ.get(variable) or str(POD_ACCOUNT_DIR / "token")).strip()
     if not jwt:
         raise ValueError(f"{variable} is empty")
     return KubernetesLogin(os.environ["SECRET_STORE_KUBERNETES_ROLE"], jwt)

@@ -6,6 +6,7 @@ here: :class:`FakeKubernetesApi`."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
@@ -17,8 +18,15 @@ import threading
 import time
 import urllib.request
 import uuid
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+import jwt
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
 
 from strangler.stages.processes import free_port
 from strangler.testing import ServerProcess, eventually
@@ -106,8 +114,6 @@ class FakeKubernetesApi:
     AUDIENCE = "https://kubernetes.default.svc"
 
     def __init__(self) -> None:
-        from cryptography.hazmat.primitives.asymmetric import rsa
-
         self._signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._accounts: dict[str, tuple[str, str, str]] = {}  # token -> namespace, name, uid
         self._revoked: set[str] = set()
@@ -131,8 +137,6 @@ class FakeKubernetesApi:
 
     def token_for(self, namespace: str, name: str) -> str:
         """A new token of the service account ``namespace/name``."""
-        import jwt
-
         now = int(time.time())
         uid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{namespace}/{name}"))
         claims = {
@@ -207,14 +211,6 @@ def _review_server(api: FakeKubernetesApi, key_pem: bytes) -> ThreadingHTTPServe
 def _self_signed_for_loopback() -> tuple[str, bytes]:
     """A certificate for 127.0.0.1 that is its own CA (the PEM OpenBao is told to trust), and
     its key."""
-    import ipaddress
-    from datetime import UTC, datetime, timedelta
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kubernetes")])
     now = datetime.now(UTC)

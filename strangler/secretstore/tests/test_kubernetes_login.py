@@ -166,5 +166,5 @@ def test_init_for_a_cluster_needs_its_ca_certificate_and_an_openbao_store(
     files = f"file://{tmp_path / 'secrets'}"
     (tmp_path / "ca.crt").write_text(cluster.ca_pem)
     assert main([*argv[:2], files, *argv[3:]]) == 1
-    assert "has no logins (OpenBao has)" in capsys.readouterr().err
+    assert "--kubernetes-host needs OpenBao" in capsys.readouterr().err
     assert not (tmp_path / "secrets").exists()
