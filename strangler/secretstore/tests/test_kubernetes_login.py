@@ -168,3 +168,24 @@ def test_init_for_a_cluster_needs_its_ca_certificate_and_an_openbao_store(
     assert main([*argv[:2], files, *argv[3:]]) == 1
     assert "--kubernetes-host needs OpenBao" in capsys.readouterr().err
     assert not (tmp_path / "secrets").exists()
+
+
+def test_the_set_up_job_tells_init_the_cluster_through_its_environment(
+    openbao: OpenBaoServer,
+    cluster: FakeKubernetesApi,
+    bao_store: SecretStore,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """As ``deploy/k8s/stage-5.yaml``'s Job runs it: no option, the cluster in the environment;
+    no AppRole login is left behind."""
+    monkeypatch.setenv("SECRET_STORE_KUBERNETES_HOST", cluster.host)
+    monkeypatch.setenv("SECRET_STORE_KUBERNETES_NAMESPACE", NAMESPACE)
+    monkeypatch.setenv("SECRET_STORE_KUBERNETES_CA_FILE", str(tmp_path / "ca.crt"))
+    assert main(["init", "--store", bao_store.url]) == 0
+    assert f"service account {NAMESPACE}/identity" in capsys.readouterr().out
+    assert not (tmp_path / "var" / "secret-store-logins").exists()
+
+    issuer = as_account(openbao, bao_store, ISSUER, cluster.token_for(NAMESPACE, ISSUER))
+    assert readable(issuer, JWT_SIGNING_PATH)
