@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -199,6 +200,27 @@ class Harness:
         self.groups.append(group)
         group.wait_ready(deadline_seconds=30)
         return Gateway(port=port, routes=routes, group=group, access_log=access_log)
+
+    def refused_start(
+        self, table: Mapping[str, Any], *args: str, env: Mapping[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """``python -m gateway serve`` on ``table`` with ``args``, for a start that must be
+        refused (a bad flag or setting: exit 2, saying why on stderr): run to its exit, within
+        a minute, its output captured."""
+        port = free_port()
+        routes = self.tmp / f"routes-{port}.yaml"
+        routes.write_text(yaml.safe_dump(dict(table), sort_keys=False))
+        argv = [sys.executable, "-m", "gateway", "serve", "--routes", str(routes)]
+        argv += ["--port", str(port), "--access-log", "off", *args]
+        return subprocess.run(
+            argv,
+            cwd=ROOT,
+            env=self.env(env),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
 
     def close(self) -> None:
         for group in reversed(self.groups):

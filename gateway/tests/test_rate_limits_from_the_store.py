@@ -9,10 +9,7 @@ budget is not the next one's.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from itertools import count
-from pathlib import Path
 
 import yaml
 
@@ -133,21 +130,13 @@ def test_the_repository_s_gateway_settings_are_the_route_tables_limits() -> None
 
 
 def test_a_config_store_url_it_cannot_open_stops_the_gateway_with_a_message(
-    harness: Harness, tmp_path: Path
+    harness: Harness,
 ) -> None:
-    routes = tmp_path / "routes.yaml"
-    routes.write_text(yaml.safe_dump(table(ROUTES, UPSTREAMS, rate_limits=LIMITS)))
-    env = harness.env({"CONFIG_STORE": "on", "CONFIG_STORE_URL": "consul://127.0.0.1:8500"})
-
-    serve = ["serve", "--routes", str(routes), "--port", "0", "--upstream-port", "app=1"]
-    ran = subprocess.run(
-        [sys.executable, "-m", "gateway", *serve],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    ran = harness.refused_start(
+        table(ROUTES, UPSTREAMS, rate_limits=LIMITS),
+        "--upstream-port",
+        "app=1",
+        env={"CONFIG_STORE": "on", "CONFIG_STORE_URL": "consul://127.0.0.1:8500"},
     )
 
     assert ran.returncode == 2, ran.stderr

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import sys
 import urllib.request
 from collections import Counter
@@ -74,18 +73,9 @@ def test_two_instances_given_on_the_command_line_are_balanced_and_kept_on_reload
     ],
 )
 def test_an_unknown_upstream_or_a_bad_address_exits_with_2_and_says_why(
-    tmp_path: Path, flag: str, says: str
+    harness: Harness, flag: str, says: str
 ) -> None:
-    routes = tmp_path / "routes.yaml"
-    routes.write_text(yaml.safe_dump(TABLE))
-    result = subprocess.run(
-        gateway_argv(routes, free_port(), "--upstream", flag),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = harness.refused_start(TABLE, "--upstream", flag)
 
     assert result.returncode == 2, result.stderr
     assert says in result.stderr
