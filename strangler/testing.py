@@ -51,10 +51,14 @@ def copy_code(source: Path, destination: Path) -> Path:
     return destination
 
 
-def client_for(customer_id: int) -> APIClient:
-    """An API client holding a valid access token for ``customer_id``; no identity DB needed."""
+def client_for(customer_id: int, roles: Sequence[str] = ()) -> APIClient:
+    """An API client holding a valid access token for ``customer_id`` (with ``roles``, as
+    identity's tokens carry them); no identity DB needed."""
     client = APIClient()
-    token = issue_pair(str(customer_id), email=f"c{customer_id}@example.com").access
+    claims: dict[str, object] = {"email": f"c{customer_id}@example.com"}
+    if roles:
+        claims["roles"] = list(roles)
+    token = issue_pair(str(customer_id), **claims).access
     client.credentials(HTTP_AUTHORIZATION="Bearer " + token)
     return client
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from rest_framework import authentication, exceptions
+from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
 
 from strangler.auth import keys
@@ -78,6 +78,23 @@ class Principal:
     def pk(self) -> int:
         """What DRF's throttles and Django's helpers read as the user's key."""
         return self.customer_id
+
+
+ADMIN = "admin"  # the role identity grants staff (``manage.py grant_role <id> admin``)
+
+
+def role_required(role: str) -> type[permissions.BasePermission]:
+    """A DRF permission for a view kept to holders of ``role``: a signed-in caller whose token
+    lacks it gets 403 ``forbidden`` (no caller at all: 401, as with ``IsAuthenticated``)."""
+
+    class RoleRequired(permissions.BasePermission):
+        message = f"This needs the {role!r} role."
+
+        def has_permission(self, request: Request, view: object) -> bool:
+            has_role = getattr(request.user, "has_role", None)
+            return bool(has_role and has_role(role))
+
+    return RoleRequired
 
 
 def _roles(claims: dict[str, Any]) -> tuple[str, ...]:

@@ -214,6 +214,23 @@ class StartedStage:
             self.running.group.respawn(process, note="started again by the test")
             eventually(lambda: process.ready(process), f"{name} back", deadline=60)
 
+    def grant_admin(self, customer_id: int) -> None:
+        """Make ``customer_id`` staff as an operator does, with identity's ``grant_role`` (stage
+        5 on): the account's next sign-in gives a token carrying the ``admin`` role."""
+        env = {k: v for k, v in self.env.items() if k != "DJANGO_SETTINGS_MODULE"}
+        argv = ["extracted/identity/manage.py", "grant_role", str(customer_id), "admin"]
+        granted = subprocess.run(
+            [sys.executable, *argv],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert granted.returncode == 0, granted.stdout + granted.stderr
+        assert "customer, admin" in granted.stdout, granted.stdout
+
 
 class _Stages:
     """The stages started on this worker and not stopped yet, each with its engines' share."""

@@ -1,6 +1,7 @@
 """Stage 6 end to end: a customer's order is counted as placed and shows in the sales figures,
 through the gateway, and leaves the sales (not the orders placed) when the paid order is
-cancelled; the other services are untouched."""
+cancelled; the other services are untouched. The figures are staff's: an account identity
+granted the admin role reads them, a customer is refused."""
 
 from __future__ import annotations
 
@@ -59,17 +60,24 @@ def _moved(figures: dict[str, Any], **moves: Decimal | int) -> dict[str, Any]:
     return moved
 
 
-def _signed_in(base: str) -> requests.Session:
-    session = requests.Session()
+def _staff(stage: StartedStage) -> tuple[requests.Session, requests.Session]:
+    """A new account's session as a customer, and again once identity made it staff."""
+    base = stage.base_url
     account = {"email": f"analyst-{uuid.uuid4().hex[:10]}@example.com", "password": "pass-9-word"}
-    registered = session.post(
+    registered = requests.post(
         f"{base}/api/v1/auth/register", json={**account, "full_name": "An Analyst"}, timeout=10
     )
     assert registered.status_code == 201, registered.text
-    token = session.post(f"{base}/api/v1/auth/token", json=account, timeout=10)
-    assert token.status_code == 200, token.text
-    session.headers["Authorization"] = f"Bearer {token.json()['access']}"
-    return session
+    sessions = []
+    for grant in (False, True):
+        if grant:
+            stage.grant_admin(registered.json()["customer"]["id"])
+        token = requests.post(f"{base}/api/v1/auth/token", json=account, timeout=10)
+        assert token.status_code == 200, token.text
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {token.json()['access']}"
+        sessions.append(session)
+    return sessions[0], sessions[1]
 
 
 def test_a_paid_order_is_counted_and_its_cancellation_takes_it_back(
@@ -79,7 +87,10 @@ def test_a_paid_order_is_counted_and_its_cancellation_takes_it_back(
     base = stage.base_url
     anonymous = requests.get(f"{base}/api/v1/analytics/sales/totals", timeout=10)
     assert anonymous.status_code == 401
-    session = _signed_in(base)
+    customer, session = _staff(stage)
+    refused = customer.get(f"{base}/api/v1/analytics/sales/totals", timeout=10)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["error"]["code"] == "forbidden"
     day = datetime.now(UTC).date().isoformat()
     day_before, products_before = _today(session, base, day), _products(session, base, day)
     placed_before = _placed(session, base, day)

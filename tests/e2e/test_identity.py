@@ -12,8 +12,6 @@ service (the gateway routes on the token's roles); a customer's read stays on re
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +19,6 @@ from typing import Any
 import jwt
 import requests
 
-from strangler.config import REPO_ROOT
 from strangler.testing import eventually
 from tests.e2e.conftest import StartedStage, post_under_the_limit
 from tests.e2e.shoppers import sign_in, skus
@@ -98,21 +95,6 @@ def _signed_in(base: str, account: dict[str, str]) -> dict[str, str]:
     return {"Authorization": f"Bearer {sign_in(base, account)}"}
 
 
-def _grant_admin(started: StartedStage, customer_id: int) -> None:
-    env = {k: v for k, v in started.env.items() if k != "DJANGO_SETTINGS_MODULE"}
-    granted = subprocess.run(
-        [sys.executable, "extracted/identity/manage.py", "grant_role", str(customer_id), "admin"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert granted.returncode == 0, granted.stdout + granted.stderr
-    assert "customer, admin" in granted.stdout, granted.stdout
-
-
 def test_an_admins_stock_read_is_served_by_inventory_release_2_a_customers_by_release_1(
     stages: Callable[[int], StartedStage],
 ) -> None:
@@ -124,7 +106,7 @@ def test_an_admins_stock_read_is_served_by_inventory_release_2_a_customers_by_re
     sku = skus(base)[0]
     as_customer = _signed_in(base, account)
 
-    _grant_admin(started, registered.json()["customer"]["id"])
+    started.grant_admin(registered.json()["customer"]["id"])
     as_admin = _signed_in(base, account)
 
     customers = requests.get(f"{base}/api/v1/inventory/{sku}", headers=as_customer, timeout=30)

@@ -38,7 +38,7 @@ from strangler.config import REPO_ROOT
 from strangler.contracts.compat.moved import routed_elsewhere
 from strangler.contracts.compat.openapi import operations
 from strangler.stages.manifest import get_stage, latest_stage
-from tests.e2e.conftest import StartedStage
+from tests.e2e.conftest import StartedStage, post_under_the_limit
 
 CONFIG = REPO_ROOT / "strangler" / "contracts" / "schemathesis" / "schemathesis.toml"
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
@@ -67,6 +67,9 @@ def _routed(service: str) -> bool:
     return any(not path.startswith("/internal/") for path in document["paths"])
 
 
+# The documents whose every operation is kept to staff (the admin role): a customer's token
+# would meet nothing but 403s.
+STAFF_ONLY = {"analytics"}
 RUNS = [
     (service, through)
     for service in SERVICES
@@ -98,18 +101,23 @@ def latest(stages: Callable[[int], StartedStage]) -> StartedStage:
     return stages(STAGE)
 
 
-def access_token(latest: StartedStage) -> str:
+def access_token(latest: StartedStage, *, staff: bool = False) -> str:
     """A new customer's access token, so that schemathesis reaches past authentication; one
-    per run, so that concurrent runs never share a cart or an Idempotency-Key."""
+    per run, so that concurrent runs never share a cart or an Idempotency-Key. ``staff``: the
+    account made staff first (identity's admin role), for a document kept to staff."""
     url = f"{latest.running.urls['monolith']}/api/v1/auth/register"
-    body = {
+    account = {
         "email": f"contract-{uuid.uuid4().hex[:8]}@example.com",
         "password": "contract-password-1",
-        "full_name": "Contract Tester",
     }
-    response = requests.post(url, json=body, timeout=10)
+    response = requests.post(url, json={**account, "full_name": "Contract Tester"}, timeout=10)
     assert response.status_code == 201, response.text
-    return str(response.json()["tokens"]["access"])
+    if not staff:
+        return str(response.json()["tokens"]["access"])
+    latest.grant_admin(response.json()["customer"]["id"])
+    signed_in = post_under_the_limit(f"{latest.base_url}/api/v1/auth/token", account)
+    assert signed_in.status_code == 200, signed_in.text
+    return str(signed_in.json()["access"])
 
 
 @dataclass
@@ -162,7 +170,7 @@ def runs(
                     continue
                 cwd = tmp_path_factory.mktemp(f"schemathesis-{service}-{through}")
                 url = latest.running.urls[process]
-                token = access_token(latest)
+                token = access_token(latest, staff=service in STAFF_ONLY)
                 started[service, through] = schemathesis_run(
                     document, url, token, phases, cwd, *extra
                 )

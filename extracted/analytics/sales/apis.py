@@ -1,4 +1,5 @@
-"""HTTP API of the analytics service: the sales figures, for signed-in callers.
+"""HTTP API of the analytics service: the sales figures, for staff: a caller whose token
+carries the ``admin`` role (identity grants it; a customer's token gets 403 ``forbidden``).
 
 Dates are ISO days (``2025-01-31``), UTC. A bad date is a 400; a range the wrong way round or
 longer than ``MAX_DAYS`` (which no schema can state) is a 422 ``invalid_range``; ``details``
@@ -13,6 +14,7 @@ from typing import Any
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +22,7 @@ from rest_framework.views import APIView
 from extracted.analytics.sales import selectors
 from extracted.analytics.sales.models import DailySales, ProductDailySales
 from strangler.api import error_response
+from strangler.auth.drf import ADMIN, role_required
 from strangler.errors import Unprocessable
 
 MAX_DAYS = 366
@@ -156,13 +159,20 @@ class OrdersPlacedListSerializer(serializers.Serializer[dict[str, Any]]):
 
 BAD_QUERY = error_response("validation_error: a day that is not an ISO date")
 BAD_RANGE = error_response("invalid_range: from after to, or more than 366 days")
+NOT_STAFF = error_response("forbidden: the caller's token does not carry the admin role")
 
 
-class DailySalesApi(APIView):
+# The figures are the business's, not a customer's. (No docstring: drf-spectacular would print
+# it as every operation's description.)
+class StaffApi(APIView):
+    permission_classes = [IsAuthenticated, role_required(ADMIN)]
+
+
+class DailySalesApi(StaffApi):
     @extend_schema(
         operation_id="analytics_sales_daily",
         parameters=[DailySalesFilterSerializer],
-        responses={200: DailySalesListSerializer, 400: BAD_QUERY, 422: BAD_RANGE},
+        responses={200: DailySalesListSerializer, 400: BAD_QUERY, 403: NOT_STAFF, 422: BAD_RANGE},
         summary="Orders and revenue per day and currency (net of cancelled orders).",
     )
     def get(self, request: Request) -> Response:
@@ -173,11 +183,11 @@ class DailySalesApi(APIView):
         return Response(DailySalesListSerializer({"from": start, "to": end, "days": days}).data)
 
 
-class ProductSalesApi(APIView):
+class ProductSalesApi(StaffApi):
     @extend_schema(
         operation_id="analytics_sales_products",
         parameters=[ProductSalesFilterSerializer],
-        responses={200: ProductSalesListSerializer, 400: BAD_QUERY},
+        responses={200: ProductSalesListSerializer, 400: BAD_QUERY, 403: NOT_STAFF},
         summary="Units and revenue per product on one day, best sellers first.",
     )
     def get(self, request: Request) -> Response:
@@ -188,21 +198,21 @@ class ProductSalesApi(APIView):
         return Response(ProductSalesListSerializer({"day": day, "products": products}).data)
 
 
-class SalesTotalsApi(APIView):
+class SalesTotalsApi(StaffApi):
     @extend_schema(
         operation_id="analytics_sales_totals",
-        responses={200: SalesTotalsSerializer},
+        responses={200: SalesTotalsSerializer, 403: NOT_STAFF},
         summary="Every day's figures added up, per currency.",
     )
     def get(self, request: Request) -> Response:
         return Response(SalesTotalsSerializer({"totals": selectors.sales_totals()}).data)
 
 
-class OrdersPlacedApi(APIView):
+class OrdersPlacedApi(StaffApi):
     @extend_schema(
         operation_id="analytics_orders_daily",
         parameters=[DailySalesFilterSerializer],
-        responses={200: OrdersPlacedListSerializer, 400: BAD_QUERY, 422: BAD_RANGE},
+        responses={200: OrdersPlacedListSerializer, 400: BAD_QUERY, 403: NOT_STAFF, 422: BAD_RANGE},
         summary="Orders placed per day (paid or not), the days that had one.",
     )
     def get(self, request: Request) -> Response:

@@ -17,8 +17,7 @@ from rest_framework.response import Response
 
 from extracted.inventory.stock import selectors
 from extracted.inventory.stock.apis import AvailabilityApi
-
-ADMIN = "admin"
+from strangler.auth.drf import ADMIN
 
 
 class HeldBySerializer(serializers.Serializer):

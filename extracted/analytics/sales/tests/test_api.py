@@ -1,4 +1,5 @@
-"""The figures over HTTP: signed-in callers only, bad queries answered with what is wrong."""
+"""The figures over HTTP: staff only (the admin role), bad queries answered with what is
+wrong."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from rest_framework.test import APIClient
 from extracted.analytics.sales import services
 from extracted.analytics.sales.models import DailySales, ProductDailySales
 from strangler.testing import client_for
+
+STAFF = ("customer", "admin")  # as identity's token of an account granted admin
 
 pytestmark = pytest.mark.django_db
 
@@ -50,8 +53,19 @@ def test_figures_need_a_signed_in_caller(url: str) -> None:
     assert response.json()["error"]["code"] == "not_authenticated"
 
 
+@pytest.mark.parametrize("url", [DAILY, f"{PRODUCTS}?day=2025-01-02", TOTALS])
+def test_a_customer_s_token_is_refused_the_figures(figures: None, url: str) -> None:
+    """Staff see them: a token without the admin role (a customer's, or one issued before
+    identity gave tokens roles) gets 403 and nothing of the figures."""
+    for roles in [("customer",), ()]:
+        response = client_for(1, roles=roles).get(url)
+
+        assert response.status_code == 403, roles
+        assert response.json()["error"]["code"] == "forbidden"
+
+
 def test_daily_figures_of_a_range_per_currency(figures: None) -> None:
-    response = client_for(1).get(DAILY, {"from": "2025-01-02", "to": "2025-01-08"})
+    response = client_for(1, roles=STAFF).get(DAILY, {"from": "2025-01-02", "to": "2025-01-08"})
 
     assert response.status_code == 200
     assert response.json() == {
@@ -67,7 +81,7 @@ def test_daily_figures_of_a_range_per_currency(figures: None) -> None:
 
 
 def test_daily_figures_default_to_the_last_thirty_days(figures: None) -> None:
-    body = client_for(1).get(DAILY, {"to": "2025-01-30"}).json()
+    body = client_for(1, roles=STAFF).get(DAILY, {"to": "2025-01-30"}).json()
 
     assert (body["from"], body["to"]) == ("2025-01-01", "2025-01-30")
     assert len(body["days"]) == 4
@@ -85,14 +99,14 @@ def test_daily_figures_default_to_the_last_thirty_days(figures: None) -> None:
 def test_a_bad_day_is_a_400_and_a_bad_range_a_422_that_names_the_parameter(
     query: dict[str, str], field: str, says: str, status: int, code: str
 ) -> None:
-    got_status, got_code, details = error(client_for(1).get(DAILY, query))
+    got_status, got_code, details = error(client_for(1, roles=STAFF).get(DAILY, query))
 
     assert (got_status, got_code) == (status, code)
     assert says in details[field][0]
 
 
 def test_products_of_a_day_best_sellers_first(figures: None) -> None:
-    response = client_for(1).get(PRODUCTS, {"day": "2025-01-02"})
+    response = client_for(1, roles=STAFF).get(PRODUCTS, {"day": "2025-01-02"})
 
     assert response.status_code == 200
     assert response.json() == {
@@ -108,7 +122,7 @@ def test_products_of_a_day_best_sellers_first(figures: None) -> None:
 
 @pytest.mark.parametrize(("query", "says"), [({}, "required"), ({"day": "2."}, "wrong format")])
 def test_products_need_a_valid_day(query: dict[str, str], says: str) -> None:
-    status, code, details = error(client_for(1).get(PRODUCTS, query))
+    status, code, details = error(client_for(1, roles=STAFF).get(PRODUCTS, query))
 
     assert (status, code) == (400, "validation_error")
     assert says in details["day"][0]
@@ -117,7 +131,7 @@ def test_products_need_a_valid_day(query: dict[str, str], says: str) -> None:
 def test_totals_add_up_every_day_per_currency(figures: None) -> None:
     services.figures_refresh(days=[])  # nothing to refresh changes nothing
 
-    body = client_for(1).get(TOTALS).json()
+    body = client_for(1, roles=STAFF).get(TOTALS).json()
 
     assert body == {
         "totals": [

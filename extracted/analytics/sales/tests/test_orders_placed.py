@@ -18,6 +18,8 @@ from strangler.events.envelope import Delivery
 from strangler.events.models import ProcessedMessage
 from strangler.testing import client_for
 
+STAFF = ("customer", "admin")  # as identity's token of an account granted admin
+
 pytestmark = pytest.mark.django_db
 
 PLACED = "/api/v1/analytics/orders/daily"
@@ -104,7 +106,7 @@ def test_the_api_gives_the_orders_placed_per_day_of_a_range(
         order_created(4, created_at="2025-01-09T10:00:00Z"),
     )
 
-    response = client_for(1).get(PLACED, {"from": "2025-01-02", "to": "2025-01-08"})
+    response = client_for(1, roles=STAFF).get(PLACED, {"from": "2025-01-02", "to": "2025-01-08"})
 
     assert response.status_code == 200
     assert response.json() == {
@@ -124,7 +126,7 @@ def test_the_api_gives_the_orders_placed_per_day_of_a_range(
 def test_the_api_refuses_a_bad_range_naming_the_parameter(
     query: dict[str, str], status: int, code: str
 ) -> None:
-    response = client_for(1).get(PLACED, query)
+    response = client_for(1, roles=STAFF).get(PLACED, query)
 
     assert (response.status_code, response.json()["error"]["code"]) == (status, code)
     assert "from" in response.json()["error"]["details"]
