@@ -15,7 +15,7 @@ import requests
 
 from strangler.stages.journey import Journey
 from strangler.testing import eventually
-from tests.e2e.conftest import StartedStage
+from tests.e2e.conftest import StartedStage, post_under_the_limit
 
 
 def _today(session: requests.Session, base: str, day: str) -> dict[str, Any]:
@@ -64,15 +64,15 @@ def _staff(stage: StartedStage) -> tuple[requests.Session, requests.Session]:
     """A new account's session as a customer, and again once identity made it staff."""
     base = stage.base_url
     account = {"email": f"analyst-{uuid.uuid4().hex[:10]}@example.com", "password": "pass-9-word"}
-    registered = requests.post(
-        f"{base}/api/v1/auth/register", json={**account, "full_name": "An Analyst"}, timeout=10
+    registered = post_under_the_limit(
+        f"{base}/api/v1/auth/register", {**account, "full_name": "An Analyst"}
     )
     assert registered.status_code == 201, registered.text
     sessions = []
     for grant in (False, True):
         if grant:
             stage.grant_admin(registered.json()["customer"]["id"])
-        token = requests.post(f"{base}/api/v1/auth/token", json=account, timeout=10)
+        token = post_under_the_limit(f"{base}/api/v1/auth/token", account)  # a 429 waited out
         assert token.status_code == 200, token.text
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {token.json()['access']}"
