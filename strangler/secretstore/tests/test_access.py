@@ -18,7 +18,7 @@ from strangler.secretstore.django import secret_key_path
 from strangler.secretstore.keyring import JWT_SIGNING_PATH, JWT_VERIFYING_PATH
 from strangler.secretstore.openbao import AppRoleLogin, OpenBaoStore
 from strangler.secretstore.store import SecretStore, SecretStoreError
-from strangler.secretstore.testing import OpenBaoServer
+from strangler.secretstore.testing import OpenBaoServer, readable
 
 
 def login_of(service: str) -> AppRoleLogin:
@@ -29,16 +29,6 @@ def as_service(openbao: OpenBaoServer, store: SecretStore, service: str) -> Open
     """The store as ``service``'s processes see it: logging in with what ``init`` left it."""
     assert isinstance(store, OpenBaoStore)
     return OpenBaoStore(openbao.address, mount=store.mount, login=lambda: login_of(service))
-
-
-def readable(store: SecretStore, path: str) -> bool:
-    try:
-        store.read(path)
-        store.versions(path)
-    except SecretStoreError as exc:
-        assert "permission denied" in str(exc)
-        return False
-    return True
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from strangler.secretstore.django import secret_key_path
 from strangler.secretstore.keyring import JWT_SIGNING_PATH, JWT_VERIFYING_PATH
 from strangler.secretstore.openbao import KubernetesLogin, OpenBaoStore
 from strangler.secretstore.store import SecretStore, SecretStoreError
-from strangler.secretstore.testing import FakeKubernetesApi, OpenBaoServer
+from strangler.secretstore.testing import FakeKubernetesApi, OpenBaoServer, readable
 
 NAMESPACE = "shop-stage-5"
 
@@ -61,15 +61,6 @@ def as_account(
     assert isinstance(store, OpenBaoStore)
     login = KubernetesLogin(secret_store_role(role_of, store.mount), token)
     return OpenBaoStore(openbao.address, mount=store.mount, login=lambda: login)
-
-
-def readable(store: SecretStore, path: str) -> bool:
-    try:
-        store.read(path)
-    except SecretStoreError as exc:
-        assert "permission denied" in str(exc)
-        return False
-    return True
 
 
 def test_each_service_account_reads_its_own_secret_key_and_the_public_keys_only(
