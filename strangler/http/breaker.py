@@ -164,6 +164,12 @@ class RedisStorage:
             self._unreachable("not closed", exc)
 
 
+def storage_prefix(client: str, upstream: str, instance: str) -> str:
+    """Where :class:`RedisStorage` keeps the breaker of ``client``'s calls to ``upstream`` at
+    ``instance`` (host:port); with ``*`` in a part, a pattern for Redis's ``SCAN``."""
+    return f"strangler:breaker:{client}:{upstream}:{instance}"
+
+
 def breaker_for(
     *,
     client: str,
@@ -183,7 +189,7 @@ def breaker_for(
     if url:
         storage = RedisStorage(
             redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5),
-            prefix=f"strangler:breaker:{client}:{upstream}:{instance}",
+            prefix=storage_prefix(client, upstream, instance),
             lifetime_seconds=max(60, round(4 * reset_seconds)),
         )
     return CircuitBreaker(

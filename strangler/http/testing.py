@@ -4,11 +4,16 @@ It answers each request with the next of the replies it was given (the last one 
 records what it received, and can hold a request unanswered (``Reply(hang=True)``) until it
 is closed, for a timeout to trip on, or close the connection without answering
 (``Reply(drop=True)``).
+
+A port a test gets was some earlier test's, whose calls may have opened a circuit on it: with
+``REDIS_URL`` set, a breaker's state outlives its test (:mod:`strangler.http.breaker`), so each
+port handed out here starts with none stored.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 from collections.abc import Iterator
@@ -16,6 +21,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+import redis
+
+from strangler.http.breaker import storage_prefix
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,7 @@ class ScriptedServer:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        forget_breakers(f"127.0.0.1:{self.server.server_address[1]}")
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -115,4 +125,17 @@ def closed_port_url() -> str:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
+    forget_breakers(f"127.0.0.1:{port}")
     return f"http://127.0.0.1:{port}"
+
+
+def forget_breakers(instance: str) -> None:
+    """Remove every breaker state stored in ``REDIS_URL``'s Redis for calls to ``instance``
+    (host:port), whoever the caller; nothing to do without ``REDIS_URL``."""
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        return
+    with redis.Redis.from_url(url) as client:
+        stored = list(client.scan_iter(match=f"{storage_prefix('*', '*', instance)}:*"))
+        if stored:
+            client.delete(*stored)

@@ -25,14 +25,6 @@ LOST = Reply(0, drop=True)  # the connection closed without an answer
 ACCOUNT = NewAccount(customer_id=7, email="ada@example.com", password="correct horse battery")
 
 
-@pytest.fixture(autouse=True)
-def breaker_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each HttpIdentity here keeps its breaker in its own memory, not in Redis: Redis keys the
-    state by the server's port, and a scripted server may get a port whose circuit an earlier
-    test opened (its state outlives the test by a minute), which refused a call that never left."""
-    monkeypatch.delenv("REDIS_URL", raising=False)
-
-
 def created(customer_id: int = 7, email: str = "ada@example.com") -> dict[str, Any]:
     return {
         "customer_id": customer_id,

@@ -25,7 +25,7 @@ from strangler.http.breaker import (
     RedisStorage,
     breaker_for,
 )
-from strangler.http.testing import closed_port_url
+from strangler.http.testing import closed_port_url, forget_breakers
 
 RESET = 30.0
 
@@ -261,3 +261,29 @@ def test_breaker_for_keeps_state_in_redis_when_redis_url_is_set(redis_url: str) 
     finally:
         first.storage.closed()
     assert isinstance(build(base_url, "").storage, MemoryStorage)
+
+
+def test_a_port_a_test_is_handed_starts_with_no_breaker_stored(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a test's scripted server or closed port does first: an earlier test that had the
+    same port may have opened circuits on it, whoever called; another port's are left alone."""
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    reused, other = closed_port_url(), closed_port_url()
+
+    def opened(client: str, url: str) -> CircuitBreaker:
+        b = breaker_for(
+            client=client, upstream="stock", base_url=url, failures=1, reset_seconds=RESET
+        )
+        fail(b)
+        assert b.state() == OPEN
+        return b
+
+    earlier = [opened("shop", reused), opened("payments", reused)]
+    elsewhere = opened("shop", other)
+    try:
+        forget_breakers(reused.removeprefix("http://"))
+        assert [b.state() for b in earlier] == [CLOSED, CLOSED]
+        assert elsewhere.state() == OPEN
+    finally:
+        elsewhere.storage.closed()
