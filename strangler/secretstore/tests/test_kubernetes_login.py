@@ -180,3 +180,30 @@ def test_the_set_up_job_tells_init_the_cluster_through_its_environment(
 
     issuer = as_account(openbao, bao_store, ISSUER, cluster.token_for(NAMESPACE, ISSUER))
     assert readable(issuer, JWT_SIGNING_PATH)
+
+
+def test_init_run_in_a_pod_takes_the_namespace_and_the_ca_from_the_pod_s_own_files(
+    openbao: OpenBaoServer,
+    cluster: FakeKubernetesApi,
+    bao_store: SecretStore,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Only the cluster's address given, as an operator runs it by hand in a pod; outside a pod
+    (no such files) the namespace is a clear error and nothing is written."""
+    pod_files = tmp_path / "serviceaccount"
+    pod_files.mkdir()
+    monkeypatch.setattr("strangler.secretstore.cli.POD_ACCOUNT_DIR", pod_files)
+    argv = ["init", "--store", bao_store.url, "--kubernetes-host", cluster.host]
+    assert main(argv) == 1
+    assert "--kubernetes-namespace is needed outside a pod" in capsys.readouterr().err
+    with pytest.raises(SecretStoreError):  # not seeded
+        bao_store.read(JWT_VERIFYING_PATH)
+
+    (pod_files / "namespace").write_text(NAMESPACE)  # the kubelet writes it with no newline
+    (pod_files / "ca.crt").write_text(cluster.ca_pem)
+    assert main(argv) == 0
+    assert f"service account {NAMESPACE}/monolith" in capsys.readouterr().out
+    pod = as_account(openbao, bao_store, "monolith", cluster.token_for(NAMESPACE, "monolith"))
+    assert readable(pod, secret_key_path("monolith"))
