@@ -15,60 +15,50 @@ from strangler.events import Event
 from strangler.events.consumer import Subscription
 
 
+def _draft(event: Event, kind: str, text: tuple[str, str]) -> NotificationDraft:
+    """The notification of ``kind`` an order event makes, with its ``(subject, body)``."""
+    subject, body = text
+    return NotificationDraft(
+        event_id=event.id,
+        customer_id=event.data["customer_id"],
+        order_id=event.data["order_id"],
+        kind=kind,
+        recipient=event.data["customer_email"],
+        subject=subject,
+        body=body,
+    )
+
+
 def _created(event: Event) -> NotificationDraft:
     data = event.data
-    subject, body = services.order_received_text(
+    text = services.order_received_text(
         order_id=data["order_id"],
         total=data["total"],
         currency=data["currency"],
         lines=data["lines"],
     )
-    return NotificationDraft(
-        event_id=event.id,
-        customer_id=data["customer_id"],
-        order_id=data["order_id"],
-        kind=Notification.Kind.ORDER_RECEIVED,
-        recipient=data["customer_email"],
-        subject=subject,
-        body=body,
-    )
+    return _draft(event, Notification.Kind.ORDER_RECEIVED, text)
 
 
 def _paid(event: Event) -> NotificationDraft:
     data = event.data
-    subject, body = services.order_paid_text(
+    text = services.order_paid_text(
         order_id=data["order_id"],
         total=data["total"],
         currency=data["currency"],
         lines=data["lines"],
     )
-    return NotificationDraft(
-        event_id=event.id,
-        customer_id=data["customer_id"],
-        order_id=data["order_id"],
-        kind=Notification.Kind.ORDER_PAID,
-        recipient=data["customer_email"],
-        subject=subject,
-        body=body,
-    )
+    return _draft(event, Notification.Kind.ORDER_PAID, text)
 
 
 def _cancelled(event: Event) -> NotificationDraft | None:
     data = event.data
     if data["cause"] == "checkout_failed":
         return None  # the customer saw the checkout fail; the monolith never e-mailed this
-    subject, body = services.order_cancelled_text(
+    text = services.order_cancelled_text(
         order_id=data["order_id"], reason=data["reason"], cause=data["cause"]
     )
-    return NotificationDraft(
-        event_id=event.id,
-        customer_id=data["customer_id"],
-        order_id=data["order_id"],
-        kind=Notification.Kind.ORDER_CANCELLED,
-        recipient=data["customer_email"],
-        subject=subject,
-        body=body,
-    )
+    return _draft(event, Notification.Kind.ORDER_CANCELLED, text)
 
 
 def on_orders_created(events: Sequence[Event]) -> None:
