@@ -29,11 +29,17 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags
 
-from strangler.telemetry.spanfile import JsonLinesProcessor, json_string, record_line
+from strangler.telemetry.spanfile import Described, JsonLinesProcessor, described_line, json_string
 
 _TABLE = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"?([A-Za-z0-9_.]+)', re.IGNORECASE)
 _UNTRACED = ("SAVEPOINT", "RELEASE", "BEGIN", "ROLLBACK TO")
 _random_id = random.getrandbits
+# (service, vendor, SQL) -> the span's name and the rest of its line. The ORM sends the same
+# few dozen statements again and again (parameters apart), so each is named and escaped once
+# (a span costs a quarter of what it did); the bound only matters to a process that builds
+# SQL with its values inlined.
+_described: dict[tuple[str, str, str], tuple[str, Described]] = {}
+DESCRIBED_MAX = 2048
 
 
 class _Sink:
@@ -70,29 +76,43 @@ def traced_execute(
         failure = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        _record(parent.get_span_context(), span_name(head, sql), sql, context, start, failure)
+        _record(parent.get_span_context(), head, sql, context, start, failure)
+
+
+def _describe(vendor: str, head: str, sql: str) -> tuple[str, Described]:
+    """The statement's span name and what its line says of it, made once per SQL."""
+    key = (_Sink.service, vendor, sql)
+    found = _described.get(key)
+    if found is None:
+        if len(_described) >= DESCRIBED_MAX:
+            _described.clear()
+        name = span_name(head, sql)
+        attributes = f'{{"db.system":"{vendor}","db.statement":{json_string(sql)}}}'
+        described = Described.of(
+            name=name, kind="CLIENT", service=_Sink.service, attributes=attributes
+        )
+        found = _described[key] = (name, described)
+    return found
 
 
 def _record(
-    parent: SpanContext, name: str, sql: str, context: dict[str, Any], start: int, failure: str
+    parent: SpanContext, head: str, sql: str, context: dict[str, Any], start: int, failure: str
 ) -> None:
     end = time_ns()
     vendor = context["connection"].vendor
+    name, described = _describe(vendor, head, sql)
     processor = _Sink.processor
     if isinstance(processor, JsonLinesProcessor):
         processor.add_line(
-            record_line(
+            described_line(
+                described,
                 trace_id=parent.trace_id,
                 span_id=_random_id(64),
                 parent_id=parent.span_id,
-                name=name,
-                kind="CLIENT",
-                service=_Sink.service,
                 start=start,
                 end=end,
                 status="ERROR" if failure else "UNSET",
                 description=failure,
-                attributes=f'{{"db.system":"{vendor}","db.statement":{json_string(sql)}}}',
             )
         )
     elif processor is not None:

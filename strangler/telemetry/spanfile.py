@@ -17,6 +17,7 @@ import logging
 import os
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,47 @@ def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
+@dataclass(frozen=True)
+class Described:
+    """What a line says of a span apart from its ids, times and status, already JSON: the
+    name, kind and service (``named``) and the attributes and links (``rest``). A statement
+    span's is the same every time the statement runs, so it is made once (telemetry.database)."""
+
+    named: str
+    rest: str
+
+    @classmethod
+    def of(
+        cls, *, name: str, kind: str, service: str, attributes: str = "{}", links: str = ""
+    ) -> Described:
+        """``attributes`` is a JSON object already, ``links`` the inside of a JSON array."""
+        return cls(
+            named=f'"name":{json_string(name)},"kind":"{kind}","service":{json_string(service)},',
+            rest=f'"attributes":{attributes},"links":[{links}]}}\n',
+        )
+
+
+def described_line(
+    described: Described,
+    *,
+    trace_id: int,
+    span_id: int,
+    parent_id: int | None,
+    start: int,
+    end: int,
+    status: str = "UNSET",
+    description: str = "",
+) -> str:
+    """The JSON line of one span: ids in hex, times in nanoseconds since the epoch."""
+    parent = format(parent_id, "016x") if parent_id is not None else ""
+    said = _dumps(description) if description else '""'
+    return (
+        f'{{"trace_id":"{trace_id:032x}","span_id":"{span_id:016x}","parent_span_id":"{parent}",'
+        f'{described.named}"start":{start},"end":{end},"status":"{status}",'
+        f'"status_description":{said},{described.rest}'
+    )
+
+
 def record_line(
     *,
     trace_id: int,
@@ -54,15 +96,19 @@ def record_line(
     attributes: str = "{}",
     links: str = "",
 ) -> str:
-    """The JSON line of one span: ids in hex, times in nanoseconds since the epoch;
-    ``attributes`` is a JSON object already, ``links`` the inside of a JSON array."""
-    parent = format(parent_id, "016x") if parent_id is not None else ""
-    return (
-        f'{{"trace_id":"{trace_id:032x}","span_id":"{span_id:016x}","parent_span_id":"{parent}",'
-        f'"name":{json_string(name)},"kind":"{kind}","service":{json_string(service)},'
-        f'"start":{start},"end":{end},"status":"{status}",'
-        f'"status_description":{_dumps(description)},"attributes":{attributes},'
-        f'"links":[{links}]}}\n'
+    """The JSON line of one span (:func:`described_line`, described here)."""
+    described = Described.of(
+        name=name, kind=kind, service=service, attributes=attributes, links=links
+    )
+    return described_line(
+        described,
+        trace_id=trace_id,
+        span_id=span_id,
+        parent_id=parent_id,
+        start=start,
+        end=end,
+        status=status,
+        description=description,
     )
 
 

@@ -90,9 +90,12 @@ def test_in_a_span_file_a_statement_is_a_line_under_its_request(
     monkeypatch.setattr(database._Sink, "service", "monolith")
     with traced.tracer.start_as_current_span("POST api/v1/checkout") as request:
         get_user_model().objects.count()
+        get_user_model().objects.count()  # described once, a span of its own each time
     lines.shutdown()
 
-    (statement,) = read_spans(tmp_path)
+    statement, again = read_spans(tmp_path)
+    assert (again.name, again.service) == (statement.name, statement.service)
+    assert again.span_id != statement.span_id
     context = request.get_span_context()
     assert (statement.name, statement.kind, statement.service) == (
         "SELECT auth_user",
