@@ -131,11 +131,16 @@ def closed_port_url() -> str:
 
 def forget_breakers(instance: str) -> None:
     """Remove every breaker state stored in ``REDIS_URL``'s Redis for calls to ``instance``
-    (host:port), whoever the caller; nothing to do without ``REDIS_URL``."""
+    (host:port), whoever the caller; nothing to do without ``REDIS_URL``, or with a Redis out
+    of reach (the breakers cannot read it either)."""
     url = os.environ.get("REDIS_URL", "")
     if not url:
         return
-    with redis.Redis.from_url(url) as client:
-        stored = list(client.scan_iter(match=f"{storage_prefix('*', '*', instance)}:*"))
-        if stored:
-            client.delete(*stored)
+    pattern = f"{storage_prefix('*', '*', instance)}:*"
+    try:
+        with redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5) as client:
+            stored = list(client.scan_iter(match=pattern))
+            if stored:
+                client.delete(*stored)
+    except redis.RedisError:
+        pass
