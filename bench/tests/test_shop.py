@@ -159,6 +159,15 @@ def test_the_tracing_bench_runs_the_stage_asked_for(monkeypatch: pytest.MonkeyPa
     assert asked == [oldest.number]
 
 
+def test_the_verdict_is_the_median_of_each_round_s_own_ratio() -> None:
+    """A round whose two sides both ran slow is one ratio among the others, not a low median of
+    one side; the rounds pair up one to one."""
+    traced, untraced = [10.0, 50.0, 52.0], [20.0, 50.0, 40.0]  # ratios 0.5, 1.0, 1.3
+    assert tracing.rounds_ratio(traced, untraced) == pytest.approx(1.0)  # not 50 / 40
+    with pytest.raises(ValueError):
+        tracing.rounds_ratio([1.0], [1.0, 2.0])
+
+
 def test_a_stage_whose_code_is_gone_says_what_is_missing_and_starts_nothing(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
