@@ -42,13 +42,7 @@ from strangler.stages.manifest import (
     latest_stage,
     missing_paths,
 )
-from strangler.stages.processes import (
-    Process,
-    ProcessFailed,
-    ProcessGroup,
-    free_port,
-    ready_when_http_ok,
-)
+from strangler.stages.processes import ProcessFailed, ProcessGroup, free_port, ready_when_http_ok
 
 ROOT = Path(__file__).resolve().parents[1]
 SIDES = ("traced", "untraced")
@@ -121,7 +115,6 @@ class Shop:
         self.group = ProcessGroup(log_dir=self.tmp / "logs", env=self.env, cwd=ROOT)
         self.ports: dict[str, int] = {}
         self.sessions: dict[str, int] = {}
-        self.monoliths: dict[str, Process] = {}
 
     @property
     def postgres(self) -> bool:
@@ -214,7 +207,6 @@ class Shop:
                 env=env,
             )
             self.sessions[side] = process.pid or 0
-            self.monoliths[side] = process
         self.group.wait_ready(deadline_seconds=120)
 
     def fresh_sides(self) -> None:
@@ -222,9 +214,10 @@ class Shop:
         with for its life (where its memory landed, its hash seed): two of the same code came
         out 0.91x apart on every one of ten rounds here. New ones each round make that one
         more thing the rounds' median evens out."""
-        for side, process in self.monoliths.items():
-            self.group.restart(process)
-            self.sessions[side] = process.pid or 0
+        for process in self.group.processes:
+            if process.name in SIDES:  # started under the side's name (start)
+                self.group.restart(process)
+                self.sessions[process.name] = process.pid or 0
         self.group.wait_ready(deadline_seconds=120)
 
     def spans_written(self) -> int:

@@ -170,6 +170,11 @@ def storage_prefix(client: str, upstream: str, instance: str) -> str:
     return f"strangler:breaker:{client}:{upstream}:{instance}"
 
 
+def redis_for_breakers(url: str) -> redis.Redis:
+    """A client of the Redis at ``url`` that gives up fast: a breaker must not wait on it."""
+    return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+
+
 def breaker_for(
     *,
     client: str,
@@ -188,7 +193,7 @@ def breaker_for(
     storage: BreakerStorage = MemoryStorage()
     if url:
         storage = RedisStorage(
-            redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5),
+            redis_for_breakers(url),
             prefix=storage_prefix(client, upstream, instance),
             lifetime_seconds=max(60, round(4 * reset_seconds)),
         )

@@ -24,7 +24,7 @@ from typing import Any
 
 import redis
 
-from strangler.http.breaker import storage_prefix
+from strangler.http.breaker import redis_for_breakers, storage_prefix
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def forget_breakers(instance: str) -> None:
         return
     pattern = f"{storage_prefix('*', '*', instance)}:*"
     try:
-        with redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5) as client:
+        with redis_for_breakers(url) as client:
             stored = list(client.scan_iter(match=pattern))
             if stored:
                 client.delete(*stored)
