@@ -12,14 +12,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
-from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from strangler.config import REPO_ROOT
@@ -197,31 +196,54 @@ def browser() -> Iterator[WebDriver]:
         chrome.quit()  # the browser and its driver
 
 
-def process_rows(page: WebDriver) -> dict[str, dict[str, str]]:
-    """The control room's process table as the browser shows it now: process -> column -> text."""
-    rows: dict[str, dict[str, str]] = {}
-    for row in page.find_elements(By.CSS_SELECTOR, "tr[data-process]"):
-        cells = row.find_elements(By.CSS_SELECTOR, "td[data-column]")
-        rows[str(row.get_attribute("data-process"))] = {
-            str(cell.get_attribute("data-column")): cell.text for cell in cells
-        }
-    return rows
+# One read of the page in one script: the page reloads itself (a meta refresh), and element by
+# element reads can straddle a reload, which ChromeDriver reports as stale or foreign nodes.
+READ_PAGE = """
+const rows = {};
+for (const row of document.querySelectorAll("tr[data-process]")) {
+  const cells = {};
+  for (const cell of row.querySelectorAll("td[data-column]")) {
+    cells[cell.dataset.column] = cell.innerText.trim();
+  }
+  rows[row.dataset.process] = cells;
+}
+const admin = [...document.querySelectorAll('tr[data-opens="monolith"] a')]
+  .find((link) => link.innerText.includes("admin"));
+const verdict = document.getElementById("verdict");
+return {
+  rows: rows,
+  admin: admin ? admin.href : null,
+  verdict: verdict ? verdict.innerText.trim() : null,
+  heading: document.title + " " + (document.querySelector("h1")?.innerText ?? ""),
+};
+"""
 
 
-def shown(
-    page: WebDriver, what: str, condition: Callable[[dict[str, dict[str, str]]], bool]
-) -> dict[str, dict[str, str]]:
+@dataclass(frozen=True)
+class Shown:
+    """What the control room showed at one moment: its process table (process -> column ->
+    text), the monolith's admin link, its verdict and its title with its heading."""
+
+    rows: dict[str, dict[str, str]]
+    admin: str | None
+    verdict: str | None
+    heading: str
+
+
+def read_page(page: WebDriver) -> Shown:
+    """The control room as the browser shows it now, read from one document."""
+    return Shown(**page.execute_script(READ_PAGE))
+
+
+def shown(page: WebDriver, what: str, condition: Callable[[Shown], bool]) -> Shown:
     """Polls the page the browser shows (it reloads itself) until ``condition`` holds."""
-    deadline, rows = time.monotonic() + 90, {}
+    deadline, seen = time.monotonic() + 90, None
     while time.monotonic() < deadline:
-        try:
-            rows = process_rows(page)
-        except StaleElementReferenceException:
-            continue  # the page reloaded between two reads
-        if condition(rows):
-            return rows
+        seen = read_page(page)
+        if condition(seen):
+            return seen
         time.sleep(0.5)
-    pytest.fail(f"the control room never showed {what}; it last showed {rows}")
+    pytest.fail(f"the control room never showed {what}; it last showed {seen}")
 
 
 def test_the_control_room_shows_the_stage_and_a_restart_live_in_a_browser(
@@ -229,28 +251,31 @@ def test_the_control_room_shows_the_stage_and_a_restart_live_in_a_browser(
 ) -> None:
     _, ports = up
     browser.get(f"http://127.0.0.1:{ports['control-room']}/")
-    assert STAGE.tag in browser.title or STAGE.tag in browser.find_element(By.TAG_NAME, "h1").text
     names = {process.name for process in STAGE.processes}
 
-    rows = shown(
+    page = shown(
         browser,
         "every process ready",
-        lambda rows: set(rows) == names and all(r["ready"] == "yes" for r in rows.values()),
+        lambda page: (
+            set(page.rows) == names and all(row["ready"] == "yes" for row in page.rows.values())
+        ),
     )
-    assert rows["monolith"]["port"] == str(ports["monolith"])
-    opens = browser.find_element(By.CSS_SELECTOR, 'tr[data-opens="monolith"]')
-    admin = opens.find_element(By.PARTIAL_LINK_TEXT, "admin")
-    assert admin.get_attribute("href") == f"http://127.0.0.1:{ports['monolith']}/admin/"
+    assert STAGE.tag in page.heading
+    assert page.rows["monolith"]["port"] == str(ports["monolith"])
+    assert page.admin == f"http://127.0.0.1:{ports['monolith']}/admin/"
 
     state = StageState.read(Path(env["STRANGLER_VAR_DIR"]) / "stage-up.json")
     assert state is not None
     monolith = next(p for p in state.processes if p.name == "monolith")
     os.killpg(monolith.pid, signal.SIGKILL)  # the supervisor restarts it
 
-    rows = shown(
+    page = shown(
         browser,
         "the monolith restarted and ready again",
-        lambda rows: rows["monolith"]["restarts"] == "1" and rows["monolith"]["ready"] == "yes",
+        lambda page: (
+            page.rows.get("monolith", {}).get("restarts") == "1"
+            and page.rows["monolith"].get("ready") == "yes"
+        ),
     )
-    assert rows["monolith"]["pid"] != str(monolith.pid)
-    assert browser.find_element(By.ID, "verdict").text == "every process is ready"
+    assert page.rows["monolith"]["pid"] != str(monolith.pid)
+    assert page.verdict == "every process is ready"
