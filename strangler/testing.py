@@ -64,18 +64,25 @@ def client_for(customer_id: int, roles: Sequence[str] = ()) -> APIClient:
 
 
 def eventually(
-    check: Callable[[], T], what: str, *, deadline: float = 15.0, poll: float = 0.05
+    check: Callable[[], T],
+    what: str | Callable[[], str],
+    *,
+    deadline: float = 15.0,
+    poll: float = 0.05,
 ) -> T:
     """Poll ``check`` until it returns something truthy and return that; after ``deadline``
-    seconds fail with an AssertionError naming ``what``. Tests wait this way, never by sleeping
-    a fixed time."""
+    seconds fail with an AssertionError naming ``what``: a callable ``what`` is asked after
+    the last check, so the message can say what that check saw. Tests wait this way, never by
+    sleeping a fixed time."""
     end = time.monotonic() + deadline
     while True:
         result = check()
         if result:
             return result
         if time.monotonic() > end:
-            raise AssertionError(f"not within {deadline:.0f}s: {what}")
+            raise AssertionError(
+                f"not within {deadline:.0f}s: {what() if callable(what) else what}"
+            )
         time.sleep(poll)
 
 

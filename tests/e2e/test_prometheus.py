@@ -129,10 +129,12 @@ def _eventually_all_closed(prom: Prometheus) -> None:
         last[0] = prom.query(query)
         return bool(last[0]) and all(value == 1 for _, value in last[0])
 
-    try:
-        eventually(all_closed, f"{query}: 1 for every instance", deadline=30, poll=0.5)
-    except AssertionError as exc:
-        raise AssertionError(f"{exc}; last read: {last[0]}") from None
+    eventually(
+        all_closed,
+        lambda: f"{query}: 1 for every instance; last read: {last[0]}",
+        deadline=30,
+        poll=0.5,
+    )
 
 
 def test_prometheus_scrapes_every_service_and_the_messaging_figures(
